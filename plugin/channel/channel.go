@@ -1,0 +1,146 @@
+// Package channel holds the "kubectl kymamesh channel" commands.
+package channel
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+type client = wiring.Client[*messagingv1.Channel, *messagingv1.ChannelList]
+
+// Kind describes Channels for the shared list, describe and delete commands.
+func Kind() cmdutil.Kind[*messagingv1.Channel, *messagingv1.ChannelList] {
+	return cmdutil.Kind[*messagingv1.Channel, *messagingv1.ChannelList]{
+		Singular: "channel", Plural: "channels", Resource: "channel.messaging.knative.dev",
+		Client: func(f cmdutil.Factory, ns string) (client, error) {
+			c, err := f.Messaging()
+			if err != nil {
+				return nil, err
+			}
+			return c.Channels(ns), nil
+		},
+		Items: func(l *messagingv1.ChannelList) []*messagingv1.Channel {
+			out := make([]*messagingv1.Channel, len(l.Items))
+			for i := range l.Items {
+				out[i] = &l.Items[i]
+			}
+			return out
+		},
+		Columns:     []string{"type", "url"},
+		WideColumns: []string{"subscribers"},
+		Row: func(c *messagingv1.Channel, _ bool) []string {
+			return []string{channelType(c), addressURL(c), subscriberCount(c)}
+		},
+		Fields: func(c *messagingv1.Channel) []output.Field {
+			return []output.Field{
+				{Name: "Type", Value: channelType(c)},
+				{Name: "Address", Value: addressURL(c)},
+				{Name: "Subscribers", Value: subscriberCount(c)},
+			}
+		},
+	}
+}
+
+func channelType(c *messagingv1.Channel) string {
+	if c.Spec.ChannelTemplate == nil {
+		return ""
+	}
+	return c.Spec.ChannelTemplate.Kind + " (" + c.Spec.ChannelTemplate.APIVersion + ")"
+}
+
+func addressURL(c *messagingv1.Channel) string {
+	if c.Status.Address == nil || c.Status.Address.URL == nil {
+		return ""
+	}
+	return c.Status.Address.URL.String()
+}
+
+func subscriberCount(c *messagingv1.Channel) string {
+	return strconv.Itoa(len(c.Spec.Subscribers))
+}
+
+// NewCmd returns the "channel" command group.
+func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{Use: "channel", Short: "Manage Knative Channels"}
+	cmd.AddCommand(NewCmdCreate(f, s),
+		cmdutil.NewCmdList(f, s, Kind()), cmdutil.NewCmdDescribe(f, s, Kind()), cmdutil.NewCmdDelete(f, s, Kind()))
+	return cmd
+}
+
+// CreateOptions are the inputs of "channel create".
+type CreateOptions struct {
+	Spec     wiring.ChannelSpec
+	Mutation *cmdutil.MutationFlags
+
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+// NewCmdCreate returns "channel create NAME".
+func NewCmdCreate(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &CreateOptions{Mutation: cmdutil.NewMutationFlags("created", true), factory: f, IOStreams: s}
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a Channel",
+		Example: `  kubectl kymamesh channel create orders --type imc --wait
+  kubectl kymamesh channel create orders --type messaging.knative.dev/v1beta1/KafkaChannel -o yaml --dry-run=client`,
+		Args: cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.Spec.Type, "type", "", "Channel implementation: imc, kafka or GROUP/VERSION/KIND; the cluster default if empty.")
+	o.Mutation.AddFlags(cmd)
+	return cmd
+}
+
+// Complete fills the name and namespace.
+func (o *CreateOptions) Complete(args []string) error {
+	o.Spec.Name = args[0]
+	var err error
+	o.Spec.Namespace, err = o.factory.Namespace()
+	return err
+}
+
+// Validate checks the flags without touching the cluster.
+func (o *CreateOptions) Validate() error {
+	if err := o.Mutation.Validate(); err != nil {
+		return err
+	}
+	_, err := wiring.BuildChannel(o.Spec)
+	return err
+}
+
+// Run creates the Channel, waits for it if asked, and prints it.
+func (o *CreateOptions) Run(ctx context.Context) error {
+	ch, err := wiring.BuildChannel(o.Spec)
+	if err != nil {
+		return err
+	}
+	if o.Mutation.DryRun == wiring.DryRunClient {
+		return o.Mutation.Print(ch, o.Out)
+	}
+	c, err := Kind().Client(o.factory, o.Spec.Namespace)
+	if err != nil {
+		return err
+	}
+	made, err := wiring.Create(ctx, c, ch, o.Mutation.DryRun)
+	if err != nil {
+		return wiring.APIError(err, "create", "channel", ch.Name, ch.Namespace)
+	}
+	return cmdutil.Finish(ctx, o.Mutation, c, "channel", made, o.Out, o.ErrOut)
+}

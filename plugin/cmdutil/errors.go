@@ -1,0 +1,73 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// Exit codes of kubectl-kymamesh; main maps errors to them with ExitCode.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1 // the API or the runtime failed
+	ExitUsage       = 2 // the command line or an input was wrong
+	ExitInterrupted = 130
+)
+
+// UsageError is a mistake on the command line: wrong arguments, flags or values.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// UsageErrorf builds a UsageError.
+func UsageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by a command to the process's exit code.
+func ExitCode(err error) int {
+	var ue *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue), errors.Is(err, wiring.ErrInvalid):
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	return ExitFailure
+}
+
+// ExactArgs is cobra.ExactArgs with a message that names the missing argument
+// and a usage exit code.
+func ExactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < len(names):
+			return UsageErrorf("%s is required (see '%s -h')", names[len(args)], cmd.CommandPath())
+		case len(args) > len(names):
+			return UsageErrorf("unexpected argument %q (see '%s -h')", args[len(names)], cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// NoArgs rejects positional arguments with a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs()(cmd, args) }
+
+// FlagErrorFunc makes cobra's flag parsing errors usage errors.
+func FlagErrorFunc(cmd *cobra.Command, err error) error {
+	return UsageErrorf("%w (see '%s -h')", err, cmd.CommandPath())
+}
+
+// OneLine flattens an error message to one line: API errors can carry newlines
+// (webhook denials list several fields).
+func OneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
+}

@@ -1,0 +1,59 @@
+// Package cmdutil holds what every kymamesh command shares: the client factory,
+// usage errors and exit codes, and the flag groups for dry runs, waiting,
+// delivery and output.
+package cmdutil
+
+import (
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
+	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
+)
+
+// Factory gives commands their namespace and clients. Clients are made on first
+// use, so that a client-side dry run never needs a cluster.
+type Factory interface {
+	// Namespace is -n, or the kubeconfig context's namespace, or "default".
+	Namespace() (string, error)
+	Core() (corev1client.CoreV1Interface, error)
+	Eventing() (eventingv1client.EventingV1Interface, error)
+	Messaging() (messagingv1client.MessagingV1Interface, error)
+}
+
+// NewFactory builds a Factory over kubectl's standard connection flags.
+func NewFactory(flags *genericclioptions.ConfigFlags) Factory {
+	return &factory{flags: flags}
+}
+
+type factory struct {
+	flags *genericclioptions.ConfigFlags
+}
+
+func (f *factory) Namespace() (string, error) {
+	ns, _, err := f.flags.ToRawKubeConfigLoader().Namespace()
+	return ns, err
+}
+
+func (f *factory) Core() (corev1client.CoreV1Interface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return corev1client.NewForConfig(cfg)
+}
+
+func (f *factory) Eventing() (eventingv1client.EventingV1Interface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return eventingv1client.NewForConfig(cfg)
+}
+
+func (f *factory) Messaging() (messagingv1client.MessagingV1Interface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return messagingv1client.NewForConfig(cfg)
+}

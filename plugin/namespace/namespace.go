@@ -1,0 +1,191 @@
+// Package namespace holds "kubectl kymamesh enable ns" and "disable ns", which
+// make a namespace part of the mesh and take it out again.
+package namespace
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// NewCmdEnable returns the "enable" group with its "ns" command.
+func NewCmdEnable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{Use: "enable", Short: "Make a namespace part of the eventing mesh"}
+	cmd.AddCommand(newCmdEnableNamespace(f, s))
+	return cmd
+}
+
+// NewCmdDisable returns the "disable" group with its "ns" command.
+func NewCmdDisable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{Use: "disable", Short: "Take a namespace out of the eventing mesh"}
+	cmd.AddCommand(newCmdDisableNamespace(f, s))
+	return cmd
+}
+
+// EnableOptions are the inputs of "enable ns".
+type EnableOptions struct {
+	Spec     wiring.EnableSpec
+	Mutation *cmdutil.MutationFlags
+
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &EnableOptions{Mutation: cmdutil.NewMutationFlags("created", true), factory: f, IOStreams: s}
+	o.Spec.Broker, o.Spec.Class = "default", wiring.DefaultBrokerClass
+	cmd := &cobra.Command{
+		Use:     "ns NAME",
+		Aliases: []string{"namespace"},
+		Short:   "Give a namespace its Broker so that it can receive events (idempotent)",
+		Example: `  kubectl kymamesh enable ns orders --wait
+  kubectl kymamesh enable ns orders --channel kafka --injection-label
+  kubectl kymamesh enable ns orders --dry-run=client -o yaml`,
+		Args: cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Spec.Namespace = args[0]
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Spec.Broker, "broker", o.Spec.Broker, "Name of the namespace's Broker.")
+	fl.StringVar(&o.Spec.Class, "class", o.Spec.Class, "Broker class.")
+	fl.StringVar(&o.Spec.Channel, "channel", "", "Channel behind the Broker: imc, kafka or GROUP/VERSION/KIND (kept in a ConfigMap in the namespace); the cluster default if empty.")
+	fl.BoolVar(&o.Spec.InjectionLabel, "injection-label", false, "Also label the namespace eventing.knative.dev/injection=enabled.")
+	o.Mutation.AddFlags(cmd)
+	return cmd
+}
+
+// Validate checks the flags without touching the cluster.
+func (o *EnableOptions) Validate() error {
+	if err := o.Mutation.Validate(); err != nil {
+		return err
+	}
+	_, err := wiring.BuildEnable(o.Spec)
+	return err
+}
+
+// Run enables the namespace, waits for its Broker if asked and reports each object.
+func (o *EnableOptions) Run(ctx context.Context) error {
+	m, err := mesh(o.factory, o.Mutation.DryRun)
+	if err != nil {
+		return err
+	}
+	changes, err := wiring.Enable(ctx, m, o.Spec, o.Mutation.DryRun)
+	if perr := report(o.Out, o.Mutation, changes); perr != nil && err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err
+	}
+	if o.Mutation.Wait {
+		c := m.Eventing.Brokers(o.Spec.Namespace)
+		for _, ch := range changes {
+			if b, ok := ch.Object.(*eventingv1.Broker); ok {
+				if last, err := wiring.WaitReady[*eventingv1.Broker, *eventingv1.BrokerList](ctx, c, "broker", b, o.Mutation.WaitTimeout); err != nil {
+					cmdutil.PrintConditions(o.ErrOut, last)
+					return err
+				}
+				fmt.Fprintf(o.ErrOut, "broker %q in namespace %q is ready\n", b.Name, b.Namespace)
+			}
+		}
+	}
+	return nil
+}
+
+// DisableOptions are the inputs of "disable ns".
+type DisableOptions struct {
+	Namespace string
+	Mutation  *cmdutil.MutationFlags
+
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+func newCmdDisableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &DisableOptions{Mutation: cmdutil.NewMutationFlags("deleted", false), factory: f, IOStreams: s}
+	cmd := &cobra.Command{
+		Use:     "ns NAME",
+		Aliases: []string{"namespace"},
+		Short:   "Remove exactly what 'enable ns' created in a namespace",
+		Example: `  kubectl kymamesh disable ns orders
+  kubectl kymamesh disable ns orders --dry-run=server`,
+		Args: cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Namespace = args[0]
+			if err := o.Mutation.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Mutation.AddFlags(cmd)
+	return cmd
+}
+
+// Run disables the namespace and reports each object removed or changed.
+func (o *DisableOptions) Run(ctx context.Context) error {
+	if err := wiring.ValidateNamespaceName("NAME", o.Namespace); err != nil {
+		return err
+	}
+	// Knowing what enable created takes a look at the cluster, even for a dry run.
+	m, err := mesh(o.factory, wiring.DryRunNone)
+	if err != nil {
+		return err
+	}
+	changes, err := wiring.Disable(ctx, m, o.Namespace, o.Mutation.DryRun)
+	if perr := report(o.Out, o.Mutation, changes); perr != nil && err == nil {
+		err = perr
+	}
+	if err == nil && len(changes) == 0 {
+		fmt.Fprintf(o.ErrOut, "namespace %q has nothing that 'enable ns' created\n", o.Namespace)
+	}
+	return err
+}
+
+func mesh(f cmdutil.Factory, dry wiring.DryRun) (wiring.Mesh, error) {
+	if dry == wiring.DryRunClient {
+		return wiring.Mesh{}, nil
+	}
+	core, err := f.Core()
+	if err != nil {
+		return wiring.Mesh{}, err
+	}
+	ev, err := f.Eventing()
+	return wiring.Mesh{Core: core, Eventing: ev}, err
+}
+
+// report prints each change: kubectl's "<kind>/<name> <operation>" line, or the
+// object in the -o format.
+func report(w io.Writer, m *cmdutil.MutationFlags, changes []wiring.Change) error {
+	suffix := map[wiring.DryRun]string{wiring.DryRunClient: " (dry run)", wiring.DryRunServer: " (server dry run)"}[m.DryRun]
+	for _, c := range changes {
+		if *m.PrintFlags.OutputFormat != "" {
+			if err := m.Print(c.Object, w); err != nil {
+				return err
+			}
+			continue
+		}
+		name, err := cmdutil.ResourceName(c.Object)
+		if err != nil {
+			return err
+		}
+		op := c.Op
+		if c.Op == wiring.OpUnchanged && !strings.HasPrefix(name, "namespace/") && !wiring.IsManaged(c.Object) {
+			op += " (exists, not managed by kubectl-kymamesh)"
+		}
+		fmt.Fprintf(w, "%s %s%s\n", name, op, suffix)
+	}
+	return nil
+}

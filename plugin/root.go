@@ -1,0 +1,71 @@
+// Package plugin assembles the kubectl-kymamesh command tree.
+package plugin
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/broker"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/subscription"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/trigger"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/version"
+)
+
+// NewCmdRoot returns the whole command tree, with kubectl's connection flags
+// (--kubeconfig, --context, -n, --as, ...) on the root.
+func NewCmdRoot(s genericiooptions.IOStreams) *cobra.Command {
+	configFlags := genericclioptions.NewConfigFlags(true)
+	return NewCmdRootWithFactory(cmdutil.NewFactory(configFlags), s, configFlags)
+}
+
+// NewCmdRootWithFactory builds the tree over a given factory (tests pass fakes);
+// configFlags may be nil then.
+func NewCmdRootWithFactory(f cmdutil.Factory, s genericiooptions.IOStreams, configFlags *genericclioptions.ConfigFlags) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kymamesh",
+		Short: "Wire a Knative Eventing mesh the way Kyma did: applications, channels, brokers and triggers",
+		Long: `kubectl kymamesh wires a Knative Eventing mesh imperatively: an application's HTTP
+source adapter and Channel in the integration namespace, a Subscription to a user
+namespace's Broker, and Triggers with filters to subscribers.
+
+Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kymamesh"},
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	if configFlags != nil {
+		configFlags.AddFlags(root.PersistentFlags())
+	}
+	root.AddCommand(
+		namespace.NewCmdEnable(f, s),
+		namespace.NewCmdDisable(f, s),
+		broker.NewCmd(f, s),
+		trigger.NewCmd(f, s),
+		channel.NewCmd(f, s),
+		subscription.NewCmd(f, s),
+		version.NewCmd(s),
+	)
+	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+	// Unknown subcommands are usage errors (exit 2), not cobra's plain error.
+	for _, c := range append(root.Commands(), root) {
+		if c.HasSubCommands() {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = groupRunE
+		}
+	}
+	return root
+}
+
+func groupRunE(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return cmdutil.UsageErrorf("unknown command %q for %q (see '%s -h')", args[0], cmd.CommandPath(), cmd.CommandPath())
+	}
+	return cmd.Help()
+}

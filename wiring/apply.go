@@ -1,0 +1,81 @@
+package wiring
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/util/retry"
+)
+
+// Client is the part of a generated typed client (Brokers(ns), Triggers(ns), ...)
+// that the plugin uses; every typed client satisfies it as is.
+type Client[T runtime.Object, L runtime.Object] interface {
+	Create(ctx context.Context, obj T, opts metav1.CreateOptions) (T, error)
+	Update(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error)
+	List(ctx context.Context, opts metav1.ListOptions) (L, error)
+	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+}
+
+// DryRun is kubectl's --dry-run strategy.
+type DryRun int
+
+const (
+	// DryRunNone sends requests for real.
+	DryRunNone DryRun = iota
+	// DryRunClient builds objects and sends nothing.
+	DryRunClient
+	// DryRunServer sends requests that the API server validates, admits and discards.
+	DryRunServer
+)
+
+func (d DryRun) serverFlag() []string {
+	if d == DryRunServer {
+		return []string{metav1.DryRunAll}
+	}
+	return nil
+}
+
+// Create sends obj (unless a client dry run) and returns what the server made of it.
+func Create[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], obj T, dry DryRun) (T, error) {
+	if dry == DryRunClient {
+		return obj, nil
+	}
+	return c.Create(ctx, obj, metav1.CreateOptions{DryRun: dry.serverFlag(), FieldManager: ManagedByValue})
+}
+
+// Update reads the named object, lets mutate change it and writes it back,
+// retrying on conflicts. A client dry run reads but does not write.
+func Update[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], name string, dry DryRun, mutate func(T) error) (T, error) {
+	var out T
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := c.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if err := mutate(cur); err != nil {
+			return err
+		}
+		if dry == DryRunClient {
+			out = cur
+			return nil
+		}
+		out, err = c.Update(ctx, cur, metav1.UpdateOptions{DryRun: dry.serverFlag(), FieldManager: ManagedByValue})
+		return err
+	})
+	return out, err
+}
+
+// Delete removes the named object. Background propagation lets the garbage
+// collector remove what Knative made for it (a Trigger's Subscription).
+func Delete[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], name string, dry DryRun) error {
+	if dry == DryRunClient {
+		_, err := c.Get(ctx, name, metav1.GetOptions{})
+		return err
+	}
+	policy := metav1.DeletePropagationBackground
+	return c.Delete(ctx, name, metav1.DeleteOptions{DryRun: dry.serverFlag(), PropagationPolicy: &policy})
+}

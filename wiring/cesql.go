@@ -1,0 +1,50 @@
+package wiring
+
+import (
+	"fmt"
+
+	"github.com/antlr/antlr4/runtime/Go/antlr"
+	cesqlgen "github.com/cloudevents/sdk-go/sql/v2/gen"
+	cesqlparser "github.com/cloudevents/sdk-go/sql/v2/parser"
+)
+
+// syntaxErrors collects the first syntax error of the CESQL lexer or parser with
+// its position; antlr's default listener would print to the process's stderr.
+type syntaxErrors struct {
+	antlr.DefaultErrorListener
+	first string
+}
+
+func (s *syntaxErrors) SyntaxError(_ antlr.Recognizer, _ interface{}, line, column int, msg string, _ antlr.RecognitionException) {
+	if s.first == "" {
+		s.first = fmt.Sprintf("position %d: %s", column+1, msg)
+		if line > 1 {
+			s.first = fmt.Sprintf("line %d, position %d: %s", line, column+1, msg)
+		}
+	}
+}
+
+// ValidateCESQL parses expr with the CloudEvents SQL grammar Knative uses and
+// reports the first error with its position (1-based) in the expression.
+func ValidateCESQL(field, expr string) error {
+	if expr == "" {
+		return Invalidf(field, "the expression is empty")
+	}
+	listener := &syntaxErrors{}
+	lexer := cesqlgen.NewCESQLParserLexer(cesqlparser.NewCaseChangingStream(antlr.NewInputStream(expr), true))
+	lexer.RemoveErrorListeners()
+	lexer.AddErrorListener(listener)
+	p := cesqlgen.NewCESQLParserParser(antlr.NewCommonTokenStream(lexer, antlr.TokenDefaultChannel))
+	p.RemoveErrorListeners()
+	p.AddErrorListener(listener)
+	p.Cesql()
+	if listener.first != "" {
+		return Invalidf(field, "%q: %s", expr, listener.first)
+	}
+	// The syntax is fine; the library's own parse catches what the grammar allows
+	// but the language does not (unknown functions, wrong argument counts).
+	if _, err := cesqlparser.Parse(expr); err != nil {
+		return Invalidf(field, "%q: %s", expr, err.Error())
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package wiring
+
+import (
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// channelTypes are the short names for channel implementations.
+var channelTypes = map[string]metav1.TypeMeta{
+	"imc":   {APIVersion: "messaging.knative.dev/v1", Kind: "InMemoryChannel"},
+	"kafka": {APIVersion: "messaging.knative.dev/v1beta1", Kind: "KafkaChannel"},
+}
+
+// ParseChannelType accepts imc, kafka or GROUP/VERSION/KIND.
+func ParseChannelType(field, v string) (metav1.TypeMeta, error) {
+	if tm, ok := channelTypes[strings.ToLower(v)]; ok {
+		return tm, nil
+	}
+	i := strings.LastIndex(v, "/")
+	if i <= 0 || i == len(v)-1 || !strings.Contains(v[:i], "/") {
+		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka or GROUP/VERSION/KIND", v)
+	}
+	gv, err := schema.ParseGroupVersion(v[:i])
+	if err != nil || gv.Group == "" {
+		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka or GROUP/VERSION/KIND", v)
+	}
+	return metav1.TypeMeta{APIVersion: gv.String(), Kind: v[i+1:]}, nil
+}
+
+// ChannelSpec is what a user can say about a Channel.
+type ChannelSpec struct {
+	Name, Namespace string
+	Type            string // empty: the cluster's default channel
+	Labels          map[string]string
+}
+
+// BuildChannel returns the Channel for spec.
+func BuildChannel(s ChannelSpec) (*messagingv1.Channel, error) {
+	if err := ValidateName("NAME", s.Name); err != nil {
+		return nil, err
+	}
+	c := &messagingv1.Channel{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: managedLabels(s.Labels)}}
+	if s.Type != "" {
+		tm, err := ParseChannelType("--type", s.Type)
+		if err != nil {
+			return nil, err
+		}
+		c.Spec.ChannelTemplate = &messagingv1.ChannelTemplateSpec{TypeMeta: tm}
+	}
+	return c, nil
+}
+
+// ParseChannelRef accepts NAME, channel:NAME, imc:NAME or GROUP/VERSION/KIND:NAME
+// and returns the reference a Subscription's spec.channel takes.
+func ParseChannelRef(field, v string) (duckv1.KReference, error) {
+	kindPart, name, found := strings.Cut(v, ":")
+	if !found {
+		kindPart, name = "channel", v
+	}
+	if err := ValidateName(field, name); err != nil {
+		return duckv1.KReference{}, err
+	}
+	switch kindPart {
+	case "channel":
+		return duckv1.KReference{APIVersion: "messaging.knative.dev/v1", Kind: "Channel", Name: name}, nil
+	case "imc":
+		return duckv1.KReference{APIVersion: "messaging.knative.dev/v1", Kind: "InMemoryChannel", Name: name}, nil
+	}
+	tm, err := ParseChannelType(field, kindPart)
+	if err != nil {
+		return duckv1.KReference{}, Invalidf(field, "%q: want NAME, channel:NAME, imc:NAME or GROUP/VERSION/KIND:NAME", v)
+	}
+	return duckv1.KReference{APIVersion: tm.APIVersion, Kind: tm.Kind, Name: name}, nil
+}

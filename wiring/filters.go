@@ -1,0 +1,109 @@
+package wiring
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// ParseKeyValues parses repeated k=v flag values into a map. With allowRemoval a
+// value "k-" asks to remove k; those keys are returned separately.
+func ParseKeyValues(field string, values []string, allowRemoval bool) (map[string]string, []string, error) {
+	set := map[string]string{}
+	var remove []string
+	for _, v := range values {
+		if allowRemoval && strings.HasSuffix(v, "-") && !strings.Contains(v, "=") {
+			k := strings.TrimSuffix(v, "-")
+			if err := validAttributeName(field, k); err != nil {
+				return nil, nil, err
+			}
+			remove = append(remove, k)
+			continue
+		}
+		k, val, ok := strings.Cut(v, "=")
+		if !ok {
+			return nil, nil, Invalidf(field, "%q: want KEY=VALUE", v)
+		}
+		if err := validAttributeName(field, k); err != nil {
+			return nil, nil, err
+		}
+		if _, dup := set[k]; dup {
+			return nil, nil, Invalidf(field, "attribute %q given twice", k)
+		}
+		set[k] = val
+	}
+	return set, remove, nil
+}
+
+// validAttributeName applies the CloudEvents rule for attribute names: lower-case
+// letters and digits only, which is also what Knative's filters match on.
+func validAttributeName(field, k string) error {
+	if k == "" {
+		return Invalidf(field, "empty attribute name")
+	}
+	for _, r := range k {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return Invalidf(field, "attribute name %q: only lower-case letters and digits are allowed", k)
+		}
+	}
+	return nil
+}
+
+// ParseFiltersFile reads a YAML (or JSON) list of Knative filter dialects and
+// checks that each entry uses exactly one known dialect.
+func ParseFiltersFile(field string, data []byte) ([]eventingv1.SubscriptionsAPIFilter, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, Invalidf(field, "the file is empty")
+	}
+	var filters []eventingv1.SubscriptionsAPIFilter
+	if err := yaml.UnmarshalStrict(data, &filters); err != nil {
+		msg := err.Error()
+		if i := strings.Index(msg, "unknown field "); i >= 0 {
+			msg = "unknown filter dialect " + strings.TrimPrefix(msg[i:], "unknown field ") + " (want exact, prefix, suffix, all, any, not or cesql)"
+		}
+		return nil, Invalidf(field, "%s", msg)
+	}
+	if len(filters) == 0 {
+		return nil, Invalidf(field, "the list of filters is empty")
+	}
+	for i := range filters {
+		if err := validateFilter(fmt.Sprintf("%s: filters[%d]", field, i), filters[i]); err != nil {
+			return nil, err
+		}
+	}
+	return filters, nil
+}
+
+func validateFilter(path string, f eventingv1.SubscriptionsAPIFilter) error {
+	n := 0
+	for _, set := range []bool{len(f.All) > 0, len(f.Any) > 0, f.Not != nil, len(f.Exact) > 0, len(f.Prefix) > 0, len(f.Suffix) > 0, f.CESQL != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return Invalidf(path, "each filter needs exactly one dialect (exact, prefix, suffix, all, any, not or cesql), found %d", n)
+	}
+	for _, m := range []map[string]string{f.Exact, f.Prefix, f.Suffix} {
+		for k := range m {
+			if err := validAttributeName(path, k); err != nil {
+				return err
+			}
+		}
+	}
+	if f.CESQL != "" {
+		return ValidateCESQL(path+".cesql", f.CESQL)
+	}
+	for i, sub := range append(append([]eventingv1.SubscriptionsAPIFilter{}, f.All...), f.Any...) {
+		if err := validateFilter(fmt.Sprintf("%s[%d]", path, i), sub); err != nil {
+			return err
+		}
+	}
+	if f.Not != nil {
+		return validateFilter(path+".not", *f.Not)
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package wiring
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
+)
+
+// enabledByValue is the EnabledByLabel value on what `enable ns` creates.
+const enabledByValue = "enable-ns"
+
+// Operations reported for each object an enable or disable touched.
+const (
+	OpCreated    = "created"
+	OpUnchanged  = "unchanged"
+	OpConfigured = "configured"
+	OpDeleted    = "deleted"
+)
+
+// Change is one object an operation touched and what happened to it.
+type Change struct {
+	Object runtime.Object
+	Op     string
+}
+
+// Mesh holds the clients the namespace operations need.
+type Mesh struct {
+	Core     corev1client.CoreV1Interface
+	Eventing eventingv1client.EventingV1Interface
+}
+
+// EnableSpec says how to make a namespace part of the mesh.
+type EnableSpec struct {
+	Namespace      string
+	Broker         string // default "default"
+	Class          string // default MTChannelBasedBroker
+	Channel        string // imc, kafka or GROUP/VERSION/KIND; empty: the cluster default
+	InjectionLabel bool
+}
+
+// ConfigMapName is the ConfigMap `enable ns --channel` keeps the channel template in.
+func ConfigMapName(broker string) string { return broker + "-kymamesh-channel" }
+
+// BuildEnable returns the objects `enable ns` creates, in apply order: the
+// channel-template ConfigMap (with --channel) and the Broker.
+func BuildEnable(s EnableSpec) ([]runtime.Object, error) {
+	if err := ValidateNamespaceName("NAME", s.Namespace); err != nil {
+		return nil, err
+	}
+	labels := map[string]string{EnabledByLabel: enabledByValue}
+	bs := BrokerSpec{Name: s.Broker, Namespace: s.Namespace, Class: s.Class, Labels: labels}
+	var objs []runtime.Object
+	if s.Channel != "" {
+		tm, err := ParseChannelType("--channel", s.Channel)
+		if err != nil {
+			return nil, err
+		}
+		tmpl, _ := json.Marshal(map[string]string{"apiVersion": tm.APIVersion, "kind": tm.Kind})
+		objs = append(objs, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName(s.Broker), Namespace: s.Namespace, Labels: managedLabels(labels)},
+			Data:       map[string]string{ChannelTemplateKey: string(tmpl)},
+		})
+		bs.Config = "ConfigMap:" + ConfigMapName(s.Broker)
+	}
+	b, err := BuildBroker(bs)
+	if err != nil {
+		return nil, err
+	}
+	return append(objs, b), nil
+}
+
+// Enable makes the namespace part of the mesh. It is idempotent: objects that
+// already exist as wanted are reported unchanged; a Broker of the same name that
+// the plugin did not create is left alone.
+func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, error) {
+	objs, err := BuildEnable(s)
+	if err != nil {
+		return nil, err
+	}
+	if dry == DryRunClient {
+		return changes(objs, OpCreated), nil
+	}
+	ns, err := m.Core.Namespaces().Get(ctx, s.Namespace, metav1.GetOptions{})
+	if err != nil {
+		return nil, APIError(err, "get", "namespace", s.Namespace, "")
+	}
+	var out []Change
+	for _, obj := range objs {
+		c, err := ensure(ctx, m, obj, dry)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
+	if s.InjectionLabel {
+		c, err := labelNamespace(ctx, m, ns, dry)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func ensure(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change, error) {
+	switch o := obj.(type) {
+	case *corev1.ConfigMap:
+		c := m.Core.ConfigMaps(o.Namespace)
+		cur, err := c.Get(ctx, o.Name, metav1.GetOptions{})
+		if err == nil {
+			if cur.Data[ChannelTemplateKey] != o.Data[ChannelTemplateKey] {
+				return Change{}, Invalidf("--channel", "namespace %q already has a channel template for broker %q (%s); run 'disable ns' first to change it", o.Namespace, o.Name, cur.Data[ChannelTemplateKey])
+			}
+			return Change{cur, OpUnchanged}, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return Change{}, APIError(err, "get", "configmap", o.Name, o.Namespace)
+		}
+		made, err := Create(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](c), o, dry)
+		return Change{made, OpCreated}, APIError(err, "create", "configmap", o.Name, o.Namespace)
+	case *eventingv1.Broker:
+		c := m.Eventing.Brokers(o.Namespace)
+		cur, err := c.Get(ctx, o.Name, metav1.GetOptions{})
+		if err == nil {
+			if cur.Labels[EnabledByLabel] == enabledByValue && o.Annotations[BrokerClassAnnotation] != "" &&
+				cur.Annotations[BrokerClassAnnotation] != o.Annotations[BrokerClassAnnotation] {
+				return Change{}, Invalidf("--class", "broker %q in namespace %q has class %q; run 'disable ns' first to change it", o.Name, o.Namespace, cur.Annotations[BrokerClassAnnotation])
+			}
+			return Change{cur, OpUnchanged}, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return Change{}, APIError(err, "get", "broker", o.Name, o.Namespace)
+		}
+		made, err := Create(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](c), o, dry)
+		return Change{made, OpCreated}, APIError(err, "create", "broker", o.Name, o.Namespace)
+	}
+	return Change{}, fmt.Errorf("unexpected object %T", obj)
+}
+
+func labelNamespace(ctx context.Context, m Mesh, ns *corev1.Namespace, dry DryRun) (Change, error) {
+	if ns.Labels[InjectionLabel] == "enabled" {
+		return Change{ns, OpUnchanged}, nil
+	}
+	patch := map[string]any{"metadata": map[string]any{
+		"labels":      map[string]string{InjectionLabel: "enabled"},
+		"annotations": map[string]string{InjectionAddedAnnotation: "true"},
+	}}
+	return patchNamespace(ctx, m, ns, patch, dry)
+}
+
+func patchNamespace(ctx context.Context, m Mesh, ns *corev1.Namespace, patch map[string]any, dry DryRun) (Change, error) {
+	if dry == DryRunClient {
+		return Change{ns, OpConfigured}, nil
+	}
+	name := ns.Name
+	data, _ := json.Marshal(patch)
+	got, err := m.Core.Namespaces().Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{DryRun: dry.serverFlag(), FieldManager: ManagedByValue})
+	if err != nil {
+		return Change{}, APIError(err, "patch", "namespace", name, "")
+	}
+	return Change{got, OpConfigured}, nil
+}
+
+// Disable removes exactly what Enable created in the namespace: the objects that
+// carry its label, and the injection label if Enable added it.
+func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun) ([]Change, error) {
+	if err := ValidateNamespaceName("NAME", namespace); err != nil {
+		return nil, err
+	}
+	ns, err := m.Core.Namespaces().Get(ctx, namespace, metav1.GetOptions{})
+	if err != nil {
+		return nil, APIError(err, "get", "namespace", namespace, "")
+	}
+	sel := metav1.ListOptions{LabelSelector: EnabledByLabel + "=" + enabledByValue}
+	brokers, err := m.Eventing.Brokers(namespace).List(ctx, sel)
+	if err != nil {
+		return nil, APIError(err, "list", "brokers", "", namespace)
+	}
+	var out []Change
+	for i := range brokers.Items {
+		b := &brokers.Items[i]
+		if err := Delete(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(namespace)), b.Name, dry); err != nil {
+			return out, APIError(err, "delete", "broker", b.Name, namespace)
+		}
+		out = append(out, Change{b, OpDeleted})
+	}
+	cms, err := m.Core.ConfigMaps(namespace).List(ctx, sel)
+	if err != nil {
+		return out, APIError(err, "list", "configmaps", "", namespace)
+	}
+	for i := range cms.Items {
+		cm := &cms.Items[i]
+		if err := Delete(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](m.Core.ConfigMaps(namespace)), cm.Name, dry); err != nil {
+			return out, APIError(err, "delete", "configmap", cm.Name, namespace)
+		}
+		out = append(out, Change{cm, OpDeleted})
+	}
+	if ns.Annotations[InjectionAddedAnnotation] == "true" {
+		patch := map[string]any{"metadata": map[string]any{
+			"labels": map[string]any{InjectionLabel: nil}, "annotations": map[string]any{InjectionAddedAnnotation: nil},
+		}}
+		c, err := patchNamespace(ctx, m, ns, patch, dry)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func changes(objs []runtime.Object, op string) []Change {
+	out := make([]Change, len(objs))
+	for i, o := range objs {
+		out[i] = Change{o, op}
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+package wiring
+
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"knative.dev/client/pkg/flags/sink"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// knownKinds maps the resources kn's sink prefixes name to their kinds, so a
+// sink becomes a reference without a discovery round-trip.
+var knownKinds = map[schema.GroupVersionResource]string{
+	{Group: "serving.knative.dev", Version: "v1", Resource: "services"}:           "Service",
+	{Group: "", Version: "v1", Resource: "services"}:                              "Service",
+	{Group: "eventing.knative.dev", Version: "v1", Resource: "brokers"}:           "Broker",
+	{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"}:         "Channel",
+	{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}: "InMemoryChannel",
+	{Group: "flows.knative.dev", Version: "v1", Resource: "sequences"}:            "Sequence",
+	{Group: "flows.knative.dev", Version: "v1", Resource: "parallels"}:            "Parallel",
+}
+
+// ParseSink turns kn's sink syntax into a Destination without asking the cluster:
+// ksvc:NAME[:NS], svc:NAME[:NS], broker:NAME[:NS], channel:NAME[:NS],
+// GROUP/VERSION/RESOURCE:NAME[:NS] (for the resources kn knows), KIND:APIVERSION:NAME,
+// or an http(s) URL. namespace is the current namespace.
+func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
+	if value == "" {
+		return nil, Invalidf(field, "a sink is required")
+	}
+	if kind, apiVersion, name, ok := kindAPIVersionName(value); ok {
+		if _, err := schema.ParseGroupVersion(apiVersion); err != nil || name == "" {
+			return nil, Invalidf(field, "%q: want KIND:APIVERSION:NAME", value)
+		}
+		return &duckv1.Destination{Ref: &duckv1.KReference{Kind: kind, APIVersion: apiVersion, Name: name, Namespace: namespace}}, nil
+	}
+	if strings.HasPrefix(value, "http:") || strings.HasPrefix(value, "https:") {
+		u, err := apis.ParseURL(value)
+		if err != nil || u.Host == "" {
+			return nil, Invalidf(field, "%q is not a valid URL", value)
+		}
+		return &duckv1.Destination{URI: u}, nil
+	}
+	ref, err := sink.Parse(value, namespace, sink.DefaultMappings)
+	if err != nil || ref.KubeReference == nil {
+		return nil, Invalidf(field, "%q: want ksvc:NAME, svc:NAME, broker:NAME, channel:NAME (each with an optional :NAMESPACE), KIND:APIVERSION:NAME or a URL", value)
+	}
+	kind, ok := knownKinds[ref.GVR]
+	if !ok {
+		return nil, Invalidf(field, "%q: unknown sink type %q; use KIND:APIVERSION:NAME for other kinds", value, strings.SplitN(value, ":", 2)[0])
+	}
+	if parts := strings.SplitN(value, ":", 3); ref.Name == "" || len(parts) == 3 && parts[2] == "" {
+		return nil, Invalidf(field, "%q: the name and namespace must not be empty", value)
+	}
+	return &duckv1.Destination{Ref: &duckv1.KReference{
+		Kind: kind, APIVersion: ref.GVR.GroupVersion().String(), Name: ref.Name, Namespace: ref.Namespace,
+	}}, nil
+}
+
+// kindAPIVersionName recognises KIND:APIVERSION:NAME, whose middle part holds a '/'
+// (core "v1" is written as "v1" and so is told apart by a capitalised kind).
+func kindAPIVersionName(v string) (kind, apiVersion, name string, ok bool) {
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 || parts[0] == "" || parts[0][0] < 'A' || parts[0][0] > 'Z' {
+		return "", "", "", false
+	}
+	if !strings.Contains(parts[1], "/") && parts[1] != "v1" {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// SinkString renders a Destination in the sink syntax, for tables and describe.
+func SinkString(d *duckv1.Destination, namespace string) string {
+	if d == nil {
+		return ""
+	}
+	if d.Ref == nil {
+		if d.URI != nil {
+			return d.URI.String()
+		}
+		return ""
+	}
+	prefix := d.Ref.Kind + ":" + d.Ref.APIVersion
+	switch {
+	case d.Ref.Kind == "Broker" && d.Ref.APIVersion == "eventing.knative.dev/v1":
+		prefix = "broker"
+	case d.Ref.Kind == "Channel" && d.Ref.APIVersion == "messaging.knative.dev/v1":
+		prefix = "channel"
+	case d.Ref.Kind == "Service" && d.Ref.APIVersion == "serving.knative.dev/v1":
+		prefix = "ksvc"
+	case d.Ref.Kind == "Service" && d.Ref.APIVersion == "v1":
+		prefix = "svc"
+	}
+	s := prefix + ":" + d.Ref.Name
+	if d.Ref.Namespace != "" && d.Ref.Namespace != namespace {
+		s += ":" + d.Ref.Namespace
+	}
+	if d.URI != nil {
+		s += " (" + d.URI.String() + ")"
+	}
+	return s
+}

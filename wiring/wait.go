@@ -1,0 +1,106 @@
+package wiring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	knwait "knative.dev/client/pkg/wait"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// NotReadyError says an object did not become Ready; it carries the object's
+// conditions so the user sees why.
+type NotReadyError struct {
+	Kind, Name string
+	Timeout    time.Duration
+	Cause      error
+	Conditions apis.Conditions
+}
+
+func (e *NotReadyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %q is not ready after %s", e.Kind, e.Name, e.Timeout)
+	if e.Cause != nil && !errors.Is(e.Cause, ErrWaitTimeout) {
+		fmt.Fprintf(&b, " (%v)", e.Cause)
+	}
+	if len(e.Conditions) == 0 {
+		b.WriteString(": it has no conditions yet (is the Knative controller running?)")
+	}
+	return b.String()
+}
+
+// Unwrap exposes the cause, so errors.Is(err, context.Canceled) works.
+func (e *NotReadyError) Unwrap() error { return e.Cause }
+
+// IsReady says whether obj has Ready=True for its current generation.
+func IsReady(obj runtime.Object) bool {
+	kr, ok := obj.(duckv1.KRShaped)
+	if !ok {
+		return false
+	}
+	st := kr.GetStatus()
+	if st.ObservedGeneration != kr.GetGeneration() {
+		return false
+	}
+	c := st.GetCondition(apis.ConditionReady)
+	return c != nil && c.IsTrue()
+}
+
+// Conditions returns obj's status conditions (nil for other objects).
+func Conditions(obj runtime.Object) apis.Conditions {
+	if kr, ok := obj.(duckv1.KRShaped); ok {
+		return kr.GetStatus().GetConditions()
+	}
+	return nil
+}
+
+// WaitReady watches the named object until it is Ready, using knative client's
+// waiter; the object as last seen is returned. cur is the object as created.
+func WaitReady[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], kind string, cur T, timeout time.Duration) (T, error) {
+	meta, err := metaOf(cur)
+	if err != nil {
+		return cur, err
+	}
+	if !IsReady(cur) {
+		watchMaker := func(ctx context.Context, name, version string, t time.Duration) (watch.Interface, error) {
+			secs := int64(t.Seconds()) + 1
+			return c.Watch(ctx, metav1.ListOptions{
+				FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String(), ResourceVersion: version, TimeoutSeconds: &secs,
+			})
+		}
+		extract := func(obj runtime.Object) (apis.Conditions, error) { return Conditions(obj), nil }
+		waiter := knwait.NewWaitForReady(kind, watchMaker, extract)
+		window := 2 * time.Second
+		err, _ = waiter.Wait(ctx, meta.GetName(), meta.GetResourceVersion(), knwait.Options{Timeout: &timeout, ErrorWindow: &window}, knwait.NoopMessageCallback())
+	}
+	// Read the final state with a fresh context: the caller's may be the one that ended.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	last, gerr := c.Get(rctx, meta.GetName(), metav1.GetOptions{})
+	if gerr != nil {
+		return cur, errors.Join(err, gerr)
+	}
+	if err == nil && IsReady(last) {
+		return last, nil
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "timeout:") {
+		err = ErrWaitTimeout
+	}
+	return last, &NotReadyError{Kind: kind, Name: meta.GetName(), Timeout: timeout, Cause: err, Conditions: Conditions(last)}
+}
+
+func metaOf(obj runtime.Object) (metav1.Object, error) {
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, fmt.Errorf("%T has no object metadata", obj)
+	}
+	return m, nil
+}
