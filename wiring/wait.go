@@ -27,9 +27,11 @@ type NotReadyError struct {
 
 func (e *NotReadyError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %q is not ready after %s", e.Kind, e.Name, e.Timeout)
 	if e.Cause != nil && !errors.Is(e.Cause, ErrWaitTimeout) {
-		fmt.Fprintf(&b, " (%v)", e.Cause)
+		// Knative reported Ready=False and kept it: say why instead of "timed out".
+		fmt.Fprintf(&b, "%s %q is not ready: %v", e.Kind, e.Name, e.Cause)
+	} else {
+		fmt.Fprintf(&b, "%s %q is not ready after %s", e.Kind, e.Name, e.Timeout)
 	}
 	if len(e.Conditions) == 0 {
 		b.WriteString(": it has no conditions yet (is the Knative controller running?)")

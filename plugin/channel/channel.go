@@ -63,8 +63,17 @@ func addressURL(c *messagingv1.Channel) string {
 	return c.Status.Address.URL.String()
 }
 
+// subscriberCount renders the subscribers the channel reports and how many of
+// them are ready, e.g. "2 (1 ready)". A Channel's own spec.subscribers stays
+// empty: Knative writes them to the backing channel and reports them in status.
 func subscriberCount(c *messagingv1.Channel) string {
-	return strconv.Itoa(len(c.Spec.Subscribers))
+	ready := 0
+	for _, s := range c.Status.Subscribers {
+		if s.Ready == "True" {
+			ready++
+		}
+	}
+	return strconv.Itoa(len(c.Status.Subscribers)) + " (" + strconv.Itoa(ready) + " ready)"
 }
 
 // NewCmd returns the "channel" command group.

@@ -240,10 +240,15 @@ func printMachine(flags *genericclioptions.PrintFlags, obj runtime.Object, s gen
 	if err := setKinds(obj); err != nil {
 		return err
 	}
-	if meta.IsListType(obj) {
-		if err := meta.EachListItem(obj, setKinds); err != nil {
-			return err
-		}
+	if !meta.IsListType(obj) {
+		return p.PrintObj(obj, s.Out)
+	}
+	if err := meta.EachListItem(obj, setKinds); err != nil {
+		return err
+	}
+	// The name printer takes no typed lists; it prints each item instead.
+	if *flags.OutputFormat == "name" {
+		return meta.EachListItem(obj, func(o runtime.Object) error { return p.PrintObj(o, s.Out) })
 	}
 	return p.PrintObj(obj, s.Out)
 }

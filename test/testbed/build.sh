@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test bed's binaries into the cache folder, once: kube-apiserver and
 # kube-controller-manager (k8s.io/kubernetes v1.34.4), the Knative Eventing v0.45.0
-# components, kproxy and kubelet-lite. A stamp made from the module files decides
+# components and kproxy. A stamp made from the module files decides
 # whether a cached build is still of the right version.
 # Usage: build.sh            prints the bin folder on its last line
 # Env:   KYMAMESH_TESTBED_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-kymamesh/testbed)
@@ -9,10 +9,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${KYMAMESH_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-kymamesh/testbed}
 stamp=$(cat "$here"/kube/go.sum "$here"/knative/go.sum "$here"/knative/overlay/*.go "$here/build.sh" \
-  $(find "$here/knative/kproxy" "$here/knative/kubeletlite" -name '*.go' | sort) | sha256sum | cut -c1-16)
+  $(find "$here/knative/kproxy" -name '*.go' | sort) | sha256sum | cut -c1-16)
 bin=$cache/bin-$stamp
 need=(kube-apiserver kube-controller-manager controller webhook mtchannel_broker ingress filter
-  channel_controller channel_dispatcher kproxy kubeletlite)
+  channel_controller channel_dispatcher kproxy)
 missing=0
 for b in "${need[@]}"; do [ -x "$bin/$b" ] || missing=1; done
 if [ "$missing" = 0 ]; then echo "$bin"; exit 0; fi
@@ -26,25 +26,31 @@ t0=$SECONDS
   -o "$bin.tmp/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager) >&2
 echo "kubernetes built in $((SECONDS - t0)) s" >&2
 
-# Every sharedmain process binds its health probes on the fixed :8080. An overlay
-# makes that address configurable without copying or replacing knative.dev/pkg.
+# Every sharedmain process binds its health probes on the fixed :8080, which
+# collides when all of them share one host. knative.dev/pkg has no setting for it,
+# so the build uses a copy of that module (hard links into the module cache, made
+# under the cache folder, never committed) with health_check.go's listen address
+# routed through overlay/health_probe_addr.go. The upstream mains are unchanged.
 cd "$here/knative"
 pkgdir=$(go list -m -f '{{.Dir}}' knative.dev/pkg 2>/dev/null || true)
 [ -n "$pkgdir" ] || { go mod download knative.dev/pkg; pkgdir=$(go list -m -f '{{.Dir}}' knative.dev/pkg); }
-ov=$bin.tmp/overlay; mkdir -p "$ov"
-sed 's/Addr: ":" + strconv.Itoa(port)}/Addr: healthProbeAddr(port)}/' "$pkgdir/injection/health_check.go" > "$ov/health_check.go"
-grep -q 'healthProbeAddr(port)' "$ov/health_check.go" || { echo "build.sh: knative.dev/pkg health_check.go changed; update the overlay" >&2; exit 1; }
-cp "$here/knative/overlay/health_probe_addr.go" "$ov/"
-cat > "$ov/overlay.json" <<EOT
-{"Replace": {
-  "$pkgdir/injection/health_check.go": "$ov/health_check.go",
-  "$pkgdir/injection/health_probe_addr.go": "$ov/health_probe_addr.go"}}
-EOT
-go build -trimpath -ldflags "-s -w" -overlay "$ov/overlay.json" -o "$bin.tmp/" \
+work=$bin.tmp/work
+rm -rf "$work"; mkdir -p "$work"
+cp -al "$pkgdir" "$work/knative-pkg"
+chmod u+w "$work/knative-pkg/injection"
+rm "$work/knative-pkg/injection/health_check.go"
+sed 's/Addr: ":" + strconv.Itoa(port)}/Addr: healthProbeAddr(strconv.Itoa(port))}/' "$pkgdir/injection/health_check.go" \
+  > "$work/knative-pkg/injection/health_check.go"
+grep -q 'healthProbeAddr(' "$work/knative-pkg/injection/health_check.go" \
+  || { echo "build.sh: knative.dev/pkg's health_check.go changed; update the test bed's overlay" >&2; exit 1; }
+cp "$here/knative/overlay/health_probe_addr.go" "$work/knative-pkg/injection/"
+cp go.mod "$work/go.mod"; cp go.sum "$work/go.sum"
+go mod edit -modfile="$work/go.mod" -replace=knative.dev/pkg="$work/knative-pkg"
+go build -modfile="$work/go.mod" -trimpath -ldflags "-s -w" -o "$bin.tmp/" \
   knative.dev/eventing/cmd/controller knative.dev/eventing/cmd/webhook knative.dev/eventing/cmd/mtchannel_broker \
   knative.dev/eventing/cmd/broker/ingress knative.dev/eventing/cmd/broker/filter \
   knative.dev/eventing/cmd/in_memory/channel_controller knative.dev/eventing/cmd/in_memory/channel_dispatcher \
-  ./kproxy ./kubeletlite >&2
-rm -rf "$ov" "$bin"; mv "$bin.tmp" "$bin"
+  ./kproxy >&2
+rm -rf "$work" "$bin"; mv "$bin.tmp" "$bin"
 echo "test bed built in $((SECONDS - t0)) s" >&2
 echo "$bin"

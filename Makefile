@@ -1,0 +1,37 @@
+# kubectl-kymamesh: `make demo` shows the mesh working on a local test bed,
+# `make test` runs every test (unit, then end-to-end on the test bed).
+GO ?= go
+BIN ?= bin
+
+.PHONY: build test test-unit test-e2e testbed demo sandbox vet clean
+
+build:
+	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/kubectl-kymamesh ./cmd/kubectl-kymamesh
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/...
+
+test: vet test-unit test-e2e
+
+test-unit:
+	$(GO) test ./...
+
+# Starts the test bed once (TestMain) and runs the e2e suite against it.
+test-e2e:
+	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
+
+# Builds the test bed's binaries into the cache folder (once).
+testbed:
+	bash test/testbed/deps.sh
+	bash test/testbed/build.sh
+
+demo:
+	bash test/testbed/run.sh -- bash docs/demo.sh
+
+# A shell inside a running test bed; `kubectl kymamesh ...` works there.
+sandbox:
+	bash test/testbed/run.sh -- bash -i
+
+clean:
+	rm -rf $(BIN)

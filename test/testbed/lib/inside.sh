@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs inside the test bed's private network namespace (see run.sh): only "lo"
+# exists, so every listener and connection stays inside. Starts the control
+# plane, runs the command, stops by PID whatever happens.
+set -uo pipefail
+lib=$(cd "$(dirname "$0")" && pwd)
+D=$TESTBED_STATE
+ip link set lo up
+# Broker and IMC readiness count Endpoints addresses, which may not be loopback;
+# this placeholder is put on lo so even a stray dial stays here.
+ip addr add "${ENDPOINTS_PLACEHOLDER_IP:-198.18.0.1}/32" dev lo
+
+stop() { bash "$lib/stop.sh" "$D" >&2; }
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+t0=$(date +%s%N)
+if ! bash "$lib/start-kube.sh" "$D" "$TESTBED_BIN" >&2 || ! bash "$lib/start-knative.sh" "$D" "$TESTBED_BIN" "$TESTBED_EVENTING" >&2; then
+  echo "testbed: start failed; logs in $D" >&2
+  for f in "$D"/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
+  stop; exit 1
+fi
+echo "testbed: ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
+
+export KUBECONFIG=$D/admin.kubeconfig RESTRICTED_KUBECONFIG=$D/restricted.kubeconfig KYMAMESH_TESTBED_STATE=$D
+export PATH=$D/bin:$PATH
+[ -x "$D/bin/kymamesh-adapter" ] && export KYMAMESH_ADAPTER_BIN=$D/bin/kymamesh-adapter
+# In-cluster names (*.svc.cluster.local) resolve through kproxy's HTTP proxy.
+export TESTBED_HTTP_PROXY=http://127.0.0.1:18888
+"$@"
+rc=$?
+stop
+exit $rc

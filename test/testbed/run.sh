@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The test bed's one entry point: builds what is missing, starts a real
+# kube-apiserver, kube-controller-manager and Knative Eventing as local processes
+# inside a private network namespace, runs CMD there and tears everything down.
+#
+# Usage: test/testbed/run.sh [--keep DIR] -- CMD [ARGS...]
+#   --keep DIR  keep state, logs and kubeconfigs in DIR (default: a temporary dir, removed)
+# CMD runs with KUBECONFIG (admin), RESTRICTED_KUBECONFIG (a user with no rights),
+# KYMAMESH_TESTBED_STATE (the state dir: logs, kubeconfigs) and a freshly built
+# kubectl-kymamesh first on PATH; KYMAMESH_ADAPTER_BIN when the adapter exists.
+# Exits with CMD's status.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+keep=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [--keep DIR] -- CMD [ARGS...]" >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "usage: $0 [--keep DIR] -- CMD [ARGS...]" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "run.sh: needs root (it makes a network namespace)" >&2; exit 2; }
+
+bash "$here/deps.sh"
+t0=$SECONDS
+bin=$(bash "$here/build.sh" | tail -n 1)
+if [ -n "$keep" ]; then
+  mkdir -p "$keep"; state=$(cd "$keep" && pwd)
+else
+  state=$(mktemp -d /tmp/kymamesh-testbed.XXXXXX)
+  trap 'rm -rf "$state"' EXIT
+fi
+mkdir -p "$state/bin"
+# The plugin is built before entering the namespace: the module proxy is not
+# reachable from inside it.
+(cd "$repo" && go build -o "$state/bin/kubectl-kymamesh" ./cmd/kubectl-kymamesh)
+if [ -d "$repo/cmd/kymamesh-adapter" ]; then
+  (cd "$repo" && go build -o "$state/bin/kymamesh-adapter" ./cmd/kymamesh-adapter)
+fi
+echo "testbed: built in $((SECONDS - t0)) s" >&2
+ke=$(cd "$here/knative" && go list -m -f '{{.Dir}}' knative.dev/eventing)
+[ -d "$ke/config" ] || (cd "$here/knative" && go mod download knative.dev/eventing)
+
+set +e
+unshare --net -- env TESTBED_BIN="$bin" TESTBED_STATE="$state" TESTBED_EVENTING="$ke" GOPROXY=off GOFLAGS=-mod=mod \
+  bash "$here/lib/inside.sh" "$@"
+rc=$?
+set -e
+exit $rc
