@@ -61,15 +61,14 @@ func (o *UpdateOptions) Validate() error {
 	if err := wiring.ValidateName("NAME", o.spec.Name); err != nil {
 		return err
 	}
-	probe := &messagingv1.Subscription{}
+	// Whether --channel names the current channel is only known in Run.
 	if o.spec.Channel != "" {
-		ch, err := wiring.ParseChannelRef("--channel", o.spec.Channel)
-		if err != nil {
+		if _, err := wiring.ParseChannelRef("--channel", o.spec.Channel); err != nil {
 			return err
 		}
-		probe.Spec.Channel = ch
+		return nil
 	}
-	return wiring.UpdateSubscription(probe, o.spec)
+	return wiring.UpdateSubscription(&messagingv1.Subscription{}, o.spec)
 }
 
 // Run reads the Subscription, changes it and writes it back.
