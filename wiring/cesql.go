@@ -2,9 +2,11 @@ package wiring
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/antlr/antlr4/runtime/Go/antlr"
 	cesqlgen "github.com/cloudevents/sdk-go/sql/v2/gen"
+	cesqlruntime "github.com/cloudevents/sdk-go/sql/v2/runtime"
 	cesqlparser "github.com/cloudevents/sdk-go/sql/v2/parser"
 )
 
@@ -37,9 +39,16 @@ func ValidateCESQL(field, expr string) error {
 	p := cesqlgen.NewCESQLParserParser(antlr.NewCommonTokenStream(lexer, antlr.TokenDefaultChannel))
 	p.RemoveErrorListeners()
 	p.AddErrorListener(listener)
-	p.Cesql()
+	tree := p.Cesql()
 	if listener.first != "" {
 		return Invalidf(field, "%q: %s", expr, listener.first)
+	}
+	// Functions are resolved only when Knative evaluates the filter, so an
+	// unknown one would be accepted and then match nothing: check them here.
+	fc := &functionCheck{}
+	antlr.ParseTreeWalkerDefault.Walk(fc, tree)
+	if fc.first != "" {
+		return Invalidf(field, "%q: %s", expr, fc.first)
 	}
 	// The syntax is fine; the library's own parse catches what the grammar allows
 	// but the language does not (unknown functions, wrong argument counts).
@@ -47,4 +56,23 @@ func ValidateCESQL(field, expr string) error {
 		return Invalidf(field, "%q: %s", expr, err.Error())
 	}
 	return nil
+}
+
+// functionCheck looks up every function call of a parse tree in the CESQL
+// runtime's function table, by name and number of arguments.
+type functionCheck struct {
+	antlr.BaseParseTreeListener
+	first string
+}
+
+func (f *functionCheck) EnterEveryRule(ctx antlr.ParserRuleContext) {
+	call, ok := ctx.(*cesqlgen.FunctionInvocationExpressionContext)
+	if !ok || f.first != "" {
+		return
+	}
+	name := strings.ToUpper(call.FunctionIdentifier().GetText())
+	n := len(call.FunctionParameterList().(*cesqlgen.FunctionParameterListContext).AllExpression())
+	if cesqlruntime.ResolveFunction(name, n) == nil {
+		f.first = fmt.Sprintf("position %d: unknown function %s with %d argument(s)", call.GetStart().GetColumn()+1, name, n)
+	}
 }

@@ -39,7 +39,7 @@ func BuildTrigger(s TriggerSpec) (*eventingv1.Trigger, error) {
 		return nil, err
 	}
 	t.Spec.Subscriber = *dest
-	if err := applyTriggerFilters(t, s); err != nil {
+	if err := applyTriggerFilters(t, s, false); err != nil {
 		return nil, err
 	}
 	t.Spec.Delivery, err = ApplyDelivery(nil, s.Delivery, s.Namespace)
@@ -59,7 +59,7 @@ func UpdateTrigger(t *eventingv1.Trigger, s TriggerSpec) error {
 		}
 		t.Spec.Subscriber = *dest
 	}
-	if err := applyTriggerFilters(t, s); err != nil {
+	if err := applyTriggerFilters(t, s, true); err != nil {
 		return err
 	}
 	d, err := ApplyDelivery(t.Spec.Delivery, s.Delivery, t.Namespace)
@@ -67,8 +67,10 @@ func UpdateTrigger(t *eventingv1.Trigger, s TriggerSpec) error {
 	return err
 }
 
-func applyTriggerFilters(t *eventingv1.Trigger, s TriggerSpec) error {
-	attrs, remove, err := ParseKeyValues("--filter", s.Filter, true)
+// applyTriggerFilters sets the filters of s on t; only an update may remove
+// attributes ("KEY-").
+func applyTriggerFilters(t *eventingv1.Trigger, s TriggerSpec, update bool) error {
+	attrs, remove, err := ParseKeyValues("--filter", s.Filter, update)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func Kind() cmdutil.Kind[*eventingv1.Broker, *eventingv1.BrokerList] {
 }
 
 func addressURL(b *eventingv1.Broker) string {
-	if b.Status.Address.URL == nil {
+	if b.Status.Address == nil || b.Status.Address.URL == nil {
 		return ""
 	}
 	return b.Status.Address.URL.String()

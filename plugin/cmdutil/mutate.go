@@ -23,8 +23,9 @@ type MutationFlags struct {
 	WaitTimeout time.Duration
 	PrintFlags  *genericclioptions.PrintFlags
 
-	DryRun wiring.DryRun
-	waits  bool
+	DryRun  wiring.DryRun
+	waits   bool
+	printer printers.ResourcePrinter
 }
 
 // NewMutationFlags returns the flags for an operation ("created", "updated", ...).
@@ -65,11 +66,16 @@ func (m *MutationFlags) Validate() error {
 	if *m.PrintFlags.OutputFormat == "wide" {
 		return UsageErrorf("--output: %q is only for list commands; use json, yaml, name, jsonpath=... or go-template=...", "wide")
 	}
-	return nil
+	_, err := m.Printer()
+	return err
 }
 
-// Printer returns the object printer, with kubectl's dry-run suffix.
+// Printer returns the object printer, with kubectl's dry-run suffix. It is made
+// once: completing the print flags twice would repeat the suffix.
 func (m *MutationFlags) Printer() (printers.ResourcePrinter, error) {
+	if m.printer != nil {
+		return m.printer, nil
+	}
 	suffix := map[wiring.DryRun]string{wiring.DryRunClient: "(dry run)", wiring.DryRunServer: "(server dry run)"}[m.DryRun]
 	// The type setter is added here, not at construction, so start-up does not
 	// build the scheme for every command.
@@ -78,6 +84,7 @@ func (m *MutationFlags) Printer() (printers.ResourcePrinter, error) {
 	if err != nil {
 		return nil, UsageErrorf("--output: %w", err)
 	}
+	m.printer = p
 	return p, nil
 }
 

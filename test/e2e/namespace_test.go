@@ -41,6 +41,10 @@ func TestEnableDisableNamespace(t *testing.T) {
 	// A Broker the plugin did not create survives disable.
 	mustKM(t, "broker", "create", "other", "-n", ns)
 
+	r = mustKM(t, "disable", "ns", ns, "--dry-run=server")
+	if !strings.Contains(r.Stdout, "broker.eventing.knative.dev/default deleted (server dry run)\n") || notFound(t, "brokers.eventing.knative.dev", "default", "-n", ns) {
+		t.Fatalf("disable --dry-run=server: %s", r)
+	}
 	r = mustKM(t, "disable", "ns", ns)
 	want = "broker.eventing.knative.dev/default deleted\nconfigmap/default-kymamesh-channel deleted\nnamespace/" + ns + " configured\n"
 	if r.Stdout != want {

@@ -1,0 +1,131 @@
+package plugin_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+)
+
+// Every bad input is refused with exit code 2 and one "error: ..." line that
+// names the flag, argument or field, before any request: the factory has no cluster.
+func TestBadInputs(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		// sinks
+		{[]string{"trigger", "create", "t", "--sink", "foo:bar:baz:qux"}, `--sink: "foo:bar:baz:qux": unknown sink type "foo"`},
+		{[]string{"trigger", "create", "t"}, "--sink: a sink is required"},
+		{[]string{"trigger", "create", "t", "--sink", "broker:"}, `--sink: "broker:": the name and namespace must not be empty`},
+		{[]string{"trigger", "create", "t", "--sink", "broker:b:"}, `--sink: "broker:b:": the name and namespace must not be empty`},
+		{[]string{"trigger", "create", "t", "--sink", "http://"}, `--sink: "http://" is not a valid URL`},
+		{[]string{"trigger", "create", "t", "--sink", "Service:notaversion!:x"}, `--sink: "Service:notaversion!:x"`},
+		{[]string{"subscription", "create", "s", "--channel", "c", "--sink", "ksvc:a", "--reply", "nope:x"}, `--reply: "nope:x": unknown sink type "nope"`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--dl-sink", "bogus:x"}, `--dl-sink: "bogus:x": unknown sink type`},
+		// filters
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type"}, `--filter: "type": want KEY=VALUE`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "Type=x"}, `--filter: attribute name "Type": only lower-case letters and digits`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "=x"}, "--filter: empty attribute name"},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type=a", "--filter", "type=b"}, `--filter: attribute "type" given twice`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type-"}, `--filter: "type-": want KEY=VALUE`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-prefix", "type"}, `--filter-prefix: "type": want KEY=VALUE`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-suffix", "my-attr=x"}, `--filter-suffix: attribute name "my-attr"`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type = = 'x'"}, `--cesql: "type = = 'x'": position 8:`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type LIKE"}, `--cesql: "type LIKE": position 10:`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "NOSUCHFN(type)"}, `--cesql: "NOSUCHFN(type)": position 1: unknown function NOSUCHFN with 1 argument(s)`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type = LOWER(source, subject)"}, `position 8: unknown function LOWER with 2 argument(s)`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "(type = 'a'"}, `--cesql: "(type = 'a'": position 12:`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-"}, "--filters-file: \"-\" is empty"},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "/no/such/file"}, "--filters-file: /no/such/file: no such file or directory"},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- regex: {type: x}"}, `--filters-file: unknown filter dialect "regex"`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- exact: {type: a}\n  prefix: {type: b}"}, "--filters-file: filters[0]: each filter needs exactly one dialect"},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- cesql: \"type ==\""}, `--filters-file: filters[0].cesql: "type ==": position`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- not: {}"}, "--filters-file: filters[0].not: each filter needs exactly one dialect"},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin={type: a}"}, "--filters-file: "},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--filter", "type=a", "--stdin=- exact: {type: a}"}, "--filters-file: cannot be combined with --filter"},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--cesql", "type = 'a'", "--stdin=- exact: {type: a}"}, "--filters-file: cannot be combined with --filter-prefix, --filter-suffix or --cesql"},
+		// durations and delivery
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--backoff-delay", "5x"}, `--backoff-delay: "5x" is neither an ISO-8601 duration`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--delivery-timeout", "-1s"}, `--delivery-timeout: "-1s" must be positive`},
+		{[]string{"broker", "create", "b", "--retry-after-max", "P"}, `--retry-after-max: "P" is neither`},
+		{[]string{"broker", "create", "b", "--backoff-policy", "random"}, `--backoff-policy: "random": want linear or exponential`},
+		{[]string{"broker", "create", "b", "--retry", "-1"}, "--retry: -1 must not be negative"},
+		{[]string{"broker", "create", "b", "--retry", "many"}, `invalid argument "many" for "--retry" flag`},
+		{[]string{"broker", "create", "b", "--wait", "--wait-timeout", "soon"}, `invalid argument "soon" for "--wait-timeout" flag`},
+		{[]string{"broker", "create", "b", "--wait", "--wait-timeout", "0s"}, "--wait-timeout: must be positive"},
+		{[]string{"broker", "create", "b", "--wait", "--dry-run=server"}, "--wait cannot be combined with --dry-run"},
+		// names, arguments, flags
+		{[]string{"trigger", "create", "--sink", "ksvc:a"}, "NAME is required (see 'kubectl kymamesh trigger create -h')"},
+		{[]string{"broker", "create", "a", "b"}, `unexpected argument "b"`},
+		{[]string{"broker", "create", "Bad_Name"}, `NAME: "Bad_Name" is not a valid name`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--broker", "UPPER"}, `--broker: "UPPER" is not a valid name`},
+		{[]string{"broker", "describe"}, "NAME is required"},
+		{[]string{"broker", "delete"}, "NAME is required"},
+		{[]string{"broker", "delete", "-bad-"}, `unknown shorthand flag: 'b' in -bad-`},
+		{[]string{"broker", "list", "extra"}, `unexpected argument "extra"`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"trigger", "creat"}, `unknown command "creat" for "kubectl kymamesh trigger"`},
+		{[]string{"nope"}, `unknown command "nope" for "kubectl kymamesh"`},
+		{[]string{"broker", "create", "b", "--dry-run=maybe"}, `--dry-run: "maybe": must be "none", "server", or "client"`},
+		{[]string{"broker", "create", "b", "-o", "table"}, "--output: unable to match a printer suitable for the output format \"table\""},
+		{[]string{"broker", "create", "b", "-o", "wide"}, `--output: "wide" is only for list commands`},
+		{[]string{"broker", "create", "b", "--config", "ConfigMap"}, `--config: "ConfigMap": want KIND:NAME[:NAMESPACE]`},
+		{[]string{"broker", "create", "b", "--config", "Pod:x"}, `--config: "Pod:x": unsupported kind "Pod"`},
+		{[]string{"broker", "update", "b"}, "nothing to update: give at least one delivery flag"},
+		{[]string{"trigger", "update", "t"}, "nothing to update: give --sink, a filter flag or a delivery flag"},
+		{[]string{"trigger", "update", "t", "--filter", "type-", "--filters-file", "-", "--stdin=- exact: {type: a}"}, "--filters-file: cannot be combined with --filter"},
+		{[]string{"subscription", "update", "s"}, "nothing to update: give --sink, --reply or a delivery flag"},
+		// channels and subscriptions
+		{[]string{"channel", "create", "c", "--type", "foo"}, `--type: "foo": want imc, kafka or GROUP/VERSION/KIND`},
+		{[]string{"channel", "create", "c", "--type", "/v1/X"}, `--type: "/v1/X": want imc, kafka or GROUP/VERSION/KIND`},
+		{[]string{"subscription", "create", "s", "--sink", "ksvc:a"}, "--channel: a channel is required"},
+		{[]string{"subscription", "create", "s", "--channel", "weird:c", "--sink", "ksvc:a"}, `--channel: "weird:c": want NAME, channel:NAME, imc:NAME or GROUP/VERSION/KIND:NAME`},
+		{[]string{"subscription", "create", "s", "--channel", "imc:", "--sink", "ksvc:a"}, "--channel: a name is required"},
+		{[]string{"subscription", "create", "s", "--channel", "c"}, "--sink: a sink is required"},
+		// namespaces
+		{[]string{"enable", "ns"}, "NAME is required"},
+		{[]string{"enable", "ns", "Not.A.Label"}, `NAME: "Not.A.Label" is not a valid namespace name`},
+		{[]string{"enable", "ns", "demo", "--channel", "nats"}, `--channel: "nats": want imc, kafka or GROUP/VERSION/KIND`},
+		{[]string{"enable", "ns", "demo", "--broker", "Bad"}, `NAME: "Bad" is not a valid name`},
+		{[]string{"disable", "ns", "UPPER"}, `NAME: "UPPER" is not a valid namespace name`},
+		{[]string{"version", "-o", "yaml"}, `--output: "yaml": want json`},
+	}
+	if len(cases) < 40 {
+		t.Fatalf("the table must hold at least 40 bad inputs, has %d", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			args, stdin := splitStdin(tc.args)
+			f := cmdtest.NewFactory("demo")
+			f.NoCluster = true
+			r := cmdtest.Run(t.Context(), f, stdin, args...)
+			if r.Code != 2 {
+				t.Fatalf("want exit 2, got %d (stdout %q, stderr %q)", r.Code, r.Stdout, r.Stderr)
+			}
+			if r.Stdout != "" {
+				t.Errorf("want nothing on stdout, got %q", r.Stdout)
+			}
+			if !strings.HasPrefix(r.Stderr, "error: ") || strings.Count(r.Stderr, "\n") != 1 {
+				t.Fatalf("want one 'error: ...' line, got %q", r.Stderr)
+			}
+			if !strings.Contains(r.Stderr, tc.want) {
+				t.Fatalf("want %q in %q", tc.want, r.Stderr)
+			}
+		})
+	}
+}
+
+// splitStdin takes a pseudo-argument "--stdin=TEXT" out of args.
+func splitStdin(args []string) ([]string, string) {
+	var out []string
+	stdin := ""
+	for _, a := range args {
+		if s, ok := strings.CutPrefix(a, "--stdin="); ok {
+			stdin = s
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, stdin
+}

@@ -1,0 +1,32 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+func TestExitCode(t *testing.T) {
+	for want, errs := range map[int][]error{
+		ExitOK:          {nil},
+		ExitUsage:       {UsageErrorf("bad flag"), wiring.Invalidf("--sink", "bad"), fmt.Errorf("wrapped: %w", wiring.Invalidf("", "x"))},
+		ExitFailure:     {errors.New("boom"), wiring.ErrNotInstalled, &wiring.NotReadyError{Kind: "broker", Name: "b", Cause: wiring.ErrWaitTimeout}},
+		ExitInterrupted: {context.Canceled, fmt.Errorf("listing: %w", context.Canceled)},
+	} {
+		for _, err := range errs {
+			if got := ExitCode(err); got != want {
+				t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
+			}
+		}
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	err := errors.New("admission webhook denied the request:\n  * spec.broker: required\n  * spec.subscriber: required")
+	if got := OneLine(err); got != "admission webhook denied the request: * spec.broker: required * spec.subscriber: required" {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -1,0 +1,183 @@
+package plugin_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+)
+
+// expect runs the command and compares stdout and stderr exactly, and the exit code.
+func expect(t *testing.T, f *cmdtest.Factory, args string, code int, stdout, stderr string) cmdtest.Result {
+	t.Helper()
+	return expectIn(t, f, "", args, code, stdout, stderr)
+}
+
+func expectIn(t *testing.T, f *cmdtest.Factory, stdin, args string, code int, stdout, stderr string) cmdtest.Result {
+	t.Helper()
+	r := cmdtest.Run(t.Context(), f, stdin, splitArgs(args)...)
+	if r.Code != code || r.Stdout != stdout || r.Stderr != stderr {
+		t.Fatalf("kubectl kymamesh %s:\nwant exit %d, stdout %q, stderr %q\ngot  exit %d, stdout %q, stderr %q",
+			args, code, stdout, stderr, r.Code, r.Stdout, r.Stderr)
+	}
+	return r
+}
+
+// splitArgs splits on "|" when the line holds one (for arguments with spaces),
+// else on spaces.
+func splitArgs(s string) []string {
+	if strings.Contains(s, "|") {
+		return strings.Split(s, "|")
+	}
+	return strings.Fields(s)
+}
+
+func ready(gen int64) duckv1.Status {
+	return duckv1.Status{ObservedGeneration: gen, Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
+}
+
+func TestBrokerCommands(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	expect(t, f, "broker create b1 --retry 2", 0, "broker.eventing.knative.dev/b1 created\n", "")
+	expect(t, f, "broker create b1", 1, "",
+		`error: broker "b1" already exists in namespace "demo": brokers.eventing.knative.dev "b1" already exists`+"\n")
+	expect(t, f, "broker create b2 -o name --class Kafka", 0, "broker.eventing.knative.dev/b2\n", "")
+
+	// Give b1 the status Knative would, then list and describe it.
+	c := f.Knative.EventingV1().Brokers("demo")
+	b, err := c.Get(t.Context(), "b1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Status.Status = ready(0)
+	b.Status.Address = &duckv1.Addressable{URL: &apis.URL{Scheme: "http", Host: "ingress.svc", Path: "/demo/b1"}}
+	b.CreationTimestamp = metav1.NewTime(time.Now().Add(-90 * time.Second))
+	if _, err := c.UpdateStatus(t.Context(), b, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, f, "broker list", 0, ""+
+		"NAME   URL                          READY     REASON   AGE\n"+
+		"b1     http://ingress.svc/demo/b1   True               90s\n"+
+		"b2                                  Unknown            <unknown>\n", "")
+	expect(t, f, "broker list -o wide --no-headers", 0, ""+
+		"b1   http://ingress.svc/demo/b1   True         90s\n"+
+		"b2                                Unknown      <unknown>   Kafka\n", "")
+	expect(t, f, "broker list -o name", 0, "broker.eventing.knative.dev/b1\nbroker.eventing.knative.dev/b2\n", "")
+	expect(t, f, "broker list -o jsonpath={.items[*].metadata.name}", 0, "b1 b2", "")
+	expect(t, f, "broker describe b1", 0, ""+
+		"Name:              b1\n"+
+		"Namespace:         demo\n"+
+		"Age:               90s\n"+
+		"Class:             <none>\n"+
+		"Config:            <none>\n"+
+		"Address:           http://ingress.svc/demo/b1\n"+
+		"Dead letter sink:  <none>\n"+
+		"Conditions:\n"+
+		"  TYPE    STATUS   REASON   MESSAGE   AGE\n"+
+		"  Ready   True                        <unknown>\n", "")
+
+	expect(t, f, "broker update b1 --backoff-policy linear -o jsonpath={.spec.delivery}", 0, `{"backoffPolicy":"linear","retry":2}`, "")
+	expect(t, f, "broker delete b1 b2", 0, "broker.eventing.knative.dev/b1 deleted\nbroker.eventing.knative.dev/b2 deleted\n", "")
+	expect(t, f, "broker delete b1", 1, "", `error: broker "b1" not found in namespace "demo": brokers.eventing.knative.dev "b1" not found`+"\n")
+	expect(t, f, "broker describe b1", 1, "", `error: broker "b1" not found in namespace "demo": brokers.eventing.knative.dev "b1" not found`+"\n")
+}
+
+func TestClientDryRunNeedsNoCluster(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	f.NoCluster = true
+	expect(t, f, "broker create b --dry-run", 0, "broker.eventing.knative.dev/b created (dry run)\n", "")
+	expect(t, f, "channel create c --type imc --dry-run=client -o name", 0, "channel.messaging.knative.dev/c\n", "")
+	expect(t, f, "subscription create s --channel c --sink broker:default:x --dry-run=client -o jsonpath={.spec.subscriber.ref}", 0,
+		`{"apiVersion":"eventing.knative.dev/v1","kind":"Broker","name":"default","namespace":"x"}`, "")
+	expect(t, f, "enable ns shop --channel imc --dry-run=client", 0,
+		"configmap/default-kymamesh-channel created (dry run)\nbroker.eventing.knative.dev/default created (dry run)\n", "")
+	expect(t, f, "trigger create t --sink ksvc:h --filter type=a --dry-run=client -o jsonpath={.spec}", 0,
+		`{"broker":"default","filter":{"attributes":{"type":"a"}},"subscriber":{"ref":{"apiVersion":"serving.knative.dev/v1","kind":"Service","name":"h","namespace":"demo"}}}`, "")
+	r := cmdtest.Run(t.Context(), f, "", "version", "-o", "json")
+	var v struct{ Version, GoVersion, Platform string }
+	if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil || v.Version == "" || v.Platform == "" {
+		t.Fatalf("version -o json: %v %+v", err, r)
+	}
+}
+
+func TestTriggerCommands(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	warning := "Warning: trigger \"t1\" has both spec.filter and spec.filters; Knative ignores spec.filter (--filter) when spec.filters is set\n"
+	expect(t, f, "trigger|create|t1|--sink|ksvc:h|--filter|type=a|--cesql|source = 'x'", 0, "trigger.eventing.knative.dev/t1 created\n", warning)
+	expect(t, f, "trigger update t1 --filter type- --filter subject=s -o jsonpath={.spec.filter}", 0, `{"attributes":{"subject":"s"}}`, warning)
+	expectIn(t, f, "- prefix: {type: order.}\n", "trigger update t1 --filters-file - -o jsonpath={.spec.filters}", 0, `[{"prefix":{"type":"order."}}]`, warning)
+	expect(t, f, "trigger update t1 --broker other --sink ksvc:x", 2, "",
+		"error: --broker: the broker of a trigger cannot be changed (\"default\" to \"other\"); delete and create it instead\n")
+	expect(t, f, "trigger update nope --sink ksvc:x", 1, "",
+		`error: trigger "nope" not found in namespace "demo": triggers.eventing.knative.dev "nope" not found`+"\n")
+	expect(t, f, "trigger list", 0, ""+
+		"NAME   BROKER    SINK     READY     REASON   AGE\n"+
+		"t1     default   ksvc:h   Unknown            <unknown>\n", "")
+	expect(t, f, "trigger describe t1", 0, ""+
+		"Name:              t1\n"+
+		"Namespace:         demo\n"+
+		"Age:               <unknown>\n"+
+		"Broker:            default\n"+
+		"Sink:              ksvc:h\n"+
+		"Subscriber URI:    <none>\n"+
+		"Filter:            subject=s\n"+
+		`Filters:           [{"prefix":{"type":"order."}}]`+"\n"+
+		"Dead letter sink:  <none>\n"+
+		"Conditions:  <none>\n", "")
+	expect(t, f, "trigger delete t1", 0, "trigger.eventing.knative.dev/t1 deleted\n", "")
+}
+
+func TestChannelAndSubscriptionCommands(t *testing.T) {
+	f := cmdtest.NewFactory("kyma-integration")
+	expect(t, f, "channel create shop --type imc", 0, "channel.messaging.knative.dev/shop created\n", "")
+	expect(t, f, "subscription create shop-orders --channel shop --sink broker:default:orders", 0, "subscription.messaging.knative.dev/shop-orders created\n", "")
+	expect(t, f, "subscription update shop-orders --reply channel:replies -o jsonpath={.spec.reply.ref.name}", 0, "replies", "")
+	expect(t, f, "subscription update shop-orders --channel imc:shop --sink ksvc:x", 2, "",
+		"error: --channel: the channel of a subscription cannot be changed; delete and create it instead\n")
+	expect(t, f, "subscription list -o wide", 0, ""+
+		"NAME          CHANNEL        SINK                    READY     REASON   AGE         REPLY             DEAD-LETTER-SINK\n"+
+		"shop-orders   Channel:shop   broker:default:orders   Unknown            <unknown>   channel:replies\n", "")
+	expect(t, f, "channel list", 0, ""+
+		"NAME   TYPE                                         URL   READY     REASON   AGE\n"+
+		"shop   InMemoryChannel (messaging.knative.dev/v1)         Unknown            <unknown>\n", "")
+	expect(t, f, "sub delete shop-orders", 0, "subscription.messaging.knative.dev/shop-orders deleted\n", "")
+	expect(t, f, "channel delete shop --dry-run=server", 0, "channel.messaging.knative.dev/shop deleted (server dry run)\n", "")
+}
+
+func TestEnableDisableCommands(t *testing.T) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}
+	f := cmdtest.NewFactory("default", ns)
+	expect(t, f, "enable ns shop --injection-label", 0,
+		"broker.eventing.knative.dev/default created\nnamespace/shop configured\n", "")
+	expect(t, f, "enable ns shop --injection-label", 0,
+		"broker.eventing.knative.dev/default unchanged\nnamespace/shop unchanged\n", "")
+	expect(t, f, "enable ns shop --broker other -o name", 0, "broker.eventing.knative.dev/other\n", "")
+	// (The fake clientset ignores server dry runs; e2e tests cover those.)
+	expect(t, f, "disable ns shop --dry-run=client", 0,
+		"broker.eventing.knative.dev/default deleted (dry run)\nbroker.eventing.knative.dev/other deleted (dry run)\nnamespace/shop configured (dry run)\n", "")
+	expect(t, f, "disable ns shop", 0,
+		"broker.eventing.knative.dev/default deleted\nbroker.eventing.knative.dev/other deleted\nnamespace/shop configured\n", "")
+	expect(t, f, "disable ns shop", 0, "", "namespace \"shop\" has nothing that 'enable ns' created\n")
+	expect(t, f, "enable ns nowhere", 1, "", `error: namespace "nowhere" not found: namespaces "nowhere" not found`+"\n")
+}
+
+func TestListEmptySaysSoOnStderrOnly(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	expect(t, f, "trigger list", 0, "", "No triggers found in namespace \"demo\".\n")
+	expect(t, f, "channel list -A", 0, "", "No channels found.\n")
+	r := cmdtest.Run(t.Context(), f, "", "subscription", "list", "-o", "json")
+	var list struct {
+		Kind  string `json:"kind"`
+		Items []any  `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || r.Stderr != "" || list.Kind != "SubscriptionList" || len(list.Items) != 0 {
+		t.Fatalf("empty -o json list: %v %+v", err, r)
+	}
+}

@@ -1,0 +1,77 @@
+package wiring
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+)
+
+func TestUpdateTrigger(t *testing.T) {
+	tr, err := BuildTrigger(TriggerSpec{Name: "t", Namespace: "ns", Broker: "default", Sink: "ksvc:a",
+		Filter: []string{"type=a", "source=s"}, CESQL: "subject = 'x'"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = UpdateTrigger(tr, TriggerSpec{Sink: "svc:b", Filter: []string{"type-", "id=1"}, CESQL: "subject = 'x'",
+		Prefix: []string{"type=o."}, Delivery: DeliveryOptions{BackoffPolicy: "linear"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := eventingv1.TriggerSpec{Broker: "default"}
+	want.Subscriber = *must(ParseSink("--sink", "svc:b", "ns"))
+	want.Filter = &eventingv1.TriggerFilter{Attributes: eventingv1.TriggerFilterAttributes{"source": "s", "id": "1"}}
+	// The repeated CESQL filter is not added twice; the new prefix filter is appended.
+	want.Filters = []eventingv1.SubscriptionsAPIFilter{{CESQL: "subject = 'x'"}, {Prefix: map[string]string{"type": "o."}}}
+	policy := "linear"
+	want.Delivery = must(ApplyDelivery(nil, DeliveryOptions{BackoffPolicy: policy}, "ns"))
+	if diff := cmp.Diff(want, tr.Spec); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if !FilterConflict(tr) {
+		t.Fatal("spec.filter and spec.filters are both set: want a conflict reported")
+	}
+	// Removing the last attribute drops spec.filter.
+	if err := UpdateTrigger(tr, TriggerSpec{Filter: []string{"source-", "id-"}}); err != nil || tr.Spec.Filter != nil {
+		t.Fatalf("want spec.filter gone, got %+v, %v", tr.Spec.Filter, err)
+	}
+	if err := UpdateTrigger(tr, TriggerSpec{Broker: "other"}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("changing the broker: want an invalid-input error, got %v", err)
+	}
+}
+
+func TestUpdateSubscription(t *testing.T) {
+	sub := must(BuildSubscription(SubscriptionSpec{Name: "s", Namespace: "ns", Channel: "c", Sink: "ksvc:a"}))
+	if err := UpdateSubscription(sub, SubscriptionSpec{Channel: "channel:c", Reply: "channel:r"}); err != nil {
+		t.Fatal(err)
+	}
+	want := messagingv1.SubscriptionSpec{Channel: sub.Spec.Channel, Subscriber: must(ParseSink("", "ksvc:a", "ns")), Reply: must(ParseSink("", "channel:r", "ns"))}
+	if diff := cmp.Diff(want, sub.Spec); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if err := UpdateSubscription(sub, SubscriptionSpec{Channel: "imc:c", Sink: "ksvc:b"}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("changing the channel kind: want an error, got %v", err)
+	}
+	if err := UpdateSubscription(sub, SubscriptionSpec{}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("empty update: want an error, got %v", err)
+	}
+}
+
+func TestUpdateBrokerMergesDelivery(t *testing.T) {
+	b := must(BuildBroker(BrokerSpec{Name: "b", Namespace: "ns", Delivery: DeliveryOptions{Retry: ptr[int32](2), BackoffDelay: "PT1S"}}))
+	if err := UpdateBroker(b, DeliveryOptions{Retry: ptr[int32](5)}); err != nil {
+		t.Fatal(err)
+	}
+	if *b.Spec.Delivery.Retry != 5 || *b.Spec.Delivery.BackoffDelay != "PT1S" {
+		t.Fatalf("delivery after update: %+v", b.Spec.Delivery)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
