@@ -6,8 +6,9 @@
 # Usage: test/testbed/run.sh [--keep DIR] -- CMD [ARGS...]
 #   --keep DIR  keep state, logs and kubeconfigs in DIR (default: a temporary dir, removed)
 # CMD runs with KUBECONFIG (admin), RESTRICTED_KUBECONFIG (a user with no rights),
-# KYMAMESH_TESTBED_STATE (the state dir: logs, kubeconfigs) and a freshly built
-# kubectl-kymamesh first on PATH; KYMAMESH_ADAPTER_BIN when the adapter exists.
+# KYMAMESH_TESTBED_STATE (the state dir: logs, kubeconfigs), TESTBED_HTTP_PROXY
+# (reaches *.svc.cluster.local) and a freshly built kubectl-kymamesh (and the
+# cereceiver test subscriber) first on PATH; KYMAMESH_ADAPTER_BIN when the adapter exists.
 # Exits with CMD's status.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +36,8 @@ fi
 mkdir -p "$state/bin"
 # The plugin is built before entering the namespace: the module proxy is not
 # reachable from inside it.
-(cd "$repo" && go build -o "$state/bin/kubectl-kymamesh" ./cmd/kubectl-kymamesh)
+(cd "$repo" && go build -o "$state/bin/kubectl-kymamesh" ./cmd/kubectl-kymamesh && \
+  go build -o "$state/bin/cereceiver" ./test/testbed/cereceiver)
 if [ -d "$repo/cmd/kymamesh-adapter" ]; then
   (cd "$repo" && go build -o "$state/bin/kymamesh-adapter" ./cmd/kymamesh-adapter)
 fi
