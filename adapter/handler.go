@@ -1,0 +1,164 @@
+package adapter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"golang.org/x/net/http/httpguts"
+)
+
+// Handler receives CloudEvents on POST / and forwards them to the sink.
+type Handler struct {
+	cfg     Config
+	client  *http.Client
+	metrics *Metrics
+	log     *slog.Logger
+}
+
+// NewHandler builds a Handler. client should keep connections to the sink alive
+// (see NewSinkClient).
+func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *Handler {
+	return &Handler{cfg: cfg, client: client, metrics: m, log: log}
+}
+
+// NewSinkClient returns the HTTP client for the sink: one keep-alive pool sized
+// for many concurrent forwards to a single host, honouring HTTP(S)_PROXY.
+func NewSinkClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1000
+	t.MaxIdleConnsPerHost = 1000
+	t.IdleConnTimeout = 90 * time.Second
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+// errorBody is the short JSON body of every error answer.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func (h *Handler) fail(w http.ResponseWriter, code int, reason, msg string) {
+	h.metrics.reject(reason)
+	h.metrics.respond(code)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(errorBody{Error: msg})
+}
+
+// ServeHTTP implements the adapter's contract: 202 only once the sink accepted
+// the event; 4xx for the sender's mistakes (and the sink's 4xx, passed on);
+// 502/503 when the sink fails, without its details.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		h.fail(w, http.StatusNotFound, "not_found", "events are accepted on / only")
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.fail(w, http.StatusMethodNotAllowed, "method", "use POST")
+		return
+	}
+	h.metrics.received.Add(1)
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+	if sv := r.Header.Get("Ce-Specversion"); sv != "" && sv != "1.0" {
+		h.fail(w, http.StatusBadRequest, "specversion", "only CloudEvents specversion 1.0 is accepted")
+		return
+	}
+	msg := cehttp.NewMessageFromHttpRequest(r)
+	if enc := msg.ReadEncoding(); enc != binding.EncodingBinary && enc != binding.EncodingStructured {
+		h.fail(w, http.StatusUnsupportedMediaType, "content_mode", "send a binary-mode or structured-mode (application/cloudevents+json) CloudEvent")
+		return
+	}
+	ev, err := binding.ToEvent(r.Context(), msg)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
+		return
+	case err != nil:
+		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+err.Error())
+		return
+	case ev.SpecVersion() != "1.0":
+		h.fail(w, http.StatusBadRequest, "specversion", "only CloudEvents specversion 1.0 is accepted")
+		return
+	}
+	ev.SetSource(h.cfg.Source)
+	if err := ev.Validate(); err != nil {
+		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+err.Error())
+		return
+	}
+	if h.cfg.Sink == "" {
+		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter has no sink yet")
+		return
+	}
+	h.forward(w, r, binding.ToMessage(ev))
+}
+
+// forward sends the event in binary mode and answers after the sink did.
+func (h *Handler) forward(w http.ResponseWriter, in *http.Request, m binding.Message) {
+	req, err := http.NewRequestWithContext(in.Context(), http.MethodPost, h.cfg.Sink, nil)
+	if err != nil {
+		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter's sink is not usable")
+		h.log.Error("bad sink URL", "sink", h.cfg.Sink, "error", err.Error())
+		return
+	}
+	for _, k := range []string{"Traceparent", "Tracestate"} {
+		if v := in.Header.Get(k); v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	if err := cehttp.WriteRequest(in.Context(), m, req); err != nil {
+		h.fail(w, http.StatusInternalServerError, "encode", "the event could not be encoded")
+		return
+	}
+	// Attributes travel as HTTP headers; a control character the CloudEvents
+	// validation lets through would make the request fail as if the sink were down.
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				h.fail(w, http.StatusBadRequest, "invalid", "attribute "+strings.ToLower(strings.TrimPrefix(k, "Ce-"))+" holds a control character")
+				return
+			}
+		}
+	}
+	start := time.Now()
+	resp, err := h.client.Do(req)
+	h.metrics.observeSink(time.Since(start))
+	if err != nil {
+		reason := "sink_unreachable"
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+			reason = "sink_timeout"
+		}
+		h.log.Warn("sink did not answer", "reason", reason, "error", err.Error())
+		h.fail(w, http.StatusServiceUnavailable, reason, "the sink is not reachable; try again later")
+		return
+	}
+	// Drain so the connection goes back to the pool.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		h.metrics.forwarded.Add(1)
+		h.metrics.respond(http.StatusAccepted)
+		w.WriteHeader(http.StatusAccepted)
+	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+		h.log.Info("sink refused an event", "status", resp.StatusCode)
+		h.fail(w, resp.StatusCode, "sink_refused", "the sink refused the event")
+	default:
+		h.log.Warn("sink failed", "status", resp.StatusCode)
+		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
+	}
+}

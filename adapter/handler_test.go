@@ -1,0 +1,300 @@
+package adapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sink is a real HTTP sink on 127.0.0.1 that records requests and answers with code.
+type sink struct {
+	*httptest.Server
+	mu    sync.Mutex
+	got   []*http.Request
+	body  []string
+	code  int
+	delay time.Duration
+}
+
+func newSink(t *testing.T, code int) *sink {
+	s := &sink{code: code}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		time.Sleep(s.delay)
+		s.mu.Lock()
+		s.got = append(s.got, r)
+		s.body = append(s.body, string(b))
+		s.mu.Unlock()
+		w.WriteHeader(s.code)
+		io.WriteString(w, `{"secret":"internal sink detail"}`)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *sink) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.got)
+}
+
+// adapterFor runs the handler on a real loopback listener in front of sinkURL.
+func adapterFor(t *testing.T, sinkURL string, mutate ...func(*Config)) (*httptest.Server, *Metrics) {
+	cfg := Config{Source: "shop", Sink: sinkURL, MaxBodyBytes: 1024, SinkTimeout: 2 * time.Second}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	m := NewMetrics()
+	srv := httptest.NewServer(NewHandler(cfg, NewSinkClient(cfg.SinkTimeout), m, slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	return srv, m
+}
+
+func binaryHeaders(extra map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range map[string]string{"Ce-Specversion": "1.0", "Ce-Id": "e1", "Ce-Type": "order.created",
+		"Ce-Source": "/client/says", "Content-Type": "application/json"} {
+		h.Set(k, v)
+	}
+	for k, v := range extra {
+		h.Set(k, v)
+	}
+	return h
+}
+
+func post(t *testing.T, url string, h http.Header, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func TestBinaryEventIsForwardedWithSourceOverwritten(t *testing.T) {
+	s := newSink(t, http.StatusOK)
+	a, m := adapterFor(t, s.URL)
+	resp, _ := post(t, a.URL, binaryHeaders(map[string]string{"Ce-Region": "eu", "Ce-Subject": "o-1",
+		"Traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}), `{"order":1}`)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("want 202, got %d", resp.StatusCode)
+	}
+	r := s.got[0]
+	for k, want := range map[string]string{"Ce-Source": "shop", "Ce-Id": "e1", "Ce-Type": "order.created", "Ce-Region": "eu",
+		"Ce-Subject": "o-1", "Ce-Specversion": "1.0", "Content-Type": "application/json",
+		"Traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"} {
+		if got := r.Header.Get(k); got != want {
+			t.Errorf("sink got %s=%q, want %q", k, got, want)
+		}
+	}
+	if s.body[0] != `{"order":1}` {
+		t.Errorf("sink got body %q", s.body[0])
+	}
+	if m.received.Load() != 1 || m.forwarded.Load() != 1 {
+		t.Errorf("metrics: received %d forwarded %d", m.received.Load(), m.forwarded.Load())
+	}
+}
+
+func TestStructuredEventIsForwarded(t *testing.T) {
+	s := newSink(t, http.StatusAccepted)
+	a, _ := adapterFor(t, s.URL)
+	ev := `{"specversion":"1.0","id":"s1","type":"t","source":"/x","myext":"v","datacontenttype":"application/json","data":{"a":1}}`
+	resp, _ := post(t, a.URL, http.Header{"Content-Type": {"application/cloudevents+json"}}, ev)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("want 202, got %d", resp.StatusCode)
+	}
+	r := s.got[0]
+	if r.Header.Get("Ce-Source") != "shop" || r.Header.Get("Ce-Id") != "s1" || r.Header.Get("Ce-Myext") != "v" || s.body[0] != `{"a":1}` {
+		t.Fatalf("sink got headers %v body %q", r.Header, s.body[0])
+	}
+}
+
+func TestRejections(t *testing.T) {
+	s := newSink(t, http.StatusOK)
+	a, m := adapterFor(t, s.URL)
+	noID := binaryHeaders(nil)
+	noID.Del("Ce-Id")
+	for name, tc := range map[string]struct {
+		method string
+		h      http.Header
+		body   string
+		want   int
+	}{
+		"GET":                       {http.MethodGet, binaryHeaders(nil), "", http.StatusMethodNotAllowed},
+		"binary specversion 0.3":    {http.MethodPost, binaryHeaders(map[string]string{"Ce-Specversion": "0.3"}), "{}", http.StatusBadRequest},
+		"binary specversion 2.0":    {http.MethodPost, binaryHeaders(map[string]string{"Ce-Specversion": "2.0"}), "{}", http.StatusBadRequest},
+		"structured specversion 0.3": {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}},
+			`{"specversion":"0.3","id":"1","type":"t","source":"/s"}`, http.StatusBadRequest},
+		"missing id":       {http.MethodPost, noID, "{}", http.StatusBadRequest},
+		"bad JSON":         {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}}, `{"specversion":`, http.StatusBadRequest},
+		"plain body":       {http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, "hello", http.StatusUnsupportedMediaType},
+		"batch":            {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, "[]", http.StatusUnsupportedMediaType},
+		"oversize":         {http.MethodPost, binaryHeaders(nil), strings.Repeat("x", 2000), http.StatusRequestEntityTooLarge},
+		"oversize structured": {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}},
+			`{"specversion":"1.0","id":"1","type":"t","source":"/s","data":"` + strings.Repeat("x", 2000) + `"}`, http.StatusRequestEntityTooLarge},
+	} {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, a.URL, strings.NewReader(tc.body))
+			req.Header = tc.h
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body errorBody
+			if resp.StatusCode != tc.want {
+				t.Fatalf("want %d, got %d", tc.want, resp.StatusCode)
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Error == "" {
+				t.Fatalf("want a short JSON error body, got %v %+v", err, body)
+			}
+		})
+	}
+	if s.requests() != 0 {
+		t.Fatalf("rejected events reached the sink: %d", s.requests())
+	}
+	var buf bytes.Buffer
+	m.write(&buf)
+	for _, want := range []string{`kymamesh_adapter_events_rejected_total{reason="too_large"} 2`, `kymamesh_adapter_events_rejected_total{reason="specversion"} 3`,
+		`kymamesh_adapter_events_rejected_total{reason="content_mode"} 2`, `kymamesh_adapter_responses_total{class="4xx"} 10`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestOversizeChunkedBody(t *testing.T) {
+	s := newSink(t, http.StatusOK)
+	a, _ := adapterFor(t, s.URL)
+	// No Content-Length: the limit must hold while reading.
+	req, _ := http.NewRequest(http.MethodPost, a.URL, io.MultiReader(strings.NewReader(strings.Repeat("y", 4096))))
+	req.Header = binaryHeaders(nil)
+	req.ContentLength = -1
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || s.requests() != 0 {
+		t.Fatalf("want 413 and nothing forwarded, got %d, %d forwarded", resp.StatusCode, s.requests())
+	}
+}
+
+func TestSinkAnswersMapToCallerAnswers(t *testing.T) {
+	for sinkCode, want := range map[int]int{200: 202, 201: 202, 202: 202, 204: 202, 400: 400, 404: 404, 429: 429, 500: 502, 503: 502} {
+		s := newSink(t, sinkCode)
+		a, _ := adapterFor(t, s.URL)
+		resp, body := post(t, a.URL, binaryHeaders(nil), "{}")
+		if resp.StatusCode != want {
+			t.Errorf("sink %d: want %d, got %d", sinkCode, want, resp.StatusCode)
+		}
+		if strings.Contains(body, "internal sink detail") {
+			t.Errorf("sink %d: the sink's body leaked to the caller: %s", sinkCode, body)
+		}
+	}
+}
+
+func TestSinkDownSlowOrMissing(t *testing.T) {
+	down := newSink(t, 200)
+	down.Close()
+	a, m := adapterFor(t, down.URL)
+	if resp, body := post(t, a.URL, binaryHeaders(nil), "{}"); resp.StatusCode != 503 || strings.Contains(body, "127.0.0.1") {
+		t.Fatalf("sink down: want 503 without the sink's address, got %d %s", resp.StatusCode, body)
+	}
+	slow := newSink(t, 200)
+	slow.delay = 500 * time.Millisecond
+	a, m = adapterFor(t, slow.URL, func(c *Config) { c.SinkTimeout = 100 * time.Millisecond })
+	if resp, _ := post(t, a.URL, binaryHeaders(nil), "{}"); resp.StatusCode != 503 {
+		t.Fatalf("slow sink: want 503, got %d", resp.StatusCode)
+	}
+	var buf bytes.Buffer
+	m.write(&buf)
+	if !strings.Contains(buf.String(), `reason="sink_timeout"} 1`) {
+		t.Fatalf("want a sink_timeout rejection counted:\n%s", buf.String())
+	}
+	a, _ = adapterFor(t, "", func(c *Config) { c.Sink = "" })
+	if resp, _ := post(t, a.URL, binaryHeaders(nil), "{}"); resp.StatusCode != 503 {
+		t.Fatalf("no sink: want 503, got %d", resp.StatusCode)
+	}
+}
+
+func TestServerProbesAndGracefulShutdown(t *testing.T) {
+	s := newSink(t, 200)
+	s.delay = 300 * time.Millisecond
+	srv := NewServer(Config{Source: "shop", Sink: s.URL, MaxBodyBytes: 1 << 20, SinkTimeout: 5 * time.Second},
+		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, "127.0.0.1:18301", "127.0.0.1:18302", 5*time.Second) }()
+	waitUp(t, "http://127.0.0.1:18301/healthz")
+	for _, u := range []string{"http://127.0.0.1:18301/healthz", "http://127.0.0.1:18301/readyz", "http://127.0.0.1:18302/metrics"} {
+		resp, err := http.Get(u)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", u, err, resp)
+		}
+		resp.Body.Close()
+	}
+	// An event in flight when SIGTERM (here: ctx) arrives is still forwarded and answered.
+	result := make(chan int, 1)
+	go func() {
+		resp, _ := post(t, "http://127.0.0.1:18301/", binaryHeaders(nil), "{}")
+		result <- resp.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	if code := <-result; code != 202 {
+		t.Fatalf("in-flight event: want 202, got %d", code)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://127.0.0.1:18301/healthz"); err == nil {
+		t.Fatal("the listener is still open after shutdown")
+	}
+}
+
+func waitUp(t *testing.T, url string) {
+	for i := 0; i < 100; i++ {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not come up", url)
+}
+
+func TestReadyzWithoutSink(t *testing.T) {
+	srv := NewServer(Config{Source: "shop"}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	rec := httptest.NewRecorder()
+	srv.readyz(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("want 503 without K_SINK, got %d", rec.Code)
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	env := map[string]string{"EVENT_SOURCE": "shop", "K_SINK": "http://s/", "PORT": "8081", "MAX_BODY_BYTES": "10"}
+	c, err := ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil || c.Port != 8081 || c.MetricsPort != 9090 || c.MaxBodyBytes != 10 || c.Sink != "http://s/" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	for k, v := range map[string]string{"EVENT_SOURCE": "", "PORT": "x", "MAX_BODY_BYTES": "-1", "SINK_TIMEOUT": "soon"} {
+		bad := map[string]string{"EVENT_SOURCE": "shop", k: v}
+		if _, err := ConfigFromEnv(func(k string) string { return bad[k] }); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: want an error naming it, got %v", k, v, err)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package adapter
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// latencyBuckets are the sink latency histogram's upper bounds, in seconds.
+var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// Metrics counts what the adapter did, in Prometheus' text format. It is kept
+// small and lock-free on the hot path rather than pulling in a client library.
+type Metrics struct {
+	received  atomic.Uint64
+	forwarded atomic.Uint64
+
+	mu        sync.Mutex
+	rejected  map[string]*atomic.Uint64 // by reason
+	responses map[string]*atomic.Uint64 // by class: 2xx, 4xx, 5xx
+
+	buckets  []atomic.Uint64
+	count    atomic.Uint64
+	sumNanos atomic.Uint64
+}
+
+// NewMetrics returns empty metrics.
+func NewMetrics() *Metrics {
+	return &Metrics{rejected: map[string]*atomic.Uint64{}, responses: map[string]*atomic.Uint64{},
+		buckets: make([]atomic.Uint64, len(latencyBuckets))}
+}
+
+func counter(mu *sync.Mutex, m map[string]*atomic.Uint64, key string) *atomic.Uint64 {
+	mu.Lock()
+	defer mu.Unlock()
+	c, ok := m[key]
+	if !ok {
+		c = &atomic.Uint64{}
+		m[key] = c
+	}
+	return c
+}
+
+func (m *Metrics) reject(reason string) { counter(&m.mu, m.rejected, reason).Add(1) }
+
+func (m *Metrics) respond(code int) {
+	counter(&m.mu, m.responses, fmt.Sprintf("%dxx", code/100)).Add(1)
+}
+
+func (m *Metrics) observeSink(d time.Duration) {
+	s := d.Seconds()
+	for i, b := range latencyBuckets {
+		if s <= b {
+			m.buckets[i].Add(1)
+		}
+	}
+	m.count.Add(1)
+	m.sumNanos.Add(uint64(d.Nanoseconds()))
+}
+
+// ServeHTTP writes the metrics in Prometheus' text exposition format.
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	m.write(w)
+}
+
+func (m *Metrics) write(w io.Writer) {
+	fmt.Fprintf(w, "# HELP kymamesh_adapter_events_received_total Events received.\n# TYPE kymamesh_adapter_events_received_total counter\nkymamesh_adapter_events_received_total %d\n", m.received.Load())
+	fmt.Fprintf(w, "# HELP kymamesh_adapter_events_forwarded_total Events the sink accepted.\n# TYPE kymamesh_adapter_events_forwarded_total counter\nkymamesh_adapter_events_forwarded_total %d\n", m.forwarded.Load())
+	writeLabelled(w, &m.mu, "kymamesh_adapter_events_rejected_total", "Events not forwarded, by reason.", "reason", m.rejected)
+	writeLabelled(w, &m.mu, "kymamesh_adapter_responses_total", "Responses to senders, by status class.", "class", m.responses)
+	fmt.Fprintf(w, "# HELP kymamesh_adapter_sink_latency_seconds Time the sink took to answer.\n# TYPE kymamesh_adapter_sink_latency_seconds histogram\n")
+	for i, b := range latencyBuckets {
+		fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_bucket{le=\"%g\"} %d\n", b, m.buckets[i].Load())
+	}
+	n := m.count.Load()
+	fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_bucket{le=\"+Inf\"} %d\n", n)
+	fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_sum %g\n", float64(m.sumNanos.Load())/1e9)
+	fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_count %d\n", n)
+}
+
+func writeLabelled(w io.Writer, mu *sync.Mutex, name, help, label string, m map[string]*atomic.Uint64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
+	mu.Lock()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	mu.Unlock()
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s{%s=%q} %d\n", name, label, k, counter(mu, m, k).Load())
+	}
+}

@@ -1,0 +1,80 @@
+package adapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Server runs the events listener (with /healthz and /readyz) and the metrics
+// listener, and shuts both down gracefully.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	ready   atomic.Bool
+	events  *http.Server
+	mon     *http.Server
+}
+
+// NewServer builds a Server; Run starts it.
+func NewServer(cfg Config, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, log: log, metrics: NewMetrics()}
+	h := NewHandler(cfg, NewSinkClient(cfg.SinkTimeout), s.metrics, log)
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("/readyz", s.readyz)
+	s.events = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	monMux := http.NewServeMux()
+	monMux.Handle("/metrics", s.metrics)
+	s.mon = &http.Server{Handler: monMux, ReadHeaderTimeout: 10 * time.Second}
+	return s
+}
+
+// readyz is ready only with a sink and an open listener.
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if s.cfg.Sink == "" || !s.ready.Load() {
+		http.Error(w, "not ready: no sink (K_SINK) yet", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// Run listens on addr (":PORT" in a pod, "127.0.0.1:PORT" in tests) and the
+// metrics address until ctx ends, then stops accepting and lets in-flight
+// forwards finish, for up to grace.
+func (s *Server) Run(ctx context.Context, addr, metricsAddr string, grace time.Duration) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("events listener: %w", err)
+	}
+	mln, err := net.Listen("tcp", metricsAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("metrics listener: %w", err)
+	}
+	s.log.Info("adapter listening", "addr", ln.Addr().String(), "metrics", mln.Addr().String(), "source", s.cfg.Source, "sink", s.cfg.Sink)
+	errs := make(chan error, 2)
+	go func() { errs <- s.events.Serve(ln) }()
+	go func() { errs <- s.mon.Serve(mln) }()
+	s.ready.Store(true)
+	select {
+	case <-ctx.Done():
+	case err := <-errs:
+		return err
+	}
+	s.ready.Store(false)
+	s.log.Info("shutting down: finishing in-flight events")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	err = errors.Join(s.events.Shutdown(sctx), s.mon.Shutdown(sctx))
+	s.log.Info("stopped")
+	return err
+}
+

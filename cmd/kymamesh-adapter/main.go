@@ -1,0 +1,32 @@
+// Command kymamesh-adapter is the HTTP source adapter the plugin deploys for each
+// application: it receives the application's CloudEvents and forwards them to
+// the application's Channel (K_SINK).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	cfg, err := adapter.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("bad configuration", "error", err.Error())
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	srv := adapter.NewServer(cfg, log)
+	if err := srv.Run(ctx, fmt.Sprintf(":%d", cfg.Port), fmt.Sprintf(":%d", cfg.MetricsPort), 30*time.Second); err != nil {
+		log.Error("adapter failed", "error", err.Error())
+		os.Exit(1)
+	}
+}
