@@ -10,9 +10,11 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/subscription"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/trigger"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/version"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/wire"
 )
 
 // NewCmdRoot returns the whole command tree, with kubectl's connection flags
@@ -50,6 +52,9 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error.`,
 		trigger.NewCmd(f, s),
 		channel.NewCmd(f, s),
 		subscription.NewCmd(f, s),
+		source.NewCmd(f, s),
+		wire.NewCmdWire(f, s),
+		wire.NewCmdUnwire(f, s),
 		version.NewCmd(s),
 	)
 	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)

@@ -10,13 +10,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
+	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
 )
 
-// enabledByValue is the EnabledByLabel value on what `enable ns` creates.
-const enabledByValue = "enable-ns"
+// EnabledByLabel values: what `enable ns`, and what `wire`, created.
+const (
+	enabledByValue = "enable-ns"
+	enabledByWire  = "wire"
+)
 
 // Operations reported for each object an enable or disable touched.
 const (
@@ -32,10 +37,12 @@ type Change struct {
 	Op     string
 }
 
-// Mesh holds the clients the namespace operations need.
+// Mesh holds the clients the mesh operations need.
 type Mesh struct {
-	Core     corev1client.CoreV1Interface
-	Eventing eventingv1client.EventingV1Interface
+	Core      corev1client.CoreV1Interface
+	Eventing  eventingv1client.EventingV1Interface
+	Messaging messagingv1client.MessagingV1Interface
+	Dynamic   dynamic.Interface
 }
 
 // EnableSpec says how to make a namespace part of the mesh.
@@ -45,6 +52,9 @@ type EnableSpec struct {
 	Class          string // default MTChannelBasedBroker
 	Channel        string // imc, kafka or GROUP/VERSION/KIND; empty: the cluster default
 	InjectionLabel bool
+	// By records which command enabled the namespace ("enable-ns" if empty, or
+	// "wire"), so that unwire only undoes what wire did.
+	By string
 }
 
 // ConfigMapName is the ConfigMap `enable ns --channel` keeps the channel template in.
@@ -56,7 +66,11 @@ func BuildEnable(s EnableSpec) ([]runtime.Object, error) {
 	if err := ValidateNamespaceName("NAME", s.Namespace); err != nil {
 		return nil, err
 	}
-	labels := map[string]string{EnabledByLabel: enabledByValue}
+	by := s.By
+	if by == "" {
+		by = enabledByValue
+	}
+	labels := map[string]string{EnabledByLabel: by}
 	bs := BrokerSpec{Name: s.Broker, Namespace: s.Namespace, Class: s.Class, Labels: labels}
 	var objs []runtime.Object
 	if s.Channel != "" {
@@ -114,36 +128,47 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 func ensure(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change, error) {
 	switch o := obj.(type) {
 	case *corev1.ConfigMap:
-		c := m.Core.ConfigMaps(o.Namespace)
-		cur, err := c.Get(ctx, o.Name, metav1.GetOptions{})
-		if err == nil {
+		return ensureObject(ctx, m.Core.ConfigMaps(o.Namespace), o, "configmap", dry, func(cur *corev1.ConfigMap) error {
 			if cur.Data[ChannelTemplateKey] != o.Data[ChannelTemplateKey] {
-				return Change{}, Invalidf("--channel", "namespace %q already has a channel template for broker %q (%s); run 'disable ns' first to change it", o.Namespace, o.Name, cur.Data[ChannelTemplateKey])
+				return Invalidf("--channel", "namespace %q already has a channel template for broker %q (%s); run 'disable ns' first to change it",
+					o.Namespace, o.Name, cur.Data[ChannelTemplateKey])
 			}
-			return Change{cur, OpUnchanged}, nil
-		}
-		if !apierrors.IsNotFound(err) {
-			return Change{}, APIError(err, "get", "configmap", o.Name, o.Namespace)
-		}
-		made, err := Create(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](c), o, dry)
-		return Change{made, OpCreated}, APIError(err, "create", "configmap", o.Name, o.Namespace)
+			return nil
+		})
 	case *eventingv1.Broker:
-		c := m.Eventing.Brokers(o.Namespace)
-		cur, err := c.Get(ctx, o.Name, metav1.GetOptions{})
-		if err == nil {
-			if cur.Labels[EnabledByLabel] == enabledByValue && o.Annotations[BrokerClassAnnotation] != "" &&
+		return ensureObject(ctx, m.Eventing.Brokers(o.Namespace), o, "broker", dry, func(cur *eventingv1.Broker) error {
+			if cur.Labels[EnabledByLabel] != "" && o.Annotations[BrokerClassAnnotation] != "" &&
 				cur.Annotations[BrokerClassAnnotation] != o.Annotations[BrokerClassAnnotation] {
-				return Change{}, Invalidf("--class", "broker %q in namespace %q has class %q; run 'disable ns' first to change it", o.Name, o.Namespace, cur.Annotations[BrokerClassAnnotation])
+				return Invalidf("--class", "broker %q in namespace %q has class %q; run 'disable ns' first to change it",
+					o.Name, o.Namespace, cur.Annotations[BrokerClassAnnotation])
 			}
-			return Change{cur, OpUnchanged}, nil
-		}
-		if !apierrors.IsNotFound(err) {
-			return Change{}, APIError(err, "get", "broker", o.Name, o.Namespace)
-		}
-		made, err := Create(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](c), o, dry)
-		return Change{made, OpCreated}, APIError(err, "create", "broker", o.Name, o.Namespace)
+			return nil
+		})
 	}
 	return Change{}, fmt.Errorf("unexpected object %T", obj)
+}
+
+// ensureObject creates obj unless an object of its name exists; an existing one
+// is reported unchanged after check accepts it.
+func ensureObject[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], obj T, resource string, dry DryRun, check func(T) error) (Change, error) {
+	m, err := metaOf(obj)
+	if err != nil {
+		return Change{}, err
+	}
+	cur, err := c.Get(ctx, m.GetName(), metav1.GetOptions{})
+	if err == nil {
+		if check != nil {
+			if err := check(cur); err != nil {
+				return Change{}, err
+			}
+		}
+		return Change{cur, OpUnchanged}, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return Change{}, APIError(err, "get", resource, m.GetName(), m.GetNamespace())
+	}
+	made, err := Create(ctx, c, obj, dry)
+	return Change{made, OpCreated}, APIError(err, "create", resource, m.GetName(), m.GetNamespace())
 }
 
 func labelNamespace(ctx context.Context, m Mesh, ns *corev1.Namespace, dry DryRun) (Change, error) {
@@ -180,7 +205,7 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun) ([]Chang
 	if err != nil {
 		return nil, APIError(err, "get", "namespace", namespace, "")
 	}
-	sel := metav1.ListOptions{LabelSelector: EnabledByLabel + "=" + enabledByValue}
+	sel := metav1.ListOptions{LabelSelector: EnabledByLabel + " in (" + enabledByValue + "," + enabledByWire + ")"}
 	brokers, err := m.Eventing.Brokers(namespace).List(ctx, sel)
 	if err != nil {
 		return nil, APIError(err, "list", "brokers", "", namespace)

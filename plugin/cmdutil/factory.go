@@ -5,7 +5,9 @@ package cmdutil
 
 import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
 	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
 )
@@ -18,6 +20,11 @@ type Factory interface {
 	Core() (corev1client.CoreV1Interface, error)
 	Eventing() (eventingv1client.EventingV1Interface, error)
 	Messaging() (messagingv1client.MessagingV1Interface, error)
+	// Dynamic serves the resources without a typed client here (server-side
+	// apply of manifests, SinkBindings, Deployments).
+	Dynamic() (dynamic.Interface, error)
+	// RESTConfig is the connection itself (for port-forwarding).
+	RESTConfig() (*rest.Config, error)
 }
 
 // NewFactory builds a Factory over kubectl's standard connection flags.
@@ -57,3 +64,13 @@ func (f *factory) Messaging() (messagingv1client.MessagingV1Interface, error) {
 	}
 	return messagingv1client.NewForConfig(cfg)
 }
+
+func (f *factory) Dynamic() (dynamic.Interface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return dynamic.NewForConfig(cfg)
+}
+
+func (f *factory) RESTConfig() (*rest.Config, error) { return f.flags.ToRESTConfig() }

@@ -6,9 +6,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 
@@ -166,26 +166,15 @@ func mesh(f cmdutil.Factory, dry wiring.DryRun) (wiring.Mesh, error) {
 	return wiring.Mesh{Core: core, Eventing: ev}, err
 }
 
-// report prints each change: kubectl's "<kind>/<name> <operation>" line, or the
-// object in the -o format.
+// report prints each change; an existing Broker the plugin did not create is
+// called out, since disable will leave it alone.
 func report(w io.Writer, m *cmdutil.MutationFlags, changes []wiring.Change) error {
-	suffix := map[wiring.DryRun]string{wiring.DryRunClient: " (dry run)", wiring.DryRunServer: " (server dry run)"}[m.DryRun]
-	for _, c := range changes {
-		if *m.PrintFlags.OutputFormat != "" {
-			if err := m.Print(c.Object, w); err != nil {
-				return err
+	for i, c := range changes {
+		if *m.PrintFlags.OutputFormat == "" && c.Op == wiring.OpUnchanged && !wiring.IsManaged(c.Object) {
+			if _, isNS := c.Object.(*corev1.Namespace); !isNS {
+				changes[i].Op += " (exists, not managed by kubectl-kymamesh)"
 			}
-			continue
 		}
-		name, err := cmdutil.ResourceName(c.Object)
-		if err != nil {
-			return err
-		}
-		op := c.Op
-		if c.Op == wiring.OpUnchanged && !strings.HasPrefix(name, "namespace/") && !wiring.IsManaged(c.Object) {
-			op += " (exists, not managed by kubectl-kymamesh)"
-		}
-		fmt.Fprintf(w, "%s %s%s\n", name, op, suffix)
 	}
-	return nil
+	return cmdutil.PrintChanges(w, m, changes)
 }

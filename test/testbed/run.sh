@@ -8,7 +8,8 @@
 # CMD runs with KUBECONFIG (admin), RESTRICTED_KUBECONFIG (a user with no rights),
 # KYMAMESH_TESTBED_STATE (the state dir: logs, kubeconfigs), TESTBED_HTTP_PROXY
 # (reaches *.svc.cluster.local) and a freshly built kubectl-kymamesh (and the
-# cereceiver test subscriber) first on PATH; KYMAMESH_ADAPTER_BIN when the adapter exists.
+# cereceiver test subscriber) first on PATH; KYMAMESH_ADAPTER_BIN (the adapter that kubeletlite runs for
+# each adapter Deployment).
 # Exits with CMD's status.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,9 +39,8 @@ mkdir -p "$state/bin"
 # reachable from inside it.
 (cd "$repo" && go build -o "$state/bin/kubectl-kymamesh" ./cmd/kubectl-kymamesh && \
   go build -o "$state/bin/cereceiver" ./test/testbed/cereceiver)
-if [ -d "$repo/cmd/kymamesh-adapter" ]; then
-  (cd "$repo" && go build -o "$state/bin/kymamesh-adapter" ./cmd/kymamesh-adapter)
-fi
+(cd "$repo" && go build -o "$state/bin/kymamesh-adapter" ./cmd/kymamesh-adapter && \
+  go build -o "$state/bin/kubeletlite" ./test/testbed/kubeletlite)
 echo "testbed: built in $((SECONDS - t0)) s" >&2
 ke=$(cd "$here/knative" && go list -m -f '{{.Dir}}' knative.dev/eventing)
 [ -d "$ke/config" ] || (cd "$here/knative" && go mod download knative.dev/eventing)

@@ -12,8 +12,11 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
 	eventingfake "knative.dev/eventing/pkg/client/clientset/versioned/fake"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
 	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
@@ -28,6 +31,7 @@ type Factory struct {
 	NS        string
 	Kube      *k8sfake.Clientset
 	Knative   *eventingfake.Clientset
+	Dyn       dynamic.Interface
 	NoCluster bool
 }
 
@@ -73,6 +77,20 @@ func (f *Factory) Messaging() (messagingv1client.MessagingV1Interface, error) {
 }
 
 var errNoCluster = errors.New("no cluster: this command should not have needed one")
+
+// Dynamic implements cmdutil.Factory over a fake dynamic client.
+func (f *Factory) Dynamic() (dynamic.Interface, error) {
+	if f.NoCluster {
+		return nil, errNoCluster
+	}
+	if f.Dyn == nil {
+		f.Dyn = dynamicfake.NewSimpleDynamicClient(runtime.NewScheme())
+	}
+	return f.Dyn, nil
+}
+
+// RESTConfig implements cmdutil.Factory; unit tests have no server.
+func (f *Factory) RESTConfig() (*rest.Config, error) { return nil, errNoCluster }
 
 // Result is what a command run printed and its exit code.
 type Result struct {

@@ -19,11 +19,14 @@ if ! bash "$lib/start-kube.sh" "$D" "$TESTBED_BIN" >&2 || ! bash "$lib/start-kna
   for f in "$D"/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
   stop; exit 1
 fi
+# The test bed's kubelet: runs the adapter binary for each adapter Deployment.
+KUBECONFIG=$D/admin.kubeconfig KYMAMESH_ADAPTER_BIN=$D/bin/kymamesh-adapter "$D/bin/kubeletlite" -log-dir "$D" >"$D/kubeletlite.log" 2>&1 &
+echo $! >"$D/kubeletlite.pid"
 echo "testbed: ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
 
 export KUBECONFIG=$D/admin.kubeconfig RESTRICTED_KUBECONFIG=$D/restricted.kubeconfig KYMAMESH_TESTBED_STATE=$D
 export PATH=$D/bin:$PATH
-[ -x "$D/bin/kymamesh-adapter" ] && export KYMAMESH_ADAPTER_BIN=$D/bin/kymamesh-adapter
+export KYMAMESH_ADAPTER_BIN=$D/bin/kymamesh-adapter
 # In-cluster names (*.svc.cluster.local) resolve through kproxy's HTTP proxy.
 export TESTBED_HTTP_PROXY=http://127.0.0.1:18888
 "$@"

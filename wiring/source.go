@@ -1,0 +1,224 @@
+package wiring
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+)
+
+// OpApplied is the operation reported for a server-side apply, as kubectl does.
+const OpApplied = "serverside-applied"
+
+// gvrOf maps an object's kind to its resource among the HTTP source's resources.
+func gvrOf(u *unstructured.Unstructured) (schema.GroupVersionResource, error) {
+	gvk := u.GroupVersionKind()
+	for _, gvr := range HTTPSourceGVRs {
+		if gvr.Group == gvk.Group && gvr.Version == gvk.Version && kindToResource(gvk.Kind) == gvr.Resource {
+			return gvr, nil
+		}
+	}
+	return schema.GroupVersionResource{}, fmt.Errorf("no resource known for %s", gvk)
+}
+
+// sourceKinds maps the HTTP source's kinds to their resources.
+var sourceKinds = map[string]string{
+	"ServiceAccount": "serviceaccounts", "Channel": "channels", "Deployment": "deployments",
+	"Service": "services", "SinkBinding": "sinkbindings",
+}
+
+func kindToResource(kind string) string { return sourceKinds[kind] }
+
+func resourceToKind(resource string) string {
+	for k, r := range sourceKinds {
+		if r == resource {
+			return k
+		}
+	}
+	return resource
+}
+
+// ApplyObjects server-side applies objs in order with the plugin's field manager.
+// Re-applying the same objects changes nothing, which makes it idempotent.
+func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructured.Unstructured, dry DryRun) ([]Change, error) {
+	out := make([]Change, 0, len(objs))
+	for _, o := range objs {
+		if dry == DryRunClient {
+			out = append(out, Change{o, OpApplied})
+			continue
+		}
+		gvr, err := gvrOf(o)
+		if err != nil {
+			return out, err
+		}
+		data, err := json.Marshal(o.Object)
+		if err != nil {
+			return out, err
+		}
+		force := true
+		got, err := dyn.Resource(gvr).Namespace(o.GetNamespace()).Patch(ctx, o.GetName(), types.ApplyPatchType, data,
+			metav1.PatchOptions{FieldManager: ManagedByValue, Force: &force, DryRun: dry.serverFlag()})
+		if err != nil {
+			return out, APIError(err, "apply", gvr.Resource, o.GetName(), o.GetNamespace())
+		}
+		out = append(out, Change{got, OpApplied})
+	}
+	return out, nil
+}
+
+// DeleteHTTPSource deletes an application's source objects, in reverse apply
+// order; objects already gone are skipped. It returns what it deleted.
+func DeleteHTTPSource(ctx context.Context, dyn dynamic.Interface, app, namespace string, dry DryRun) ([]Change, error) {
+	if err := ValidateName("APP", app); err != nil {
+		return nil, err
+	}
+	gvrs := slices.Clone(HTTPSourceGVRs)
+	slices.Reverse(gvrs)
+	var out []Change
+	for _, gvr := range gvrs {
+		name := AdapterName(app)
+		if gvr.Resource == "channels" {
+			name = app
+		}
+		c := dyn.Resource(gvr).Namespace(namespace)
+		cur, err := c.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return out, APIError(err, "get", gvr.Resource, name, namespace)
+		}
+		if cur.GetLabels()[AppLabel] != app {
+			// Not ours: an object of the same name that the plugin did not create.
+			continue
+		}
+		if dry != DryRunClient {
+			policy := metav1.DeletePropagationBackground
+			if err := c.Delete(ctx, name, metav1.DeleteOptions{DryRun: dry.serverFlag(), PropagationPolicy: &policy}); err != nil && !apierrors.IsNotFound(err) {
+				return out, APIError(err, "delete", gvr.Resource, name, namespace)
+			}
+		}
+		out = append(out, Change{cur, OpDeleted})
+	}
+	return out, nil
+}
+
+// SourceStatus is what `source describe` shows of an application's source.
+type SourceStatus struct {
+	App, Namespace string
+	Objects        []ObjectStatus
+}
+
+// ObjectStatus is one object of a source: whether it exists and is ready.
+type ObjectStatus struct {
+	Kind, Name string
+	Found      bool
+	Ready      string // True, False or Unknown
+	Reason     string
+	Detail     string // the Channel's address, the SinkBinding's sink, the Service's port
+}
+
+// Object returns the status of the source's object of that kind.
+func (s SourceStatus) Object(kind string) ObjectStatus {
+	for _, o := range s.Objects {
+		if o.Kind == kind {
+			return o
+		}
+	}
+	return ObjectStatus{Kind: kind}
+}
+
+// Ready says whether every object of the source exists and is ready.
+func (s SourceStatus) Ready() bool {
+	for _, o := range s.Objects {
+		if !o.Found || o.Ready != "True" {
+			return false
+		}
+	}
+	return len(s.Objects) > 0
+}
+
+// GetSourceStatus reads every object of an application's source.
+func GetSourceStatus(ctx context.Context, dyn dynamic.Interface, app, namespace string) (SourceStatus, error) {
+	st := SourceStatus{App: app, Namespace: namespace}
+	for _, gvr := range HTTPSourceGVRs {
+		if gvr.Resource == "serviceaccounts" {
+			continue
+		}
+		name := AdapterName(app)
+		if gvr.Resource == "channels" {
+			name = app
+		}
+		os := ObjectStatus{Kind: resourceToKind(gvr.Resource), Name: name, Ready: "Unknown"}
+		u, err := dyn.Resource(gvr).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			os.Ready, os.Reason = "False", "NotFound"
+		case err != nil:
+			return st, APIError(err, "get", gvr.Resource, name, namespace)
+		default:
+			os.Found = true
+			readObjectStatus(u, &os)
+		}
+		st.Objects = append(st.Objects, os)
+	}
+	return st, nil
+}
+
+func readObjectStatus(u *unstructured.Unstructured, os *ObjectStatus) {
+	condType := "Ready"
+	switch os.Kind {
+	case "Deployment":
+		condType = "Available"
+	case "Service":
+		os.Ready = "True"
+		ports, _, _ := unstructured.NestedSlice(u.Object, "spec", "ports")
+		if len(ports) > 0 {
+			p, _ := ports[0].(map[string]any)
+			os.Detail = fmt.Sprintf("port %v -> %v", p["port"], p["targetPort"])
+		}
+		return
+	case "Channel":
+		os.Detail, _, _ = unstructured.NestedString(u.Object, "status", "address", "url")
+	case "SinkBinding":
+		if sink, _, _ := unstructured.NestedString(u.Object, "status", "sinkUri"); sink != "" {
+			os.Detail = "K_SINK=" + sink
+		}
+	}
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == condType {
+			os.Ready, _ = m["status"].(string)
+			os.Reason, _ = m["reason"].(string)
+		}
+	}
+}
+
+// WaitSourceReady polls the source until all its objects are ready.
+func WaitSourceReady(ctx context.Context, dyn dynamic.Interface, app, namespace string, timeout time.Duration) (SourceStatus, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		st, err := GetSourceStatus(ctx, dyn, app, namespace)
+		if err == nil && st.Ready() {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("source %q in namespace %q is not ready after %s", app, namespace, timeout)
+			}
+			return st, err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}

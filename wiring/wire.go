@@ -1,0 +1,252 @@
+package wiring
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+)
+
+// Labels that tie what `wire` made to the application and namespace it wired.
+const (
+	// WiredToLabel names the user namespace a Subscription delivers to.
+	WiredToLabel = "kymamesh.kyma-project.io/wired-to"
+	// CreatedByLabel marks a source that `wire` created (not `source create`).
+	CreatedByLabel = "kymamesh.kyma-project.io/created-by"
+)
+
+// WireSpec is the Kyma provisioning of one application into one namespace.
+type WireSpec struct {
+	Source  HTTPSourceSpec // App and Namespace (the integration namespace) included
+	To      string         // the user namespace
+	Broker  string         // the user namespace's Broker, "default" if empty
+	Trigger *TriggerSpec   // optional Trigger in the user namespace
+}
+
+// SubscriptionName is the name of the Subscription that wires app to ns.
+func SubscriptionName(app, ns string) string { return app + "-to-" + ns }
+
+func (s WireSpec) broker() string {
+	if s.Broker == "" {
+		return "default"
+	}
+	return s.Broker
+}
+
+// BuildWire returns every object wire would create, in apply order: the source,
+// the user namespace's Broker, the Subscription from the application's Channel
+// to that Broker (as a reference, so it follows the Broker's address), and the
+// optional Trigger.
+func BuildWire(s WireSpec) ([]runtime.Object, error) {
+	if err := ValidateNamespaceName("--to", s.To); err != nil {
+		return nil, err
+	}
+	src := s.Source
+	src.Labels = map[string]string{CreatedByLabel: "wire"}
+	srcObjs, err := BuildHTTPSource(src)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Object, 0, len(srcObjs)+3)
+	for _, o := range srcObjs {
+		out = append(out, o)
+	}
+	enable, err := BuildEnable(EnableSpec{Namespace: s.To, Broker: s.broker(), Class: DefaultBrokerClass, By: enabledByWire})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, enable...)
+	sub, err := BuildSubscription(SubscriptionSpec{
+		Name: SubscriptionName(s.Source.App, s.To), Namespace: s.Source.Namespace, Channel: s.Source.App,
+		Sink: "broker:" + s.broker() + ":" + s.To, Labels: map[string]string{AppLabel: s.Source.App, WiredToLabel: s.To},
+	})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, sub)
+	if s.Trigger != nil {
+		ts := *s.Trigger
+		ts.Namespace, ts.Broker = s.To, s.broker()
+		ts.Labels = map[string]string{AppLabel: s.Source.App}
+		t, err := BuildTrigger(ts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Wire provisions the application into the namespace, in dependency order.
+// Re-running it changes nothing; a source that exists already (from `source
+// create` or an earlier wire) is used as it is.
+func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error) {
+	objs, err := BuildWire(s)
+	if err != nil {
+		return nil, err
+	}
+	if dry == DryRunClient {
+		return changes(objs, OpCreated), nil
+	}
+	var out []Change
+	_, err = m.Dynamic.Resource(HTTPSourceGVRs[2]).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		src, err := sourceObjects(objs)
+		if err != nil {
+			return nil, err
+		}
+		applied, err := ApplyObjects(ctx, m.Dynamic, src, dry)
+		out = append(out, applied...)
+		if err != nil {
+			return out, err
+		}
+	case err != nil:
+		return nil, APIError(err, "get", "deployment", AdapterName(s.Source.App), s.Source.Namespace)
+	}
+	if _, err := m.Core.Namespaces().Get(ctx, s.To, metav1.GetOptions{}); err != nil {
+		return out, APIError(err, "get", "namespace", s.To, "")
+	}
+	for _, o := range objs[len(HTTPSourceGVRs):] {
+		c, err := ensureWired(ctx, m, o, dry)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func sourceObjects(objs []runtime.Object) ([]*unstructured.Unstructured, error) {
+	out := make([]*unstructured.Unstructured, 0, len(HTTPSourceGVRs))
+	for _, o := range objs[:len(HTTPSourceGVRs)] {
+		u, ok := o.(*unstructured.Unstructured)
+		if !ok {
+			return nil, fmt.Errorf("unexpected source object %T", o)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change, error) {
+	switch o := obj.(type) {
+	case *messagingv1.Subscription:
+		return ensureObject(ctx, m.Messaging.Subscriptions(o.Namespace), o, "subscription", dry, nil)
+	case *eventingv1.Trigger:
+		return ensureObject(ctx, m.Eventing.Triggers(o.Namespace), o, "trigger", dry, nil)
+	}
+	return ensure(ctx, m, obj, dry)
+}
+
+// Unwire removes what Wire created for the application and namespace: its
+// Triggers there and its Subscription; then the source, if wire created it and
+// no other namespace is wired to it; then the namespace's Broker, if wire
+// created it and no other application is wired to it.
+func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryRun) ([]Change, error) {
+	if err := ValidateName("APP", app); err != nil {
+		return nil, err
+	}
+	if err := ValidateNamespaceName("--from", ns); err != nil {
+		return nil, err
+	}
+	var out []Change
+	triggers, err := m.Eventing.Triggers(ns).List(ctx, metav1.ListOptions{LabelSelector: AppLabel + "=" + app})
+	if err != nil {
+		return nil, APIError(err, "list", "triggers", "", ns)
+	}
+	for i := range triggers.Items {
+		t := &triggers.Items[i]
+		if err := Delete(ctx, Client[*eventingv1.Trigger, *eventingv1.TriggerList](m.Eventing.Triggers(ns)), t.Name, dry); err != nil {
+			return out, APIError(err, "delete", "trigger", t.Name, ns)
+		}
+		out = append(out, Change{t, OpDeleted})
+	}
+	subs := m.Messaging.Subscriptions(integrationNS)
+	wired, err := subs.List(ctx, metav1.ListOptions{LabelSelector: AppLabel + "=" + app + "," + WiredToLabel + "=" + ns})
+	if err != nil {
+		return out, APIError(err, "list", "subscriptions", "", integrationNS)
+	}
+	for i := range wired.Items {
+		sub := &wired.Items[i]
+		if err := Delete(ctx, Client[*messagingv1.Subscription, *messagingv1.SubscriptionList](subs), sub.Name, dry); err != nil {
+			return out, APIError(err, "delete", "subscription", sub.Name, integrationNS)
+		}
+		out = append(out, Change{sub, OpDeleted})
+	}
+	// What was just deleted may linger (finalizers), and a dry run deleted
+	// nothing: neither counts as still wired.
+	gone := map[string]bool{}
+	for _, c := range out {
+		if sub, ok := c.Object.(*messagingv1.Subscription); ok {
+			gone[sub.Name] = true
+		}
+	}
+	remaining := func(selector string) (int, error) {
+		l, err := subs.List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return 0, APIError(err, "list", "subscriptions", "", integrationNS)
+		}
+		n := 0
+		for _, s := range l.Items {
+			if !gone[s.Name] && s.DeletionTimestamp == nil {
+				n++
+			}
+		}
+		return n, nil
+	}
+	if n, err := remaining(AppLabel + "=" + app + "," + WiredToLabel); err != nil {
+		return out, err
+	} else if n == 0 {
+		removed, err := deleteWiredSource(ctx, m, app, integrationNS, dry)
+		out = append(out, removed...)
+		if err != nil {
+			return out, err
+		}
+	}
+	if n, err := remaining(WiredToLabel + "=" + ns); err != nil {
+		return out, err
+	} else if n == 0 {
+		removed, err := disableWired(ctx, m, ns, dry)
+		out = append(out, removed...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, dry DryRun) ([]Change, error) {
+	dep, err := m.Dynamic.Resource(HTTPSourceGVRs[2]).Namespace(integrationNS).Get(ctx, AdapterName(app), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, APIError(err, "get", "deployment", AdapterName(app), integrationNS)
+	}
+	if dep.GetLabels()[CreatedByLabel] != "wire" {
+		return nil, nil
+	}
+	return DeleteHTTPSource(ctx, m.Dynamic, app, integrationNS, dry)
+}
+
+func disableWired(ctx context.Context, m Mesh, ns string, dry DryRun) ([]Change, error) {
+	brokers, err := m.Eventing.Brokers(ns).List(ctx, metav1.ListOptions{LabelSelector: EnabledByLabel + "=" + enabledByWire})
+	if err != nil {
+		return nil, APIError(err, "list", "brokers", "", ns)
+	}
+	var out []Change
+	for i := range brokers.Items {
+		b := &brokers.Items[i]
+		if err := Delete(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(ns)), b.Name, dry); err != nil {
+			return out, APIError(err, "delete", "broker", b.Name, ns)
+		}
+		out = append(out, Change{b, OpDeleted})
+	}
+	return out, nil
+}
