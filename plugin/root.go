@@ -10,6 +10,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/send"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/subscription"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/trigger"
@@ -53,6 +54,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error.`,
 		channel.NewCmd(f, s),
 		subscription.NewCmd(f, s),
 		source.NewCmd(f, s),
+		send.NewCmd(f, s),
 		wire.NewCmdWire(f, s),
 		wire.NewCmdUnwire(f, s),
 		version.NewCmd(s),

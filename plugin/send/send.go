@@ -1,0 +1,260 @@
+// Package send holds "kubectl kymamesh send": CloudEvents to an application, a
+// Broker, a Channel, any kn sink or a URL, once or as a measured load.
+package send
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// Ways of reaching an in-cluster target.
+const (
+	ViaPortForward = "port-forward"
+	ViaDirect      = "direct"
+)
+
+// Options are the inputs of "send".
+type Options struct {
+	To, Via, IntegrationNamespace string
+	Event                         sender.EventSpec
+	Data                          string
+	Load                          sender.LoadOptions
+	Timeout                       time.Duration
+	Output, DryRun                string
+	Verbose                       bool
+
+	namespace string
+	factory   cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+// NewCmd returns "send".
+func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{factory: f, IOStreams: s, Via: ViaPortForward, IntegrationNamespace: wiring.DefaultIntegrationNamespace,
+		Event: sender.EventSpec{Source: "/kubectl-kymamesh/send", Mode: sender.ModeBinary}, Load: sender.LoadOptions{Count: 1, Concurrency: 1},
+		Timeout: 30 * time.Second, DryRun: "none"}
+	cmd := &cobra.Command{
+		Use:   "send --to TARGET --type TYPE",
+		Short: "Send CloudEvents to an application, a Broker, a Channel, a kn sink or a URL",
+		Long: `send posts CloudEvents 1.0 over HTTP. In-cluster targets are reached from this
+machine without creating anything in the cluster: the target's address is read
+from its status, then a port-forward to a ready pod behind its Service carries the
+event (--via direct dials the address itself, e.g. inside a cluster or through
+HTTP_PROXY). With --count above 1 it sends a measured load and prints a summary.
+Exit code 1 if any event was not acknowledged.`,
+		Example: `  kubectl kymamesh send --to app:shop --type order.created --data '{"id":1}'
+  kubectl kymamesh send --to broker:default:orders --type order.created --ext region=eu --data @order.json
+  kubectl kymamesh send --to http://127.0.0.1:8080/ --type ping --count 10000 --concurrency 32 -o json
+  echo '{"id":2}' | kubectl kymamesh send --to channel:shop -n kyma-integration --type t --data - --dry-run=client`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ev, err := o.complete()
+			if err != nil {
+				return err
+			}
+			return o.Run(cmd.Context(), ev)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.To, "to", "", "Target: app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink, or an http(s) URL.")
+	fl.StringVar(&o.Via, "via", o.Via, "How to reach an in-cluster target: port-forward or direct.")
+	fl.StringVar(&o.IntegrationNamespace, "integration-namespace", o.IntegrationNamespace, "Namespace of the applications' adapters (for app:APP).")
+	fl.StringVar(&o.Event.Type, "type", "", "Event type (required).")
+	fl.StringVar(&o.Event.Source, "source", o.Event.Source, "Event source (an application's adapter replaces it with the application's name).")
+	fl.StringVar(&o.Event.ID, "id", "", "Event id; a UUID if empty (with --count, each event adds a sequence number).")
+	fl.StringVar(&o.Event.Subject, "subject", "", "Event subject.")
+	fl.StringVar(&o.Event.Time, "time", "", "Event time, RFC 3339; now if empty.")
+	fl.StringVar(&o.Event.DataSchema, "dataschema", "", "Event dataschema URI.")
+	fl.StringArrayVar(&o.Event.Extensions, "ext", nil, "Extension attribute NAME=VALUE, repeatable.")
+	fl.StringVar(&o.Data, "data", "", "Event data: JSON text, @FILE, or - for stdin.")
+	fl.StringVar(&o.Event.ContentType, "content-type", "application/json", "Content type of the data.")
+	fl.StringVar(&o.Event.Mode, "mode", o.Event.Mode, "Content mode: binary or structured.")
+	fl.IntVar(&o.Load.Count, "count", o.Load.Count, "How many events to send.")
+	fl.IntVar(&o.Load.Concurrency, "concurrency", o.Load.Concurrency, "How many to send at once (one connection pool).")
+	fl.Float64Var(&o.Load.Rate, "rate", 0, "Events per second at most; 0 for as fast as the target takes them.")
+	fl.DurationVar(&o.Timeout, "timeout", o.Timeout, "Timeout of each request.")
+	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json.")
+	fl.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the event that would be sent and sends nothing.`)
+	fl.Lookup("dry-run").NoOptDefVal = "client"
+	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "Say on stderr how the target is reached.")
+	return cmd
+}
+
+// complete reads the data and validates every flag; it returns the event.
+func (o *Options) complete() (*event.Event, error) {
+	if o.To == "" && o.DryRun != "client" {
+		return nil, wiring.Invalidf("--to", "a target is required")
+	}
+	switch {
+	case o.Via != ViaPortForward && o.Via != ViaDirect:
+		return nil, wiring.Invalidf("--via", "%q: want port-forward or direct", o.Via)
+	case o.Output != "" && o.Output != "json":
+		return nil, wiring.Invalidf("--output", "%q: want json", o.Output)
+	case o.DryRun != "none" && o.DryRun != "client":
+		return nil, wiring.Invalidf("--dry-run", `%q: want "client" (send has no server dry run)`, o.DryRun)
+	case o.Load.Count < 1:
+		return nil, wiring.Invalidf("--count", "%d: must be at least 1", o.Load.Count)
+	case o.Load.Concurrency < 1 || o.Load.Concurrency > 1000:
+		return nil, wiring.Invalidf("--concurrency", "%d: must be 1 to 1000", o.Load.Concurrency)
+	case o.Load.Rate < 0:
+		return nil, wiring.Invalidf("--rate", "%g: must not be negative", o.Load.Rate)
+	case o.Timeout <= 0:
+		return nil, wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
+	}
+	data, err := o.readData()
+	if err != nil {
+		return nil, err
+	}
+	o.Event.Data = data
+	ev, err := sender.BuildEvent(o.Event)
+	if err != nil {
+		return nil, wiring.Invalidf("", "%s", err.Error())
+	}
+	o.namespace, err = o.factory.Namespace()
+	return ev, err
+}
+
+func (o *Options) readData() ([]byte, error) {
+	switch {
+	case o.Data == "-":
+		b, err := io.ReadAll(o.In)
+		if err != nil {
+			return nil, wiring.Invalidf("--data", "reading stdin: %v", err)
+		}
+		return b, nil
+	case strings.HasPrefix(o.Data, "@"):
+		b, err := os.ReadFile(o.Data[1:])
+		if err != nil {
+			return nil, wiring.Invalidf("--data", "%s: %v", o.Data[1:], unwrap(err))
+		}
+		return b, nil
+	}
+	return []byte(o.Data), nil
+}
+
+func unwrap(err error) error {
+	if u, ok := err.(interface{ Unwrap() error }); ok && u.Unwrap() != nil {
+		return u.Unwrap()
+	}
+	return err
+}
+
+// Run resolves the target, reaches it and sends.
+func (o *Options) Run(ctx context.Context, ev *event.Event) error {
+	if o.DryRun == "client" {
+		return sender.WriteDryRun(o.Out, ev, o.Event.Mode)
+	}
+	target, stop, err := o.reach(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	s := sender.New(target, o.Event.Mode, o.Load.Concurrency, o.Timeout)
+	if o.Load.Count == 1 {
+		return o.single(ctx, s, ev)
+	}
+	sum, err := s.Load(ctx, ev, o.Load)
+	if err != nil {
+		return err
+	}
+	sender.WriteSummary(o.ErrOut, sum)
+	if o.Output == "json" {
+		if err := json.NewEncoder(o.Out).Encode(sum); err != nil {
+			return err
+		}
+	}
+	if sum.Failed > 0 || sum.Sent < o.Load.Count {
+		return fmt.Errorf("%d of %d events were not acknowledged", o.Load.Count-sum.Acknowledged, o.Load.Count)
+	}
+	return nil
+}
+
+func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event) error {
+	res := s.Send(ctx, ev)
+	if o.Output == "json" {
+		if err := json.NewEncoder(o.Out).Encode(res); err != nil {
+			return err
+		}
+	} else if res.Reply != nil {
+		b, _ := json.MarshalIndent(res.Reply, "", "  ")
+		fmt.Fprintln(o.Out, string(b))
+	}
+	if !res.ACK {
+		if res.Error == "" {
+			res.Error = fmt.Sprintf("HTTP %d", res.StatusCode)
+		}
+		return fmt.Errorf("event %s was not acknowledged by %s: %s", res.ID, res.Target, res.Error)
+	}
+	if o.Output == "" {
+		fmt.Fprintf(o.ErrOut, "event %s accepted by %s (HTTP %d)\n", res.ID, res.Target, res.StatusCode)
+	}
+	return nil
+}
+
+// reach resolves the target's URL and, for an in-cluster address reached by
+// port-forward, forwards a local port to a ready pod behind its Service.
+func (o *Options) reach(ctx context.Context) (sender.Target, func(), error) {
+	noop := func() {}
+	isURL := strings.HasPrefix(o.To, "http://") || strings.HasPrefix(o.To, "https://")
+	addr := o.To
+	if !isURL {
+		dyn, err := o.factory.Dynamic()
+		if err != nil {
+			return sender.Target{}, noop, err
+		}
+		if addr, err = wiring.ResolveTarget(ctx, dyn, o.To, o.namespace, o.IntegrationNamespace); err != nil {
+			return sender.Target{}, noop, err
+		}
+	} else if _, err := wiring.ResolveTarget(ctx, nil, o.To, "", ""); err != nil {
+		return sender.Target{}, noop, err
+	}
+	if isURL || o.Via == ViaDirect {
+		o.verbosef("sending to %s directly", addr)
+		return sender.Target{URL: addr, Name: o.To}, noop, nil
+	}
+	cfg, err := o.factory.RESTConfig()
+	if err != nil {
+		return sender.Target{}, noop, err
+	}
+	core, err := corev1client.NewForConfig(cfg)
+	if err != nil {
+		return sender.Target{}, noop, err
+	}
+	disc, err := discoveryv1client.NewForConfig(cfg)
+	if err != nil {
+		return sender.Target{}, noop, err
+	}
+	pp, err := wiring.ResolvePodPort(ctx, core, disc, addr)
+	if err != nil {
+		return sender.Target{}, noop, err
+	}
+	local, stop, err := wiring.ForwardPort(cfg, pp)
+	if err != nil {
+		return sender.Target{}, noop, err
+	}
+	u, _ := url.Parse(addr)
+	o.verbosef("sending to %s through a port-forward to pod %s/%s port %d (local port %d)", addr, pp.Namespace, pp.Pod, pp.Port, local)
+	return sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", local, u.RequestURI()), Host: u.Host, Name: o.To}, stop, nil
+}
+
+func (o *Options) verbosef(format string, args ...any) {
+	if o.Verbose {
+		fmt.Fprintf(o.ErrOut, format+"\n", args...)
+	}
+}

@@ -1,0 +1,190 @@
+// Package sender builds CloudEvents from the user's input and sends them over
+// HTTP, once or as a measured load. It knows nothing of Kubernetes: the caller
+// resolves the target to a URL (and, for a port-forward, the Host to present).
+package sender
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/binding/format"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"github.com/google/uuid"
+)
+
+// ErrInvalid marks mistakes in the event the user described.
+var ErrInvalid = errors.New("invalid event")
+
+// InvalidError names the flag an event error is about.
+type InvalidError struct{ Flag, Msg string }
+
+func (e *InvalidError) Error() string { return e.Flag + ": " + e.Msg }
+
+// Is makes errors.Is(err, ErrInvalid) match.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(flag, format string, args ...any) error {
+	return &InvalidError{Flag: flag, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Modes of putting an event on the wire.
+const (
+	ModeBinary     = "binary"
+	ModeStructured = "structured"
+)
+
+// EventSpec is what the user says about the event.
+type EventSpec struct {
+	Type, Source, ID, Subject, Time, DataSchema, ContentType string
+	Extensions                                               []string // name=value
+	Data                                                     []byte
+	Mode                                                     string
+}
+
+// BuildEvent returns the CloudEvent for spec, validated; defaults: a UUID as id,
+// now as time.
+func BuildEvent(s EventSpec) (*event.Event, error) {
+	if s.Type == "" {
+		return nil, invalid("--type", "an event type is required")
+	}
+	if s.Mode != ModeBinary && s.Mode != ModeStructured {
+		return nil, invalid("--mode", "%q: want binary or structured", s.Mode)
+	}
+	ev := cloudevents.NewEvent(cloudevents.VersionV1)
+	ev.SetType(s.Type)
+	ev.SetSource(s.Source)
+	if s.ID == "" {
+		s.ID = uuid.NewString()
+	}
+	ev.SetID(s.ID)
+	if s.Subject != "" {
+		ev.SetSubject(s.Subject)
+	}
+	if s.Time == "" {
+		ev.SetTime(time.Now().UTC())
+	} else {
+		t, err := time.Parse(time.RFC3339Nano, s.Time)
+		if err != nil {
+			return nil, invalid("--time", "%q is not an RFC 3339 time (2006-01-02T15:04:05Z)", s.Time)
+		}
+		ev.SetTime(t)
+	}
+	if s.DataSchema != "" {
+		ev.SetDataSchema(s.DataSchema)
+	}
+	for _, kv := range s.Extensions {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, invalid("--ext", "%q: want NAME=VALUE", kv)
+		}
+		if err := validExtension(k); err != nil {
+			return nil, err
+		}
+		ev.SetExtension(k, v)
+	}
+	if s.ContentType == "" {
+		s.ContentType = cloudevents.ApplicationJSON
+	}
+	if len(s.Data) > 0 {
+		if strings.Contains(s.ContentType, "json") && !json.Valid(s.Data) {
+			return nil, invalid("--data", "not valid JSON for content type %s (set --content-type for other data)", s.ContentType)
+		}
+		var data any = s.Data
+		if strings.Contains(s.ContentType, "json") {
+			// As raw JSON, structured mode embeds it as "data" rather than base64.
+			data = json.RawMessage(s.Data)
+		}
+		if err := ev.SetData(s.ContentType, data); err != nil {
+			return nil, invalid("--data", "%v", err)
+		}
+	} else {
+		ev.SetDataContentType(s.ContentType)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, invalid("event", "%v", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return &ev, nil
+}
+
+// reserved are the context attribute names an extension may not take.
+var reserved = map[string]bool{"id": true, "source": true, "specversion": true, "type": true, "datacontenttype": true,
+	"dataschema": true, "subject": true, "time": true, "data": true, "data_base64": true}
+
+// validExtension applies the CloudEvents naming rule: lower-case letters and digits.
+func validExtension(k string) error {
+	if k == "" || len(k) > 20 {
+		return invalid("--ext", "extension name %q must have 1 to 20 characters", k)
+	}
+	for _, r := range k {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return invalid("--ext", "extension name %q: only lower-case letters and digits are allowed", k)
+		}
+	}
+	if reserved[k] {
+		return invalid("--ext", "%q is a context attribute, not an extension; use its own flag", k)
+	}
+	return nil
+}
+
+// Encode renders ev as the HTTP headers and body of the mode.
+func Encode(ctx context.Context, ev *event.Event, mode string) (http.Header, []byte, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://encode.invalid/", nil)
+	if mode == ModeStructured {
+		ctx = binding.WithForceStructured(ctx)
+	} else {
+		ctx = binding.WithForceBinary(ctx)
+	}
+	if err := cehttp.WriteRequest(ctx, binding.ToMessage(ev), req); err != nil {
+		return nil, nil, err
+	}
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, nil, err
+		}
+		body = b
+	}
+	return req.Header, body, nil
+}
+
+// WriteDryRun prints what would be sent: the structured JSON, or the binary
+// mode's CloudEvents headers followed by the body.
+func WriteDryRun(w io.Writer, ev *event.Event, mode string) error {
+	if mode == ModeStructured {
+		b, err := format.JSON.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		_ = json.Indent(&out, b, "", "  ")
+		out.WriteByte('\n')
+		_, err = w.Write(out.Bytes())
+		return err
+	}
+	h, body, err := Encode(context.Background(), ev, mode)
+	if err != nil {
+		return err
+	}
+	var keys []string
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s: %s\n", k, h.Get(k))
+	}
+	fmt.Fprintf(w, "\n%s\n", body)
+	return nil
+}

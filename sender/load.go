@@ -1,0 +1,143 @@
+package sender
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+)
+
+// LoadOptions bound a load run.
+type LoadOptions struct {
+	Count       int
+	Concurrency int
+	Rate        float64 // events per second; 0: as fast as the target takes them
+}
+
+// Summary is what a load run measured; -o json prints it.
+type Summary struct {
+	Target       string         `json:"target"`
+	Sent         int            `json:"sent"`
+	Acknowledged int            `json:"acknowledged"`
+	Failed       int            `json:"failed"`
+	ByStatus     map[string]int `json:"failedByStatus,omitempty"`
+	Seconds      float64        `json:"seconds"`
+	EventsPerSec float64        `json:"eventsPerSecond"`
+	P50Millis    float64        `json:"p50Millis"`
+	P90Millis    float64        `json:"p90Millis"`
+	P99Millis    float64        `json:"p99Millis"`
+}
+
+// Load sends opts.Count copies of ev, each with its own id (the event's id with
+// a sequence number), from opts.Concurrency workers over one connection pool.
+// The event is encoded once; each request only gets a fresh id.
+func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (Summary, error) {
+	header, body, err := Encode(ctx, ev, s.mode)
+	if err != nil {
+		return Summary{}, err
+	}
+	structured := s.mode == ModeStructured
+	var next atomic.Int64
+	latencies := make([]time.Duration, opts.Count)
+	codes := make([]int, opts.Count) // 0: no answer
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < opts.Concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= opts.Count || ctx.Err() != nil {
+					return
+				}
+				if opts.Rate > 0 {
+					due := start.Add(time.Duration(float64(i) / opts.Rate * float64(time.Second)))
+					if d := time.Until(due); d > 0 {
+						time.Sleep(d)
+					}
+				}
+				h, b := header.Clone(), body
+				id := ev.ID() + "-" + strconv.Itoa(i)
+				if structured {
+					c := ev.Clone()
+					c.SetID(id)
+					if _, b, err = Encode(ctx, &c, s.mode); err != nil {
+						continue
+					}
+				} else {
+					h.Set("Ce-Id", id)
+				}
+				t0 := time.Now()
+				resp, err := s.post(ctx, h, b)
+				latencies[i] = time.Since(t0)
+				if err != nil {
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				codes[i] = resp.StatusCode
+			}
+		}()
+	}
+	wg.Wait()
+	return summarize(s.target.Name, latencies, codes, time.Since(start), ctx.Err()), nil
+}
+
+func summarize(target string, latencies []time.Duration, codes []int, elapsed time.Duration, ctxErr error) Summary {
+	sum := Summary{Target: target, Seconds: elapsed.Seconds(), ByStatus: map[string]int{}}
+	done := latencies[:0:0]
+	for i, c := range codes {
+		if latencies[i] == 0 && c == 0 && ctxErr != nil {
+			continue // never sent: interrupted
+		}
+		sum.Sent++
+		done = append(done, latencies[i])
+		switch {
+		case c >= 200 && c < 300:
+			sum.Acknowledged++
+		case c == 0:
+			sum.Failed++
+			sum.ByStatus["no answer"]++
+		default:
+			sum.Failed++
+			sum.ByStatus[strconv.Itoa(c)+" "+http.StatusText(c)]++
+		}
+	}
+	if len(sum.ByStatus) == 0 {
+		sum.ByStatus = nil
+	}
+	if sum.Seconds > 0 {
+		sum.EventsPerSec = float64(sum.Sent) / sum.Seconds
+	}
+	slices.Sort(done)
+	pct := func(p float64) float64 {
+		if len(done) == 0 {
+			return 0
+		}
+		return float64(done[min(len(done)-1, int(p*float64(len(done))))].Microseconds()) / 1000
+	}
+	sum.P50Millis, sum.P90Millis, sum.P99Millis = pct(0.50), pct(0.90), pct(0.99)
+	return sum
+}
+
+// WriteSummary prints a summary for people.
+func WriteSummary(w io.Writer, s Summary) {
+	fmt.Fprintf(w, "sent %d, acknowledged %d, failed %d in %.2fs: %.0f events/s; latency p50 %.2fms p90 %.2fms p99 %.2fms\n",
+		s.Sent, s.Acknowledged, s.Failed, s.Seconds, s.EventsPerSec, s.P50Millis, s.P90Millis, s.P99Millis)
+	keys := make([]string, 0, len(s.ByStatus))
+	for k := range s.ByStatus {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  failed with %s: %d\n", k, s.ByStatus[k])
+	}
+}

@@ -1,0 +1,152 @@
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/portforward"
+	"k8s.io/client-go/transport/spdy"
+)
+
+// PodPort is a ready pod behind a Service, and the port the Service's traffic
+// reaches it on.
+type PodPort struct {
+	Namespace, Pod string
+	Port           int
+	Service        string // namespace/name of the Service that led there
+}
+
+// ResolvePodPort finds, for an in-cluster URL (NAME.NS.svc[.cluster.local]), a
+// ready pod of the Service and its target port, following ExternalName Services
+// (Knative channels point at their dispatcher that way).
+func ResolvePodPort(ctx context.Context, core corev1client.CoreV1Interface, slices discoveryv1client.DiscoveryV1Interface, rawURL string) (PodPort, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return PodPort{}, err
+	}
+	host, port := u.Hostname(), 80
+	if u.Scheme == "https" {
+		port = 443
+	}
+	if p := u.Port(); p != "" {
+		port, _ = strconv.Atoi(p)
+	}
+	for hops := 0; hops < 4; hops++ {
+		name, ns, ok := serviceOfHost(host)
+		if !ok {
+			return PodPort{}, fmt.Errorf("%s is not a cluster Service address; use --via direct", host)
+		}
+		svc, err := core.Services(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return PodPort{}, APIError(err, "get", "service", name, ns)
+		}
+		if svc.Spec.Type == corev1.ServiceTypeExternalName {
+			host = svc.Spec.ExternalName
+			continue
+		}
+		sp, err := servicePort(svc, port)
+		if err != nil {
+			return PodPort{}, err
+		}
+		return readyEndpoint(ctx, slices, svc, sp)
+	}
+	return PodPort{}, fmt.Errorf("too many ExternalName hops from %s", u.Hostname())
+}
+
+// serviceOfHost splits NAME.NS.svc[.cluster.local].
+func serviceOfHost(host string) (name, ns string, ok bool) {
+	parts := strings.Split(strings.TrimSuffix(host, "."), ".")
+	if len(parts) >= 3 && parts[2] == "svc" {
+		return parts[0], parts[1], true
+	}
+	return "", "", false
+}
+
+func servicePort(svc *corev1.Service, port int) (corev1.ServicePort, error) {
+	for _, p := range svc.Spec.Ports {
+		if int(p.Port) == port {
+			return p, nil
+		}
+	}
+	return corev1.ServicePort{}, fmt.Errorf("service %s/%s has no port %d", svc.Namespace, svc.Name, port)
+}
+
+func readyEndpoint(ctx context.Context, slices discoveryv1client.DiscoveryV1Interface, svc *corev1.Service, sp corev1.ServicePort) (PodPort, error) {
+	list, err := slices.EndpointSlices(svc.Namespace).List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + svc.Name})
+	if err != nil {
+		return PodPort{}, APIError(err, "list", "endpointslices", "", svc.Namespace)
+	}
+	for _, s := range list.Items {
+		port := 0
+		for _, p := range s.Ports {
+			if p.Port != nil && (p.Name != nil && *p.Name == sp.Name || len(s.Ports) == 1) {
+				port = int(*p.Port)
+			}
+		}
+		if port == 0 && sp.TargetPort.Type == intstr.Int {
+			port = sp.TargetPort.IntValue()
+		}
+		for _, ep := range s.Endpoints {
+			if ep.TargetRef == nil || ep.TargetRef.Kind != "Pod" || ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			return PodPort{Namespace: svc.Namespace, Pod: ep.TargetRef.Name, Port: port, Service: svc.Namespace + "/" + svc.Name}, nil
+		}
+	}
+	return PodPort{}, fmt.Errorf("service %s/%s has no ready pod to port-forward to", svc.Namespace, svc.Name)
+}
+
+// PortForwardURL is the API server URL of a pod's portforward subresource.
+func PortForwardURL(cfg *rest.Config, pp PodPort) (*url.URL, error) {
+	base, err := url.Parse(strings.TrimSuffix(cfg.Host, "/"))
+	if err != nil {
+		return nil, err
+	}
+	base.Path = strings.TrimSuffix(base.Path, "/") + fmt.Sprintf("/api/v1/namespaces/%s/pods/%s/portforward", pp.Namespace, pp.Pod)
+	return base, nil
+}
+
+// ForwardPort forwards a free port on 127.0.0.1 to the pod's port through the
+// API server, as kubectl port-forward does; stop ends it.
+func ForwardPort(cfg *rest.Config, pp PodPort) (localPort int, stop func(), err error) {
+	u, err := PortForwardURL(cfg, pp)
+	if err != nil {
+		return 0, nil, err
+	}
+	transport, upgrader, err := spdy.RoundTripperFor(cfg)
+	if err != nil {
+		return 0, nil, err
+	}
+	dialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, u)
+	stopCh, readyCh := make(chan struct{}), make(chan struct{})
+	fw, err := portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(pp.Port)}, stopCh, readyCh, io.Discard, io.Discard)
+	if err != nil {
+		return 0, nil, err
+	}
+	errCh := make(chan error, 1)
+	go func() { errCh <- fw.ForwardPorts() }()
+	select {
+	case <-readyCh:
+	case err := <-errCh:
+		return 0, nil, fmt.Errorf("port-forward to pod %s/%s: %w", pp.Namespace, pp.Pod, err)
+	}
+	ports, err := fw.GetPorts()
+	if err != nil || len(ports) == 0 {
+		close(stopCh)
+		return 0, nil, fmt.Errorf("port-forward to pod %s/%s: no local port", pp.Namespace, pp.Pod)
+	}
+	return int(ports[0].Local), func() { close(stopCh) }, nil
+}
+

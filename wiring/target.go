@@ -1,0 +1,75 @@
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// ResolveTarget turns a send target into the URL to post to: an http(s) URL as
+// it is; app:APP as the application's adapter Service; any other sink (broker:,
+// channel:, ksvc:, svc:, KIND:APIVERSION:NAME) as the address in its status.
+func ResolveTarget(ctx context.Context, dyn dynamic.Interface, target, namespace, integrationNS string) (string, error) {
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" {
+			return "", Invalidf("--to", "%q is not a valid URL", target)
+		}
+		return target, nil
+	}
+	if app, ok := strings.CutPrefix(target, "app:"); ok {
+		if err := ValidateName("--to", app); err != nil {
+			return "", err
+		}
+		svc := AdapterName(app)
+		if _, err := dyn.Resource(HTTPSourceGVRs[3]).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
+			return "", APIError(err, "get", "service", svc, integrationNS)
+		}
+		return fmt.Sprintf("http://%s.%s.svc.cluster.local/", svc, integrationNS), nil
+	}
+	dest, err := ParseSink("--to", target, namespace)
+	if err != nil {
+		return "", Invalidf("--to", "%q: want app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink or a URL", target)
+	}
+	return addressOf(ctx, dyn, dest.Ref)
+}
+
+// addressOf reads an addressable object's status.address.url; a core Service
+// has none and is addressed by its cluster DNS name.
+func addressOf(ctx context.Context, dyn dynamic.Interface, ref *duckv1.KReference) (string, error) {
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	if err != nil {
+		return "", Invalidf("--to", "bad API version %q", ref.APIVersion)
+	}
+	gvr := gv.WithResource(strings.ToLower(ref.Kind) + "s")
+	for r, k := range knownKinds {
+		if k == ref.Kind && r.GroupVersion() == gv {
+			gvr = r
+		}
+	}
+	obj, err := dyn.Resource(gvr).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+	if err != nil {
+		return "", APIError(err, "get", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
+	}
+	if gvr.Group == "" && ref.Kind == "Service" {
+		port := int64(80)
+		if ports, _, _ := unstructured.NestedSlice(obj.Object, "spec", "ports"); len(ports) > 0 {
+			if p, ok := ports[0].(map[string]any)["port"].(int64); ok {
+				port = p
+			}
+		}
+		return fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/", ref.Name, ref.Namespace, port), nil
+	}
+	addr, _, _ := unstructured.NestedString(obj.Object, "status", "address", "url")
+	if addr == "" {
+		return "", fmt.Errorf("%s %q in namespace %q has no address yet (is it Ready?)", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
+	}
+	return addr, nil
+}
