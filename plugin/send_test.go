@@ -1,0 +1,61 @@
+package plugin_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+)
+
+func TestSendDryRunPrintsTheEvent(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	f.NoCluster = true
+	expectIn(t, f, `{"order":7}`, "send --to app:shop --type order.created --id o-7 --time 2026-01-02T03:04:05Z --ext region=eu --data - --dry-run", 0,
+		"Ce-Id: o-7\nCe-Region: eu\nCe-Source: /kubectl-kymamesh/send\nCe-Specversion: 1.0\nCe-Time: 2026-01-02T03:04:05Z\nCe-Type: order.created\n"+
+			"Content-Type: application/json\n\n{\"order\":7}\n", "")
+	expect(t, f, "send --type t --id x --time 2026-01-02T03:04:05Z --mode structured --source /me --data {\"a\":1} --dry-run=client", 0,
+		"{\n  \"specversion\": \"1.0\",\n  \"id\": \"x\",\n  \"source\": \"/me\",\n  \"type\": \"t\",\n  \"datacontenttype\": \"application/json\",\n"+
+			"  \"time\": \"2026-01-02T03:04:05Z\",\n  \"data\": {\n    \"a\": 1\n  }\n}\n", "")
+}
+
+// A URL target needs no cluster: send goes straight to the loopback receiver.
+func TestSendToURL(t *testing.T) {
+	var got []http.Header
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		got = append(got, r.Header.Clone())
+		if r.Header.Get("Ce-Type") == "refused" {
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, "no thanks")
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer rc.Close()
+	f := cmdtest.NewFactory("demo")
+	f.NoCluster = true
+	expect(t, f, "send --to "+rc.URL+" --type ok --id e1", 0, "", "event e1 accepted by "+rc.URL+" (HTTP 202)\n")
+	r := expect(t, f, "send --to "+rc.URL+" --type ok --id e2 -o json", 0, `{"id":"e2","target":"`+rc.URL+`","statusCode":202,"ack":true}`+"\n", "")
+	_ = r
+	expect(t, f, "send --to "+rc.URL+" --type refused --id e3", 1, "",
+		"error: event e3 was not acknowledged by "+rc.URL+": HTTP 400 no thanks\n")
+	out := cmdtest.Run(t.Context(), f, "", "send", "--to", rc.URL, "--type", "ok", "--count", "50", "--concurrency", "5", "-o", "json")
+	var sum struct{ Sent, Acknowledged, Failed int }
+	if err := json.Unmarshal([]byte(out.Stdout), &sum); err != nil || out.Code != 0 || sum.Sent != 50 || sum.Acknowledged != 50 {
+		t.Fatalf("load -o json: %v %+v", err, out)
+	}
+	if !strings.HasPrefix(out.Stderr, "sent 50, acknowledged 50, failed 0 in ") {
+		t.Fatalf("load summary on stderr: %q", out.Stderr)
+	}
+	out = cmdtest.Run(t.Context(), f, "", "send", "--to", rc.URL, "--type", "refused", "--count", "4")
+	if out.Code != 1 || !strings.Contains(out.Stderr, "failed with 400 Bad Request: 4") || !strings.Contains(out.Stderr, "error: 4 of 4 events were not acknowledged") {
+		t.Fatalf("failed load: %+v", out)
+	}
+	if len(got) != 57 {
+		t.Fatalf("receiver got %d requests, want 57", len(got))
+	}
+}

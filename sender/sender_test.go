@@ -1,0 +1,209 @@
+package sender
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func spec() EventSpec {
+	return EventSpec{Type: "order.created", Source: "/test", ID: "e1", Mode: ModeBinary, Data: []byte(`{"a":1}`),
+		Extensions: []string{"region=eu"}, Time: "2026-01-02T03:04:05Z"}
+}
+
+// receiver is a real loopback HTTP receiver that records requests.
+type receiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	hdrs []http.Header
+	body []string
+	n    atomic.Int64
+}
+
+func newReceiver(t *testing.T, h func(w http.ResponseWriter, r *http.Request)) *receiver {
+	rc := &receiver{}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rc.n.Add(1)
+		rc.mu.Lock()
+		rc.hdrs = append(rc.hdrs, r.Header.Clone())
+		rc.body = append(rc.body, string(b))
+		rc.mu.Unlock()
+		h(w, r)
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func accept(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }
+
+func TestSendBinaryAndStructured(t *testing.T) {
+	rc := newReceiver(t, accept)
+	ev, err := BuildEvent(spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := New(Target{URL: rc.URL, Name: "t"}, ModeBinary, 1, time.Second).Send(t.Context(), ev)
+	if !res.ACK || res.StatusCode != 202 || res.ID != "e1" {
+		t.Fatalf("binary: %+v", res)
+	}
+	h := rc.hdrs[0]
+	for k, v := range map[string]string{"Ce-Id": "e1", "Ce-Type": "order.created", "Ce-Source": "/test", "Ce-Region": "eu",
+		"Ce-Specversion": "1.0", "Ce-Time": "2026-01-02T03:04:05Z", "Content-Type": "application/json"} {
+		if h.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, h.Get(k), v)
+		}
+	}
+	if rc.body[0] != `{"a":1}` {
+		t.Errorf("body %q", rc.body[0])
+	}
+	s := spec()
+	s.Mode = ModeStructured
+	ev, _ = BuildEvent(s)
+	if res := New(Target{URL: rc.URL}, ModeStructured, 1, time.Second).Send(t.Context(), ev); !res.ACK {
+		t.Fatalf("structured: %+v", res)
+	}
+	if ct := rc.hdrs[1].Get("Content-Type"); ct != "application/cloudevents+json" || !strings.Contains(rc.body[1], `"data":{"a":1}`) {
+		t.Fatalf("structured request: %s %s", ct, rc.body[1])
+	}
+}
+
+func TestSendNackUndeliveredAndReply(t *testing.T) {
+	ev, _ := BuildEvent(spec())
+	for code, ack := range map[int]bool{200: true, 204: true, 400: false, 429: false, 500: false, 503: false} {
+		rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) })
+		res := New(Target{URL: rc.URL}, ModeBinary, 1, time.Second).Send(t.Context(), ev)
+		if res.ACK != ack || res.StatusCode != code {
+			t.Errorf("HTTP %d: %+v", code, res)
+		}
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	if res := New(Target{URL: closed, Name: "gone"}, ModeBinary, 1, time.Second).Send(t.Context(), ev); res.ACK || !strings.Contains(res.Error, "connection refused") {
+		t.Errorf("closed port: %+v", res)
+	}
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Ce-Specversion", "1.0")
+		w.Header().Set("Ce-Id", "r1")
+		w.Header().Set("Ce-Type", "order.confirmed")
+		w.Header().Set("Ce-Source", "/handler")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"ok":true}`)
+	})
+	res := New(Target{URL: rc.URL}, ModeBinary, 1, time.Second).Send(t.Context(), ev)
+	if res.Reply == nil || res.Reply.ID() != "r1" || string(res.Reply.Data()) != `{"ok":true}` {
+		t.Fatalf("reply: %+v", res)
+	}
+	slow := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { time.Sleep(300 * time.Millisecond); w.WriteHeader(202) })
+	if res := New(Target{URL: slow.URL}, ModeBinary, 1, 50*time.Millisecond).Send(t.Context(), ev); res.ACK || res.Error == "" {
+		t.Fatalf("timeout: %+v", res)
+	}
+}
+
+func TestHostOverrideForPortForward(t *testing.T) {
+	var host string
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { host = r.Host; w.WriteHeader(202) })
+	ev, _ := BuildEvent(spec())
+	New(Target{URL: rc.URL, Host: "shop-kn-channel.ns.svc.cluster.local"}, ModeBinary, 1, time.Second).Send(t.Context(), ev)
+	if host != "shop-kn-channel.ns.svc.cluster.local" {
+		t.Fatalf("Host = %q", host)
+	}
+}
+
+func TestLoadCountsEveryOutcome(t *testing.T) {
+	var i atomic.Int64
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) {
+		if i.Add(1)%10 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	ev, _ := BuildEvent(spec())
+	sum, err := New(Target{URL: rc.URL, Name: "rc"}, ModeBinary, 8, time.Second).Load(t.Context(), ev, LoadOptions{Count: 200, Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 200 || sum.Acknowledged != 180 || sum.Failed != 20 || sum.ByStatus["503 Service Unavailable"] != 20 || rc.n.Load() != 200 {
+		t.Fatalf("summary: %+v (received %d)", sum, rc.n.Load())
+	}
+	if sum.P50Millis <= 0 || sum.P99Millis < sum.P50Millis || sum.EventsPerSec <= 0 {
+		t.Fatalf("latencies: %+v", sum)
+	}
+	ids := map[string]bool{}
+	for _, h := range rc.hdrs {
+		ids[h.Get("Ce-Id")] = true
+	}
+	if len(ids) != 200 || !ids["e1-0"] || !ids["e1-199"] {
+		t.Fatalf("want 200 distinct ids e1-0..e1-199, got %d", len(ids))
+	}
+	var out bytes.Buffer
+	WriteSummary(&out, sum)
+	if !strings.Contains(out.String(), "sent 200, acknowledged 180, failed 20") || !strings.Contains(out.String(), "failed with 503 Service Unavailable: 20") {
+		t.Fatalf("summary text: %s", out.String())
+	}
+}
+
+func TestLoadRateAndStructuredIDs(t *testing.T) {
+	rc := newReceiver(t, accept)
+	s := spec()
+	s.Mode = ModeStructured
+	ev, _ := BuildEvent(s)
+	start := time.Now()
+	sum, _ := New(Target{URL: rc.URL}, ModeStructured, 4, time.Second).Load(t.Context(), ev, LoadOptions{Count: 20, Concurrency: 4, Rate: 100})
+	// 20 events at 100/s are spread over at least 190 ms (the last one is due at 190 ms).
+	if sum.Acknowledged != 20 || time.Since(start) < 190*time.Millisecond {
+		t.Fatalf("rate: %+v in %s", sum, time.Since(start))
+	}
+	if !strings.Contains(strings.Join(rc.body, ""), `"id":"e1-19"`) {
+		t.Fatal("structured events did not get their own ids")
+	}
+}
+
+func TestLoadStopsWhenCancelled(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { time.Sleep(20 * time.Millisecond); w.WriteHeader(202) })
+	ev, _ := BuildEvent(spec())
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	sum, _ := New(Target{URL: rc.URL}, ModeBinary, 2, time.Second).Load(ctx, ev, LoadOptions{Count: 100000, Concurrency: 2})
+	if sum.Sent >= 100000 || rc.n.Load() > 100 {
+		t.Fatalf("load did not stop: %+v", sum)
+	}
+}
+
+func TestBuildEventRejects(t *testing.T) {
+	for name, mutate := range map[string]func(*EventSpec){
+		"no type":        func(s *EventSpec) { s.Type = "" },
+		"bad mode":       func(s *EventSpec) { s.Mode = "batch" },
+		"bad time":       func(s *EventSpec) { s.Time = "yesterday" },
+		"bad ext":        func(s *EventSpec) { s.Extensions = []string{"noequals"} },
+		"upper ext":      func(s *EventSpec) { s.Extensions = []string{"Region=eu"} },
+		"long ext":       func(s *EventSpec) { s.Extensions = []string{"abcdefghijklmnopqrstuvwxyz=1"} },
+		"reserved ext":   func(s *EventSpec) { s.Extensions = []string{"source=x"} },
+		"bad json":       func(s *EventSpec) { s.Data = []byte("{oops") },
+		"empty source":   func(s *EventSpec) { s.Source = "" },
+		"bad dataschema": func(s *EventSpec) { s.DataSchema = "::not a uri" },
+	} {
+		s := spec()
+		mutate(&s)
+		if _, err := BuildEvent(s); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: want an invalid-event error, got %v", name, err)
+		}
+	}
+	s := spec()
+	s.ContentType, s.Data = "text/plain", []byte("not json")
+	if _, err := BuildEvent(s); err != nil {
+		t.Errorf("text data: %v", err)
+	}
+}
