@@ -34,6 +34,12 @@ func TestWireSendUnwire(t *testing.T) {
 	if field(s, "spec", "subscriber", "ref", "kind") != "Broker" || field(s, "spec", "subscriber", "uri") != nil {
 		t.Fatalf("subscriber: %v", field(s, "spec", "subscriber"))
 	}
+	// A measured load through the whole chain: every event acknowledged by the adapter.
+	r = sendKM(t, "--to", "app:shop", "--integration-namespace", integration, "--via", "direct", "--type", "order.created",
+		"--count", "200", "--concurrency", "8", "-o", "json")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `"acknowledged":200`) {
+		t.Fatalf("send --count 200: %s", r)
+	}
 	// Re-running changes nothing.
 	r = mustKM(t, args...)
 	if strings.Contains(r.Stdout, " created") || strings.Contains(r.Stdout, "serverside-applied") {
@@ -44,15 +50,22 @@ func TestWireSendUnwire(t *testing.T) {
 		t.Fatalf("source describe: %s", r)
 	}
 
-	appURL := "http://shop-adapter." + integration + ".svc.cluster.local/"
-	if code := postEvent(t, appURL, "a-1", "order.created"); code != 202 {
-		t.Fatalf("adapter answered %d", code)
+	// send reaches the adapter through the test bed's proxy (--via direct): there
+	// is no kubelet here to port-forward to, and send says so.
+	r = sendKM(t, "--to", "app:shop", "--integration-namespace", integration, "--via", "direct", "-v", "--type", "order.created", "--id", "a-1", "--data", `{"n":1}`)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "event a-1 accepted by app:shop (HTTP 202)") ||
+		!strings.Contains(r.Stderr, "sending to http://shop-adapter."+integration+".svc.cluster.local/ directly") {
+		t.Fatalf("send to the app: %s", r)
 	}
-	if code := postEvent(t, appURL, "a-2", "order.shipped"); code != 202 {
-		t.Fatalf("adapter answered %d", code)
+	r = sendKM(t, "--to", "app:shop", "--integration-namespace", integration, "--via", "direct", "--type", "order.shipped", "--id", "a-2", "-o", "json")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `"id":"a-2"`) || !strings.Contains(r.Stdout, `"ack":true`) {
+		t.Fatalf("send -o json: %s", r)
 	}
+	r = sendKM(t, "--to", "app:shop", "--integration-namespace", integration, "--type", "order.created")
+	wantExit(t, r, 1, "has no ready pod to port-forward to")
 	ev := sub.WaitFor(t, "a-1", 20*time.Second)
-	if ev.Source != "shop" {
+	eventually(t, 30*time.Second, "the 200 load events to arrive", func() bool { return len(sub.Events()) >= 201 })
+	if ev.Source != "shop" || ev.Body != `{"n":1}` {
 		t.Fatalf("the adapter did not set the source: %+v", ev)
 	}
 	time.Sleep(time.Second)
@@ -103,4 +116,13 @@ func TestSourceCreateListDelete(t *testing.T) {
 	}
 	r = km(t, "source", "describe", "crm", "--integration-namespace", integration)
 	wantExit(t, r, 1, `source "crm" not found`)
+}
+
+// sendKM runs "kubectl kymamesh send" with the test bed's proxy in the
+// environment, the way --via direct reaches in-cluster addresses from outside.
+func sendKM(t *testing.T, args ...string) testbed.Result {
+	t.Helper()
+	proxy := testbed.HTTPProxy()
+	return testbed.Run(t, []string{"HTTP_PROXY=" + proxy, "http_proxy=" + proxy, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"},
+		"kubectl", append([]string{"kymamesh", "send"}, args...)...)
 }
