@@ -132,16 +132,16 @@ func TestRejections(t *testing.T) {
 		body   string
 		want   int
 	}{
-		"GET":                       {http.MethodGet, binaryHeaders(nil), "", http.StatusMethodNotAllowed},
-		"binary specversion 0.3":    {http.MethodPost, binaryHeaders(map[string]string{"Ce-Specversion": "0.3"}), "{}", http.StatusBadRequest},
-		"binary specversion 2.0":    {http.MethodPost, binaryHeaders(map[string]string{"Ce-Specversion": "2.0"}), "{}", http.StatusBadRequest},
+		"GET":                    {http.MethodGet, binaryHeaders(nil), "", http.StatusMethodNotAllowed},
+		"binary specversion 0.3": {http.MethodPost, binaryHeaders(map[string]string{"Ce-Specversion": "0.3"}), "{}", http.StatusBadRequest},
+		"binary specversion 2.0": {http.MethodPost, binaryHeaders(map[string]string{"Ce-Specversion": "2.0"}), "{}", http.StatusBadRequest},
 		"structured specversion 0.3": {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}},
 			`{"specversion":"0.3","id":"1","type":"t","source":"/s"}`, http.StatusBadRequest},
-		"missing id":       {http.MethodPost, noID, "{}", http.StatusBadRequest},
-		"bad JSON":         {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}}, `{"specversion":`, http.StatusBadRequest},
-		"plain body":       {http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, "hello", http.StatusUnsupportedMediaType},
-		"batch":            {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, "[]", http.StatusUnsupportedMediaType},
-		"oversize":         {http.MethodPost, binaryHeaders(nil), strings.Repeat("x", 2000), http.StatusRequestEntityTooLarge},
+		"missing id": {http.MethodPost, noID, "{}", http.StatusBadRequest},
+		"bad JSON":   {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}}, `{"specversion":`, http.StatusBadRequest},
+		"plain body": {http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, "hello", http.StatusUnsupportedMediaType},
+		"batch":      {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, "[]", http.StatusUnsupportedMediaType},
+		"oversize":   {http.MethodPost, binaryHeaders(nil), strings.Repeat("x", 2000), http.StatusRequestEntityTooLarge},
 		"oversize structured": {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}},
 			`{"specversion":"1.0","id":"1","type":"t","source":"/s","data":"` + strings.Repeat("x", 2000) + `"}`, http.StatusRequestEntityTooLarge},
 	} {

@@ -77,4 +77,3 @@ func (s *Server) Run(ctx context.Context, addr, metricsAddr string, grace time.D
 	s.log.Info("stopped")
 	return err
 }
-

@@ -3,6 +3,7 @@ package wiring
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -78,4 +79,29 @@ func Delete[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T,
 	}
 	policy := metav1.DeletePropagationBackground
 	return c.Delete(ctx, name, metav1.DeleteOptions{DryRun: dry.serverFlag(), PropagationPolicy: &policy})
+}
+
+// DeleteSelected deletes every object the label selector matches and reports
+// each; resource is the singular name for messages.
+func DeleteSelected[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], selector, resource, namespace string, dry DryRun) ([]Change, error) {
+	list, err := c.List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, APIError(err, "list", resource+"s", "", namespace)
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Change, 0, len(items))
+	for _, o := range items {
+		m, err := meta.Accessor(o)
+		if err != nil {
+			return out, err
+		}
+		if err := Delete(ctx, c, m.GetName(), dry); err != nil {
+			return out, APIError(err, "delete", resource, m.GetName(), namespace)
+		}
+		out = append(out, Change{o, OpDeleted})
+	}
+	return out, nil
 }

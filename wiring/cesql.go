@@ -6,8 +6,8 @@ import (
 
 	"github.com/antlr/antlr4/runtime/Go/antlr"
 	cesqlgen "github.com/cloudevents/sdk-go/sql/v2/gen"
-	cesqlruntime "github.com/cloudevents/sdk-go/sql/v2/runtime"
 	cesqlparser "github.com/cloudevents/sdk-go/sql/v2/parser"
+	cesqlruntime "github.com/cloudevents/sdk-go/sql/v2/runtime"
 )
 
 // syntaxErrors collects the first syntax error of the CESQL lexer or parser with

@@ -205,29 +205,15 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun) ([]Chang
 	if err != nil {
 		return nil, APIError(err, "get", "namespace", namespace, "")
 	}
-	sel := metav1.ListOptions{LabelSelector: EnabledByLabel + " in (" + enabledByValue + "," + enabledByWire + ")"}
-	brokers, err := m.Eventing.Brokers(namespace).List(ctx, sel)
+	sel := EnabledByLabel + " in (" + enabledByValue + "," + enabledByWire + ")"
+	out, err := DeleteSelected(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(namespace)), sel, "broker", namespace, dry)
 	if err != nil {
-		return nil, APIError(err, "list", "brokers", "", namespace)
+		return out, err
 	}
-	var out []Change
-	for i := range brokers.Items {
-		b := &brokers.Items[i]
-		if err := Delete(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(namespace)), b.Name, dry); err != nil {
-			return out, APIError(err, "delete", "broker", b.Name, namespace)
-		}
-		out = append(out, Change{b, OpDeleted})
-	}
-	cms, err := m.Core.ConfigMaps(namespace).List(ctx, sel)
+	cms, err := DeleteSelected(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](m.Core.ConfigMaps(namespace)), sel, "configmap", namespace, dry)
+	out = append(out, cms...)
 	if err != nil {
-		return out, APIError(err, "list", "configmaps", "", namespace)
-	}
-	for i := range cms.Items {
-		cm := &cms.Items[i]
-		if err := Delete(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](m.Core.ConfigMaps(namespace)), cm.Name, dry); err != nil {
-			return out, APIError(err, "delete", "configmap", cm.Name, namespace)
-		}
-		out = append(out, Change{cm, OpDeleted})
+		return out, err
 	}
 	if ns.Annotations[InjectionAddedAnnotation] == "true" {
 		patch := map[string]any{"metadata": map[string]any{

@@ -149,4 +149,3 @@ func ForwardPort(cfg *rest.Config, pp PodPort) (localPort int, stop func(), err 
 	}
 	return int(ports[0].Local), func() { close(stopCh) }, nil
 }
-

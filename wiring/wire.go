@@ -155,29 +155,16 @@ func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryR
 	if err := ValidateNamespaceName("--from", ns); err != nil {
 		return nil, err
 	}
-	var out []Change
-	triggers, err := m.Eventing.Triggers(ns).List(ctx, metav1.ListOptions{LabelSelector: AppLabel + "=" + app})
+	out, err := DeleteSelected(ctx, Client[*eventingv1.Trigger, *eventingv1.TriggerList](m.Eventing.Triggers(ns)), AppLabel+"="+app, "trigger", ns, dry)
 	if err != nil {
-		return nil, APIError(err, "list", "triggers", "", ns)
-	}
-	for i := range triggers.Items {
-		t := &triggers.Items[i]
-		if err := Delete(ctx, Client[*eventingv1.Trigger, *eventingv1.TriggerList](m.Eventing.Triggers(ns)), t.Name, dry); err != nil {
-			return out, APIError(err, "delete", "trigger", t.Name, ns)
-		}
-		out = append(out, Change{t, OpDeleted})
+		return out, err
 	}
 	subs := m.Messaging.Subscriptions(integrationNS)
-	wired, err := subs.List(ctx, metav1.ListOptions{LabelSelector: AppLabel + "=" + app + "," + WiredToLabel + "=" + ns})
+	deleted, err := DeleteSelected(ctx, Client[*messagingv1.Subscription, *messagingv1.SubscriptionList](subs),
+		AppLabel+"="+app+","+WiredToLabel+"="+ns, "subscription", integrationNS, dry)
+	out = append(out, deleted...)
 	if err != nil {
-		return out, APIError(err, "list", "subscriptions", "", integrationNS)
-	}
-	for i := range wired.Items {
-		sub := &wired.Items[i]
-		if err := Delete(ctx, Client[*messagingv1.Subscription, *messagingv1.SubscriptionList](subs), sub.Name, dry); err != nil {
-			return out, APIError(err, "delete", "subscription", sub.Name, integrationNS)
-		}
-		out = append(out, Change{sub, OpDeleted})
+		return out, err
 	}
 	// What was just deleted may linger (finalizers), and a dry run deleted
 	// nothing: neither counts as still wired.
@@ -236,17 +223,5 @@ func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, d
 }
 
 func disableWired(ctx context.Context, m Mesh, ns string, dry DryRun) ([]Change, error) {
-	brokers, err := m.Eventing.Brokers(ns).List(ctx, metav1.ListOptions{LabelSelector: EnabledByLabel + "=" + enabledByWire})
-	if err != nil {
-		return nil, APIError(err, "list", "brokers", "", ns)
-	}
-	var out []Change
-	for i := range brokers.Items {
-		b := &brokers.Items[i]
-		if err := Delete(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(ns)), b.Name, dry); err != nil {
-			return out, APIError(err, "delete", "broker", b.Name, ns)
-		}
-		out = append(out, Change{b, OpDeleted})
-	}
-	return out, nil
+	return DeleteSelected(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(ns)), EnabledByLabel+"="+enabledByWire, "broker", ns, dry)
 }
