@@ -78,3 +78,14 @@ func TestEnableMissingNamespace(t *testing.T) {
 	r := km(t, "enable", "ns", "no-such-namespace-x")
 	wantExit(t, r, 1, `namespace "no-such-namespace-x" not found`)
 }
+
+// kube-controller-manager runs in the test bed: deleting a namespace with mesh
+// objects in it finishes (Knative's finalizers included) instead of hanging.
+func TestNamespaceDeletionCompletes(t *testing.T) {
+	ns := "deleted-" + strings.ToLower(strings.ReplaceAll(time.Now().Format("150405.000"), ".", ""))
+	testbed.MustKubectl(t, "create", "namespace", ns)
+	mustKM(t, "enable", "ns", ns, "--wait")
+	mustKM(t, "trigger", "create", "t", "-n", ns, "--sink", "http://127.0.0.1:1/", "--wait")
+	testbed.MustKubectl(t, "delete", "namespace", ns, "--wait=false")
+	eventually(t, 60*time.Second, "namespace "+ns+" to be gone", func() bool { return notFound(t, "namespace", ns) })
+}
