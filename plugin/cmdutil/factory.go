@@ -10,6 +10,8 @@ import (
 	"k8s.io/client-go/rest"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
 	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
 // Factory gives commands their namespace and clients. Clients are made on first
@@ -74,3 +76,24 @@ func (f *factory) Dynamic() (dynamic.Interface, error) {
 }
 
 func (f *factory) RESTConfig() (*rest.Config, error) { return f.flags.ToRESTConfig() }
+
+// Mesh gathers the clients the mesh operations use; a client dry run needs
+// none and gets an empty Mesh.
+func Mesh(f Factory, dry wiring.DryRun) (wiring.Mesh, error) {
+	var m wiring.Mesh
+	if dry == wiring.DryRunClient {
+		return m, nil
+	}
+	var err error
+	if m.Core, err = f.Core(); err != nil {
+		return m, err
+	}
+	if m.Eventing, err = f.Eventing(); err != nil {
+		return m, err
+	}
+	if m.Messaging, err = f.Messaging(); err != nil {
+		return m, err
+	}
+	m.Dynamic, err = f.Dynamic()
+	return m, err
+}

@@ -78,7 +78,7 @@ func (o *EnableOptions) Validate() error {
 
 // Run enables the namespace, waits for its Broker if asked and reports each object.
 func (o *EnableOptions) Run(ctx context.Context) error {
-	m, err := mesh(o.factory, o.Mutation.DryRun)
+	m, err := cmdutil.Mesh(o.factory, o.Mutation.DryRun)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (o *DisableOptions) Run(ctx context.Context) error {
 		return err
 	}
 	// Knowing what enable created takes a look at the cluster, even for a dry run.
-	m, err := mesh(o.factory, wiring.DryRunNone)
+	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
 	if err != nil {
 		return err
 	}
@@ -152,18 +152,6 @@ func (o *DisableOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(o.ErrOut, "namespace %q has nothing that 'enable ns' created\n", o.Namespace)
 	}
 	return err
-}
-
-func mesh(f cmdutil.Factory, dry wiring.DryRun) (wiring.Mesh, error) {
-	if dry == wiring.DryRunClient {
-		return wiring.Mesh{}, nil
-	}
-	core, err := f.Core()
-	if err != nil {
-		return wiring.Mesh{}, err
-	}
-	ev, err := f.Eventing()
-	return wiring.Mesh{Core: core, Eventing: ev}, err
 }
 
 // report prints each change; an existing Broker the plugin did not create is

@@ -88,7 +88,7 @@ func (o *Options) spec() (wiring.WireSpec, error) {
 
 // Run wires the application and reports each object.
 func (o *Options) Run(ctx context.Context, spec wiring.WireSpec) error {
-	m, err := mesh(o.factory, o.Mutation.DryRun)
+	m, err := cmdutil.Mesh(o.factory, o.Mutation.DryRun)
 	if err != nil {
 		return err
 	}
@@ -114,25 +114,6 @@ func (o *Options) Run(ctx context.Context, spec wiring.WireSpec) error {
 	return nil
 }
 
-func mesh(f cmdutil.Factory, dry wiring.DryRun) (wiring.Mesh, error) {
-	if dry == wiring.DryRunClient {
-		return wiring.Mesh{}, nil
-	}
-	var m wiring.Mesh
-	var err error
-	if m.Core, err = f.Core(); err != nil {
-		return m, err
-	}
-	if m.Eventing, err = f.Eventing(); err != nil {
-		return m, err
-	}
-	if m.Messaging, err = f.Messaging(); err != nil {
-		return m, err
-	}
-	m.Dynamic, err = f.Dynamic()
-	return m, err
-}
-
 // NewCmdUnwire returns "unwire APP --from NS".
 func NewCmdUnwire(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	var from, integrationNS string
@@ -154,7 +135,7 @@ it and no other application is wired to it.`,
 				return err
 			}
 			// Knowing what wire created takes a look at the cluster, even for a dry run.
-			msh, err := mesh(f, wiring.DryRunNone)
+			msh, err := cmdutil.Mesh(f, wiring.DryRunNone)
 			if err != nil {
 				return err
 			}
