@@ -20,6 +20,7 @@ import (
 type Handler struct {
 	cfg     Config
 	client  *http.Client
+	pool    *sinkPool // nil: the sink is reached through client
 	metrics *Metrics
 	log     *slog.Logger
 }
@@ -27,7 +28,7 @@ type Handler struct {
 // NewHandler builds a Handler. client should keep connections to the sink alive
 // (see NewSinkClient).
 func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, client: client, metrics: m, log: log}
+	return &Handler{cfg: cfg, client: client, pool: newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment), metrics: m, log: log}
 }
 
 // NewSinkClient returns the HTTP client for the sink: one keep-alive pool sized
@@ -134,7 +135,7 @@ func (h *Handler) forward(w http.ResponseWriter, in *http.Request, m binding.Mes
 		}
 	}
 	start := time.Now()
-	resp, err := h.client.Do(req)
+	code, err := h.send(req)
 	h.metrics.observeSink(time.Since(start))
 	if err != nil {
 		reason := "sink_unreachable"
@@ -146,19 +147,31 @@ func (h *Handler) forward(w http.ResponseWriter, in *http.Request, m binding.Mes
 		h.fail(w, http.StatusServiceUnavailable, reason, "the sink is not reachable; try again later")
 		return
 	}
-	// Drain so the connection goes back to the pool.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
 	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case code >= 200 && code < 300:
 		h.metrics.forwarded.Add(1)
 		h.metrics.respond(http.StatusAccepted)
 		w.WriteHeader(http.StatusAccepted)
-	case resp.StatusCode >= 400 && resp.StatusCode < 500:
-		h.log.Info("sink refused an event", "status", resp.StatusCode)
-		h.fail(w, resp.StatusCode, "sink_refused", "the sink refused the event")
+	case code >= 400 && code < 500:
+		h.log.Info("sink refused an event", "status", code)
+		h.fail(w, code, "sink_refused", "the sink refused the event")
 	default:
-		h.log.Warn("sink failed", "status", resp.StatusCode)
+		h.log.Warn("sink failed", "status", code)
 		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
 	}
+}
+
+// send makes the round trip to the sink and returns its status code.
+func (h *Handler) send(req *http.Request) (int, error) {
+	if h.pool != nil {
+		return h.pool.roundTrip(req)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	// Drain so the connection goes back to the pool.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
