@@ -5,8 +5,11 @@ BIN ?= bin
 
 .PHONY: build test test-unit test-e2e testbed demo sandbox vet clean
 
+# kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/kubectl-kymamesh ./cmd/kubectl-kymamesh
+	printf '#!/bin/sh\nexec kubectl-kymamesh __complete "$$@"\n' > $(BIN)/kubectl_complete-kymamesh
+	chmod +x $(BIN)/kubectl_complete-kymamesh
 
 vet:
 	$(GO) vet ./...

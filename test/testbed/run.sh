@@ -41,6 +41,8 @@ mkdir -p "$state/bin"
   go build -o "$state/bin/cereceiver" ./test/testbed/cereceiver)
 (cd "$repo" && go build -o "$state/bin/kymamesh-adapter" ./cmd/kymamesh-adapter && \
   go build -o "$state/bin/kubeletlite" ./test/testbed/kubeletlite)
+printf '#!/bin/sh\nexec kubectl-kymamesh __complete "$@"\n' > "$state/bin/kubectl_complete-kymamesh"
+chmod +x "$state/bin/kubectl_complete-kymamesh"
 echo "testbed: built in $((SECONDS - t0)) s" >&2
 ke=$(cd "$here/knative" && go list -m -f '{{.Dir}}' knative.dev/eventing)
 [ -d "$ke/config" ] || (cd "$here/knative" && go mod download knative.dev/eventing)
