@@ -45,14 +45,19 @@ type HTTPSourceSpec struct {
 // ServiceAccount and SinkBinding.
 func AdapterName(app string) string { return app + "-adapter" }
 
-// HTTPSourceGVRs are the resources of an HTTP source, in apply order.
-var HTTPSourceGVRs = []schema.GroupVersionResource{
-	{Version: "v1", Resource: "serviceaccounts"},
-	{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"},
-	{Group: "apps", Version: "v1", Resource: "deployments"},
-	{Version: "v1", Resource: "services"},
-	{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"},
-}
+// The resources of an HTTP source.
+var (
+	DeploymentsGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	ServicesGVR    = schema.GroupVersionResource{Version: "v1", Resource: "services"}
+	// HTTPSourceGVRs are all of them, in apply order.
+	HTTPSourceGVRs = []schema.GroupVersionResource{
+		{Version: "v1", Resource: "serviceaccounts"},
+		{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"},
+		DeploymentsGVR,
+		ServicesGVR,
+		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"},
+	}
+)
 
 // BuildHTTPSource renders the embedded manifests for spec, in apply order.
 func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {

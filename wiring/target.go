@@ -29,7 +29,7 @@ func ResolveTarget(ctx context.Context, dyn dynamic.Interface, target, namespace
 			return "", err
 		}
 		svc := AdapterName(app)
-		if _, err := dyn.Resource(HTTPSourceGVRs[3]).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
+		if _, err := dyn.Resource(ServicesGVR).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
 			return "", APIError(err, "get", "service", svc, integrationNS)
 		}
 		return fmt.Sprintf("http://%s.%s.svc.cluster.local/", svc, integrationNS), nil

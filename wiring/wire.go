@@ -94,7 +94,7 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 		return changes(objs, OpCreated), nil
 	}
 	var out []Change
-	_, err = m.Dynamic.Resource(HTTPSourceGVRs[2]).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
+	_, err = m.Dynamic.Resource(DeploymentsGVR).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		src, err := sourceObjects(objs)
@@ -209,7 +209,7 @@ func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryR
 }
 
 func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, dry DryRun) ([]Change, error) {
-	dep, err := m.Dynamic.Resource(HTTPSourceGVRs[2]).Namespace(integrationNS).Get(ctx, AdapterName(app), metav1.GetOptions{})
+	dep, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(integrationNS).Get(ctx, AdapterName(app), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}

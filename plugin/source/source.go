@@ -188,7 +188,7 @@ func newCmdList(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command 
 			if err != nil {
 				return err
 			}
-			deps, err := dyn.Resource(wiring.HTTPSourceGVRs[2]).Namespace(ns).List(cmd.Context(),
+			deps, err := dyn.Resource(wiring.DeploymentsGVR).Namespace(ns).List(cmd.Context(),
 				metav1.ListOptions{LabelSelector: wiring.ComponentLabel + "=" + wiring.AdapterComponent})
 			if err != nil {
 				return wiring.APIError(err, "list", "deployments", "", ns)
