@@ -28,11 +28,12 @@ done
 bash "$here/deps.sh"
 t0=$SECONDS
 bin=$(bash "$here/build.sh" | tail -n 1)
+temporary=""
 if [ -n "$keep" ]; then
   mkdir -p "$keep"; state=$(cd "$keep" && pwd)
 else
   state=$(mktemp -d /tmp/kymamesh-testbed.XXXXXX)
-  trap 'rm -rf "$state"' EXIT
+  temporary=1
 fi
 mkdir -p "$state/bin"
 # The plugin is built before entering the namespace: the module proxy is not
@@ -47,9 +48,7 @@ echo "testbed: built in $((SECONDS - t0)) s" >&2
 ke=$(cd "$here/knative" && go list -m -f '{{.Dir}}' knative.dev/eventing)
 [ -d "$ke/config" ] || (cd "$here/knative" && go mod download knative.dev/eventing)
 
-set +e
-unshare --net -- env TESTBED_BIN="$bin" TESTBED_STATE="$state" TESTBED_EVENTING="$ke" GOPROXY=off GOFLAGS=-mod=mod \
-  bash "$here/lib/inside.sh" "$@"
-rc=$?
-set -e
-exit $rc
+# exec: a signal to this script (Ctrl-C, CI's timeout) reaches inside.sh, whose
+# trap stops the test bed by PID.
+exec unshare --net -- env TESTBED_BIN="$bin" TESTBED_STATE="$state" TESTBED_TEMPORARY="$temporary" \
+  TESTBED_EVENTING="$ke" GOPROXY=off GOFLAGS=-mod=mod bash "$here/lib/inside.sh" "$@"

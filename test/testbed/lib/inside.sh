@@ -10,7 +10,12 @@ ip link set lo up
 # this placeholder is put on lo so even a stray dial stays here.
 ip addr add "${ENDPOINTS_PLACEHOLDER_IP:-198.18.0.1}/32" dev lo
 
-stop() { bash "$lib/stop.sh" "$D" >&2; }
+child=""
+stop() {
+  [ -n "$child" ] && kill -TERM "$child" 2>/dev/null
+  bash "$lib/stop.sh" "$D" >&2
+  [ -n "${TESTBED_TEMPORARY:-}" ] && rm -rf "$D"
+}
 trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
 t0=$(date +%s%N)
@@ -29,7 +34,17 @@ export PATH=$D/bin:$PATH
 export KYMAMESH_ADAPTER_BIN=$D/bin/kymamesh-adapter
 # In-cluster names (*.svc.cluster.local) resolve through kproxy's HTTP proxy.
 export TESTBED_HTTP_PROXY=http://127.0.0.1:18888
-"$@"
-rc=$?
+if [ -t 0 ]; then
+  # An interactive command (make sandbox) keeps the terminal in the foreground.
+  "$@"
+  rc=$?
+else
+  # In the background, so that a TERM to this script is handled at once.
+  "$@" <&0 &
+  child=$!
+  wait "$child"
+  rc=$?
+  child=""
+fi
 stop
 exit $rc
