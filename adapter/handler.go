@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -78,8 +80,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := cehttp.NewMessageFromHttpRequest(r)
-	if enc := msg.ReadEncoding(); enc != binding.EncodingBinary && enc != binding.EncodingStructured {
+	enc := msg.ReadEncoding()
+	if enc != binding.EncodingBinary && enc != binding.EncodingStructured {
 		h.fail(w, http.StatusUnsupportedMediaType, "content_mode", "send a binary-mode or structured-mode (application/cloudevents+json) CloudEvent")
+		return
+	}
+	if enc == binding.EncodingBinary {
+		h.passBinary(w, r)
 		return
 	}
 	ev, err := binding.ToEvent(r.Context(), msg)
@@ -105,6 +112,63 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.forward(w, r, binding.ToMessage(ev))
+}
+
+// passBinary forwards a binary-mode event without decoding it into an SDK
+// event: its attributes are checked where they are, in the headers, and copied
+// with the source replaced (measured faster, see docs/benchmarks.md).
+func (h *Handler) passBinary(w http.ResponseWriter, r *http.Request) {
+	if problem := checkBinaryHeaders(r.Header); problem != "" {
+		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+problem)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
+		return
+	} else if err != nil {
+		h.fail(w, http.StatusBadRequest, "invalid", "the body could not be read")
+		return
+	}
+	if h.cfg.Sink == "" {
+		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter has no sink yet")
+		return
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, h.cfg.Sink, bytes.NewReader(body))
+	if err != nil {
+		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter's sink is not usable")
+		return
+	}
+	for k, v := range r.Header {
+		if strings.HasPrefix(k, "Ce-") || k == "Content-Type" || k == "Traceparent" || k == "Tracestate" {
+			req.Header[k] = v
+		}
+	}
+	req.Header["Ce-Source"] = []string{h.cfg.Source}
+	h.deliver(w, req)
+}
+
+// checkBinaryHeaders applies event validation to a binary-mode event's headers;
+// the source is not required, the adapter sets it.
+func checkBinaryHeaders(hdr http.Header) string {
+	switch {
+	case hdr.Get("Ce-Id") == "":
+		return "id: REQUIRED but missing"
+	case hdr.Get("Ce-Type") == "":
+		return "type: REQUIRED but missing"
+	}
+	if t := hdr.Get("Ce-Time"); t != "" {
+		if _, err := time.Parse(time.RFC3339Nano, t); err != nil {
+			return "time: not an RFC 3339 timestamp"
+		}
+	}
+	if ds := hdr.Get("Ce-Dataschema"); ds != "" {
+		if u, err := url.Parse(ds); err != nil || !u.IsAbs() {
+			return "dataschema: not an absolute URI"
+		}
+	}
+	return ""
 }
 
 // forward sends the event in binary mode and answers after the sink did.
@@ -134,6 +198,11 @@ func (h *Handler) forward(w http.ResponseWriter, in *http.Request, m binding.Mes
 			}
 		}
 	}
+	h.deliver(w, req)
+}
+
+// deliver makes the round trip to the sink and answers the caller accordingly.
+func (h *Handler) deliver(w http.ResponseWriter, req *http.Request) {
 	start := time.Now()
 	code, err := h.send(req)
 	h.metrics.observeSink(time.Since(start))
