@@ -209,13 +209,13 @@ func TestSinkAnswersMapToCallerAnswers(t *testing.T) {
 func TestSinkDownSlowOrMissing(t *testing.T) {
 	down := newSink(t, 200)
 	down.Close()
-	a, m := adapterFor(t, down.URL)
+	a, _ := adapterFor(t, down.URL)
 	if resp, body := post(t, a.URL, binaryHeaders(nil), "{}"); resp.StatusCode != 503 || strings.Contains(body, "127.0.0.1") {
 		t.Fatalf("sink down: want 503 without the sink's address, got %d %s", resp.StatusCode, body)
 	}
 	slow := newSink(t, 200)
 	slow.delay = 500 * time.Millisecond
-	a, m = adapterFor(t, slow.URL, func(c *Config) { c.SinkTimeout = 100 * time.Millisecond })
+	a, m := adapterFor(t, slow.URL, func(c *Config) { c.SinkTimeout = 100 * time.Millisecond })
 	if resp, _ := post(t, a.URL, binaryHeaders(nil), "{}"); resp.StatusCode != 503 {
 		t.Fatalf("slow sink: want 503, got %d", resp.StatusCode)
 	}

@@ -1,21 +1,12 @@
 package output
 
 import (
-	"fmt"
-	"io"
 	"time"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 )
-
-// NewPrintFlags returns kubectl's -o/--output flags for an operation ("created",
-// "configured", ...); the scheme fills in apiVersion and kind for the printers.
-func NewPrintFlags(operation string, scheme *runtime.Scheme) *genericclioptions.PrintFlags {
-	return genericclioptions.NewPrintFlags(operation).WithTypeSetter(scheme)
-}
 
 // ObjectPrinter returns the printer for flags; a dry run adds kubectl's suffix
 // to the "<kind>/<name> <operation>" line.
@@ -38,9 +29,4 @@ func Age(t time.Time, now time.Time) string {
 		return "<unknown>"
 	}
 	return duration.HumanDuration(now.Sub(t))
-}
-
-// Line prints one message line to w, for messages that are not the command's result.
-func Line(w io.Writer, format string, args ...any) {
-	fmt.Fprintf(w, format+"\n", args...)
 }

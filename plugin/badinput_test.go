@@ -67,6 +67,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"trigger", "creat"}, `unknown command "creat" for "kubectl kymamesh trigger"`},
 		{[]string{"nope"}, `unknown command "nope" for "kubectl kymamesh"`},
+		{[]string{"source", "create", "ftp", "x"}, `unknown command "ftp" for "kubectl kymamesh source create"`},
 		{[]string{"broker", "create", "b", "--dry-run=maybe"}, `--dry-run: "maybe": must be "none", "server", or "client"`},
 		{[]string{"broker", "create", "b", "-o", "table"}, "--output: unable to match a printer suitable for the output format \"table\""},
 		{[]string{"broker", "create", "b", "-o", "wide"}, `--output: "wide" is only for list commands`},

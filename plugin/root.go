@@ -60,14 +60,21 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error.`,
 		version.NewCmd(s),
 	)
 	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
-	// Unknown subcommands are usage errors (exit 2), not cobra's plain error.
-	for _, c := range append(root.Commands(), root) {
-		if c.HasSubCommands() {
-			c.Args = cobra.ArbitraryArgs
-			c.RunE = groupRunE
-		}
-	}
+	markGroups(root)
 	return root
+}
+
+// markGroups makes unknown subcommands usage errors (exit 2) on every command
+// group of the tree, at any depth, instead of cobra's help page or plain error.
+func markGroups(c *cobra.Command) {
+	if !c.HasSubCommands() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = groupRunE
+	for _, sub := range c.Commands() {
+		markGroups(sub)
+	}
 }
 
 func groupRunE(cmd *cobra.Command, args []string) error {

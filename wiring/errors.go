@@ -13,7 +13,8 @@ import (
 // the cluster): the CLI turns them into usage errors with exit code 2.
 var ErrInvalid = errors.New("invalid input")
 
-// ErrNotInstalled says the Knative Eventing API is missing on the cluster.
+// ErrNotInstalled says the Knative Eventing API is missing on the cluster; the
+// message starts with the product's name, hence the capital letter.
 var ErrNotInstalled = errors.New("Knative Eventing is not installed (eventing.knative.dev/v1 not found)")
 
 // ErrWaitTimeout is returned when an object did not become Ready in time.

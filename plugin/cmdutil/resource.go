@@ -113,7 +113,7 @@ func dryRunOp(op string, d wiring.DryRun) string {
 
 // NewCmdDescribe returns "<noun> describe NAME".
 func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericiooptions.IOStreams, k Kind[T, L]) *cobra.Command {
-	printFlags := NewMutationFlags("", false).PrintFlags
+	printFlags := genericclioptions.NewPrintFlags("")
 	cmd := &cobra.Command{
 		Use:     "describe NAME",
 		Short:   fmt.Sprintf("Show a %s with its address, sink and conditions", k.Singular),
@@ -146,7 +146,7 @@ func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericioop
 
 // NewCmdList returns "<noun> list".
 func NewCmdList[T runtime.Object, L runtime.Object](f Factory, s genericiooptions.IOStreams, k Kind[T, L]) *cobra.Command {
-	printFlags := NewMutationFlags("", false).PrintFlags
+	printFlags := genericclioptions.NewPrintFlags("")
 	var allNamespaces, noHeaders bool
 	var selector string
 	cmd := &cobra.Command{

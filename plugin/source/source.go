@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 
@@ -188,29 +187,23 @@ func newCmdList(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command 
 			if err != nil {
 				return err
 			}
-			deps, err := dyn.Resource(wiring.DeploymentsGVR).Namespace(ns).List(cmd.Context(),
-				metav1.ListOptions{LabelSelector: wiring.ComponentLabel + "=" + wiring.AdapterComponent})
+			sources, err := wiring.ListSourceStatuses(cmd.Context(), dyn, ns)
 			if err != nil {
-				return wiring.APIError(err, "list", "deployments", "", ns)
+				return err
 			}
-			if len(deps.Items) == 0 {
+			if len(sources) == 0 {
 				fmt.Fprintf(s.ErrOut, "No sources found in namespace %q.\n", ns)
 				return nil
 			}
-			rows := make([][]string, 0, len(deps.Items))
-			for _, d := range deps.Items {
-				app := d.GetLabels()[wiring.AppLabel]
-				st, err := wiring.GetSourceStatus(cmd.Context(), dyn, app, ns)
-				if err != nil {
-					return err
-				}
-				ready, url, sink := "False", st.Object("Channel").Detail, st.Object("SinkBinding").Detail
+			rows := make([][]string, 0, len(sources))
+			for _, st := range sources {
+				ready := "False"
 				if st.Ready() {
 					ready = "True"
 				}
-				rows = append(rows, []string{app, ready, url, sink, output.Age(d.GetCreationTimestamp().Time, time.Now())})
+				rows = append(rows, []string{st.App, ready, st.Object("Channel").Detail, st.Object("SinkBinding").Detail})
 			}
-			return output.Table(s.Out, []string{"app", "ready", "channel", "sink", "age"}, rows, noHeaders)
+			return output.Table(s.Out, []string{"app", "ready", "channel", "sink"}, rows, noHeaders)
 		},
 	}
 	cmd.Flags().StringVar(&ns, "integration-namespace", wiring.DefaultIntegrationNamespace, "Namespace of the applications' adapters and channels.")

@@ -33,11 +33,10 @@ import (
 
 // process is one running adapter.
 type process struct {
-	cmd   *exec.Cmd
-	hash  string
-	port  int
-	ready bool
-	done  chan struct{}
+	cmd  *exec.Cmd
+	hash string
+	port int
+	done chan struct{}
 }
 
 type kubelet struct {
