@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Config is the adapter's configuration, read from the environment.
@@ -26,6 +28,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		MaxBodyBytes: 1 << 20, SinkTimeout: 30 * time.Second}
 	if c.Source == "" {
 		return c, fmt.Errorf("EVENT_SOURCE is required: the application's name, set as every event's source")
+	}
+	if !httpguts.ValidHeaderFieldValue(c.Source) {
+		return c, fmt.Errorf("EVENT_SOURCE: %q holds a control character", c.Source)
 	}
 	for _, v := range []struct {
 		name string

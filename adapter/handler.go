@@ -11,11 +11,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/binding/format"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
-	"golang.org/x/net/http/httpguts"
 )
 
 // Handler receives CloudEvents on POST / and forwards them to the sink.
@@ -25,12 +26,15 @@ type Handler struct {
 	pool    *sinkPool // nil: the sink is reached through client
 	metrics *Metrics
 	log     *slog.Logger
+	// bodies recycles request bodies: a body is needed only until the sink answered.
+	bodies sync.Pool
 }
 
 // NewHandler builds a Handler. client should keep connections to the sink alive
 // (see NewSinkClient).
 func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, client: client, pool: newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment), metrics: m, log: log}
+	return &Handler{cfg: cfg, client: client, pool: newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment), metrics: m, log: log,
+		bodies: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 }
 
 // NewSinkClient returns the HTTP client for the sink: one keep-alive pool sized
@@ -75,21 +79,43 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
-	if sv := r.Header.Get("Ce-Specversion"); sv != "" && sv != "1.0" {
+	sv := r.Header.Get("Ce-Specversion")
+	if sv != "" && sv != "1.0" {
 		h.fail(w, http.StatusBadRequest, "specversion", "only CloudEvents specversion 1.0 is accepted")
 		return
 	}
-	msg := cehttp.NewMessageFromHttpRequest(r)
-	enc := msg.ReadEncoding()
-	if enc != binding.EncodingBinary && enc != binding.EncodingStructured {
-		h.fail(w, http.StatusUnsupportedMediaType, "content_mode", "send a binary-mode or structured-mode (application/cloudevents+json) CloudEvent")
-		return
-	}
-	if enc == binding.EncodingBinary {
+	// The content mode, decided as the SDK does: a known event format in
+	// Content-Type is structured mode, otherwise Ce-Specversion makes it binary.
+	switch f := format.Lookup(r.Header.Get("Content-Type")); {
+	case f == nil && sv != "":
 		h.passBinary(w, r)
+	case f != nil && f != format.JSONBatch:
+		h.passStructured(w, r)
+	default:
+		h.fail(w, http.StatusUnsupportedMediaType, "content_mode", "send a binary-mode or structured-mode (application/cloudevents+json) CloudEvent")
+	}
+}
+
+// passBinary forwards a binary-mode event without decoding it into an SDK
+// event: its attributes are checked where they are, in the headers, and sent
+// on with the source replaced (measured faster, see docs/benchmarks.md).
+func (h *Handler) passBinary(w http.ResponseWriter, r *http.Request) {
+	if problem := checkBinaryHeaders(r.Header); problem != "" {
+		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+problem)
 		return
 	}
-	ev, err := binding.ToEvent(r.Context(), msg)
+	buf := h.bodies.Get().(*bytes.Buffer)
+	defer h.release(buf)
+	if !h.readBody(w, r, buf) {
+		return
+	}
+	h.deliver(r.Context(), w, &outEvent{header: r.Header, source: h.cfg.Source, body: buf.Bytes()})
+}
+
+// passStructured decodes a structured-mode event, replaces its source and
+// forwards it in binary mode.
+func (h *Handler) passStructured(w http.ResponseWriter, r *http.Request) {
+	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -107,46 +133,54 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+err.Error())
 		return
 	}
-	if h.cfg.Sink == "" {
-		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter has no sink yet")
+	// The SDK writes the event as a binary-mode request; its headers and body
+	// become the outgoing event.
+	req := &http.Request{Header: http.Header{}}
+	if err := cehttp.WriteRequest(r.Context(), binding.ToMessage(ev), req); err != nil {
+		h.fail(w, http.StatusInternalServerError, "encode", "the event could not be encoded")
 		return
 	}
-	h.forward(w, r, binding.ToMessage(ev))
-}
-
-// passBinary forwards a binary-mode event without decoding it into an SDK
-// event: its attributes are checked where they are, in the headers, and copied
-// with the source replaced (measured faster, see docs/benchmarks.md).
-func (h *Handler) passBinary(w http.ResponseWriter, r *http.Request) {
-	if problem := checkBinaryHeaders(r.Header); problem != "" {
-		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+problem)
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
-		return
-	} else if err != nil {
-		h.fail(w, http.StatusBadRequest, "invalid", "the body could not be read")
-		return
-	}
-	if h.cfg.Sink == "" {
-		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter has no sink yet")
-		return
-	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, h.cfg.Sink, bytes.NewReader(body))
-	if err != nil {
-		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter's sink is not usable")
-		return
-	}
-	for k, v := range r.Header {
-		if strings.HasPrefix(k, "Ce-") || k == "Content-Type" || k == "Traceparent" || k == "Tracestate" {
+	for _, k := range []string{"Traceparent", "Tracestate"} {
+		if v := r.Header.Values(k); v != nil {
 			req.Header[k] = v
 		}
 	}
-	req.Header["Ce-Source"] = []string{h.cfg.Source}
-	h.deliver(w, req)
+	var body []byte
+	if req.Body != nil {
+		if body, err = io.ReadAll(req.Body); err != nil {
+			h.fail(w, http.StatusInternalServerError, "encode", "the event could not be encoded")
+			return
+		}
+	}
+	h.deliver(r.Context(), w, &outEvent{header: req.Header, source: h.cfg.Source, body: body})
+}
+
+// readBody reads the request body into buf, answering 413 or 400 itself when
+// it cannot.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) bool {
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	_, err := buf.ReadFrom(r.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
+		return false
+	case err != nil:
+		h.fail(w, http.StatusBadRequest, "invalid", "the body could not be read")
+		return false
+	}
+	return true
+}
+
+// release returns a body buffer to the pool; large ones are dropped so that
+// one big event does not stay in memory.
+func (h *Handler) release(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		buf.Reset()
+		h.bodies.Put(buf)
+	}
 }
 
 // checkBinaryHeaders applies event validation to a binary-mode event's headers;
@@ -171,40 +205,18 @@ func checkBinaryHeaders(hdr http.Header) string {
 	return ""
 }
 
-// forward sends the event in binary mode and answers after the sink did.
-func (h *Handler) forward(w http.ResponseWriter, in *http.Request, m binding.Message) {
-	req, err := http.NewRequestWithContext(in.Context(), http.MethodPost, h.cfg.Sink, nil)
-	if err != nil {
-		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter's sink is not usable")
-		h.log.Error("bad sink URL", "sink", h.cfg.Sink, "error", err.Error())
-		return
-	}
-	for _, k := range []string{"Traceparent", "Tracestate"} {
-		if v := in.Header.Get(k); v != "" {
-			req.Header.Set(k, v)
-		}
-	}
-	if err := cehttp.WriteRequest(in.Context(), m, req); err != nil {
-		h.fail(w, http.StatusInternalServerError, "encode", "the event could not be encoded")
-		return
-	}
-	// Attributes travel as HTTP headers; a control character the CloudEvents
-	// validation lets through would make the request fail as if the sink were down.
-	for k, vs := range req.Header {
-		for _, v := range vs {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				h.fail(w, http.StatusBadRequest, "invalid", "attribute "+strings.ToLower(strings.TrimPrefix(k, "Ce-"))+" holds a control character")
-				return
-			}
-		}
-	}
-	h.deliver(w, req)
-}
-
 // deliver makes the round trip to the sink and answers the caller accordingly.
-func (h *Handler) deliver(w http.ResponseWriter, req *http.Request) {
+func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEvent) {
+	if k := ev.badHeader(); k != "" {
+		h.fail(w, http.StatusBadRequest, "invalid", "attribute "+strings.ToLower(strings.TrimPrefix(k, "Ce-"))+" holds a control character")
+		return
+	}
+	if h.cfg.Sink == "" {
+		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter has no sink yet")
+		return
+	}
 	start := time.Now()
-	code, err := h.send(req)
+	code, err := h.send(ctx, ev)
 	h.metrics.observeSink(time.Since(start))
 	if err != nil {
 		reason := "sink_unreachable"
@@ -231,9 +243,14 @@ func (h *Handler) deliver(w http.ResponseWriter, req *http.Request) {
 }
 
 // send makes the round trip to the sink and returns its status code.
-func (h *Handler) send(req *http.Request) (int, error) {
+func (h *Handler) send(ctx context.Context, ev *outEvent) (int, error) {
 	if h.pool != nil {
-		return h.pool.roundTrip(req)
+		return h.pool.roundTrip(ev)
+	}
+	req, err := ev.request(ctx, h.cfg.Sink)
+	if err != nil {
+		h.log.Error("bad sink URL", "sink", h.cfg.Sink, "error", err.Error())
+		return 0, err
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {

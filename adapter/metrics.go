@@ -19,9 +19,12 @@ type Metrics struct {
 	received  atomic.Uint64
 	forwarded atomic.Uint64
 
-	mu        sync.Mutex
-	rejected  map[string]*atomic.Uint64 // by reason
-	responses map[string]*atomic.Uint64 // by class: 2xx, 4xx, 5xx
+	mu       sync.Mutex
+	rejected map[string]*atomic.Uint64 // by reason; only on the error path
+
+	// responses by status class, indexed by code/100: every event counts here,
+	// so no lock and no formatting.
+	responses [6]atomic.Uint64
 
 	buckets  []atomic.Uint64
 	count    atomic.Uint64
@@ -30,8 +33,7 @@ type Metrics struct {
 
 // NewMetrics returns empty metrics.
 func NewMetrics() *Metrics {
-	return &Metrics{rejected: map[string]*atomic.Uint64{}, responses: map[string]*atomic.Uint64{},
-		buckets: make([]atomic.Uint64, len(latencyBuckets))}
+	return &Metrics{rejected: map[string]*atomic.Uint64{}, buckets: make([]atomic.Uint64, len(latencyBuckets))}
 }
 
 func counter(mu *sync.Mutex, m map[string]*atomic.Uint64, key string) *atomic.Uint64 {
@@ -48,7 +50,9 @@ func counter(mu *sync.Mutex, m map[string]*atomic.Uint64, key string) *atomic.Ui
 func (m *Metrics) reject(reason string) { counter(&m.mu, m.rejected, reason).Add(1) }
 
 func (m *Metrics) respond(code int) {
-	counter(&m.mu, m.responses, fmt.Sprintf("%dxx", code/100)).Add(1)
+	if c := code / 100; c > 0 && c < len(m.responses) {
+		m.responses[c].Add(1)
+	}
 }
 
 func (m *Metrics) observeSink(d time.Duration) {
@@ -72,7 +76,12 @@ func (m *Metrics) write(w io.Writer) {
 	fmt.Fprintf(w, "# HELP kymamesh_adapter_events_received_total Events received.\n# TYPE kymamesh_adapter_events_received_total counter\nkymamesh_adapter_events_received_total %d\n", m.received.Load())
 	fmt.Fprintf(w, "# HELP kymamesh_adapter_events_forwarded_total Events the sink accepted.\n# TYPE kymamesh_adapter_events_forwarded_total counter\nkymamesh_adapter_events_forwarded_total %d\n", m.forwarded.Load())
 	writeLabelled(w, &m.mu, "kymamesh_adapter_events_rejected_total", "Events not forwarded, by reason.", "reason", m.rejected)
-	writeLabelled(w, &m.mu, "kymamesh_adapter_responses_total", "Responses to senders, by status class.", "class", m.responses)
+	fmt.Fprintf(w, "# HELP kymamesh_adapter_responses_total Responses to senders, by status class.\n# TYPE kymamesh_adapter_responses_total counter\n")
+	for c := 1; c < len(m.responses); c++ {
+		if n := m.responses[c].Load(); n > 0 {
+			fmt.Fprintf(w, "kymamesh_adapter_responses_total{class=\"%dxx\"} %d\n", c, n)
+		}
+	}
 	fmt.Fprintf(w, "# HELP kymamesh_adapter_sink_latency_seconds Time the sink took to answer.\n# TYPE kymamesh_adapter_sink_latency_seconds histogram\n")
 	for i, b := range latencyBuckets {
 		fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_bucket{le=\"%g\"} %d\n", b, m.buckets[i].Load())
