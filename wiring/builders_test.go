@@ -4,9 +4,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 )
@@ -15,6 +17,12 @@ var update = flag.Bool("update-golden", false, "rewrite the golden files under t
 
 // golden compares obj, as YAML with apiVersion and kind, with testdata/NAME.golden.yaml.
 func golden(t *testing.T, name string, obj runtime.Object) {
+	t.Helper()
+	compareGolden(t, name, []byte(goldenYAML(t, obj)))
+}
+
+// goldenYAML is obj as YAML with its apiVersion and kind.
+func goldenYAML(t *testing.T, obj runtime.Object) string {
 	t.Helper()
 	kinds, _, err := NewScheme().ObjectKinds(obj)
 	if err != nil {
@@ -26,6 +34,13 @@ func golden(t *testing.T, name string, obj runtime.Object) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(got)
+}
+
+// compareGolden compares got with testdata/NAME.golden.yaml, or rewrites that
+// file under -update-golden.
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
 	path := filepath.Join("testdata", name+".golden.yaml")
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -126,4 +141,30 @@ func TestBuildEnable(t *testing.T) {
 	if err != nil || len(objs) != 1 {
 		t.Fatalf("without --channel want only the Broker, got %d objects, %v", len(objs), err)
 	}
+}
+
+// The whole Kyma provisioning of one application, adapter manifests included,
+// in apply order.
+func TestBuildWire(t *testing.T) {
+	objs, err := BuildWire(WireSpec{
+		Source: HTTPSourceSpec{App: "commerce", Namespace: DefaultIntegrationNamespace, Image: "example.com/adapter:v1", Port: 8080},
+		To:     "shop",
+		Trigger: &TriggerSpec{Name: "orders", Sink: "ksvc:order-handler", Filter: []string{"type=order.created"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []string
+	for _, o := range objs {
+		if u, ok := o.(*unstructured.Unstructured); ok {
+			b, err := yaml.Marshal(u.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, string(b))
+			continue
+		}
+		docs = append(docs, goldenYAML(t, o))
+	}
+	compareGolden(t, "wire-full", []byte(strings.Join(docs, "---\n")))
 }

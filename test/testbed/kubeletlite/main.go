@@ -26,6 +26,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -137,7 +138,11 @@ func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
 		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}
 	port := 0
 	for _, e := range c.Env {
-		env = append(env, e.Name+"="+e.Value)
+		v := e.Value
+		if e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil {
+			v = resourceFieldValue(c, e.ValueFrom.ResourceFieldRef)
+		}
+		env = append(env, e.Name+"="+v)
 		if e.Name == "PORT" {
 			port, _ = strconv.Atoi(e.Value)
 		}
@@ -161,6 +166,26 @@ func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
 	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
 	log.Printf("%s/%s: started adapter pid %d on port %d", d.Namespace, d.Name, cmd.Process.Pid, port)
 	return p, nil
+}
+
+// resourceFieldValue resolves a CPU resourceFieldRef as the kubelet does: the
+// container's request or limit in units of the divisor (1 core by default),
+// rounded up. Other resources resolve to "".
+func resourceFieldValue(c corev1.Container, ref *corev1.ResourceFieldSelector) string {
+	var q resource.Quantity
+	switch ref.Resource {
+	case "limits.cpu":
+		q = c.Resources.Limits[corev1.ResourceCPU]
+	case "requests.cpu":
+		q = c.Resources.Requests[corev1.ResourceCPU]
+	default:
+		return ""
+	}
+	divisor := ref.Divisor.MilliValue()
+	if divisor == 0 {
+		divisor = 1000
+	}
+	return strconv.FormatInt((q.MilliValue()+divisor-1)/divisor, 10)
 }
 
 // stop ends a process as the kubelet would: SIGTERM, then SIGKILL after a grace period.

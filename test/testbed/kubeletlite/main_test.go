@@ -1,0 +1,28 @@
+package main
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+func TestResourceFieldValueRoundsUpLikeTheKubelet(t *testing.T) {
+	c := corev1.Container{Resources: corev1.ResourceRequirements{
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1500m")},
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m")},
+	}}
+	for _, tc := range []struct {
+		ref  corev1.ResourceFieldSelector
+		want string
+	}{
+		{corev1.ResourceFieldSelector{Resource: "limits.cpu"}, "2"},
+		{corev1.ResourceFieldSelector{Resource: "requests.cpu"}, "1"},
+		{corev1.ResourceFieldSelector{Resource: "limits.cpu", Divisor: resource.MustParse("1m")}, "1500"},
+		{corev1.ResourceFieldSelector{Resource: "limits.memory"}, ""},
+	} {
+		if got := resourceFieldValue(c, &tc.ref); got != tc.want {
+			t.Errorf("%s / %s: got %q, want %q", tc.ref.Resource, tc.ref.Divisor.String(), got, tc.want)
+		}
+	}
+}
