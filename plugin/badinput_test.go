@@ -116,7 +116,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"send", "--to", "app:shop", "--type", "t", "--count", "0"}, "--count: 0: must be at least 1"},
 		{[]string{"send", "--to", "app:shop", "--type", "t", "--concurrency", "0"}, "--concurrency: 0: must be 1 to 1000"},
 		{[]string{"send", "--to", "app:shop", "--type", "t", "--rate", "-5"}, "--rate: -5: must not be negative"},
-		{[]string{"send", "--to", "app:shop", "--type", "t", "-o", "yaml"}, `--output: "yaml": want json`},
+		{[]string{"send", "--to", "app:shop", "--type", "t", "-o", "wide"}, `--output: "wide": want json or yaml`},
 		{[]string{"send", "--to", "app:shop", "--type", "t", "--dry-run=server"}, `--dry-run: "server": want "client"`},
 		{[]string{"send", "--to", "http://", "--type", "t"}, `--to: "http://" is not a valid URL`},
 	}

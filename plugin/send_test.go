@@ -39,8 +39,8 @@ func TestSendToURL(t *testing.T) {
 	f := cmdtest.NewFactory("demo")
 	f.NoCluster = true
 	expect(t, f, "send --to "+rc.URL+" --type ok --id e1", 0, "", "event e1 accepted by "+rc.URL+" (HTTP 202)\n")
-	r := expect(t, f, "send --to "+rc.URL+" --type ok --id e2 -o json", 0, `{"id":"e2","target":"`+rc.URL+`","statusCode":202,"ack":true}`+"\n", "")
-	_ = r
+	expect(t, f, "send --to "+rc.URL+" --type ok --id e2 -o json", 0, `{"id":"e2","target":"`+rc.URL+`","statusCode":202,"ack":true}`+"\n", "")
+	expect(t, f, "send --to "+rc.URL+" --type ok --id e2y -o yaml", 0, "ack: true\nid: e2y\nstatusCode: 202\ntarget: "+rc.URL+"\n", "")
 	expect(t, f, "send --to "+rc.URL+" --type refused --id e3", 1, "",
 		"error: event e3 was not acknowledged by "+rc.URL+": HTTP 400 no thanks\n")
 	out := cmdtest.Run(t.Context(), f, "", "send", "--to", rc.URL, "--type", "ok", "--count", "50", "--concurrency", "5", "-o", "json")
@@ -55,7 +55,7 @@ func TestSendToURL(t *testing.T) {
 	if out.Code != 1 || !strings.Contains(out.Stderr, "failed with 400 Bad Request: 4") || !strings.Contains(out.Stderr, "error: 4 of 4 events were not acknowledged") {
 		t.Fatalf("failed load: %+v", out)
 	}
-	if len(got) != 57 {
-		t.Fatalf("receiver got %d requests, want 57", len(got))
+	if len(got) != 58 {
+		t.Fatalf("receiver got %d requests, want 58", len(got))
 	}
 }

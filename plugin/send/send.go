@@ -17,6 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
@@ -40,6 +41,7 @@ type Options struct {
 	Verbose                       bool
 
 	namespace string
+	event     *event.Event // built by Validate
 	factory   cmdutil.Factory
 	genericiooptions.IOStreams
 }
@@ -64,11 +66,13 @@ Exit code 1 if any event was not acknowledged.`,
   echo '{"id":2}' | kubectl kymamesh send --to channel:shop -n kyma-integration --type t --data - --dry-run=client`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ev, err := o.complete()
-			if err != nil {
+			if err := o.Complete(); err != nil {
 				return err
 			}
-			return o.Run(cmd.Context(), ev)
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
@@ -89,45 +93,50 @@ Exit code 1 if any event was not acknowledged.`,
 	fl.IntVar(&o.Load.Concurrency, "concurrency", o.Load.Concurrency, "How many to send at once (one connection pool).")
 	fl.Float64Var(&o.Load.Rate, "rate", 0, "Events per second at most; 0 for as fast as the target takes them.")
 	fl.DurationVar(&o.Timeout, "timeout", o.Timeout, "Timeout of each request.")
-	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json.")
+	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (the result, or the load summary).")
 	fl.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the event that would be sent and sends nothing.`)
 	fl.Lookup("dry-run").NoOptDefVal = "client"
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "Say on stderr how the target is reached.")
 	return cmd
 }
 
-// complete reads the data and validates every flag; it returns the event.
-func (o *Options) complete() (*event.Event, error) {
-	if o.To == "" && o.DryRun != "client" {
-		return nil, wiring.Invalidf("--to", "a target is required")
-	}
-	switch {
-	case o.Via != ViaPortForward && o.Via != ViaDirect:
-		return nil, wiring.Invalidf("--via", "%q: want port-forward or direct", o.Via)
-	case o.Output != "" && o.Output != "json":
-		return nil, wiring.Invalidf("--output", "%q: want json", o.Output)
-	case o.DryRun != "none" && o.DryRun != "client":
-		return nil, wiring.Invalidf("--dry-run", `%q: want "client" (send has no server dry run)`, o.DryRun)
-	case o.Load.Count < 1:
-		return nil, wiring.Invalidf("--count", "%d: must be at least 1", o.Load.Count)
-	case o.Load.Concurrency < 1 || o.Load.Concurrency > 1000:
-		return nil, wiring.Invalidf("--concurrency", "%d: must be 1 to 1000", o.Load.Concurrency)
-	case o.Load.Rate < 0:
-		return nil, wiring.Invalidf("--rate", "%g: must not be negative", o.Load.Rate)
-	case o.Timeout <= 0:
-		return nil, wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
-	}
-	data, err := o.readData()
+// Complete reads the namespace and the event's data (the flag, a file or stdin).
+func (o *Options) Complete() error {
+	ns, err := o.factory.Namespace()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	o.Event.Data = data
+	o.namespace = ns
+	o.Event.Data, err = o.readData()
+	return err
+}
+
+// Validate checks the flags and builds the event; it needs no cluster.
+func (o *Options) Validate() error {
+	switch {
+	case o.To == "" && o.DryRun != "client":
+		return wiring.Invalidf("--to", "a target is required")
+	case o.Via != ViaPortForward && o.Via != ViaDirect:
+		return wiring.Invalidf("--via", "%q: want port-forward or direct", o.Via)
+	case o.Output != "" && o.Output != "json" && o.Output != "yaml":
+		return wiring.Invalidf("--output", "%q: want json or yaml", o.Output)
+	case o.DryRun != "none" && o.DryRun != "client":
+		return wiring.Invalidf("--dry-run", `%q: want "client" (send has no server dry run)`, o.DryRun)
+	case o.Load.Count < 1:
+		return wiring.Invalidf("--count", "%d: must be at least 1", o.Load.Count)
+	case o.Load.Concurrency < 1 || o.Load.Concurrency > 1000:
+		return wiring.Invalidf("--concurrency", "%d: must be 1 to 1000", o.Load.Concurrency)
+	case o.Load.Rate < 0:
+		return wiring.Invalidf("--rate", "%g: must not be negative", o.Load.Rate)
+	case o.Timeout <= 0:
+		return wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
+	}
 	ev, err := sender.BuildEvent(o.Event)
 	if err != nil {
-		return nil, wiring.Invalidf("", "%s", err.Error())
+		return wiring.Invalidf("", "%s", err.Error())
 	}
-	o.namespace, err = o.factory.Namespace()
-	return ev, err
+	o.event = ev
+	return nil
 }
 
 func (o *Options) readData() ([]byte, error) {
@@ -155,8 +164,9 @@ func unwrap(err error) error {
 	return err
 }
 
-// Run resolves the target, reaches it and sends.
-func (o *Options) Run(ctx context.Context, ev *event.Event) error {
+// Run resolves the target, reaches it and sends the event Validate built.
+func (o *Options) Run(ctx context.Context) error {
+	ev := o.event
 	if o.DryRun == "client" {
 		return sender.WriteDryRun(o.Out, ev, o.Event.Mode)
 	}
@@ -174,10 +184,8 @@ func (o *Options) Run(ctx context.Context, ev *event.Event) error {
 		return err
 	}
 	sender.WriteSummary(o.ErrOut, sum)
-	if o.Output == "json" {
-		if err := json.NewEncoder(o.Out).Encode(sum); err != nil {
-			return err
-		}
+	if err := o.print(sum); err != nil {
+		return err
 	}
 	if sum.Failed > 0 || sum.Sent < o.Load.Count {
 		return fmt.Errorf("%d of %d events were not acknowledged", o.Load.Count-sum.Acknowledged, o.Load.Count)
@@ -187,8 +195,8 @@ func (o *Options) Run(ctx context.Context, ev *event.Event) error {
 
 func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event) error {
 	res := s.Send(ctx, ev)
-	if o.Output == "json" {
-		if err := json.NewEncoder(o.Out).Encode(res); err != nil {
+	if o.Output != "" {
+		if err := o.print(res); err != nil {
 			return err
 		}
 	} else if res.Reply != nil {
@@ -251,6 +259,22 @@ func (o *Options) reach(ctx context.Context) (sender.Target, func(), error) {
 	u, _ := url.Parse(addr)
 	o.verbosef("sending to %s through a port-forward to pod %s/%s port %d (local port %d)", addr, pp.Namespace, pp.Pod, pp.Port, local)
 	return sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", local, u.RequestURI()), Host: u.Host, Name: o.To}, stop, nil
+}
+
+// print writes a result as -o asks: nothing without -o, else JSON or YAML.
+func (o *Options) print(v any) error {
+	switch o.Output {
+	case "json":
+		return json.NewEncoder(o.Out).Encode(v)
+	case "yaml":
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = o.Out.Write(b)
+		return err
+	}
+	return nil
 }
 
 func (o *Options) verbosef(format string, args ...any) {

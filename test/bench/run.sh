@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Measures the data plane against the same loopback receiver, in one run, as
-# ratios to a baseline (public tools: hey, and /proc for memory):
+# ratios to a baseline (public tools: hey, and /proc for CPU time and memory):
 #   1. send --count N --concurrency C  vs  hey -n N -c C           (target >= 0.8x)
 #   2. hey through the adapter         vs  hey straight to receiver (target >= 0.45x)
 # plus the adapter's p99 latency under that load, its CPU time per event and its
-# peak RSS. The adapter runs as the manifest deploys it: GOMAXPROCS from its
-# 1-CPU limit; a second row shows it with Go's default GOMAXPROCS for comparison.
+# peak RSS. The adapter runs as the manifest deploys it, GOMAXPROCS=1 (from its
+# 1-CPU limit), and with Go's default GOMAXPROCS for comparison; where a cgroup
+# can be made (root), both also run under the Deployment's 1-CPU quota.
 # Each figure is the median of ROUNDS interleaved rounds. Everything is bounded in
 # count (N per run) and stays on 127.0.0.1.
 # Usage: test/bench/run.sh   (env: N=100000 C=32 ROUNDS=3)
@@ -15,16 +16,48 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 command -v hey >/dev/null || { apt-get update -qq && apt-get install -y -qq hey; }
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cgroup=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -z "$cgroup" ] || rmdir "$cgroup" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 (cd "$repo" && go build -o "$work/" ./cmd/kubectl-kymamesh ./cmd/kymamesh-adapter ./test/testbed/cereceiver)
 
+# A cgroup with a 1-CPU quota, as the adapter's limits.cpu gives it in a pod
+# (cgroup v2, else v1's cpu controller); empty where none can be made.
+make_quota_cgroup() {
+  local v2=/sys/fs/cgroup v1=/sys/fs/cgroup/cpu name=kymamesh-bench-$$
+  if grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null && mkdir "$v2/$name" 2>/dev/null; then
+    echo "100000 100000" > "$v2/$name/cpu.max" && echo "$v2/$name"
+  elif [ -d "$v1" ] && mkdir "$v1/$name" 2>/dev/null; then
+    echo 100000 > "$v1/$name/cpu.cfs_period_us" && echo 100000 > "$v1/$name/cpu.cfs_quota_us" && echo "$v1/$name"
+  fi
+}
+cgroup=$(make_quota_cgroup || true)
+
 "$work/cereceiver" -addr 127.0.0.1:19501 -quiet & pids+=($!)
-EVENT_SOURCE=bench K_SINK=http://127.0.0.1:19501/ PORT=19502 METRICS_PORT=19503 GOMAXPROCS=1 "$work/kymamesh-adapter" 2>/dev/null & adapter=$!; pids+=($adapter)
-EVENT_SOURCE=bench K_SINK=http://127.0.0.1:19501/ PORT=19504 METRICS_PORT=19505 "$work/kymamesh-adapter" 2>/dev/null & adapter2=$!; pids+=($adapter2)
-for port in 19502 19504; do
-  for _ in $(seq 50); do curl -sf http://127.0.0.1:$port/readyz >/dev/null 2>&1 && break; sleep 0.1; done
-done
+# start_adapter NAME PORT GOMAXPROCS(empty: Go's default) CGROUP(empty: none)
+declare -A port_of pid_of
+start_adapter() {
+  (
+    [ -z "$4" ] || echo "$BASHPID" > "$4/cgroup.procs"
+    [ -z "$3" ] || export GOMAXPROCS="$3"
+    EVENT_SOURCE=bench K_SINK=http://127.0.0.1:19501/ PORT=$2 METRICS_PORT=$(($2 + 1)) exec "$work/kymamesh-adapter" 2>/dev/null
+  ) &
+  pids+=($!); pid_of[$1]=$!; port_of[$1]=$2
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+adapters=(deployed default)
+start_adapter deployed 19502 1 ""
+start_adapter default 19504 "" ""
+if [ -n "$cgroup" ]; then
+  adapters+=(quota1 quotadefault)
+  start_adapter quota1 19506 1 "$cgroup"
+  start_adapter quotadefault 19508 "" "$cgroup"
+fi
 
 ce=(-m POST -T application/json -H "Ce-Specversion: 1.0" -H "Ce-Id: 1" -H "Ce-Type: bench" -H "Ce-Source: /bench" -d '{"n":1}')
 hey_run() { # url -> "rps p99ms"
@@ -39,32 +72,39 @@ send_run() {
   "$work/kubectl-kymamesh" send --to http://127.0.0.1:19501/ --type bench --data '{"n":1}' --count "$N" --concurrency "$C" -o json 2>/dev/null \
     | sed -n 's/.*"eventsPerSecond":\([0-9.]*\).*"p99Millis":\([0-9.]*\).*/\1 \2/p'
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system CPU time, in clock ticks
-adapter_run() { # url pid -> "rps p99ms cpu-us-per-event"
-  t0=$(ticks "$2"); r=$(hey_run "$1"); t1=$(ticks "$2")
+adapter_run() { # name -> "rps p99ms cpu-us-per-event"
+  local t0 t1 r
+  t0=$(ticks "${pid_of[$1]}"); r=$(hey_run "http://127.0.0.1:${port_of[$1]}/"); t1=$(ticks "${pid_of[$1]}")
   echo "$r $(awk "BEGIN {printf \"%.1f\", ($t1 - $t0) * 1e6 / $(getconf CLK_TCK) / $N}")"
 }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-: > "$work/direct"; : > "$work/send"; : > "$work/adapter"; : > "$work/adapter2"
+: > "$work/direct"; : > "$work/send"
+for a in "${adapters[@]}"; do : > "$work/$a"; done
 for r in $(seq "$ROUNDS"); do
   hey_run http://127.0.0.1:19501/ >> "$work/direct"
   send_run >> "$work/send"
-  adapter_run http://127.0.0.1:19502/ "$adapter" >> "$work/adapter"
-  adapter_run http://127.0.0.1:19504/ "$adapter2" >> "$work/adapter2"
+  for a in "${adapters[@]}"; do adapter_run "$a" >> "$work/$a"; done
 done
+
 col() { cut -d' ' -f"$2" "$work/$1" | median; }
 d=$(col direct 1)
-row() { # label file -> one table row: events/s, p99, ratio, CPU per event
+row() { # label file [cpu] -> a table row: events/s, p99, ratio to the baseline, CPU per event
   printf '| %s | %.0f | %s | %s | %s |\n' "$1" "$(col "$2" 1)" "$(col "$2" 2)" \
     "$(awk "BEGIN {printf \"%.2f\", $(col "$2" 1)/$d}")" "${3:-$(col "$2" 3)}"
 }
-rss=$(awk '/VmHWM/ {print $2/1024}' "/proc/$adapter/status")
 echo "| measurement (N=$N, concurrency $C, median of $ROUNDS) | events/s | p99 ms | ratio | adapter CPU us/event |"
 echo "|---|---|---|---|---|"
 row "hey straight to the receiver (baseline)" direct -
 row "kubectl kymamesh send" send -
-row "hey through kymamesh-adapter, as deployed (GOMAXPROCS=1)" adapter
-row "hey through kymamesh-adapter, Go's default GOMAXPROCS" adapter2
+row "hey through kymamesh-adapter, as deployed (GOMAXPROCS=1)" deployed
+row "hey through kymamesh-adapter, Go's default GOMAXPROCS" default
+if [ -n "$cgroup" ]; then
+  row "the same under a 1-CPU quota, GOMAXPROCS=1 (as deployed)" quota1
+  row "the same under a 1-CPU quota, Go's default GOMAXPROCS" quotadefault
+else
+  echo "| (1-CPU quota rows skipped: no cgroup could be made here) | | | | |"
+fi
 echo
-echo "Adapter (as deployed) peak RSS under load: $(printf %.1f "$rss") MB."
+echo "Adapter (as deployed) peak RSS under load: $(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/${pid_of[deployed]}/status") MB."
