@@ -7,9 +7,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -183,26 +185,59 @@ func (h *Handler) release(buf *bytes.Buffer) {
 	}
 }
 
-// checkBinaryHeaders applies event validation to a binary-mode event's headers;
-// the source is not required, the adapter sets it.
+// checkBinaryHeaders applies the SDK's event validation to a binary-mode
+// event's headers, so that both modes refuse the same events; the source is
+// not required, the adapter sets it.
 func checkBinaryHeaders(hdr http.Header) string {
-	switch {
-	case hdr.Get("Ce-Id") == "":
-		return "id: REQUIRED but missing"
-	case hdr.Get("Ce-Type") == "":
-		return "type: REQUIRED but missing"
-	}
-	if t := hdr.Get("Ce-Time"); t != "" {
-		if _, err := time.Parse(time.RFC3339Nano, t); err != nil {
-			return "time: not an RFC 3339 timestamp"
+	for k, vs := range hdr {
+		if !strings.HasPrefix(k, "Ce-") || len(vs) == 0 {
+			continue
+		}
+		if !validAttributeName(k[3:]) {
+			return "attribute name " + strconv.Quote(strings.ToLower(k[3:])) + ": only letters a-z and digits are allowed"
+		}
+		v := strings.TrimSpace(vs[0])
+		switch k { // net/http gives canonical keys
+		case "Ce-Time":
+			if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
+				return "time: not an RFC 3339 timestamp"
+			}
+		case "Ce-Dataschema":
+			if u, err := url.Parse(v); err != nil || !u.IsAbs() {
+				return "dataschema: not an absolute URI"
+			}
+		case "Ce-Subject":
+			if v == "" {
+				return "subject: if present, MUST be a non-empty string"
+			}
 		}
 	}
-	if ds := hdr.Get("Ce-Dataschema"); ds != "" {
-		if u, err := url.Parse(ds); err != nil || !u.IsAbs() {
-			return "dataschema: not an absolute URI"
+	switch {
+	case strings.TrimSpace(hdr.Get("Ce-Id")) == "":
+		return "id: REQUIRED but missing"
+	case strings.TrimSpace(hdr.Get("Ce-Type")) == "":
+		return "type: REQUIRED but missing"
+	}
+	if ct := hdr["Content-Type"]; len(ct) > 0 {
+		if _, _, err := mime.ParseMediaType(ct[0]); err != nil {
+			return "datacontenttype: not an RFC 2046 media type"
 		}
 	}
 	return ""
+}
+
+// validAttributeName: CloudEvents attribute names are ASCII letters and
+// digits (lower case on the wire; HTTP header names ignore case).
+func validAttributeName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // deliver makes the round trip to the sink and answers the caller accordingly.

@@ -139,11 +139,17 @@ func TestRejections(t *testing.T) {
 		"binary specversion 2.0": {http.MethodPost, binaryHeaders(map[string]string{"Ce-Specversion": "2.0"}), "{}", http.StatusBadRequest},
 		"structured specversion 0.3": {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}},
 			`{"specversion":"0.3","id":"1","type":"t","source":"/s"}`, http.StatusBadRequest},
-		"missing id": {http.MethodPost, noID, "{}", http.StatusBadRequest},
-		"bad JSON":   {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}}, `{"specversion":`, http.StatusBadRequest},
-		"plain body": {http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, "hello", http.StatusUnsupportedMediaType},
-		"batch":      {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, "[]", http.StatusUnsupportedMediaType},
-		"oversize":   {http.MethodPost, binaryHeaders(nil), strings.Repeat("x", 2000), http.StatusRequestEntityTooLarge},
+		"missing id":          {http.MethodPost, noID, "{}", http.StatusBadRequest},
+		"blank type":          {http.MethodPost, binaryHeaders(map[string]string{"Ce-Type": "  "}), "{}", http.StatusBadRequest},
+		"empty subject":       {http.MethodPost, binaryHeaders(map[string]string{"Ce-Subject": ""}), "{}", http.StatusBadRequest},
+		"bad time":            {http.MethodPost, binaryHeaders(map[string]string{"Ce-Time": "yesterday"}), "{}", http.StatusBadRequest},
+		"relative dataschema": {http.MethodPost, binaryHeaders(map[string]string{"Ce-Dataschema": "/schemas/order"}), "{}", http.StatusBadRequest},
+		"bad extension name":  {http.MethodPost, binaryHeaders(map[string]string{"Ce-My_ext": "v"}), "{}", http.StatusBadRequest},
+		"bad content type":    {http.MethodPost, binaryHeaders(map[string]string{"Content-Type": "json;;"}), "{}", http.StatusBadRequest},
+		"bad JSON":            {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}}, `{"specversion":`, http.StatusBadRequest},
+		"plain body":          {http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, "hello", http.StatusUnsupportedMediaType},
+		"batch":               {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, "[]", http.StatusUnsupportedMediaType},
+		"oversize":            {http.MethodPost, binaryHeaders(nil), strings.Repeat("x", 2000), http.StatusRequestEntityTooLarge},
 		"oversize structured": {http.MethodPost, http.Header{"Content-Type": {"application/cloudevents+json"}},
 			`{"specversion":"1.0","id":"1","type":"t","source":"/s","data":"` + strings.Repeat("x", 2000) + `"}`, http.StatusRequestEntityTooLarge},
 	} {
@@ -170,7 +176,7 @@ func TestRejections(t *testing.T) {
 	var buf bytes.Buffer
 	m.write(&buf)
 	for _, want := range []string{`kymamesh_adapter_events_rejected_total{reason="too_large"} 2`, `kymamesh_adapter_events_rejected_total{reason="specversion"} 3`,
-		`kymamesh_adapter_events_rejected_total{reason="content_mode"} 2`, `kymamesh_adapter_responses_total{class="4xx"} 10`} {
+		`kymamesh_adapter_events_rejected_total{reason="content_mode"} 2`, `kymamesh_adapter_responses_total{class="4xx"} 16`} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("metrics lack %q:\n%s", want, buf.String())
 		}
