@@ -100,7 +100,17 @@ func TestClientDryRunNeedsNoCluster(t *testing.T) {
 		"configmap/default-kymamesh-channel created (dry run)\nbroker.eventing.knative.dev/default created (dry run)\n", "")
 	expect(t, f, "trigger create t --sink ksvc:h --filter type=a --dry-run=client -o jsonpath={.spec}", 0,
 		`{"broker":"default","filter":{"attributes":{"type":"a"}},"subscriber":{"ref":{"apiVersion":"serving.knative.dev/v1","kind":"Service","name":"h","namespace":"demo"}}}`, "")
-	r := cmdtest.Run(t.Context(), f, "", "version", "-o", "json")
+	// wire prints the whole set it would apply, in apply order.
+	expect(t, f, "wire commerce --to shop --trigger orders --filter type=order.created --sink ksvc:h --dry-run=client -o name", 0,
+		"serviceaccount/commerce-adapter\nchannel.messaging.knative.dev/commerce\ndeployment.apps/commerce-adapter\nservice/commerce-adapter\n"+
+			"sinkbinding.sources.knative.dev/commerce-adapter\nbroker.eventing.knative.dev/default\n"+
+			"subscription.messaging.knative.dev/commerce-to-shop\ntrigger.eventing.knative.dev/orders\n", "")
+	r := cmdtest.Run(t.Context(), f, "", "wire", "commerce", "--to", "shop", "--dry-run=client", "-o", "yaml")
+	if docs := strings.Split(r.Stdout, "\n---\n"); r.Code != 0 || len(docs) != 7 || !strings.Contains(docs[2], "kind: Deployment") ||
+		!strings.Contains(docs[6], "kind: Subscription") {
+		t.Fatalf("wire --dry-run=client -o yaml: want 7 documents in apply order, got %+v", r)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "version", "-o", "json")
 	var v struct{ Version, GoVersion, Platform string }
 	if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil || v.Version == "" || v.Platform == "" {
 		t.Fatalf("version -o json: %v %+v", err, r)
