@@ -107,6 +107,34 @@ func TestBinaryEventIsForwardedWithSourceOverwritten(t *testing.T) {
 	}
 }
 
+// An https sink goes through the net/http client rather than the adapter's own
+// pool; what reaches it is the same.
+func TestHTTPSSinkGetsTheSameEvent(t *testing.T) {
+	var got *http.Request
+	var body []byte
+	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		body, _ = io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer s.Close()
+	h := NewHandler(Config{Source: "shop", Sink: s.URL + "/in", MaxBodyBytes: 1024, SinkTimeout: time.Second}, s.Client(),
+		NewMetrics(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if h.pool != nil {
+		t.Fatal("an https sink must not use the plain-HTTP pool")
+	}
+	a := httptest.NewServer(h)
+	defer a.Close()
+	resp, _ := post(t, a.URL, binaryHeaders(map[string]string{"Ce-Region": "eu", "Authorization": "Bearer app-secret"}), `{"order":2}`)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("want 202, got %d", resp.StatusCode)
+	}
+	if got.URL.Path != "/in" || got.Header.Get("Ce-Source") != "shop" || got.Header.Get("Ce-Region") != "eu" ||
+		got.Header.Get("Authorization") != "" || string(body) != `{"order":2}` {
+		t.Fatalf("sink got %s %v %q", got.URL, got.Header, body)
+	}
+}
+
 func TestStructuredEventIsForwarded(t *testing.T) {
 	s := newSink(t, http.StatusAccepted)
 	a, _ := adapterFor(t, s.URL)
