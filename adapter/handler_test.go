@@ -25,8 +25,14 @@ type sink struct {
 }
 
 func newSink(t *testing.T, code int) *sink {
+	s := newUnstartedSink(t, code)
+	s.Start()
+	return s
+}
+
+func newUnstartedSink(t *testing.T, code int) *sink {
 	s := &sink{code: code}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		time.Sleep(s.delay)
 		s.mu.Lock()
@@ -110,14 +116,8 @@ func TestBinaryEventIsForwardedWithSourceOverwritten(t *testing.T) {
 // An https sink goes through the net/http client rather than the adapter's own
 // pool; what reaches it is the same.
 func TestHTTPSSinkGetsTheSameEvent(t *testing.T) {
-	var got *http.Request
-	var body []byte
-	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r
-		body, _ = io.ReadAll(r.Body)
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer s.Close()
+	s := newUnstartedSink(t, http.StatusAccepted)
+	s.StartTLS()
 	h := NewHandler(Config{Source: "shop", Sink: s.URL + "/in", MaxBodyBytes: 1024, SinkTimeout: time.Second}, s.Client(),
 		NewMetrics(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if h.pool != nil {
@@ -129,9 +129,10 @@ func TestHTTPSSinkGetsTheSameEvent(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("want 202, got %d", resp.StatusCode)
 	}
+	got := s.got[0]
 	if got.URL.Path != "/in" || got.Header.Get("Ce-Source") != "shop" || got.Header.Get("Ce-Region") != "eu" ||
-		got.Header.Get("Authorization") != "" || string(body) != `{"order":2}` {
-		t.Fatalf("sink got %s %v %q", got.URL, got.Header, body)
+		got.Header.Get("Authorization") != "" || s.body[0] != `{"order":2}` {
+		t.Fatalf("sink got %s %v %q", got.URL, got.Header, s.body[0])
 	}
 }
 

@@ -147,8 +147,8 @@ func TestBuildEnable(t *testing.T) {
 // in apply order.
 func TestBuildWire(t *testing.T) {
 	objs, err := BuildWire(WireSpec{
-		Source: HTTPSourceSpec{App: "commerce", Namespace: DefaultIntegrationNamespace, Image: "example.com/adapter:v1", Port: 8080},
-		To:     "shop",
+		Source:  HTTPSourceSpec{App: "commerce", Namespace: DefaultIntegrationNamespace, Image: "example.com/adapter:v1", Port: 8080},
+		To:      "shop",
 		Trigger: &TriggerSpec{Name: "orders", Sink: "ksvc:order-handler", Filter: []string{"type=order.created"}},
 	})
 	if err != nil {
