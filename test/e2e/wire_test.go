@@ -61,12 +61,23 @@ func TestWireSendUnwire(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, `"id":"a-2"`) || !strings.Contains(r.Stdout, `"ack":true`) {
 		t.Fatalf("send -o json: %s", r)
 	}
+	// Structured mode through the chain: the adapter decodes it, replaces the
+	// source and keeps the extension and the subject.
+	r = sendKM(t, "--to", "app:shop", "--integration-namespace", integration, "--via", "direct", "--mode", "structured",
+		"--type", "order.created", "--id", "s-1", "--subject", "o-9", "--ext", "region=eu", "--data", `{"n":2}`)
+	if r.Code != 0 {
+		t.Fatalf("send --mode structured: %s", r)
+	}
 	r = sendKM(t, "--to", "app:shop", "--integration-namespace", integration, "--type", "order.created")
 	wantExit(t, r, 1, "has no ready pod to port-forward to")
 	ev := sub.WaitFor(t, "a-1", 20*time.Second)
-	eventually(t, 30*time.Second, "the 200 load events to arrive", func() bool { return len(sub.Events()) >= 201 })
+	eventually(t, 30*time.Second, "the 200 load events to arrive", func() bool { return len(sub.Events()) >= 202 })
 	if ev.Source != "shop" || ev.Body != `{"n":1}` {
 		t.Fatalf("the adapter did not set the source: %+v", ev)
+	}
+	ev = sub.WaitFor(t, "s-1", 20*time.Second)
+	if ev.Source != "shop" || ev.Body != `{"n":2}` || ev.Header.Get("Ce-Subject") != "o-9" || ev.Header.Get("Ce-Region") != "eu" {
+		t.Fatalf("the structured event arrived as %+v", ev)
 	}
 	time.Sleep(time.Second)
 	if sub.Has("a-2") {
