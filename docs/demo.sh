@@ -7,7 +7,10 @@
 set -euo pipefail
 work=$(mktemp -d)
 received=$work/received.jsonl
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Bold headings on a terminal only, and never with NO_COLOR set.
+bold=""; plain=""
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
 cereceiver -addr 127.0.0.1:19190 -out "$received" &
 receiver=$!
@@ -30,7 +33,7 @@ step kubectl kymamesh send --to app:commerce --via direct --type order.created -
 
 for _ in $(seq 1 100); do [ "$(wc -l < "$received" 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
 sleep 1
-printf '\n\033[1mThe subscriber received:\033[0m\n'
+printf '\n%sThe subscriber received:%s\n' "$bold" "$plain"
 cat "$received"
 got=$(cut -d'"' -f4 "$received" | sort | tr '\n' ' ')
 if [ "$got" != "o-1 o-3 " ]; then
