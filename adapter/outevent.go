@@ -64,9 +64,11 @@ func (e *outEvent) writeHeader(w *bufio.Writer) {
 }
 
 // request builds the same POST for the net/http client (sinks the pool does
-// not serve, such as https).
+// not serve, such as https). The body is copied: the client may still be
+// reading it after Do returned (a sink that answers early), while the
+// handler's buffer goes back to its pool.
 func (e *outEvent) request(ctx context.Context, sink string) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sink, bytes.NewReader(e.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sink, bytes.NewReader(bytes.Clone(e.body)))
 	if err != nil {
 		return nil, err
 	}
