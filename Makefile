@@ -17,8 +17,9 @@ vet:
 
 test: vet test-unit test-e2e
 
+# With the race detector: concurrent senders, pools and handlers are most of the data plane.
 test-unit:
-	$(GO) test ./...
+	$(GO) test -race ./...
 
 # Starts the test bed once (TestMain) and runs the e2e suite against it.
 test-e2e:

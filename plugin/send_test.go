@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -24,10 +25,13 @@ func TestSendDryRunPrintsTheEvent(t *testing.T) {
 
 // A URL target needs no cluster: send goes straight to the loopback receiver.
 func TestSendToURL(t *testing.T) {
+	var mu sync.Mutex // the load cases deliver concurrently
 	var got []http.Header
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
 		got = append(got, r.Header.Clone())
+		mu.Unlock()
 		if r.Header.Get("Ce-Type") == "refused" {
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, "no thanks")
@@ -55,6 +59,8 @@ func TestSendToURL(t *testing.T) {
 	if out.Code != 1 || !strings.Contains(out.Stderr, "failed with 400 Bad Request: 4") || !strings.Contains(out.Stderr, "error: 4 of 4 events were not acknowledged") {
 		t.Fatalf("failed load: %+v", out)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(got) != 58 {
 		t.Fatalf("receiver got %d requests, want 58", len(got))
 	}

@@ -69,7 +69,8 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 				if structured {
 					c := ev.Clone()
 					c.SetID(id)
-					if _, b, err = Encode(ctx, &c, s.mode); err != nil {
+					var encErr error // per worker: the workers run at once
+					if _, b, encErr = Encode(ctx, &c, s.mode); encErr != nil {
 						continue
 					}
 				} else {
