@@ -31,9 +31,13 @@ trap cleanup EXIT
 make_quota_cgroup() {
   local v2=/sys/fs/cgroup v1=/sys/fs/cgroup/cpu name=kymamesh-bench-$$
   if grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null && mkdir "$v2/$name" 2>/dev/null; then
-    echo "100000 100000" > "$v2/$name/cpu.max" && echo "$v2/$name"
+    if echo "100000 100000" 2>/dev/null > "$v2/$name/cpu.max"; then echo "$v2/$name"; else rmdir "$v2/$name"; fi
   elif [ -d "$v1" ] && mkdir "$v1/$name" 2>/dev/null; then
-    echo 100000 > "$v1/$name/cpu.cfs_period_us" && echo 100000 > "$v1/$name/cpu.cfs_quota_us" && echo "$v1/$name"
+    if { echo 100000 > "$v1/$name/cpu.cfs_period_us" && echo 100000 > "$v1/$name/cpu.cfs_quota_us"; } 2>/dev/null; then
+      echo "$v1/$name"
+    else
+      rmdir "$v1/$name"
+    fi
   fi
 }
 cgroup=$(make_quota_cgroup || true)
