@@ -8,10 +8,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
@@ -118,34 +120,117 @@ func PortForwardURL(cfg *rest.Config, pp PodPort) (*url.URL, error) {
 	return base, nil
 }
 
+// PortForward is a running port-forward to a pod.
+type PortForward struct {
+	Local int // the port on 127.0.0.1
+	stop  chan struct{}
+	errs  *remoteErrors
+}
+
+// Stop ends the port-forward.
+func (f *PortForward) Stop() { close(f.stop) }
+
+// Err is the last error the pod's side reported for a forwarded connection
+// (the kubelet writes it on the connection's error stream, e.g. nothing
+// listens on the port), or nil. It says why a request through the forward got
+// no answer, where the request itself only sees the connection close.
+func (f *PortForward) Err() error {
+	if msg := f.errs.get(); msg != "" {
+		return fmt.Errorf("port-forward: %s", msg)
+	}
+	return nil
+}
+
 // ForwardPort forwards a free port on 127.0.0.1 to the pod's port through the
-// API server, as kubectl port-forward does; stop ends it.
-func ForwardPort(cfg *rest.Config, pp PodPort) (localPort int, stop func(), err error) {
+// API server, as kubectl port-forward does.
+func ForwardPort(cfg *rest.Config, pp PodPort) (*PortForward, error) {
 	u, err := PortForwardURL(cfg, pp)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	transport, upgrader, err := spdy.RoundTripperFor(cfg)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	dialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, u)
+	errs := &remoteErrors{}
+	dialer := recordingDialer{spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, u), errs}
 	stopCh, readyCh := make(chan struct{}), make(chan struct{})
 	fw, err := portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(pp.Port)}, stopCh, readyCh, io.Discard, io.Discard)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	errCh := make(chan error, 1)
 	go func() { errCh <- fw.ForwardPorts() }()
 	select {
 	case <-readyCh:
 	case err := <-errCh:
-		return 0, nil, fmt.Errorf("port-forward to pod %s/%s: %w", pp.Namespace, pp.Pod, err)
+		return nil, fmt.Errorf("port-forward to pod %s/%s: %w", pp.Namespace, pp.Pod, err)
 	}
 	ports, err := fw.GetPorts()
 	if err != nil || len(ports) == 0 {
 		close(stopCh)
-		return 0, nil, fmt.Errorf("port-forward to pod %s/%s: no local port", pp.Namespace, pp.Pod)
+		return nil, fmt.Errorf("port-forward to pod %s/%s: no local port", pp.Namespace, pp.Pod)
 	}
-	return int(ports[0].Local), func() { close(stopCh) }, nil
+	return &PortForward{Local: int(ports[0].Local), stop: stopCh, errs: errs}, nil
+}
+
+// remoteErrors keeps the last message read from any error stream.
+type remoteErrors struct {
+	mu   sync.Mutex
+	last string
+}
+
+func (r *remoteErrors) set(msg string) {
+	r.mu.Lock()
+	r.last = msg
+	r.mu.Unlock()
+}
+
+func (r *remoteErrors) get() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// recordingDialer hands out connections whose error streams are read through
+// a recordingStream.
+type recordingDialer struct {
+	httpstream.Dialer
+	errs *remoteErrors
+}
+
+func (d recordingDialer) Dial(protocols ...string) (httpstream.Connection, string, error) {
+	c, p, err := d.Dialer.Dial(protocols...)
+	if err != nil {
+		return c, p, err
+	}
+	return recordingConn{c, d.errs}, p, nil
+}
+
+type recordingConn struct {
+	httpstream.Connection
+	errs *remoteErrors
+}
+
+func (c recordingConn) CreateStream(h http.Header) (httpstream.Stream, error) {
+	s, err := c.Connection.CreateStream(h)
+	if err != nil || h.Get(corev1.StreamType) != corev1.StreamTypeError {
+		return s, err
+	}
+	return &recordingStream{Stream: s, errs: c.errs}, nil
+}
+
+type recordingStream struct {
+	httpstream.Stream
+	errs *remoteErrors
+	msg  []byte
+}
+
+func (s *recordingStream) Read(p []byte) (int, error) {
+	n, err := s.Stream.Read(p)
+	s.msg = append(s.msg, p[:n]...)
+	if len(s.msg) > 0 {
+		s.errs.set(strings.TrimSpace(string(s.msg)))
+	}
+	return n, err
 }

@@ -1,6 +1,8 @@
 package wiring
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
@@ -101,5 +104,55 @@ func TestResolveTarget(t *testing.T) {
 		if _, err := ResolveTarget(t.Context(), dyn, target, "orders", "kyma-integration"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: want %q, got %v", target, want, err)
 		}
+	}
+}
+
+// fakeStream reads what the pod's side wrote on it.
+type fakeStream struct {
+	io.Reader
+	headers http.Header
+}
+
+func (s *fakeStream) Write(p []byte) (int, error) { return len(p), nil }
+func (s *fakeStream) Close() error                { return nil }
+func (s *fakeStream) Reset() error                { return nil }
+func (s *fakeStream) Headers() http.Header        { return s.headers }
+func (s *fakeStream) Identifier() uint32          { return 1 }
+
+// fakeConn answers every stream with the same remote text.
+type fakeConn struct {
+	httpstream.Connection
+	remote string
+}
+
+func (c fakeConn) CreateStream(h http.Header) (httpstream.Stream, error) {
+	return &fakeStream{Reader: strings.NewReader(c.remote), headers: h}, nil
+}
+
+// What the kubelet writes on a connection's error stream is kept, read in
+// pieces as the port-forwarder reads it; data streams are left alone.
+func TestPortForwardKeepsTheRemoteError(t *testing.T) {
+	errs := &remoteErrors{}
+	conn := recordingConn{fakeConn{remote: "port 8080: connection refused\n"}, errs}
+	fwd := &PortForward{errs: errs}
+	header := func(streamType string) http.Header { // as the port-forwarder sets them
+		h := http.Header{}
+		h.Set(corev1.StreamType, streamType)
+		return h
+	}
+	data, _ := conn.CreateStream(header(corev1.StreamTypeData))
+	_, _ = io.ReadAll(data)
+	if fwd.Err() != nil {
+		t.Fatalf("a data stream's bytes are not an error: %v", fwd.Err())
+	}
+	stream, _ := conn.CreateStream(header(corev1.StreamTypeError))
+	buf := make([]byte, 7)
+	for {
+		if _, err := stream.Read(buf); err != nil {
+			break
+		}
+	}
+	if err := fwd.Err(); err == nil || err.Error() != "port-forward: port 8080: connection refused" {
+		t.Fatalf("got %v", err)
 	}
 }

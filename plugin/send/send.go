@@ -170,14 +170,16 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun == "client" {
 		return sender.WriteDryRun(o.Out, ev, o.Event.Mode)
 	}
-	target, stop, err := o.reach(ctx)
+	target, fwd, err := o.reach(ctx)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	if fwd != nil {
+		defer fwd.Stop()
+	}
 	s := sender.New(target, o.Event.Mode, o.Load.Concurrency, o.Timeout)
 	if o.Load.Count == 1 {
-		return o.single(ctx, s, ev)
+		return withForwardError(o.single(ctx, s, ev), fwd)
 	}
 	sum, err := s.Load(ctx, ev, o.Load)
 	if err != nil {
@@ -188,9 +190,19 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	if sum.Failed > 0 || sum.Sent < o.Load.Count {
-		return fmt.Errorf("%d of %d events were not acknowledged", o.Load.Count-sum.Acknowledged, o.Load.Count)
+		return withForwardError(fmt.Errorf("%d of %d events were not acknowledged", o.Load.Count-sum.Acknowledged, o.Load.Count), fwd)
 	}
 	return nil
+}
+
+// withForwardError adds to a failed send what the pod's side of a
+// port-forward reported, if anything: through a forward, a refused connection
+// to the pod only shows as a closed connection here.
+func withForwardError(err error, fwd *wiring.PortForward) error {
+	if err == nil || fwd == nil || fwd.Err() == nil {
+		return err
+	}
+	return fmt.Errorf("%w (%v)", err, fwd.Err())
 }
 
 func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event) error {
@@ -216,49 +228,49 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 }
 
 // reach resolves the target's URL and, for an in-cluster address reached by
-// port-forward, forwards a local port to a ready pod behind its Service.
-func (o *Options) reach(ctx context.Context) (sender.Target, func(), error) {
-	noop := func() {}
+// port-forward, forwards a local port to a ready pod behind its Service (the
+// forward is nil otherwise).
+func (o *Options) reach(ctx context.Context) (sender.Target, *wiring.PortForward, error) {
 	isURL := strings.HasPrefix(o.To, "http://") || strings.HasPrefix(o.To, "https://")
 	addr := o.To
 	if !isURL {
 		dyn, err := o.factory.Dynamic()
 		if err != nil {
-			return sender.Target{}, noop, err
+			return sender.Target{}, nil, err
 		}
 		if addr, err = wiring.ResolveTarget(ctx, dyn, o.To, o.namespace, o.IntegrationNamespace); err != nil {
-			return sender.Target{}, noop, err
+			return sender.Target{}, nil, err
 		}
 	} else if _, err := wiring.ResolveTarget(ctx, nil, o.To, "", ""); err != nil {
-		return sender.Target{}, noop, err
+		return sender.Target{}, nil, err
 	}
 	if isURL || o.Via == ViaDirect {
 		o.verbosef("sending to %s directly", addr)
-		return sender.Target{URL: addr, Name: o.To}, noop, nil
+		return sender.Target{URL: addr, Name: o.To}, nil, nil
 	}
 	cfg, err := o.factory.RESTConfig()
 	if err != nil {
-		return sender.Target{}, noop, err
+		return sender.Target{}, nil, err
 	}
 	core, err := corev1client.NewForConfig(cfg)
 	if err != nil {
-		return sender.Target{}, noop, err
+		return sender.Target{}, nil, err
 	}
 	disc, err := discoveryv1client.NewForConfig(cfg)
 	if err != nil {
-		return sender.Target{}, noop, err
+		return sender.Target{}, nil, err
 	}
 	pp, err := wiring.ResolvePodPort(ctx, core, disc, addr)
 	if err != nil {
-		return sender.Target{}, noop, err
+		return sender.Target{}, nil, err
 	}
-	local, stop, err := wiring.ForwardPort(cfg, pp)
+	fwd, err := wiring.ForwardPort(cfg, pp)
 	if err != nil {
-		return sender.Target{}, noop, err
+		return sender.Target{}, nil, err
 	}
 	u, _ := url.Parse(addr)
-	o.verbosef("sending to %s through a port-forward to pod %s/%s port %d (local port %d)", addr, pp.Namespace, pp.Pod, pp.Port, local)
-	return sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", local, u.RequestURI()), Host: u.Host, Name: o.To}, stop, nil
+	o.verbosef("sending to %s through a port-forward to pod %s/%s port %d (local port %d)", addr, pp.Namespace, pp.Pod, pp.Port, fwd.Local)
+	return sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", fwd.Local, u.RequestURI()), Host: u.Host, Name: o.To}, fwd, nil
 }
 
 // print writes a result as -o asks: nothing without -o, else JSON or YAML.

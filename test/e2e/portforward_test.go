@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,6 +45,22 @@ func TestSendThroughPortForward(t *testing.T) {
 		t.Fatalf("load through a port-forward: %s", r)
 	}
 	eventually(t, 30*time.Second, "the 50 load events to arrive", func() bool { return len(sub.Events()) >= 51 })
+
+	// With the adapter gone, the pod's side refuses the connection; send says
+	// so instead of only "EOF".
+	testbed.MustKubectl(t, "delete", "deployment", "pf-adapter", "-n", integration)
+	eventually(t, 30*time.Second, "the adapter to stop", func() bool {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	r = km(t, "send", "--to", "app:pf", "--integration-namespace", integration, "--type", "order.created", "--id", "pf-2")
+	wantExit(t, r, 1, "(port-forward: port "+port+": dial tcp 127.0.0.1:"+port+": connect: connection refused)")
+	if strings.Count(r.Stderr, "\n") != 1 {
+		t.Fatalf("want the error alone on stderr, no client-go log lines: %q", r.Stderr)
+	}
 }
 
 // podBehindService registers a Node served by testbed.PortForwardKubelet, a Pod
