@@ -23,8 +23,7 @@ import (
 // kubelet's certificate unless told a CA).
 func PortForwardKubelet(t testing.TB) int {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(servePortForward))
-	srv.StartTLS()
+	srv := httptest.NewTLSServer(http.HandlerFunc(servePortForward))
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().(*net.TCPAddr).Port
 }
