@@ -3,6 +3,7 @@ package adapter
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,10 +16,14 @@ import (
 // sinkPool keeps idle HTTP/1.1 connections to the one sink and makes each round
 // trip in the calling goroutine, writing the request itself. net/http's
 // Transport hands every request to two goroutines per connection and builds a
-// Request on the way; on two shared cores both cost a measurable share of the
-// adapter's throughput (see docs/benchmarks.md).
+// Request on the way; on two shared cores that costs a third of the adapter's
+// throughput (the A/B in docs/adapter.md, "The sink client").
 // It serves plain-HTTP sinks, directly or through HTTP_PROXY; other sinks use
 // the net/http client.
+//
+// Delivery rule: an event goes out a second time only when not one byte of it
+// left this process on the first connection, so the sink cannot have read it.
+// Everything else fails the event, and the caller (who got no 2xx) retries.
 type sinkPool struct {
 	dialAddr string // the sink's host:port, or the proxy's
 	target   string // the request line's target: path, or the absolute URL for a proxy
@@ -30,11 +35,32 @@ type sinkPool struct {
 	idle []*sinkConn
 }
 
+// sinkConn is a connection to the sink; written counts the bytes of the
+// current request that were handed to the kernel.
 type sinkConn struct {
 	net.Conn
-	r *bufio.Reader
-	w *bufio.Writer
+	r       *bufio.Reader
+	w       *bufio.Writer
+	written int
 }
+
+func (c *sinkConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.written += n
+	return n, err
+}
+
+// max1xx bounds the interim answers (100 Continue, 103 Early Hints) read
+// before the final one, as net/http's client does.
+const max1xx = 5
+
+// maxDrain is how much of a sink's answer body is read to keep the connection;
+// a longer body closes it instead.
+const maxDrain = 64 << 10
+
+// errNotReplayable marks a failure after the request left: the sink may have
+// read the event, so it is not sent again.
+var errNotReplayable = errors.New("the sink may have read the event")
 
 // newSinkPool returns nil when the sink is not plain HTTP; proxy is
 // http.ProxyFromEnvironment outside tests.
@@ -60,20 +86,30 @@ func hostPort(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), "80")
 }
 
-func (p *sinkPool) get() (*sinkConn, bool, error) {
-	p.mu.Lock()
-	if n := len(p.idle); n > 0 {
+// get returns an idle connection the sink has not closed, or a new one.
+func (p *sinkPool) get(deadline time.Time) (*sinkConn, bool, error) {
+	for {
+		p.mu.Lock()
+		n := len(p.idle)
+		if n == 0 {
+			p.mu.Unlock()
+			break
+		}
 		c := p.idle[n-1]
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
-		return c, true, nil
+		if c.SetDeadline(deadline) == nil && c.r.Buffered() == 0 && idleAlive(c.Conn) {
+			return c, true, nil
+		}
+		c.Close() // closed by the sink while idle, or it sent what nobody asked for
 	}
-	p.mu.Unlock()
-	c, err := net.DialTimeout("tcp", p.dialAddr, p.timeout)
+	nc, err := net.DialTimeout("tcp", p.dialAddr, time.Until(deadline))
 	if err != nil {
 		return nil, false, err
 	}
-	return &sinkConn{Conn: c, r: bufio.NewReader(c), w: bufio.NewWriter(c)}, false, nil
+	c := &sinkConn{Conn: nc}
+	c.r, c.w = bufio.NewReader(nc), bufio.NewWriter(c)
+	return c, false, c.SetDeadline(deadline)
 }
 
 func (p *sinkPool) put(c *sinkConn) {
@@ -86,11 +122,11 @@ func (p *sinkPool) put(c *sinkConn) {
 	p.idle = append(p.idle, c)
 }
 
-// roundTrip posts ev and returns the sink's status code. A pooled connection
-// the sink closed meanwhile is retried once on a fresh one (the body is in memory).
+// roundTrip posts ev and returns the sink's final status code.
 func (p *sinkPool) roundTrip(ev *outEvent) (int, error) {
+	deadline := time.Now().Add(p.timeout)
 	for attempt := 0; ; attempt++ {
-		c, reused, err := p.get()
+		c, reused, err := p.get(deadline)
 		if err != nil {
 			return 0, err
 		}
@@ -99,17 +135,23 @@ func (p *sinkPool) roundTrip(ev *outEvent) (int, error) {
 			return code, nil
 		}
 		c.Close()
-		var ne net.Error
-		if !reused || attempt > 0 || errors.As(err, &ne) && ne.Timeout() {
+		// Only a reused connection that took none of the request is worth
+		// another try: a new one failing that way means the sink is down.
+		if !reused || c.written > 0 || attempt >= 2 || isTimeout(err) {
 			return 0, err
 		}
 	}
 }
 
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// exchange writes the request and reads the final answer. The connection goes
+// back to the pool only when the answer was read whole and the sink keeps it.
 func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, error) {
-	if err := c.SetDeadline(time.Now().Add(p.timeout)); err != nil {
-		return 0, err
-	}
+	c.written = 0
 	w := c.w
 	w.WriteString("POST ")
 	w.WriteString(p.target)
@@ -121,19 +163,44 @@ func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, error) {
 	w.WriteString(strconv.Itoa(len(ev.body)))
 	w.WriteString("\r\n\r\n")
 	w.Write(ev.body)
-	if err := w.Flush(); err != nil {
-		return 0, err
+	werr := w.Flush()
+	if werr != nil && c.written == 0 {
+		return 0, werr
 	}
-	resp, err := http.ReadResponse(c.r, nil)
+	// A sink may answer before it read the whole request (and then close):
+	// its answer stands even when the rest of the request could not be written.
+	resp, err := readFinal(c.r)
 	if err != nil {
-		return 0, err
+		if werr != nil {
+			err = werr
+		}
+		return 0, fmt.Errorf("%w: %w", errNotReplayable, err)
 	}
-	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain+1))
 	resp.Body.Close()
-	if err == nil && !resp.Close {
+	if werr == nil && err == nil && n <= maxDrain && !resp.Close {
 		p.put(c)
 	} else {
 		c.Close()
 	}
 	return resp.StatusCode, nil
+}
+
+// readFinal reads the sink's answer, skipping interim 1xx answers: a 100 or
+// 103 is not the sink's verdict on the event.
+func readFinal(r *bufio.Reader) (*http.Response, error) {
+	for i := 0; ; i++ {
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case resp.StatusCode >= 200:
+			return resp, nil
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			return nil, errors.New("the sink switched protocols")
+		case i >= max1xx:
+			return nil, fmt.Errorf("the sink sent more than %d interim answers", max1xx)
+		}
+	}
 }
