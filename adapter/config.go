@@ -6,6 +6,9 @@ package adapter
 
 import (
 	"fmt"
+	"math"
+	"net/url"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -20,43 +23,112 @@ type Config struct {
 	MetricsPort  int    // METRICS_PORT: the Prometheus listener
 	MaxBodyBytes int64  // MAX_BODY_BYTES: larger requests get 413
 	SinkTimeout  time.Duration
+	// ReadTimeout bounds reading one whole request, headers and body
+	// (READ_TIMEOUT): a body trickled or never sent does not hold a connection.
+	ReadTimeout time.Duration
+	// DrainPeriod is how long the adapter keeps serving, not ready, after
+	// SIGTERM (DRAIN_PERIOD), while Kubernetes takes it out of the endpoints.
+	DrainPeriod time.Duration
+	// MaxInFlight caps the requests being handled at once (MAX_IN_FLIGHT);
+	// beyond it callers get 503 with Retry-After.
+	MaxInFlight int
+	// MaxConnections caps open client connections (MAX_CONNECTIONS); more
+	// wait in the listen queue, where they cost the adapter no memory.
+	MaxConnections int
+	// BodyBudget is the memory all event bodies in flight may take together
+	// (BODY_BUDGET_BYTES); a quarter of GOMEMLIMIT when that is set.
+	BodyBudget int64
 }
+
+// Defaults for what the environment leaves unset.
+const (
+	defaultMaxBody     = 1 << 20
+	defaultBodyBudget  = 64 << 20
+	defaultMaxInFlight = 1000
+	defaultMaxConns    = 2000
+)
 
 // ConfigFromEnv reads the configuration with getenv (os.Getenv in main).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Source: getenv("EVENT_SOURCE"), Sink: getenv("K_SINK"), Port: 8080, MetricsPort: 9090,
-		MaxBodyBytes: 1 << 20, SinkTimeout: 30 * time.Second}
+		MaxBodyBytes: defaultMaxBody, SinkTimeout: 30 * time.Second, ReadTimeout: 15 * time.Second, DrainPeriod: 5 * time.Second,
+		MaxInFlight: defaultMaxInFlight, MaxConnections: defaultMaxConns, BodyBudget: budgetFromMemoryLimit(debug.SetMemoryLimit(-1))}
 	if c.Source == "" {
 		return c, fmt.Errorf("EVENT_SOURCE is required: the application's name, set as every event's source")
 	}
 	if !httpguts.ValidHeaderFieldValue(c.Source) {
 		return c, fmt.Errorf("EVENT_SOURCE: %q holds a control character", c.Source)
 	}
-	for _, v := range []struct {
-		name string
-		dst  *int
-	}{{"PORT", &c.Port}, {"METRICS_PORT", &c.MetricsPort}} {
+	if c.Sink != "" {
+		if u, err := url.Parse(c.Sink); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("K_SINK: %q is not an http or https URL", redact(c.Sink))
+		}
+	}
+	ints := []struct {
+		name     string
+		dst      *int
+		min, max int
+	}{{"PORT", &c.Port, 0, 65535}, {"METRICS_PORT", &c.MetricsPort, 0, 65535},
+		{"MAX_IN_FLIGHT", &c.MaxInFlight, 1, 1 << 20}, {"MAX_CONNECTIONS", &c.MaxConnections, 1, 1 << 20}}
+	for _, v := range ints {
 		if s := getenv(v.name); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 || n > 65535 {
-				return c, fmt.Errorf("%s: %q is not a port number", v.name, s)
+			if err != nil || n < v.min || n > v.max {
+				return c, fmt.Errorf("%s: %q is not a number from %d to %d", v.name, s, v.min, v.max)
 			}
 			*v.dst = n
 		}
 	}
-	if s := getenv("MAX_BODY_BYTES"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			return c, fmt.Errorf("MAX_BODY_BYTES: %q is not a positive number", s)
+	for _, v := range []struct {
+		name string
+		dst  *int64
+	}{{"MAX_BODY_BYTES", &c.MaxBodyBytes}, {"BODY_BUDGET_BYTES", &c.BodyBudget}} {
+		if s := getenv(v.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				return c, fmt.Errorf("%s: %q is not a positive number", v.name, s)
+			}
+			*v.dst = n
 		}
-		c.MaxBodyBytes = n
 	}
-	if s := getenv("SINK_TIMEOUT"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return c, fmt.Errorf("SINK_TIMEOUT: %q is not a positive duration", s)
+	if c.BodyBudget < c.MaxBodyBytes {
+		return c, fmt.Errorf("BODY_BUDGET_BYTES: %d is less than MAX_BODY_BYTES (%d): the largest event could never be read", c.BodyBudget, c.MaxBodyBytes)
+	}
+	for _, v := range []struct {
+		name     string
+		dst      *time.Duration
+		zeroOkay bool
+	}{{"SINK_TIMEOUT", &c.SinkTimeout, false}, {"READ_TIMEOUT", &c.ReadTimeout, false}, {"DRAIN_PERIOD", &c.DrainPeriod, true}} {
+		if s := getenv(v.name); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil || d < 0 || d == 0 && !v.zeroOkay {
+				return c, fmt.Errorf("%s: %q is not a positive duration", v.name, s)
+			}
+			*v.dst = d
 		}
-		c.SinkTimeout = d
 	}
 	return c, nil
+}
+
+// budgetFromMemoryLimit gives event bodies a quarter of the Go memory limit
+// (GOMEMLIMIT, from the container's limits.memory): the rest is for
+// connections, goroutines and the second copy a structured event needs.
+func budgetFromMemoryLimit(limit int64) int64 {
+	if limit <= 0 || limit == math.MaxInt64 {
+		return defaultBodyBudget
+	}
+	return max(limit/4, defaultMaxBody)
+}
+
+// ShutdownGrace is how long in-flight events may take after the drain: the
+// slowest request still being read plus its round trip to the sink.
+func (c Config) ShutdownGrace() time.Duration { return c.ReadTimeout + c.SinkTimeout }
+
+// redact hides a password in a URL, for logs and errors.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }

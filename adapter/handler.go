@@ -1,7 +1,6 @@
 package adapter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,10 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/binding/format"
+	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 )
 
@@ -28,15 +29,29 @@ type Handler struct {
 	pool    *sinkPool // nil: the sink is reached through client
 	metrics *Metrics
 	log     *slog.Logger
-	// bodies recycles request bodies: a body is needed only until the sink answered.
-	bodies sync.Pool
+	quiet   *quietLog // for what can happen once per event
+	// bodies recycles request bodies (*[]byte): a body is needed only until
+	// the sink answered.
+	bodies   sync.Pool
+	budget   memBudget
+	inFlight atomic.Int64
 }
 
 // NewHandler builds a Handler. client should keep connections to the sink alive
 // (see NewSinkClient).
 func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, client: client, pool: newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment), metrics: m, log: log,
-		bodies: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	if cfg.BodyBudget == 0 {
+		cfg.BodyBudget = max(defaultBodyBudget, cfg.MaxBodyBytes)
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = defaultMaxInFlight
+	}
+	h := &Handler{cfg: cfg, client: client, pool: newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment), metrics: m, log: log,
+		quiet:  newQuietLog(log, 10*time.Second),
+		bodies: sync.Pool{New: func() any { b := make([]byte, 0, initialBody); return &b }}}
+	h.budget.limit = cfg.BodyBudget
+	m.gauges(func() (int64, int64) { return h.inFlight.Load(), h.budget.used.Load() })
+	return h
 }
 
 // NewSinkClient returns the HTTP client for the sink: one keep-alive pool sized
@@ -54,6 +69,14 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
+// initialBody is a body buffer's first size; it grows as bytes arrive, never
+// ahead of them from what Content-Length announces.
+const initialBody = 4 << 10
+
+// maxPooledBody: larger body buffers are dropped after use, so that one big
+// event does not stay in memory.
+const maxPooledBody = 64 << 10
+
 func (h *Handler) fail(w http.ResponseWriter, code int, reason, msg string) {
 	h.metrics.reject(reason)
 	h.metrics.respond(code)
@@ -64,7 +87,8 @@ func (h *Handler) fail(w http.ResponseWriter, code int, reason, msg string) {
 
 // ServeHTTP implements the adapter's contract: 202 only once the sink accepted
 // the event; 4xx for the sender's mistakes (and the sink's 4xx, passed on);
-// 502/503 when the sink fails, without its details.
+// 502/503 when the sink fails, without its details; 503 with Retry-After when
+// the adapter is at its limits.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" {
 		h.fail(w, http.StatusNotFound, "not_found", "events are accepted on / only")
@@ -76,26 +100,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.metrics.received.Add(1)
+	if n := h.inFlight.Add(1); n > int64(h.cfg.MaxInFlight) {
+		h.inFlight.Add(-1)
+		h.busy(w)
+		return
+	}
+	defer h.inFlight.Add(-1)
 	if r.ContentLength > h.cfg.MaxBodyBytes {
 		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
 		return
 	}
+	if ce := r.Header.Values("Content-Encoding"); len(ce) > 0 && (len(ce) > 1 || !strings.EqualFold(strings.TrimSpace(ce[0]), "identity")) {
+		// Knative's data plane has no content coding for event data: the sink
+		// would get compressed bytes labelled as their content type.
+		h.fail(w, http.StatusUnsupportedMediaType, "content_encoding", "Content-Encoding "+strconv.Quote(strings.Join(ce, ", "))+" is not accepted: send the event uncompressed")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
-	sv := r.Header.Get("Ce-Specversion")
-	if sv != "" && sv != "1.0" {
-		h.fail(w, http.StatusBadRequest, "specversion", "only CloudEvents specversion 1.0 is accepted")
+	sv := r.Header.Values("Ce-Specversion")
+	if len(sv) > 0 && (len(sv) > 1 || sv[0] != "1.0") {
+		h.fail(w, http.StatusBadRequest, "specversion", "only CloudEvents specversion 1.0 is accepted, once")
 		return
 	}
 	// The content mode, decided as the SDK does: a known event format in
 	// Content-Type is structured mode, otherwise Ce-Specversion makes it binary.
 	switch f := format.Lookup(r.Header.Get("Content-Type")); {
-	case f == nil && sv != "":
+	case f == nil && len(sv) > 0:
 		h.passBinary(w, r)
 	case f != nil && f != format.JSONBatch:
 		h.passStructured(w, r)
 	default:
 		h.fail(w, http.StatusUnsupportedMediaType, "content_mode", "send a binary-mode or structured-mode (application/cloudevents+json) CloudEvent")
 	}
+}
+
+// busy answers 503 with Retry-After: the adapter is at its request or
+// memory limit, and the caller should come back shortly.
+func (h *Handler) busy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	h.fail(w, http.StatusServiceUnavailable, "busy", "the adapter is at its limit; try again shortly")
 }
 
 // passBinary forwards a binary-mode event without decoding it into an SDK
@@ -106,39 +149,56 @@ func (h *Handler) passBinary(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+problem)
 		return
 	}
-	buf := h.bodies.Get().(*bytes.Buffer)
-	defer h.release(buf)
-	if !h.readBody(w, r, buf) {
+	body, ok := h.readBody(w, r)
+	if !ok {
 		return
 	}
-	h.deliver(r.Context(), w, &outEvent{header: r.Header, source: h.cfg.Source, body: buf.Bytes()})
+	defer h.release(body)
+	h.deliver(r.Context(), w, &outEvent{header: r.Header, source: h.cfg.Source, body: *body.buf})
 }
 
 // passStructured decodes a structured-mode event, replaces its source and
 // forwards it in binary mode.
 func (h *Handler) passStructured(w http.ResponseWriter, r *http.Request) {
-	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
+	body, ok := h.readBody(w, r)
+	if !ok {
 		return
-	case err != nil:
+	}
+	defer h.release(body)
+	se, problem := inspectStructured(*body.buf)
+	if problem != "" {
+		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+problem)
+		return
+	}
+	ev := event.New()
+	if err := format.JSON.Unmarshal(se.body, &ev); err != nil {
 		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+err.Error())
 		return
-	case ev.SpecVersion() != "1.0":
+	}
+	if ev.SpecVersion() != "1.0" {
 		h.fail(w, http.StatusBadRequest, "specversion", "only CloudEvents specversion 1.0 is accepted")
 		return
 	}
 	ev.SetSource(h.cfg.Source)
+	if se.impliedJSON {
+		// In binary mode the data's type travels as Content-Type; left out,
+		// the sink could not tell the JSON data from bytes.
+		ev.SetDataContentType(event.ApplicationJSON)
+	}
 	if err := ev.Validate(); err != nil {
 		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+err.Error())
 		return
 	}
+	// The encoded data is a second copy of the event: it is paid for too.
+	if !h.budget.take(int64(len(ev.DataEncoded))) {
+		h.busy(w)
+		return
+	}
+	defer h.budget.give(int64(len(ev.DataEncoded)))
 	// The SDK writes the event as a binary-mode request; its headers and body
 	// become the outgoing event.
 	req := &http.Request{Header: http.Header{}}
-	if err := cehttp.WriteRequest(r.Context(), binding.ToMessage(ev), req); err != nil {
+	if err := cehttp.WriteRequest(r.Context(), binding.ToMessage(&ev), req); err != nil {
 		h.fail(w, http.StatusInternalServerError, "encode", "the event could not be encoded")
 		return
 	}
@@ -147,47 +207,94 @@ func (h *Handler) passStructured(w http.ResponseWriter, r *http.Request) {
 			req.Header[k] = v
 		}
 	}
-	var body []byte
-	if req.Body != nil {
-		if body, err = io.ReadAll(req.Body); err != nil {
-			h.fail(w, http.StatusInternalServerError, "encode", "the event could not be encoded")
-			return
-		}
-	}
-	h.deliver(r.Context(), w, &outEvent{header: req.Header, source: h.cfg.Source, body: body})
+	h.deliver(r.Context(), w, &outEvent{header: req.Header, source: h.cfg.Source, body: ev.DataEncoded})
 }
 
-// readBody reads the request body into buf, answering 413 or 400 itself when
-// it cannot.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) bool {
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+// heldBody is a request body and the share of the memory budget it holds.
+type heldBody struct {
+	buf  *[]byte
+	held int64
+}
+
+// readBody reads the request body into a buffer that grows only as bytes
+// arrive, each step paid for from the memory budget first. It answers 503
+// (budget spent), 408 (READ_TIMEOUT passed), 413 or 400 itself when it cannot.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (heldBody, bool) {
+	hb := heldBody{buf: h.bodies.Get().(*[]byte)}
+	b := (*hb.buf)[:0]
+	if !h.budget.take(int64(cap(b))) {
+		h.bodies.Put(hb.buf)
+		h.busy(w)
+		return hb, false
 	}
-	_, err := buf.ReadFrom(r.Body)
+	hb.held = int64(cap(b))
+	for {
+		if len(b) == cap(b) && int64(cap(b)) >= h.cfg.MaxBodyBytes {
+			// Full at the limit: one more byte would be one too many.
+			var probe [1]byte
+			if n, err := r.Body.Read(probe[:]); n > 0 || err != io.EOF {
+				*hb.buf = b
+				h.release(hb)
+				h.bodyError(w, err, n > 0)
+				return hb, false
+			}
+			*hb.buf = b
+			return hb, true
+		}
+		if len(b) == cap(b) {
+			grown := min(2*int64(cap(b)), h.cfg.MaxBodyBytes)
+			if !h.budget.take(grown - hb.held) { // the old buffer is garbage once copied
+				*hb.buf = b
+				h.release(hb)
+				h.busy(w)
+				return hb, false
+			}
+			nb := make([]byte, len(b), grown)
+			copy(nb, b)
+			b, hb.held = nb, grown
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == nil {
+			continue
+		}
+		*hb.buf = b
+		if err == io.EOF {
+			return hb, true
+		}
+		h.release(hb)
+		h.bodyError(w, err, false)
+		return hb, false
+	}
+}
+
+// bodyError answers a body that could not be read whole.
+func (h *Handler) bodyError(w http.ResponseWriter, err error, tooLong bool) {
 	var tooLarge *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge):
+	case tooLong || errors.As(err, &tooLarge):
 		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
-		return false
-	case err != nil:
+	case isTimeout(err):
+		h.fail(w, http.StatusRequestTimeout, "read_timeout", "the event did not arrive within the adapter's read timeout")
+	default:
 		h.fail(w, http.StatusBadRequest, "invalid", "the body could not be read")
-		return false
 	}
-	return true
 }
 
-// release returns a body buffer to the pool; large ones are dropped so that
-// one big event does not stay in memory.
-func (h *Handler) release(buf *bytes.Buffer) {
-	if buf.Cap() <= 64<<10 {
-		buf.Reset()
-		h.bodies.Put(buf)
+// release gives a body's memory back to the budget and its buffer to the
+// pool (small ones only).
+func (h *Handler) release(hb heldBody) {
+	h.budget.give(hb.held)
+	if cap(*hb.buf) <= maxPooledBody {
+		*hb.buf = (*hb.buf)[:0]
+		h.bodies.Put(hb.buf)
 	}
 }
 
 // checkBinaryHeaders applies the SDK's event validation to a binary-mode
 // event's headers, so that both modes refuse the same events; the source is
-// not required, the adapter sets it.
+// not required, the adapter sets it. A time with RFC 3339's lower-case "t"
+// or "z" is accepted and passed on in upper case, which every reader takes.
 func checkBinaryHeaders(hdr http.Header) string {
 	for k, vs := range hdr {
 		if !strings.HasPrefix(k, "Ce-") || len(vs) == 0 {
@@ -196,9 +303,16 @@ func checkBinaryHeaders(hdr http.Header) string {
 		if !validAttributeName(k[3:]) {
 			return "attribute name " + strconv.Quote(strings.ToLower(k[3:])) + ": only letters a-z and digits are allowed"
 		}
+		if len(vs) > 1 {
+			return strings.ToLower(k[3:]) + ": given " + strconv.Itoa(len(vs)) + " times; an attribute has one value"
+		}
 		v := strings.TrimSpace(vs[0])
 		switch k { // net/http gives canonical keys
 		case "Ce-Time":
+			if strings.ContainsAny(v, "tz") {
+				v = strings.ToUpper(v)
+				vs[0] = v
+			}
 			if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
 				return "time: not an RFC 3339 timestamp"
 			}
@@ -219,6 +333,9 @@ func checkBinaryHeaders(hdr http.Header) string {
 		return "type: REQUIRED but missing"
 	}
 	if ct := hdr["Content-Type"]; len(ct) > 0 {
+		if len(ct) > 1 {
+			return "datacontenttype: Content-Type given " + strconv.Itoa(len(ct)) + " times"
+		}
 		if _, _, err := mime.ParseMediaType(ct[0]); err != nil {
 			return "datacontenttype: not an RFC 2046 media type"
 		}
@@ -259,7 +376,7 @@ func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEve
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
 			reason = "sink_timeout"
 		}
-		h.log.Warn("sink did not answer", "reason", reason, "error", err.Error())
+		h.quiet.log1(slog.LevelWarn, reason, "sink did not answer", "reason", reason, "error", err.Error())
 		h.fail(w, http.StatusServiceUnavailable, reason, "the sink is not reachable; try again later")
 		return
 	}
@@ -269,10 +386,10 @@ func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEve
 		h.metrics.respond(http.StatusAccepted)
 		w.WriteHeader(http.StatusAccepted)
 	case code >= 400 && code < 500:
-		h.log.Info("sink refused an event", "status", code)
+		h.quiet.log1(slog.LevelInfo, "sink_refused", "sink refused an event", "status", code)
 		h.fail(w, code, "sink_refused", "the sink refused the event")
 	default:
-		h.log.Warn("sink failed", "status", code)
+		h.quiet.log1(slog.LevelWarn, "sink_failed", "sink failed", "status", code)
 		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
 	}
 }
@@ -284,7 +401,7 @@ func (h *Handler) send(ctx context.Context, ev *outEvent) (int, error) {
 	}
 	req, err := ev.request(ctx, h.cfg.Sink)
 	if err != nil {
-		h.log.Error("bad sink URL", "sink", h.cfg.Sink, "error", err.Error())
+		h.quiet.log1(slog.LevelError, "bad_sink", "bad sink URL", "sink", redact(h.cfg.Sink))
 		return 0, err
 	}
 	resp, err := h.client.Do(req)
@@ -292,7 +409,7 @@ func (h *Handler) send(ctx context.Context, ev *outEvent) (int, error) {
 		return 0, err
 	}
 	// Drain so the connection goes back to the pool.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -29,7 +30,12 @@ type Metrics struct {
 	buckets  []atomic.Uint64
 	count    atomic.Uint64
 	sumNanos atomic.Uint64
+
+	live func() (inFlight, bodyBytes int64) // the handler's gauges, read when scraped
 }
+
+// gauges registers the function that reads the handler's live values.
+func (m *Metrics) gauges(f func() (inFlight, bodyBytes int64)) { m.live = f }
 
 // NewMetrics returns empty metrics.
 func NewMetrics() *Metrics {
@@ -90,6 +96,12 @@ func (m *Metrics) write(w io.Writer) {
 	fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_bucket{le=\"+Inf\"} %d\n", n)
 	fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_sum %g\n", float64(m.sumNanos.Load())/1e9)
 	fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_count %d\n", n)
+	if m.live != nil {
+		inFlight, bodyBytes := m.live()
+		fmt.Fprintf(w, "# HELP kymamesh_adapter_requests_in_flight Requests being handled.\n# TYPE kymamesh_adapter_requests_in_flight gauge\nkymamesh_adapter_requests_in_flight %d\n", inFlight)
+		fmt.Fprintf(w, "# HELP kymamesh_adapter_body_budget_used_bytes Memory held by event bodies in flight.\n# TYPE kymamesh_adapter_body_budget_used_bytes gauge\nkymamesh_adapter_body_budget_used_bytes %d\n", bodyBytes)
+	}
+	fmt.Fprintf(w, "# HELP go_goroutines Goroutines that currently exist.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
 }
 
 func writeLabelled(w io.Writer, mu *sync.Mutex, name, help, label string, m map[string]*atomic.Uint64) {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/netutil"
 )
 
 // Server runs the events listener (with /healthz and /readyz) and the metrics
@@ -30,7 +32,10 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 	mux.Handle("/", h)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	mux.HandleFunc("/readyz", s.readyz)
-	s.events = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	// ReadTimeout bounds the whole request, so a body trickled in (or never
+	// sent) lets go of its connection and memory.
+	s.events = &http.Server{Handler: mux, ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout), ReadTimeout: cfg.ReadTimeout,
+		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	monMux := http.NewServeMux()
 	monMux.Handle("/metrics", s.metrics)
 	s.mon = &http.Server{Handler: monMux, ReadHeaderTimeout: 10 * time.Second}
@@ -47,19 +52,24 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // Run listens on addr (":PORT" in a pod, "127.0.0.1:PORT" in tests) and the
-// metrics address until ctx ends, then stops accepting and lets in-flight
-// forwards finish, for up to grace.
-func (s *Server) Run(ctx context.Context, addr, metricsAddr string, grace time.Duration) error {
+// metrics address until ctx ends. Then it drains: not ready, still serving
+// (without keep-alive) for DrainPeriod while Kubernetes takes the pod out of
+// its Service, then it stops accepting and lets in-flight events finish, for
+// up to cfg.ShutdownGrace().
+func (s *Server) Run(ctx context.Context, addr, metricsAddr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("events listener: %w", err)
+	}
+	if s.cfg.MaxConnections > 0 {
+		ln = netutil.LimitListener(ln, s.cfg.MaxConnections)
 	}
 	mln, err := net.Listen("tcp", metricsAddr)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("metrics listener: %w", err)
 	}
-	s.log.Info("adapter listening", "addr", ln.Addr().String(), "metrics", mln.Addr().String(), "source", s.cfg.Source, "sink", s.cfg.Sink)
+	s.log.Info("adapter listening", "addr", ln.Addr().String(), "metrics", mln.Addr().String(), "source", s.cfg.Source, "sink", redact(s.cfg.Sink))
 	errs := make(chan error, 2)
 	go func() { errs <- s.events.Serve(ln) }()
 	go func() { errs <- s.mon.Serve(mln) }()
@@ -70,8 +80,15 @@ func (s *Server) Run(ctx context.Context, addr, metricsAddr string, grace time.D
 		return err
 	}
 	s.ready.Store(false)
+	s.events.SetKeepAlivesEnabled(false) // callers reconnect, to the pods still in the Service
+	s.log.Info("draining: not ready, still serving", "for", s.cfg.DrainPeriod.String())
+	select {
+	case <-time.After(s.cfg.DrainPeriod):
+	case err := <-errs:
+		return err
+	}
 	s.log.Info("shutting down: finishing in-flight events")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace())
 	defer cancel()
 	err = errors.Join(s.events.Shutdown(sctx), s.mon.Shutdown(sctx))
 	s.log.Info("stopped")

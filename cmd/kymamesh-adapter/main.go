@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter"
 )
@@ -25,7 +24,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	srv := adapter.NewServer(cfg, log)
-	if err := srv.Run(ctx, fmt.Sprintf(":%d", cfg.Port), fmt.Sprintf(":%d", cfg.MetricsPort), 30*time.Second); err != nil {
+	if err := srv.Run(ctx, fmt.Sprintf(":%d", cfg.Port), fmt.Sprintf(":%d", cfg.MetricsPort)); err != nil {
 		log.Error("adapter failed", "error", err.Error())
 		os.Exit(1)
 	}

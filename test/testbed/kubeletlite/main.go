@@ -150,8 +150,9 @@ func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
 	if port == 0 && len(c.Ports) > 0 {
 		port = int(c.Ports[0].ContainerPort)
 	}
-	// Several adapters share this host: their metrics listeners take any free port.
-	env = append(env, "METRICS_PORT=0")
+	// Several adapters share this host: their metrics listeners take any free
+	// port. No Service endpoints lag behind here, so there is nothing to drain.
+	env = append(env, "METRICS_PORT=0", "DRAIN_PERIOD=0")
 	logf, err := os.OpenFile(filepath.Join(k.logDir, "adapter-"+d.Namespace+"-"+d.Name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, err
@@ -168,9 +169,9 @@ func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
 	return p, nil
 }
 
-// resourceFieldValue resolves a CPU resourceFieldRef as the kubelet does: the
-// container's request or limit in units of the divisor (1 core by default),
-// rounded up. Other resources resolve to "".
+// resourceFieldValue resolves a CPU or memory resourceFieldRef as the kubelet
+// does: the container's request or limit in units of the divisor (1 core, or
+// 1 byte, by default), rounded up. Other resources resolve to "".
 func resourceFieldValue(c corev1.Container, ref *corev1.ResourceFieldSelector) string {
 	var q resource.Quantity
 	switch ref.Resource {
@@ -178,6 +179,16 @@ func resourceFieldValue(c corev1.Container, ref *corev1.ResourceFieldSelector) s
 		q = c.Resources.Limits[corev1.ResourceCPU]
 	case "requests.cpu":
 		q = c.Resources.Requests[corev1.ResourceCPU]
+	case "limits.memory", "requests.memory":
+		q = c.Resources.Limits[corev1.ResourceMemory]
+		if ref.Resource == "requests.memory" {
+			q = c.Resources.Requests[corev1.ResourceMemory]
+		}
+		d := ref.Divisor.Value()
+		if d == 0 {
+			d = 1
+		}
+		return strconv.FormatInt((q.Value()+d-1)/d, 10)
 	default:
 		return ""
 	}
