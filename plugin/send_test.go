@@ -2,9 +2,12 @@ package plugin_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -59,9 +62,23 @@ func TestSendToURL(t *testing.T) {
 	if out.Code != 1 || !strings.Contains(out.Stderr, "failed with 400 Bad Request: 4") || !strings.Contains(out.Stderr, "error: 4 of 4 events were not acknowledged") {
 		t.Fatalf("failed load: %+v", out)
 	}
+	results := filepath.Join(t.TempDir(), "results.jsonl")
+	out = cmdtest.Run(t.Context(), f, "", "send", "--to", rc.URL, "--type", "ok", "--id", "r", "--count", "3", "--results", results)
+	lines, _ := os.ReadFile(results)
+	for i, l := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
+		var r struct {
+			ID     string
+			Status int
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.ID != fmt.Sprint("r-", i) || r.Status != 202 || out.Code != 0 {
+			t.Fatalf("--results line %d %q: %v (%+v)", i, l, err, out)
+		}
+	}
+	expect(t, f, "send --to "+rc.URL+" --type ok --id s --results /nonexistent/dir/r.jsonl", 2, "",
+		"error: --results: open /nonexistent/dir/r.jsonl: no such file or directory\n")
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 58 {
-		t.Fatalf("receiver got %d requests, want 58", len(got))
+	if len(got) != 61 {
+		t.Fatalf("receiver got %d requests, want 61", len(got))
 	}
 }

@@ -1,7 +1,9 @@
 package sender
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +21,29 @@ type LoadOptions struct {
 	Count       int
 	Concurrency int
 	Rate        float64 // events per second; 0: as fast as the target takes them
+	// Results, if set, gets one JSON line per event (EventResult), so that what
+	// was acknowledged can be joined with what a sink received.
+	Results io.Writer
+}
+
+// EventResult is one event's outcome in a load run's --results file.
+type EventResult struct {
+	ID            string  `json:"id"`
+	Status        int     `json:"status"` // 0: no answer
+	LatencyMillis float64 `json:"latencyMillis"`
+	Error         string  `json:"error,omitempty"`
+}
+
+// WriteResults writes one JSON line per event that was sent.
+func WriteResults(w io.Writer, results []EventResult) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, r := range results {
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }
 
 // Summary is what a load run measured; -o json prints it.
@@ -47,6 +72,10 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 	var next atomic.Int64
 	latencies := make([]time.Duration, opts.Count)
 	codes := make([]int, opts.Count) // 0: no answer
+	var errs []error                 // per event, only when results are asked for
+	if opts.Results != nil {
+		errs = make([]error, opts.Count)
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < opts.Concurrency; w++ {
@@ -80,6 +109,9 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 				resp, err := s.post(ctx, h, b)
 				latencies[i] = time.Since(t0)
 				if err != nil {
+					if errs != nil {
+						errs[i] = err
+					}
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
@@ -89,7 +121,29 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 		}()
 	}
 	wg.Wait()
-	return summarize(s.target.Name, latencies, codes, time.Since(start), ctx.Err()), nil
+	elapsed := time.Since(start)
+	if opts.Results != nil {
+		if err := WriteResults(opts.Results, eventResults(ev.ID(), latencies, codes, errs)); err != nil {
+			return Summary{}, fmt.Errorf("writing results: %w", err)
+		}
+	}
+	return summarize(s.target.Name, latencies, codes, elapsed, ctx.Err()), nil
+}
+
+// eventResults lists the events that were sent, in sequence order.
+func eventResults(baseID string, latencies []time.Duration, codes []int, errs []error) []EventResult {
+	out := make([]EventResult, 0, len(codes))
+	for i, c := range codes {
+		if c == 0 && latencies[i] == 0 && errs[i] == nil {
+			continue // never sent: interrupted
+		}
+		r := EventResult{ID: baseID + "-" + strconv.Itoa(i), Status: c, LatencyMillis: float64(latencies[i].Microseconds()) / 1000}
+		if errs[i] != nil {
+			r.Error = errs[i].Error()
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func summarize(target string, latencies []time.Duration, codes []int, elapsed time.Duration, ctxErr error) Summary {

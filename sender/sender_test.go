@@ -3,11 +3,13 @@ package sender
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,5 +207,55 @@ func TestBuildEventRejects(t *testing.T) {
 	s.ContentType, s.Data = "text/plain", []byte("not json")
 	if _, err := BuildEvent(s); err != nil {
 		t.Errorf("text data: %v", err)
+	}
+}
+
+// --results: one JSON line per event, whose statuses join one to one with
+// what the receiver answered each id (a dropped connection is status 0 with
+// the error).
+func TestLoadResultsJoinWithTheReceiver(t *testing.T) {
+	var mu sync.Mutex
+	answered := map[string]int{}
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("Ce-Id")
+		n, _ := strconv.Atoi(id[strings.LastIndex(id, "-")+1:])
+		code := http.StatusAccepted
+		switch n % 10 {
+		case 3:
+			code = http.StatusServiceUnavailable
+		case 7: // read, then hang up without answering
+			code = 0
+		}
+		mu.Lock()
+		answered[id] = code
+		mu.Unlock()
+		if code == 0 {
+			c, _, _ := w.(http.Hijacker).Hijack()
+			c.Close()
+			return
+		}
+		w.WriteHeader(code)
+	})
+	ev, _ := BuildEvent(spec())
+	var out bytes.Buffer
+	sum, err := New(Target{URL: rc.URL}, ModeBinary, 4, time.Second).Load(t.Context(), ev, LoadOptions{Count: 100, Concurrency: 4, Results: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 100 || sum.Acknowledged != 80 {
+		t.Fatalf("%d result lines, %d acknowledged; want 100 and 80", len(lines), sum.Acknowledged)
+	}
+	for _, l := range lines {
+		var r EventResult
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		mu.Lock()
+		want, ok := answered[r.ID]
+		mu.Unlock()
+		if !ok || r.Status != want || (want == 0) != (r.Error != "") || r.LatencyMillis <= 0 {
+			t.Fatalf("result %+v, the receiver answered %d (seen: %v)", r, want, ok)
+		}
 	}
 }

@@ -38,6 +38,7 @@ type Options struct {
 	Load                          sender.LoadOptions
 	Timeout                       time.Duration
 	Output, DryRun                string
+	Results                       string
 	Verbose                       bool
 
 	namespace string
@@ -94,6 +95,7 @@ Exit code 1 if any event was not acknowledged.`,
 	fl.Float64Var(&o.Load.Rate, "rate", 0, "Events per second at most; 0 for as fast as the target takes them.")
 	fl.DurationVar(&o.Timeout, "timeout", o.Timeout, "Timeout of each request.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (the result, or the load summary).")
+	fl.StringVar(&o.Results, "results", "", "Write one JSON line per event to this file: id, status, latencyMillis, error.")
 	fl.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the event that would be sent and sends nothing.`)
 	fl.Lookup("dry-run").NoOptDefVal = "client"
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "Say on stderr how the target is reached.")
@@ -177,6 +179,14 @@ func (o *Options) Run(ctx context.Context) error {
 	if fwd != nil {
 		defer fwd.Stop()
 	}
+	var results *os.File
+	if o.Results != "" {
+		if results, err = os.Create(o.Results); err != nil {
+			return wiring.Invalidf("--results", "%v", err)
+		}
+		defer results.Close()
+		o.Load.Results = results
+	}
 	s := sender.New(target, o.Event.Mode, o.Load.Concurrency, o.Timeout)
 	if o.Load.Count == 1 {
 		return withForwardError(o.single(ctx, s, ev), fwd)
@@ -184,6 +194,11 @@ func (o *Options) Run(ctx context.Context) error {
 	sum, err := s.Load(ctx, ev, o.Load)
 	if err != nil {
 		return err
+	}
+	if results != nil {
+		if err := results.Close(); err != nil {
+			return fmt.Errorf("--results: %w", err)
+		}
 	}
 	sender.WriteSummary(o.ErrOut, sum)
 	if err := o.print(sum); err != nil {
@@ -206,7 +221,14 @@ func withForwardError(err error, fwd *wiring.PortForward) error {
 }
 
 func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event) error {
+	t0 := time.Now()
 	res := s.Send(ctx, ev)
+	if o.Load.Results != nil {
+		r := sender.EventResult{ID: res.ID, Status: res.StatusCode, LatencyMillis: float64(time.Since(t0).Microseconds()) / 1000, Error: res.Error}
+		if err := sender.WriteResults(o.Load.Results, []sender.EventResult{r}); err != nil {
+			return fmt.Errorf("--results: %w", err)
+		}
+	}
 	if o.Output != "" {
 		if err := o.print(res); err != nil {
 			return err
