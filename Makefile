@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin
 
-.PHONY: build test test-unit test-e2e testbed demo sandbox vet clean
+.PHONY: build test test-unit test-faults test-e2e testbed demo sandbox vet clean
 
 # kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
@@ -13,13 +13,19 @@ build:
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./test/...
+	$(GO) vet -tags "e2e faults" ./test/...
 
-test: vet test-unit test-e2e
+test: vet test-unit test-faults test-e2e
 
 # With the race detector: concurrent senders, pools and handlers are most of the data plane.
 test-unit:
 	$(GO) test -race ./...
+
+# The adapter under a send load while its sink fails in five ways, and stopped
+# mid-load; joins per event id what was acknowledged with what arrived
+# (docs/reliability.md). Loopback only, about a minute.
+test-faults:
+	$(GO) test -tags faults -count=1 -timeout 10m -v ./test/faults/
 
 # Starts the test bed once (TestMain) and runs the e2e suite against it.
 test-e2e:
