@@ -38,7 +38,17 @@ type Config struct {
 	// BodyBudget is the memory all event bodies in flight may take together
 	// (BODY_BUDGET_BYTES); a quarter of GOMEMLIMIT when that is set.
 	BodyBudget int64
+	// SinkClient chooses how plain-HTTP sinks are reached (SINK_CLIENT):
+	// "pool", the adapter's own (faster), or "net/http", Go's Transport (for
+	// a sink the pool does not get along with, and for the A/B in docs/adapter.md).
+	SinkClient string
 }
+
+// Sink clients.
+const (
+	SinkClientPool    = "pool"
+	SinkClientNetHTTP = "net/http"
+)
 
 // Defaults for what the environment leaves unset.
 const (
@@ -58,6 +68,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if !httpguts.ValidHeaderFieldValue(c.Source) {
 		return c, fmt.Errorf("EVENT_SOURCE: %q holds a control character", c.Source)
+	}
+	if v := getenv("SINK_CLIENT"); v != "" {
+		if v != SinkClientPool && v != SinkClientNetHTTP {
+			return c, fmt.Errorf("SINK_CLIENT: %q: want %s or %s", v, SinkClientPool, SinkClientNetHTTP)
+		}
+		c.SinkClient = v
 	}
 	if c.Sink != "" {
 		if u, err := url.Parse(c.Sink); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

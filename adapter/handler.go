@@ -46,7 +46,11 @@ func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *
 	if cfg.MaxInFlight == 0 {
 		cfg.MaxInFlight = defaultMaxInFlight
 	}
-	h := &Handler{cfg: cfg, client: client, pool: newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment), metrics: m, log: log,
+	var pool *sinkPool
+	if cfg.SinkClient != SinkClientNetHTTP {
+		pool = newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment)
+	}
+	h := &Handler{cfg: cfg, client: client, pool: pool, metrics: m, log: log,
 		quiet:  newQuietLog(log, 10*time.Second),
 		bodies: sync.Pool{New: func() any { b := make([]byte, 0, initialBody); return &b }}}
 	h.budget.limit = cfg.BodyBudget

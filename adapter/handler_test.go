@@ -379,7 +379,7 @@ func TestConfigFromEnv(t *testing.T) {
 	for _, tc := range []struct{ key, value string }{{"EVENT_SOURCE", ""}, {"EVENT_SOURCE", "shop\r\nX-Injected: 1"},
 		{"PORT", "x"}, {"MAX_BODY_BYTES", "-1"}, {"SINK_TIMEOUT", "soon"}, {"K_SINK", "ftp://channel.example/"},
 		{"K_SINK", "not a url"}, {"READ_TIMEOUT", "0s"}, {"DRAIN_PERIOD", "-1s"}, {"MAX_IN_FLIGHT", "0"},
-		{"MAX_CONNECTIONS", "many"}, {"BODY_BUDGET_BYTES", "1000"}} {
+		{"MAX_CONNECTIONS", "many"}, {"BODY_BUDGET_BYTES", "1000"}, {"SINK_CLIENT", "curl"}} {
 		bad := map[string]string{"EVENT_SOURCE": "shop", tc.key: tc.value}
 		if _, err := ConfigFromEnv(func(k string) string { return bad[k] }); err == nil || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%s=%q: want an error naming it, got %v", tc.key, tc.value, err)

@@ -2,7 +2,8 @@
 # Measures the data plane against the same loopback receiver, in one run, as
 # ratios to a baseline (public tools: hey, and /proc for CPU time and memory):
 #   1. send --count N --concurrency C  vs  hey -n N -c C           (target >= 0.8x)
-#   2. hey through the adapter         vs  hey straight to receiver (target >= 0.45x)
+#   2. hey through the adapter         vs  hey straight to receiver (target >= 0.45x),
+#      with its own sink pool and with SINK_CLIENT=net/http (the A/B of the sink client)
 # plus the adapter's p99 latency under that load, its CPU time per event and its
 # peak RSS. The adapter runs as the manifest deploys it, GOMAXPROCS=1 (from its
 # 1-CPU limit), and with Go's default GOMAXPROCS for comparison; where a cgroup
@@ -43,19 +44,21 @@ make_quota_cgroup() {
 cgroup=$(make_quota_cgroup || true)
 
 "$work/cereceiver" -addr 127.0.0.1:19501 -quiet & pids+=($!)
-# start_adapter NAME PORT GOMAXPROCS(empty: Go's default) CGROUP(empty: none)
+# start_adapter NAME PORT GOMAXPROCS(empty: Go's default) CGROUP(empty: none) [SINK_CLIENT]
 declare -A port_of pid_of
 start_adapter() {
   (
     [ -z "$4" ] || echo "$BASHPID" > "$4/cgroup.procs"
     [ -z "$3" ] || export GOMAXPROCS="$3"
+    [ -z "${5:-}" ] || export SINK_CLIENT="$5"
     EVENT_SOURCE=bench K_SINK=http://127.0.0.1:19501/ PORT=$2 METRICS_PORT=$(($2 + 1)) exec "$work/kymamesh-adapter" 2>/dev/null
   ) &
   pids+=($!); pid_of[$1]=$!; port_of[$1]=$2
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 }
-adapters=(deployed default)
+adapters=(deployed nethttp default)
 start_adapter deployed 19502 1 ""
+start_adapter nethttp 19510 1 "" net/http
 start_adapter default 19504 "" ""
 if [ -n "$cgroup" ]; then
   adapters+=(quota1 quotadefault)
@@ -103,6 +106,7 @@ echo "|---|---|---|---|---|"
 row "hey straight to the receiver (baseline)" direct -
 row "kubectl kymamesh send" send -
 row "hey through kymamesh-adapter, as deployed (GOMAXPROCS=1)" deployed
+row "the same with SINK_CLIENT=net/http (Go's Transport instead of the own pool)" nethttp
 row "hey through kymamesh-adapter, Go's default GOMAXPROCS" default
 if [ -n "$cgroup" ]; then
   row "the same under a 1-CPU quota, GOMAXPROCS=1 (as deployed)" quota1
