@@ -4,5 +4,9 @@ package adapter
 
 import "net"
 
-// idleAlive cannot peek here; a dead connection then shows when it is used.
-func idleAlive(net.Conn) bool { return true }
+// idlePeek cannot peek here; a dead connection then shows when it is used.
+type idlePeek struct{}
+
+func newIdlePeek(net.Conn) *idlePeek { return nil }
+
+func (*idlePeek) ok() bool { return true }

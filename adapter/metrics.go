@@ -62,10 +62,12 @@ func (m *Metrics) respond(code int) {
 }
 
 func (m *Metrics) observeSink(d time.Duration) {
+	// One bucket per event; the cumulative counts are summed when scraped.
 	s := d.Seconds()
 	for i, b := range latencyBuckets {
 		if s <= b {
 			m.buckets[i].Add(1)
+			break
 		}
 	}
 	m.count.Add(1)
@@ -89,8 +91,10 @@ func (m *Metrics) write(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "# HELP kymamesh_adapter_sink_latency_seconds Time the sink took to answer.\n# TYPE kymamesh_adapter_sink_latency_seconds histogram\n")
+	var cum uint64
 	for i, b := range latencyBuckets {
-		fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_bucket{le=\"%g\"} %d\n", b, m.buckets[i].Load())
+		cum += m.buckets[i].Load()
+		fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_bucket{le=\"%g\"} %d\n", b, cum)
 	}
 	n := m.count.Load()
 	fmt.Fprintf(w, "kymamesh_adapter_sink_latency_seconds_bucket{le=\"+Inf\"} %d\n", n)

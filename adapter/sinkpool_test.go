@@ -96,7 +96,7 @@ func TestSinkPoolRetriesAConnectionTheSinkClosed(t *testing.T) {
 		if code, err := p.roundTrip(&outEvent{header: http.Header{}, source: "shop", body: []byte("{}")}); err != nil || code != 202 {
 			t.Fatalf("event %d: %d %v", i, code, err)
 		}
-		time.Sleep(20 * time.Millisecond) // let the close arrive
+		time.Sleep(50 * time.Millisecond) // idle past peekAfter: the close is found before the event is written
 	}
 	mu.Lock()
 	defer mu.Unlock()

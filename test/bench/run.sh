@@ -10,7 +10,7 @@
 # can be made (root), both also run under the Deployment's 1-CPU quota.
 # Each figure is the median of ROUNDS interleaved rounds. Everything is bounded in
 # count (N per run) and stays on 127.0.0.1.
-# Usage: test/bench/run.sh   (env: N=100000 C=32 ROUNDS=3)
+# Usage: test/bench/run.sh   (env: N=100000 C=32 ROUNDS=3 BASELINE_ADAPTER=path to another adapter build)
 set -euo pipefail
 N=${N:-100000}; C=${C:-32}; ROUNDS=${ROUNDS:-3}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,14 +44,14 @@ make_quota_cgroup() {
 cgroup=$(make_quota_cgroup || true)
 
 "$work/cereceiver" -addr 127.0.0.1:19501 -quiet & pids+=($!)
-# start_adapter NAME PORT GOMAXPROCS(empty: Go's default) CGROUP(empty: none) [SINK_CLIENT]
+# start_adapter NAME PORT GOMAXPROCS(empty: Go's default) CGROUP(empty: none) [SINK_CLIENT] [BINARY]
 declare -A port_of pid_of
 start_adapter() {
   (
     [ -z "$4" ] || echo "$BASHPID" > "$4/cgroup.procs"
     [ -z "$3" ] || export GOMAXPROCS="$3"
     [ -z "${5:-}" ] || export SINK_CLIENT="$5"
-    EVENT_SOURCE=bench K_SINK=http://127.0.0.1:19501/ PORT=$2 METRICS_PORT=$(($2 + 1)) exec "$work/kymamesh-adapter" 2>/dev/null
+    EVENT_SOURCE=bench K_SINK=http://127.0.0.1:19501/ PORT=$2 METRICS_PORT=$(($2 + 1)) exec "${6:-$work/kymamesh-adapter}" 2>/dev/null
   ) &
   pids+=($!); pid_of[$1]=$!; port_of[$1]=$2
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -60,6 +60,11 @@ adapters=(deployed nethttp default)
 start_adapter deployed 19502 1 ""
 start_adapter nethttp 19510 1 "" net/http
 start_adapter default 19504 "" ""
+# BASELINE_ADAPTER=PATH adds another build of the adapter, as deployed, for an A/B in the same run.
+if [ -n "${BASELINE_ADAPTER:-}" ]; then
+  adapters+=(baseline)
+  start_adapter baseline 19512 1 "" "" "$BASELINE_ADAPTER"
+fi
 if [ -n "$cgroup" ]; then
   adapters+=(quota1 quotadefault)
   start_adapter quota1 19506 1 "$cgroup"
@@ -108,6 +113,7 @@ row "kubectl kymamesh send" send -
 row "hey through kymamesh-adapter, as deployed (GOMAXPROCS=1)" deployed
 row "the same with SINK_CLIENT=net/http (Go's Transport instead of the own pool)" nethttp
 row "hey through kymamesh-adapter, Go's default GOMAXPROCS" default
+[ -z "${BASELINE_ADAPTER:-}" ] || row "BASELINE_ADAPTER ($BASELINE_ADAPTER), as deployed" baseline
 if [ -n "$cgroup" ]; then
   row "the same under a 1-CPU quota, GOMAXPROCS=1 (as deployed)" quota1
   row "the same under a 1-CPU quota, Go's default GOMAXPROCS" quotadefault
