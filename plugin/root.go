@@ -9,6 +9,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/broker"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/completion"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/send"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
@@ -35,7 +36,8 @@ func NewCmdRootWithFactory(f cmdutil.Factory, s genericiooptions.IOStreams, conf
 source adapter and Channel in the integration namespace, a Subscription to a user
 namespace's Broker, and Triggers with filters to subscribers.
 
-Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error.`,
+Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
+128+n stopped by signal n (130 Ctrl-C, 143 SIGTERM).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kymamesh"},
@@ -58,7 +60,11 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error.`,
 		wire.NewCmdWire(f, s),
 		wire.NewCmdUnwire(f, s),
 		version.NewCmd(s),
+		completion.NewCmd(s),
 	)
+	// Our own completion command: cobra's registers the script for "kymamesh"
+	// and prints help for an unknown shell.
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	markGroups(root)
 	return root

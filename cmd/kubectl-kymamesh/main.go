@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,16 +20,33 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM cancels the command's context (it stops and
+	// reports what it did); a second one ends the process at once.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		cancel(cmdutil.SignalError{Signal: s})
+		s = <-sigs
+		os.Exit(cmdutil.SignalError{Signal: s}.ExitCode())
+	}()
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	// The API server's warnings read as kubectl prints them; client-go's own log
 	// lines stay quiet: what went wrong reaches the user as the command's error.
 	rest.SetDefaultWarningHandler(rest.NewWarningWriter(streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true}))
 	klog.SetLogger(logr.Discard())
 	err := plugin.NewCmdRoot(streams).ExecuteContext(ctx)
-	stop()
+	signal.Stop(sigs)
+	code := cmdutil.ExitCode(err)
+	// A command that failed because a signal stopped it exits 128+signal, as a
+	// shell reports a killed process, whatever error the stop surfaced as.
+	var sig cmdutil.SignalError
+	if err != nil && errors.As(context.Cause(ctx), &sig) {
+		code = sig.ExitCode()
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: %s\n", cmdutil.OneLine(err))
 	}
-	os.Exit(cmdutil.ExitCode(err))
+	os.Exit(code)
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +20,20 @@ const (
 	ExitUsage       = 2 // the command line or an input was wrong
 	ExitInterrupted = 130
 )
+
+// SignalError is the cause of a context cancelled by a signal (main sets it).
+type SignalError struct{ Signal os.Signal }
+
+func (e SignalError) Error() string { return "interrupted by " + e.Signal.String() }
+
+// ExitCode is 128 plus the signal's number, as shells report it (130 for
+// SIGINT, 143 for SIGTERM).
+func (e SignalError) ExitCode() int {
+	if s, ok := e.Signal.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return ExitInterrupted
+}
 
 // UsageError is a mistake on the command line: wrong arguments, flags or values.
 type UsageError struct{ Err error }

@@ -204,6 +204,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.print(sum); err != nil {
 		return err
 	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("stopped after %d of %d events, %d acknowledged: %w", sum.Sent, o.Load.Count, sum.Acknowledged, context.Cause(ctx))
+	}
 	if sum.Failed > 0 || sum.Sent < o.Load.Count {
 		return withForwardError(fmt.Errorf("%d of %d events were not acknowledged", o.Load.Count-sum.Acknowledged, o.Load.Count), fwd)
 	}
