@@ -175,7 +175,24 @@ func TestEnableDisableCommands(t *testing.T) {
 	expect(t, f, "disable ns shop", 0,
 		"broker.eventing.knative.dev/default deleted\nbroker.eventing.knative.dev/other deleted\nnamespace/shop configured\n", "")
 	expect(t, f, "disable ns shop", 0, "", "namespace \"shop\" has nothing that 'enable ns' created\n")
-	expect(t, f, "enable ns nowhere", 1, "", `error: namespace "nowhere" not found: namespaces "nowhere" not found`+"\n")
+	// A missing namespace: one line that says how to make it, and nothing created.
+	expect(t, f, "enable ns nowhere", 1, "",
+		`error: namespace "nowhere" does not exist: create it with 'kubectl create namespace nowhere', or add --create-namespace`+"\n")
+	if l, _ := f.Knative.EventingV1().Brokers("nowhere").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Fatalf("a Broker was created in a missing namespace: %v", l.Items)
+	}
+	expect(t, f, "enable ns nowhere --create-namespace", 0, "namespace/nowhere created\nbroker.eventing.knative.dev/default created\n", "")
+	made, err := f.Kube.CoreV1().Namespaces().Get(t.Context(), "nowhere", metav1.GetOptions{})
+	if err != nil || made.Labels["kymamesh.kyma-project.io/created-by"] != "kubectl-kymamesh" {
+		t.Fatalf("the created namespace is not marked as the plugin's: %v %v", err, made)
+	}
+	// A client dry run shows the namespace change --injection-label would make.
+	expect(t, f, "enable ns other --injection-label --dry-run=client -o name", 0,
+		"broker.eventing.knative.dev/default\nnamespace/other\n", "")
+	r := cmdtest.Run(t.Context(), f, "", "enable", "ns", "other", "--injection-label", "--dry-run=client", "-o", "yaml")
+	if !strings.Contains(r.Stdout, "eventing.knative.dev/injection: enabled") || r.Code != 0 {
+		t.Fatalf("enable --injection-label --dry-run=client -o yaml lacks the namespace's label: %+v", r)
+	}
 }
 
 func TestListEmptySaysSoOnStderrOnly(t *testing.T) {

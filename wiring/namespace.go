@@ -55,6 +55,8 @@ type EnableSpec struct {
 	// By records which command enabled the namespace ("enable-ns" if empty, or
 	// "wire"), so that unwire only undoes what wire did.
 	By string
+	// CreateNamespace creates the namespace when it is missing (--create-namespace).
+	CreateNamespace bool
 }
 
 // ConfigMapName is the ConfigMap `enable ns --channel` keeps the channel template in.
@@ -101,13 +103,27 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 		return nil, err
 	}
 	if dry == DryRunClient {
-		return changes(objs, OpCreated), nil
+		out := changes(objs, OpCreated)
+		if s.InjectionLabel { // the namespace change too, as it would be made
+			ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+				ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: map[string]string{InjectionLabel: "enabled"},
+					Annotations: map[string]string{InjectionAddedAnnotation: "true"}}}
+			out = append(out, Change{ns, OpConfigured})
+		}
+		return out, nil
+	}
+	var out []Change
+	made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.Namespace, "--create-namespace", s.CreateNamespace, dry)
+	if err != nil {
+		return nil, err
+	}
+	if made != nil {
+		out = append(out, *made)
 	}
 	ns, err := m.Core.Namespaces().Get(ctx, s.Namespace, metav1.GetOptions{})
 	if err != nil {
 		return nil, APIError(err, "get", "namespace", s.Namespace, "")
 	}
-	var out []Change
 	for _, obj := range objs {
 		c, err := ensure(ctx, m, obj, dry)
 		if err != nil {

@@ -26,6 +26,9 @@ type WireSpec struct {
 	To      string         // the user namespace
 	Broker  string         // the user namespace's Broker, "default" if empty
 	Trigger *TriggerSpec   // optional Trigger in the user namespace
+	// CreateNamespace creates the user namespace when it is missing
+	// (--create-namespace); the integration namespace is always created.
+	CreateNamespace bool
 }
 
 // SubscriptionName is the name of the Subscription that wires app to ns.
@@ -93,24 +96,25 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	if dry == DryRunClient {
 		return changes(objs, OpCreated), nil
 	}
+	// The user namespace first: nothing is created for a namespace that is not there.
 	var out []Change
+	made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.To, "--create-namespace", s.CreateNamespace, dry)
+	if err != nil {
+		return nil, err
+	}
+	if made != nil {
+		out = append(out, *made)
+	}
 	_, err = m.Dynamic.Resource(DeploymentsGVR).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		src, err := sourceObjects(objs)
-		if err != nil {
-			return nil, err
-		}
-		applied, err := ApplyObjects(ctx, m.Dynamic, src, dry)
+		applied, err := applySource(ctx, m, objs[:len(HTTPSourceGVRs)], s.Source.Namespace, dry)
 		out = append(out, applied...)
 		if err != nil {
 			return out, err
 		}
 	case err != nil:
-		return nil, APIError(err, "get", "deployment", AdapterName(s.Source.App), s.Source.Namespace)
-	}
-	if _, err := m.Core.Namespaces().Get(ctx, s.To, metav1.GetOptions{}); err != nil {
-		return out, APIError(err, "get", "namespace", s.To, "")
+		return out, APIError(err, "get", "deployment", AdapterName(s.Source.App), s.Source.Namespace)
 	}
 	for _, o := range objs[len(HTTPSourceGVRs):] {
 		c, err := ensureWired(ctx, m, o, dry)
@@ -122,16 +126,37 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	return out, nil
 }
 
-func sourceObjects(objs []runtime.Object) ([]*unstructured.Unstructured, error) {
-	out := make([]*unstructured.Unstructured, 0, len(HTTPSourceGVRs))
-	for _, o := range objs[:len(HTTPSourceGVRs)] {
+// applySource creates the integration namespace if it is missing (it belongs
+// to the plugin) and server-side applies the source's objects into it.
+func applySource(ctx context.Context, m Mesh, objs []runtime.Object, namespace string, dry DryRun) ([]Change, error) {
+	src := make([]*unstructured.Unstructured, 0, len(objs))
+	for _, o := range objs {
 		u, ok := o.(*unstructured.Unstructured)
 		if !ok {
 			return nil, fmt.Errorf("unexpected source object %T", o)
 		}
-		out = append(out, u)
+		src = append(src, u)
 	}
-	return out, nil
+	return CreateHTTPSource(ctx, m, src, namespace, dry)
+}
+
+// CreateHTTPSource applies an application's source objects (BuildHTTPSource)
+// into namespace, creating the namespace first when it is missing. A client
+// dry run only reports the objects.
+// m needs Core and Dynamic (none for a client dry run).
+func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstructured, namespace string, dry DryRun) ([]Change, error) {
+	var out []Change
+	if dry != DryRunClient {
+		made, err := EnsureNamespace(ctx, m.Core.Namespaces(), namespace, "", true, dry)
+		if err != nil {
+			return nil, err
+		}
+		if made != nil {
+			out = append(out, *made)
+		}
+	}
+	applied, err := ApplyObjects(ctx, m.Dynamic, objs, dry)
+	return append(out, applied...), err
 }
 
 func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change, error) {
@@ -187,6 +212,7 @@ func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryR
 		}
 		return n, nil
 	}
+	var nsGone *Change // the integration namespace, if this run deletes it: reported last
 	if n, err := remaining(AppLabel + "=" + app + "," + WiredToLabel); err != nil {
 		return out, err
 	} else if n == 0 {
@@ -194,6 +220,13 @@ func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryR
 		out = append(out, removed...)
 		if err != nil {
 			return out, err
+		}
+		if len(removed) > 0 {
+			ns, err := deleteNamespaceIfUnused(ctx, m, integrationNS, out, dry)
+			if err != nil {
+				return out, err
+			}
+			nsGone = ns
 		}
 	}
 	if n, err := remaining(WiredToLabel + "=" + ns); err != nil {
@@ -204,6 +237,9 @@ func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryR
 		if err != nil {
 			return out, err
 		}
+	}
+	if nsGone != nil {
+		out = append(out, *nsGone)
 	}
 	return out, nil
 }

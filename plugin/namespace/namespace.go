@@ -63,6 +63,7 @@ func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cob
 	fl.StringVar(&o.Spec.Class, "class", o.Spec.Class, "Broker class.")
 	fl.StringVar(&o.Spec.Channel, "channel", "", "Channel behind the Broker: imc, kafka or GROUP/VERSION/KIND (kept in a ConfigMap in the namespace); the cluster default if empty.")
 	fl.BoolVar(&o.Spec.InjectionLabel, "injection-label", false, "Also label the namespace eventing.knative.dev/injection=enabled.")
+	fl.BoolVar(&o.Spec.CreateNamespace, "create-namespace", false, "Create the namespace if it does not exist.")
 	o.Mutation.AddFlags(cmd)
 	return cmd
 }

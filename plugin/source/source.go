@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/dynamic"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
@@ -75,13 +74,11 @@ func newCmdCreateHTTP(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Co
 			if err != nil {
 				return err
 			}
-			var dyn dynamic.Interface
-			if m.DryRun != wiring.DryRunClient {
-				if dyn, err = f.Dynamic(); err != nil {
-					return err
-				}
+			msh, err := cmdutil.Mesh(f, m.DryRun)
+			if err != nil {
+				return err
 			}
-			changes, err := wiring.ApplyObjects(cmd.Context(), dyn, objs, m.DryRun)
+			changes, err := wiring.CreateHTTPSource(cmd.Context(), msh, objs, src.IntegrationNamespace, m.DryRun)
 			if perr := cmdutil.PrintChanges(s.Out, m, changes); err == nil {
 				err = perr
 			}

@@ -23,6 +23,7 @@ type Options struct {
 	Filter          []string
 	CESQL           string
 	Sink            string
+	CreateNamespace bool
 	Mutation        *cmdutil.MutationFlags
 
 	factory cmdutil.Factory
@@ -66,6 +67,7 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
 	fl.StringArrayVar(&o.Filter, "filter", nil, "The Trigger's exact attribute filter KEY=VALUE, repeatable.")
 	fl.StringVar(&o.CESQL, "cesql", "", "The Trigger's CloudEvents SQL filter.")
 	fl.StringVar(&o.Sink, "sink", "", "The Trigger's sink (sink syntax).")
+	fl.BoolVar(&o.CreateNamespace, "create-namespace", false, "Create the user namespace if it does not exist (the integration namespace is always created when missing).")
 	o.Source.AddFlags(cmd)
 	o.Mutation.AddFlags(cmd)
 	return cmd
@@ -75,7 +77,7 @@ func (o *Options) spec() (wiring.WireSpec, error) {
 	if o.To == "" {
 		return wiring.WireSpec{}, wiring.Invalidf("--to", "the user namespace is required")
 	}
-	spec := wiring.WireSpec{Source: o.Source.Spec(o.App), To: o.To, Broker: o.Broker}
+	spec := wiring.WireSpec{Source: o.Source.Spec(o.App), To: o.To, Broker: o.Broker, CreateNamespace: o.CreateNamespace}
 	hasTrigger := len(o.Filter) > 0 || o.CESQL != "" || o.Sink != ""
 	switch {
 	case o.Trigger != "":

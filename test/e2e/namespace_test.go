@@ -76,7 +76,76 @@ func TestEnableNamespaceDryRunServerCreatesNothing(t *testing.T) {
 
 func TestEnableMissingNamespace(t *testing.T) {
 	r := km(t, "enable", "ns", "no-such-namespace-x")
-	wantExit(t, r, 1, `namespace "no-such-namespace-x" not found`)
+	wantExit(t, r, 1, `namespace "no-such-namespace-x" does not exist: create it with 'kubectl create namespace no-such-namespace-x', or add --create-namespace`)
+	ns := missingNamespace(t, "enable")
+	r = mustKM(t, "enable", "ns", ns, "--create-namespace", "--wait")
+	if r.Stdout != "namespace/"+ns+" created\nbroker.eventing.knative.dev/default created\n" {
+		t.Fatalf("enable --create-namespace: %s", r)
+	}
+}
+
+// missingNamespace names a namespace that does not exist yet, and deletes it
+// after the test if something made it.
+func missingNamespace(t *testing.T, prefix string) string {
+	ns := prefix + "-" + strings.ToLower(strings.ReplaceAll(time.Now().Format("150405.000000"), ".", ""))
+	t.Cleanup(func() {
+		if t.Failed() {
+			testbed.Dump(t, ns)
+		}
+		testbed.Kubectl(t, "delete", "namespace", ns, "--wait=false", "--ignore-not-found")
+	})
+	return ns
+}
+
+// On a fresh cluster neither namespace exists: wire refuses a missing user
+// namespace before creating anything, creates it with --create-namespace, and
+// creates the integration namespace (it belongs to the plugin), which unwire
+// removes again once nothing is left in it.
+func TestWireIntoNamespacesThatDoNotExist(t *testing.T) {
+	integration, user := missingNamespace(t, "integ"), missingNamespace(t, "user")
+	args := []string{"wire", "shop", "--to", user, "--integration-namespace", integration, "--port", freePort(t)}
+	r := km(t, args...)
+	wantExit(t, r, 1, `namespace "`+user+`" does not exist: create it with 'kubectl create namespace `+user+`', or add --create-namespace`)
+	if !notFound(t, "namespace", integration) {
+		t.Fatalf("a refused wire created the integration namespace")
+	}
+	r = mustKM(t, append(args, "--create-namespace", "--wait", "--wait-timeout", "90s")...)
+	for _, want := range []string{"namespace/" + user + " created\n", "namespace/" + integration + " created\n", "deployment.apps/shop-adapter serverside-applied\n"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Fatalf("wire output lacks %q: %s", want, r)
+		}
+	}
+	ns := getJSON(t, "get", "namespace", integration)
+	if field(ns, "metadata", "labels", "kymamesh.kyma-project.io/created-by") != "kubectl-kymamesh" {
+		t.Fatalf("the integration namespace is not marked as the plugin's: %v", field(ns, "metadata", "labels"))
+	}
+	// A second application keeps the namespace alive when the first is unwired.
+	mustKM(t, "source", "create", "http", "other", "--integration-namespace", integration, "--port", freePort(t))
+	r = mustKM(t, "unwire", "shop", "--from", user, "--integration-namespace", integration)
+	if strings.Contains(r.Stdout, "namespace/"+integration) {
+		t.Fatalf("unwire removed an integration namespace still in use: %s", r)
+	}
+	mustKM(t, "source", "delete", "other", "--integration-namespace", integration)
+	// Wired again and unwired: now it is the last thing there, and it goes.
+	mustKM(t, args...)
+	r = mustKM(t, "unwire", "shop", "--from", user, "--integration-namespace", integration)
+	if !strings.HasSuffix(r.Stdout, "namespace/"+integration+" deleted\n") {
+		t.Fatalf("unwire kept the plugin's empty integration namespace: %s", r)
+	}
+	eventually(t, 60*time.Second, "namespace "+integration+" to be gone", func() bool { return notFound(t, "namespace", integration) })
+	// The user namespace was the user's to ask for: unwire leaves it.
+	testbed.MustKubectl(t, "get", "namespace", user)
+}
+
+// source create http makes a missing integration namespace too.
+func TestSourceCreateMakesTheIntegrationNamespace(t *testing.T) {
+	integration := missingNamespace(t, "src")
+	r := mustKM(t, "source", "create", "http", "shop", "--integration-namespace", integration, "--port", freePort(t))
+	if !strings.HasPrefix(r.Stdout, "namespace/"+integration+" created\nserviceaccount/shop-adapter serverside-applied\n") {
+		t.Fatalf("source create: %s", r)
+	}
+	r = km(t, "source", "create", "http", "shop2", "--integration-namespace", missingNamespace(t, "srv"), "--dry-run=server")
+	wantExit(t, r, 1, "a server dry run cannot check objects in a namespace it does not create")
 }
 
 // kube-controller-manager runs in the test bed: deleting a namespace with mesh
