@@ -208,3 +208,18 @@ func TestListEmptySaysSoOnStderrOnly(t *testing.T) {
 		t.Fatalf("empty -o json list: %v %+v", err, r)
 	}
 }
+
+// kn users' spellings work as typed: flag names, channel types, a zero backoff.
+func TestKnSpellingsAreAccepted(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	f.NoCluster = true
+	expect(t, f, "broker create b --broker-config ConfigMap:br-config --dry-run=client -o jsonpath={.spec.config.name}", 0, "br-config", "")
+	expect(t, f, "subscription create s --channel c --sink ksvc:a --sink-reply ksvc:r --sink-dead-letter ksvc:d --dry-run=client -o "+
+		"jsonpath={.spec.reply.ref.name},{.spec.delivery.deadLetterSink.ref.name}", 0, "r,d", "")
+	expect(t, f, "channel create c --type messaging.knative.dev:v1:InMemoryChannel --dry-run=client -o jsonpath={.spec.channelTemplate.kind}", 0,
+		"InMemoryChannel", "")
+	expect(t, f, "trigger create t --sink ksvc:a --backoff-delay 0s --dry-run=client -o jsonpath={.spec.delivery.backoffDelay}", 0, "PT0S", "")
+	// send's client dry run honours -o: the event in the JSON event format.
+	expect(t, f, "send --to app:shop --type t --id 1 --time 2026-01-01T00:00:00Z --data {\"a\":1} --dry-run=client -o json", 0,
+		`{"specversion":"1.0","id":"1","source":"/kubectl-kymamesh/send","type":"t","datacontenttype":"application/json","time":"2026-01-01T00:00:00Z","data":{"a":1}}`+"\n", "")
+}

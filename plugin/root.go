@@ -66,6 +66,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 	// and prints help for an unknown shell.
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+	root.SetGlobalNormalizationFunc(cmdutil.KnFlagNames)
 	markGroups(root)
 	return root
 }

@@ -7,10 +7,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -21,22 +21,11 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/google/uuid"
+
+	inputerr "github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
-// ErrInvalid marks mistakes in the event the user described.
-var ErrInvalid = errors.New("invalid event")
-
-// InvalidError names the flag an event error is about.
-type InvalidError struct{ Flag, Msg string }
-
-func (e *InvalidError) Error() string { return e.Flag + ": " + e.Msg }
-
-// Is makes errors.Is(err, ErrInvalid) match.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-func invalid(flag, format string, args ...any) error {
-	return &InvalidError{Flag: flag, Msg: fmt.Sprintf(format, args...)}
-}
+func invalid(flag, format string, args ...any) error { return inputerr.Errorf(flag, format, args...) }
 
 // Modes of putting an event on the wire.
 const (
@@ -60,6 +49,16 @@ func BuildEvent(s EventSpec) (*event.Event, error) {
 	}
 	if s.Mode != ModeBinary && s.Mode != ModeStructured {
 		return nil, invalid("--mode", "%q: want binary or structured", s.Mode)
+	}
+	// The SDK drops a value it cannot parse and then calls it missing.
+	if _, err := url.Parse(s.Source); err != nil || s.Source == "" {
+		return nil, invalid("--source", "%q is not a URI reference", s.Source)
+	}
+	if d, err := url.Parse(s.DataSchema); s.DataSchema != "" && (err != nil || !d.IsAbs()) {
+		return nil, invalid("--dataschema", "%q is not an absolute URI", s.DataSchema)
+	}
+	if s.ContentType != "" && format.Lookup(s.ContentType) != nil {
+		return nil, invalid("--content-type", "%q is an event format, not the data's type: use --mode structured for a structured-mode event", s.ContentType)
 	}
 	ev := cloudevents.NewEvent(cloudevents.VersionV1)
 	ev.SetType(s.Type)

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	inputerr "github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 func spec() EventSpec {
@@ -199,7 +201,7 @@ func TestBuildEventRejects(t *testing.T) {
 	} {
 		s := spec()
 		mutate(&s)
-		if _, err := BuildEvent(s); !errors.Is(err, ErrInvalid) {
+		if _, err := BuildEvent(s); !errors.Is(err, inputerr.Err) {
 			t.Errorf("%s: want an invalid-event error, got %v", name, err)
 		}
 	}

@@ -20,13 +20,17 @@ func ParseChannelType(field, v string) (metav1.TypeMeta, error) {
 	if tm, ok := channelTypes[strings.ToLower(v)]; ok {
 		return tm, nil
 	}
+	// kn writes channel types GROUP:VERSION:KIND.
+	if parts := strings.Split(v, ":"); len(parts) == 3 && !strings.Contains(v, "/") {
+		v = parts[0] + "/" + parts[1] + "/" + parts[2]
+	}
 	i := strings.LastIndex(v, "/")
 	if i <= 0 || i == len(v)-1 || !strings.Contains(v[:i], "/") {
-		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka or GROUP/VERSION/KIND", v)
+		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND", v)
 	}
 	gv, err := schema.ParseGroupVersion(v[:i])
 	if err != nil || gv.Group == "" {
-		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka or GROUP/VERSION/KIND", v)
+		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND", v)
 	}
 	return metav1.TypeMeta{APIVersion: gv.String(), Kind: v[i+1:]}, nil
 }

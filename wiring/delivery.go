@@ -50,17 +50,18 @@ func ApplyDelivery(spec *eventingduckv1.DeliverySpec, o DeliveryOptions, namespa
 		spec.BackoffPolicy = &p
 	}
 	for _, f := range []struct {
-		flag, v string
-		dst     **string
+		flag, v   string
+		dst       **string
+		allowZero bool // as Knative's DeliverySpec validation allows
 	}{
-		{"--backoff-delay", o.BackoffDelay, &spec.BackoffDelay},
-		{"--delivery-timeout", o.Timeout, &spec.Timeout},
-		{"--retry-after-max", o.RetryAfterMax, &spec.RetryAfterMax},
+		{"--backoff-delay", o.BackoffDelay, &spec.BackoffDelay, true},
+		{"--delivery-timeout", o.Timeout, &spec.Timeout, false},
+		{"--retry-after-max", o.RetryAfterMax, &spec.RetryAfterMax, true},
 	} {
 		if f.v == "" {
 			continue
 		}
-		iso, err := ISODuration(f.flag, f.v)
+		iso, err := ISODuration(f.flag, f.v, f.allowZero)
 		if err != nil {
 			return nil, err
 		}

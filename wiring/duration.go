@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -12,17 +13,23 @@ import (
 var isoDuration = regexp.MustCompile(`^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$`)
 
 // ISODuration accepts an ISO-8601 duration ("PT0.5S") or a Go duration ("500ms")
-// and returns the ISO-8601 form Knative stores.
-func ISODuration(field, v string) (string, error) {
-	if isoDuration.MatchString(v) && v != "P" && v[len(v)-1] != 'T' {
-		return v, nil
+// and returns the ISO-8601 form Knative stores. A zero duration ("0s" or
+// "PT0S" alike) is refused unless allowZero: Knative refuses a zero delivery
+// timeout but takes a zero backoff delay.
+func ISODuration(field, v string, allowZero bool) (string, error) {
+	iso := v
+	if !isoDuration.MatchString(v) || v == "P" || v[len(v)-1] == 'T' {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return "", Invalidf(field, "%q is neither an ISO-8601 duration (PT2S) nor a Go duration (2s)", v)
+		}
+		if d < 0 {
+			return "", Invalidf(field, "%q must not be negative", v)
+		}
+		iso = fmt.Sprintf("PT%sS", strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return "", Invalidf(field, "%q is neither an ISO-8601 duration (PT2S) nor a Go duration (2s)", v)
+	if !allowZero && strings.Trim(iso, "PTYMWDHS0.") == "" {
+		return "", Invalidf(field, "%q must be positive: Knative refuses a zero %s", v, strings.TrimPrefix(field, "--"))
 	}
-	if d <= 0 {
-		return "", Invalidf(field, "%q must be positive", v)
-	}
-	return fmt.Sprintf("PT%sS", strconv.FormatFloat(d.Seconds(), 'f', -1, 64)), nil
+	return iso, nil
 }

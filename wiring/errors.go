@@ -7,11 +7,13 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // ErrInvalid marks errors in what the user asked for (as opposed to failures of
 // the cluster): the CLI turns them into usage errors with exit code 2.
-var ErrInvalid = errors.New("invalid input")
+var ErrInvalid = invalid.Err
 
 // ErrNotInstalled says the Knative Eventing API is missing on the cluster; the
 // message starts with the product's name, hence the capital letter.
@@ -21,24 +23,11 @@ var ErrNotInstalled = errors.New("Knative Eventing is not installed (eventing.kn
 var ErrWaitTimeout = errors.New("timed out waiting for the condition")
 
 // InvalidError is a validation error about one field or input.
-type InvalidError struct {
-	Field string
-	Msg   string
-}
-
-func (e *InvalidError) Error() string {
-	if e.Field == "" {
-		return e.Msg
-	}
-	return e.Field + ": " + e.Msg
-}
-
-// Is lets errors.Is(err, ErrInvalid) match every InvalidError.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+type InvalidError = invalid.Error
 
 // Invalidf builds an InvalidError for field.
 func Invalidf(field, format string, args ...any) error {
-	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	return invalid.Errorf(field, format, args...)
 }
 
 // APIError turns an API failure into a one-line message that names the verb,

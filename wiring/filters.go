@@ -33,9 +33,25 @@ func ParseKeyValues(field string, values []string, allowRemoval bool) (map[strin
 		if _, dup := set[k]; dup {
 			return nil, nil, Invalidf(field, "attribute %q given twice", k)
 		}
+		if next := commaAttribute(val); next != "" {
+			// kn users may write a=b,c=d; here each flag holds one filter, and
+			// a value with ",name=" in it is more likely two filters than one.
+			return nil, nil, Invalidf(field, "%q: one KEY=VALUE per flag: write %s %s=%s %s %s", v, field, k, val[:strings.Index(val, ","+next)], field, val[strings.Index(val, ","+next)+1:])
+		}
 		set[k] = val
 	}
 	return set, remove, nil
+}
+
+// commaAttribute returns the attribute name in a value like "a,source=x"
+// (kn's comma style), or "".
+func commaAttribute(val string) string {
+	for _, part := range strings.Split(val, ",")[1:] {
+		if k, _, ok := strings.Cut(part, "="); ok && validAttributeName("", k) == nil {
+			return k
+		}
+	}
+	return ""
 }
 
 // validAttributeName applies the CloudEvents rule for attribute names: lower-case

@@ -68,6 +68,9 @@ func BuildEnable(s EnableSpec) ([]runtime.Object, error) {
 	if err := ValidateNamespaceName("NAME", s.Namespace); err != nil {
 		return nil, err
 	}
+	if err := ValidateName("--broker", s.Broker); err != nil {
+		return nil, err
+	}
 	by := s.By
 	if by == "" {
 		by = enabledByValue

@@ -59,14 +59,20 @@ func TestISODuration(t *testing.T) {
 	for in, want := range map[string]string{
 		"PT2S": "PT2S", "PT0.5S": "PT0.5S", "P1DT2H": "P1DT2H", "200ms": "PT0.2S", "1m30s": "PT90S", "2h": "PT7200S",
 	} {
-		got, err := ISODuration("--x", in)
+		got, err := ISODuration("--x", in, false)
 		if err != nil || got != want {
 			t.Errorf("ISODuration(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "P", "PT", "2", "-1s", "0s", "P1.5D", "PTS", "soon"} {
-		if _, err := ISODuration("--x", bad); !errors.Is(err, ErrInvalid) {
+	for _, bad := range []string{"", "P", "PT", "2", "-1s", "0s", "PT0S", "PT0.0S", "P0D", "P1.5D", "PTS", "soon"} {
+		if _, err := ISODuration("--x", bad, false); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ISODuration(%q): want an error", bad)
+		}
+	}
+	// Where Knative takes zero (a backoff delay), 0s and PT0S mean the same.
+	for in, want := range map[string]string{"0s": "PT0S", "PT0S": "PT0S", "0": "PT0S"} {
+		if got, err := ISODuration("--x", in, true); err != nil || got != want {
+			t.Errorf("ISODuration(%q, zero allowed) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 }

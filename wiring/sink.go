@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"knative.dev/client/pkg/flags/sink"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -33,7 +34,8 @@ func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
 		if _, err := schema.ParseGroupVersion(apiVersion); err != nil || name == "" {
 			return nil, Invalidf(field, "%q: want KIND:APIVERSION:NAME", value)
 		}
-		return &duckv1.Destination{Ref: &duckv1.KReference{Kind: kind, APIVersion: apiVersion, Name: name, Namespace: namespace}}, nil
+		ref := &duckv1.KReference{Kind: kind, APIVersion: apiVersion, Name: name, Namespace: namespace}
+		return &duckv1.Destination{Ref: ref}, checkRef(field, value, ref)
 	}
 	if strings.HasPrefix(value, "http:") || strings.HasPrefix(value, "https:") {
 		u, err := apis.ParseURL(value)
@@ -53,9 +55,27 @@ func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
 	if parts := strings.SplitN(value, ":", 3); ref.Name == "" || len(parts) == 3 && parts[2] == "" {
 		return nil, Invalidf(field, "%q: the name and namespace must not be empty", value)
 	}
-	return &duckv1.Destination{Ref: &duckv1.KReference{
-		Kind: kind, APIVersion: ref.GVR.GroupVersion().String(), Name: ref.Name, Namespace: ref.Namespace,
-	}}, nil
+	kref := &duckv1.KReference{Kind: kind, APIVersion: ref.GVR.GroupVersion().String(), Name: ref.Name, Namespace: ref.Namespace}
+	return &duckv1.Destination{Ref: kref}, checkRef(field, value, kref)
+}
+
+// checkRef refuses a reference the API server would: a name that is not a
+// DNS-1123 subdomain, a namespace that is not a DNS-1123 label (which is
+// also what an extra ":part" in the sink makes it).
+func checkRef(field, value string, ref *duckv1.KReference) error {
+	if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
+		return Invalidf(field, "%q: %q is not a valid name: %s", value, ref.Name, shortReason(errs))
+	}
+	if ref.Namespace == "" {
+		return nil
+	}
+	if errs := validation.IsDNS1123Label(ref.Namespace); len(errs) > 0 {
+		if strings.Contains(ref.Namespace, ":") {
+			return Invalidf(field, "%q: too many parts: want PREFIX:NAME[:NAMESPACE]", value)
+		}
+		return Invalidf(field, "%q: %q is not a valid namespace name: %s", value, ref.Namespace, shortReason(errs))
+	}
+	return nil
 }
 
 // kindAPIVersionName recognises KIND:APIVERSION:NAME, whose middle part holds a '/'

@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -17,28 +18,48 @@ import (
 // it is; app:APP as the application's adapter Service; any other sink (broker:,
 // channel:, ksvc:, svc:, KIND:APIVERSION:NAME) as the address in its status.
 func ResolveTarget(ctx context.Context, dyn dynamic.Interface, target, namespace, integrationNS string) (string, error) {
+	dest, err := CheckTarget(target, namespace)
+	if err != nil {
+		return "", err
+	}
 	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
-		u, err := url.Parse(target)
-		if err != nil || u.Host == "" {
-			return "", Invalidf("--to", "%q is not a valid URL", target)
-		}
 		return target, nil
 	}
 	if app, ok := strings.CutPrefix(target, "app:"); ok {
-		if err := ValidateName("--to", app); err != nil {
-			return "", err
-		}
 		svc := AdapterName(app)
 		if _, err := dyn.Resource(ServicesGVR).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
 			return "", APIError(err, "get", "service", svc, integrationNS)
 		}
 		return fmt.Sprintf("http://%s.%s.svc.cluster.local/", svc, integrationNS), nil
 	}
-	dest, err := ParseSink("--to", target, namespace)
-	if err != nil {
-		return "", Invalidf("--to", "%q: want app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink or a URL", target)
-	}
 	return addressOf(ctx, dyn, dest.Ref)
+}
+
+// CheckTarget checks a send target's syntax without a cluster; for a sink it
+// returns the reference.
+func CheckTarget(target, namespace string) (*duckv1.Destination, error) {
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" {
+			return nil, Invalidf("--to", "%q is not a valid URL", target)
+		}
+		return nil, nil
+	}
+	if app, ok := strings.CutPrefix(target, "app:"); ok {
+		if err := ValidateName("--to", app); err != nil {
+			return nil, err
+		}
+		if len(AdapterName(app)) > 63 {
+			return nil, Invalidf("--to", "%q: no application can have that name: its adapter Service name would be longer than 63 characters", app)
+		}
+		return nil, nil
+	}
+	dest, err := ParseSink("--to", target, namespace)
+	var ie *InvalidError
+	if errors.As(err, &ie) && strings.Contains(ie.Error(), "unknown sink type") {
+		return nil, Invalidf("--to", "%q: want app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink or a URL", target)
+	}
+	return dest, err
 }
 
 // addressOf reads an addressable object's status.address.url; a core Service

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
@@ -31,4 +32,16 @@ func (d *DeliveryFlags) Options(cmd *cobra.Command) wiring.DeliveryOptions {
 		o.Retry = &r
 	}
 	return o
+}
+
+// knNames are kn's names for flags that have other names here, so that a kn
+// user's command line works as typed.
+var knNames = map[string]string{"sink-dead-letter": "dl-sink", "sink-reply": "reply", "broker-config": "config"}
+
+// KnFlagNames is the root's flag-name normalization: kn's names to ours.
+func KnFlagNames(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if ours, ok := knNames[name]; ok {
+		return pflag.NormalizedName(ours)
+	}
+	return pflag.NormalizedName(name)
 }

@@ -3,14 +3,13 @@ package cmdutil
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // Exit codes of kubectl-kymamesh; main maps errors to them with ExitCode.
@@ -35,24 +34,18 @@ func (e SignalError) ExitCode() int {
 	return ExitInterrupted
 }
 
-// UsageError is a mistake on the command line: wrong arguments, flags or values.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// UsageErrorf builds a UsageError.
+// UsageErrorf builds a usage error (the one kind there is, invalid.Error)
+// whose message names the flag or argument itself; format may use %w.
 func UsageErrorf(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
+	return invalid.Errorf("", format, args...)
 }
 
 // ExitCode maps an error returned by a command to the process's exit code.
 func ExitCode(err error) int {
-	var ue *UsageError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ue), errors.Is(err, wiring.ErrInvalid):
+	case errors.Is(err, invalid.Err):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted

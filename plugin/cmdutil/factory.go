@@ -40,7 +40,14 @@ type factory struct {
 
 func (f *factory) Namespace() (string, error) {
 	ns, _, err := f.flags.ToRawKubeConfigLoader().Namespace()
-	return ns, err
+	if err != nil {
+		return "", err
+	}
+	// Checked here, once for every command, before any request uses it.
+	if f.flags.Namespace != nil && *f.flags.Namespace != "" {
+		return ns, wiring.ValidateNamespaceName("--namespace", ns)
+	}
+	return ns, wiring.ValidateNamespaceName("the kubeconfig context's namespace", ns)
 }
 
 func (f *factory) Core() (corev1client.CoreV1Interface, error) {

@@ -123,6 +123,9 @@ func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericioop
 			if err := wiring.ValidateName("NAME", args[0]); err != nil {
 				return err
 			}
+			if err := checkOutput(printFlags); err != nil {
+				return err
+			}
 			c, ns, err := clientFor(f, k, false)
 			if err != nil {
 				return err
@@ -157,6 +160,9 @@ func NewCmdList[T runtime.Object, L runtime.Object](f Factory, s genericiooption
 		Args:    NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format := *printFlags.OutputFormat
+			if err := checkOutput(printFlags); err != nil {
+				return err
+			}
 			c, ns, err := clientFor(f, k, allNamespaces)
 			if err != nil {
 				return err
@@ -219,6 +225,17 @@ func (k Kind[T, L]) rows(items []T, allNamespaces, wide bool) [][]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// checkOutput refuses an unknown -o before any request is made.
+func checkOutput(flags *genericclioptions.PrintFlags) error {
+	if output.IsHuman(*flags.OutputFormat) {
+		return nil
+	}
+	if _, err := flags.ToPrinter(); err != nil {
+		return UsageErrorf("--output: %w", err)
+	}
+	return nil
 }
 
 // printMachine prints obj in a -o format (json, yaml, name, templates). Typed

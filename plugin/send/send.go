@@ -133,9 +133,14 @@ func (o *Options) Validate() error {
 	case o.Timeout <= 0:
 		return wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
 	}
+	if o.To != "" {
+		if _, err := wiring.CheckTarget(o.To, o.namespace); err != nil {
+			return err
+		}
+	}
 	ev, err := sender.BuildEvent(o.Event)
 	if err != nil {
-		return wiring.Invalidf("", "%s", err.Error())
+		return err
 	}
 	o.event = ev
 	return nil
@@ -170,6 +175,9 @@ func unwrap(err error) error {
 func (o *Options) Run(ctx context.Context) error {
 	ev := o.event
 	if o.DryRun == "client" {
+		if o.Output != "" { // the event itself, as -o asks: the JSON event format
+			return o.print(ev)
+		}
 		return sender.WriteDryRun(o.Out, ev, o.Event.Mode)
 	}
 	target, fwd, err := o.reach(ctx)
