@@ -1,8 +1,12 @@
 package output
 
 import (
+	"io"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
@@ -29,4 +33,30 @@ func Age(t time.Time, now time.Time) string {
 		return "<unknown>"
 	}
 	return duration.HumanDuration(now.Sub(t))
+}
+
+// PrintObjects prints objs as -o asks: one object as itself, several as one
+// v1 List (as kubectl does, so that -o json stays one JSON document), and for
+// -o name one line each. typer fills in the kinds typed clients leave empty.
+func PrintObjects(p printers.ResourcePrinter, format string, objs []runtime.Object, typer runtime.ObjectTyper, w io.Writer) error {
+	if len(objs) == 1 || format == "name" {
+		for _, o := range objs {
+			if err := p.PrintObj(o, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	list := &corev1.List{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
+	for _, o := range objs {
+		if o.GetObjectKind().GroupVersionKind().Empty() {
+			kinds, _, err := typer.ObjectKinds(o)
+			if err != nil {
+				return err
+			}
+			o.GetObjectKind().SetGroupVersionKind(kinds[0])
+		}
+		list.Items = append(list.Items, runtime.RawExtension{Object: o})
+	}
+	return p.PrintObj(list, w)
 }

@@ -102,7 +102,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"enable", "ns", "demo", "--channel", "nats"}, `--channel: "nats": want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND`},
 		{[]string{"enable", "ns", "demo", "--broker", "Bad"}, `--broker: "Bad" is not a valid name`},
 		{[]string{"disable", "ns", "UPPER"}, `NAME: "UPPER" is not a valid namespace name`},
-		{[]string{"version", "-o", "yaml"}, `--output: "yaml": want json`},
+		{[]string{"version", "-o", "wide"}, `--output: "wide": want json or yaml`},
 		// sources and wiring
 		{[]string{"source", "create", "http", "Bad_App"}, `APP: "Bad_App" is not a valid name`},
 		{[]string{"source", "create", "http", "shop", "--port", "0"}, "--port: 0 is not a port number"},

@@ -105,10 +105,15 @@ func TestClientDryRunNeedsNoCluster(t *testing.T) {
 		"serviceaccount/commerce-adapter\nchannel.messaging.knative.dev/commerce\ndeployment.apps/commerce-adapter\nservice/commerce-adapter\n"+
 			"sinkbinding.sources.knative.dev/commerce-adapter\nbroker.eventing.knative.dev/default\n"+
 			"subscription.messaging.knative.dev/commerce-to-shop\ntrigger.eventing.knative.dev/orders\n", "")
-	r := cmdtest.Run(t.Context(), f, "", "wire", "commerce", "--to", "shop", "--dry-run=client", "-o", "yaml")
-	if docs := strings.Split(r.Stdout, "\n---\n"); r.Code != 0 || len(docs) != 7 || !strings.Contains(docs[2], "kind: Deployment") ||
-		!strings.Contains(docs[6], "kind: Subscription") {
-		t.Fatalf("wire --dry-run=client -o yaml: want 7 documents in apply order, got %+v", r)
+	// Several objects with -o json are one List, which any JSON parser reads.
+	r := cmdtest.Run(t.Context(), f, "", "wire", "commerce", "--to", "shop", "--dry-run=client", "-o", "json")
+	var list struct {
+		Kind  string
+		Items []struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || r.Code != 0 || list.Kind != "List" || len(list.Items) != 7 ||
+		list.Items[2].Kind != "Deployment" || list.Items[6].Kind != "Subscription" {
+		t.Fatalf("wire --dry-run=client -o json: want one List of 7 objects in apply order, got %v %+v", err, r)
 	}
 	r = cmdtest.Run(t.Context(), f, "", "version", "-o", "json")
 	var v struct{ Version, GoVersion, Platform string }

@@ -10,6 +10,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/completion"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/send"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
@@ -59,14 +60,14 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		send.NewCmd(f, s),
 		wire.NewCmdWire(f, s),
 		wire.NewCmdUnwire(f, s),
-		version.NewCmd(s),
-		completion.NewCmd(s),
+		version.NewCmd(f, s),
+		completion.NewCmd(f, s),
 	)
 	// Our own completion command: cobra's registers the script for "kymamesh"
 	// and prints help for an unknown shell.
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
-	root.SetGlobalNormalizationFunc(cmdutil.KnFlagNames)
+	root.SetGlobalNormalizationFunc(flags.KnNames)
 	markGroups(root)
 	return root
 }

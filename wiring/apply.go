@@ -33,6 +33,17 @@ const (
 	DryRunServer
 )
 
+// Suffix is what kubectl adds to the "<kind>/<name> <operation>" line.
+func (d DryRun) Suffix() string {
+	switch d {
+	case DryRunClient:
+		return "(dry run)"
+	case DryRunServer:
+		return "(server dry run)"
+	}
+	return ""
+}
+
 func (d DryRun) serverFlag() []string {
 	if d == DryRunServer {
 		return []string{metav1.DryRunAll}

@@ -3,7 +3,11 @@
 package wiring
 
 import (
+	"strings"
+	"sync"
+
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
@@ -55,4 +59,29 @@ func managedLabels(extra map[string]string) map[string]string {
 func IsManaged(obj runtime.Object) bool {
 	m, ok := obj.(interface{ GetLabels() map[string]string })
 	return ok && m.GetLabels()[ManagedByLabel] == ManagedByValue
+}
+
+// Scheme is built once per process, on first use: commands that print nothing
+// never pay for it.
+var Scheme = sync.OnceValue(func() *runtime.Scheme { return NewScheme() })
+
+// ResourceName returns kubectl's "<kind>.<group>/<name>" for obj.
+func ResourceName(obj runtime.Object) (string, error) {
+	kinds, _, err := Scheme().ObjectKinds(obj)
+	if err != nil {
+		return "", err
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return "", err
+	}
+	gk := kinds[0].GroupKind()
+	return strings.ToLower(gk.Kind) + dotGroup(gk.Group) + "/" + m.GetName(), nil
+}
+
+func dotGroup(g string) string {
+	if g == "" {
+		return ""
+	}
+	return "." + g
 }

@@ -113,17 +113,19 @@ func DeleteHTTPSource(ctx context.Context, dyn dynamic.Interface, app, namespace
 
 // SourceStatus is what `source describe` shows of an application's source.
 type SourceStatus struct {
-	App, Namespace string
-	Objects        []ObjectStatus
+	App       string         `json:"app"`
+	Namespace string         `json:"namespace"`
+	Objects   []ObjectStatus `json:"objects"`
 }
 
 // ObjectStatus is one object of a source: whether it exists and is ready.
 type ObjectStatus struct {
-	Kind, Name string
-	Found      bool
-	Ready      string // True, False or Unknown
-	Reason     string
-	Detail     string // the Channel's address, the SinkBinding's sink, the Service's port
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Found  bool   `json:"found"`
+	Ready  string `json:"ready"` // True, False or Unknown
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"` // the Channel's address, the SinkBinding's sink, the Service's port
 }
 
 // Object returns the status of the source's object of that kind.
@@ -148,25 +150,30 @@ func (s SourceStatus) Ready() bool {
 
 // ListSourceStatuses reads the sources of every application in the namespace
 // with one list request per resource (not four reads per application).
-func ListSourceStatuses(ctx context.Context, dyn dynamic.Interface, namespace string) ([]SourceStatus, error) {
-	byApp := map[string]*SourceStatus{}
+// namespace "" lists every namespace; selector narrows the list further (-l).
+func ListSourceStatuses(ctx context.Context, dyn dynamic.Interface, namespace, selector string) ([]SourceStatus, error) {
+	byApp := map[string]*SourceStatus{} // by namespace/app
 	var apps []string
+	sel := ComponentLabel + "=" + AdapterComponent
+	if selector != "" {
+		sel += "," + selector
+	}
 	for _, gvr := range HTTPSourceGVRs {
 		if gvr.Resource == "serviceaccounts" {
 			continue
 		}
-		list, err := dyn.Resource(gvr).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: ComponentLabel + "=" + AdapterComponent})
+		list, err := dyn.Resource(gvr).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if err != nil {
 			return nil, APIError(err, "list", gvr.Resource, "", namespace)
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			app := u.GetLabels()[AppLabel]
-			st, ok := byApp[app]
+			key := u.GetNamespace() + "/" + u.GetLabels()[AppLabel]
+			st, ok := byApp[key]
 			if !ok {
-				st = &SourceStatus{App: app, Namespace: namespace}
-				byApp[app] = st
-				apps = append(apps, app)
+				st = &SourceStatus{App: u.GetLabels()[AppLabel], Namespace: u.GetNamespace()}
+				byApp[key] = st
+				apps = append(apps, key)
 			}
 			os := ObjectStatus{Kind: resourceToKind(gvr.Resource), Name: u.GetName(), Found: true, Ready: "Unknown"}
 			readObjectStatus(u, &os)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -105,4 +106,46 @@ func metaOf(obj runtime.Object) (metav1.Object, error) {
 		return nil, fmt.Errorf("%T has no object metadata", obj)
 	}
 	return m, nil
+}
+
+// WaitDeleted watches the named object until it is gone (finalizers done),
+// for up to timeout.
+func WaitDeleted[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], kind, name string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cur, err := c.Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	meta, err := metaOf(cur)
+	if err != nil {
+		return err
+	}
+	w, err := c.Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String(), ResourceVersion: meta.GetResourceVersion()})
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	for {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok { // the watch ended early: look once more
+				if _, err := c.Get(ctx, name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+					return nil
+				}
+				return fmt.Errorf("%s %q: the watch ended before it was gone", kind, name)
+			}
+			if ev.Type == watch.Deleted {
+				return nil
+			}
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%s %q is still there after %s: %w", kind, name, timeout, ErrWaitTimeout)
+			}
+			return ctx.Err()
+		}
+	}
 }

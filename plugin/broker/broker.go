@@ -68,7 +68,7 @@ func deadLetter(b *eventingv1.Broker) string {
 // NewCmd returns the "broker" command group.
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "broker", Short: "Manage Knative Brokers"}
-	cmd.AddCommand(NewCmdCreate(f, s), NewCmdUpdate(f, s),
+	cmd.AddCommand(cmdutil.NewCmdCreate(f, s, Kind(), &createSpec{}, newCmdCreate()), cmdutil.NewCmdUpdate(f, s, Kind(), &updateSpec{}, newCmdUpdate()),
 		cmdutil.NewCmdList(f, s, Kind()), cmdutil.NewCmdDescribe(f, s, Kind()), cmdutil.NewCmdDelete(f, s, Kind()))
 	return cmd
 }

@@ -1,86 +1,70 @@
 package broker
 
 import (
-	"context"
+	"io"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
-// CreateOptions are the inputs of "broker create".
-type CreateOptions struct {
-	Spec     wiring.BrokerSpec
-	Delivery cmdutil.DeliveryFlags
-	Mutation *cmdutil.MutationFlags
-
-	factory cmdutil.Factory
-	genericiooptions.IOStreams
+// createSpec is what "broker create" knows: class, config and delivery.
+type createSpec struct {
+	spec     wiring.BrokerSpec
+	delivery flags.Delivery
 }
 
-// NewCmdCreate returns "broker create NAME".
-func NewCmdCreate(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &CreateOptions{Mutation: cmdutil.NewMutationFlags("created", true), factory: f, IOStreams: s}
-	cmd := &cobra.Command{
+func newCmdCreate() *cobra.Command {
+	return &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a Broker",
 		Example: `  kubectl kymamesh broker create default -n demo --wait
   kubectl kymamesh broker create orders --class MTChannelBasedBroker --config ConfigMap:config-br-default-channel
   kubectl kymamesh broker create orders --dl-sink svc:dead-letters --retry 3 --dry-run=client -o yaml`,
-		Args: cmdutil.ExactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
 	}
-	cmd.Flags().StringVar(&o.Spec.Class, "class", "", "Broker class (eventing.knative.dev/broker.class); the cluster default if empty.")
-	cmd.Flags().StringVar(&o.Spec.Config, "config", "", "Broker configuration as KIND:NAME[:NAMESPACE], e.g. ConfigMap:config-br-default-channel.")
-	o.Delivery.AddFlags(cmd)
-	o.Mutation.AddFlags(cmd)
-	return cmd
 }
 
-// Complete fills the name, namespace and delivery options.
-func (o *CreateOptions) Complete(cmd *cobra.Command, args []string) error {
-	o.Spec.Name = args[0]
-	o.Spec.Delivery = o.Delivery.Options(cmd)
-	ns, err := o.factory.Namespace()
-	o.Spec.Namespace = ns
-	return err
+func (c *createSpec) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&c.spec.Class, "class", "", "Broker class (eventing.knative.dev/broker.class); the cluster default if empty.")
+	cmd.Flags().StringVar(&c.spec.Config, "config", "", "Broker configuration as KIND:NAME[:NAMESPACE], e.g. ConfigMap:config-br-default-channel.")
+	c.delivery.AddFlags(cmd)
 }
 
-// Validate checks the flags without touching the cluster.
-func (o *CreateOptions) Validate() error {
-	if err := o.Mutation.Validate(); err != nil {
-		return err
-	}
-	_, err := wiring.BuildBroker(o.Spec)
-	return err
+func (c *createSpec) Complete(cmd *cobra.Command, name, namespace string, _ io.Reader) error {
+	c.spec.Name, c.spec.Namespace, c.spec.Delivery = name, namespace, c.delivery.Options(cmd)
+	return nil
 }
 
-// Run creates the Broker, waits for it if asked, and prints it.
-func (o *CreateOptions) Run(ctx context.Context) error {
-	b, err := wiring.BuildBroker(o.Spec)
-	if err != nil {
-		return err
-	}
-	if o.Mutation.DryRun == wiring.DryRunClient {
-		return o.Mutation.Print(b, o.Out)
-	}
-	c, err := Kind().Client(o.factory, o.Spec.Namespace)
-	if err != nil {
-		return err
-	}
-	made, err := wiring.Create(ctx, c, b, o.Mutation.DryRun)
-	if err != nil {
-		return wiring.APIError(err, "create", "broker", b.Name, b.Namespace)
-	}
-	return cmdutil.Finish(ctx, o.Mutation, c, "broker", made, o.Out, o.ErrOut)
+func (c *createSpec) Validate() error { return nil } // BuildBroker checks every field
+
+func (c *createSpec) Build() (*eventingv1.Broker, error) { return wiring.BuildBroker(c.spec) }
+
+// updateSpec is what "broker update" may change: the delivery (class and
+// config are immutable in Knative).
+type updateSpec struct {
+	flags    flags.Delivery
+	delivery wiring.DeliveryOptions
 }
+
+func newCmdUpdate() *cobra.Command {
+	return &cobra.Command{
+		Use:   "update NAME",
+		Short: "Update a Broker's delivery settings (class and config are immutable)",
+		Example: `  kubectl kymamesh broker update default --retry 5 --backoff-policy exponential --backoff-delay 200ms
+  kubectl kymamesh broker update default --dl-sink svc:dead-letters`,
+	}
+}
+
+func (u *updateSpec) AddFlags(cmd *cobra.Command) { u.flags.AddFlags(cmd) }
+
+func (u *updateSpec) Complete(cmd *cobra.Command, _, _ string, _ io.Reader) error {
+	u.delivery = u.flags.Options(cmd)
+	return nil
+}
+
+// Validate applies the change to an empty Broker: every flag is checked.
+func (u *updateSpec) Validate() error { return wiring.UpdateBroker(&eventingv1.Broker{}, u.delivery) }
+
+func (u *updateSpec) Mutate(b *eventingv1.Broker) error { return wiring.UpdateBroker(b, u.delivery) }

@@ -2,7 +2,7 @@
 package channel
 
 import (
-	"context"
+	"io"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -79,77 +79,32 @@ func subscriberCount(c *messagingv1.Channel) string {
 // NewCmd returns the "channel" command group.
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "channel", Short: "Manage Knative Channels"}
-	cmd.AddCommand(NewCmdCreate(f, s),
+	cmd.AddCommand(cmdutil.NewCmdCreate(f, s, Kind(), &createSpec{}, newCmdCreate()),
 		cmdutil.NewCmdList(f, s, Kind()), cmdutil.NewCmdDescribe(f, s, Kind()), cmdutil.NewCmdDelete(f, s, Kind()))
 	return cmd
 }
 
-// CreateOptions are the inputs of "channel create".
-type CreateOptions struct {
-	Spec     wiring.ChannelSpec
-	Mutation *cmdutil.MutationFlags
+// createSpec is what "channel create" knows: the channel's type.
+type createSpec struct{ spec wiring.ChannelSpec }
 
-	factory cmdutil.Factory
-	genericiooptions.IOStreams
-}
-
-// NewCmdCreate returns "channel create NAME".
-func NewCmdCreate(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &CreateOptions{Mutation: cmdutil.NewMutationFlags("created", true), factory: f, IOStreams: s}
-	cmd := &cobra.Command{
+func newCmdCreate() *cobra.Command {
+	return &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a Channel",
 		Example: `  kubectl kymamesh channel create orders --type imc --wait
   kubectl kymamesh channel create orders --type messaging.knative.dev/v1beta1/KafkaChannel -o yaml --dry-run=client`,
-		Args: cmdutil.ExactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
 	}
-	cmd.Flags().StringVar(&o.Spec.Type, "type", "", "Channel implementation: imc, kafka or GROUP/VERSION/KIND; the cluster default if empty.")
-	o.Mutation.AddFlags(cmd)
-	return cmd
 }
 
-// Complete fills the name and namespace.
-func (o *CreateOptions) Complete(args []string) error {
-	o.Spec.Name = args[0]
-	var err error
-	o.Spec.Namespace, err = o.factory.Namespace()
-	return err
+func (c *createSpec) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&c.spec.Type, "type", "", "Channel implementation: imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND; the cluster default if empty.")
 }
 
-// Validate checks the flags without touching the cluster.
-func (o *CreateOptions) Validate() error {
-	if err := o.Mutation.Validate(); err != nil {
-		return err
-	}
-	_, err := wiring.BuildChannel(o.Spec)
-	return err
+func (c *createSpec) Complete(_ *cobra.Command, name, namespace string, _ io.Reader) error {
+	c.spec.Name, c.spec.Namespace = name, namespace
+	return nil
 }
 
-// Run creates the Channel, waits for it if asked, and prints it.
-func (o *CreateOptions) Run(ctx context.Context) error {
-	ch, err := wiring.BuildChannel(o.Spec)
-	if err != nil {
-		return err
-	}
-	if o.Mutation.DryRun == wiring.DryRunClient {
-		return o.Mutation.Print(ch, o.Out)
-	}
-	c, err := Kind().Client(o.factory, o.Spec.Namespace)
-	if err != nil {
-		return err
-	}
-	made, err := wiring.Create(ctx, c, ch, o.Mutation.DryRun)
-	if err != nil {
-		return wiring.APIError(err, "create", "channel", ch.Name, ch.Namespace)
-	}
-	return cmdutil.Finish(ctx, o.Mutation, c, "channel", made, o.Out, o.ErrOut)
-}
+func (c *createSpec) Validate() error { return nil } // BuildChannel checks every field
+
+func (c *createSpec) Build() (*messagingv1.Channel, error) { return wiring.BuildChannel(c.spec) }

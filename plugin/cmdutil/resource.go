@@ -1,17 +1,20 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
@@ -48,149 +51,231 @@ func objectMeta(obj runtime.Object) metav1.Object {
 	return m
 }
 
-// clientFor resolves the namespace and the kind's client in one step.
-func clientFor[T runtime.Object, L runtime.Object](f Factory, k Kind[T, L], allNamespaces bool) (wiring.Client[T, L], string, error) {
-	ns, err := f.Namespace()
-	if err != nil {
-		return nil, "", err
-	}
-	if allNamespaces {
-		ns = ""
-	}
-	c, err := k.Client(f, ns)
-	return c, ns, err
+// DeleteOptions are the inputs of every "<noun> delete NAME...".
+type DeleteOptions[T runtime.Object, L runtime.Object] struct {
+	DryRun      flags.DryRun
+	Wait        bool
+	WaitTimeout time.Duration
+
+	names     []string
+	namespace string
+	kind      Kind[T, L]
+	factory   Factory
+	genericiooptions.IOStreams
 }
 
 // NewCmdDelete returns "<noun> delete NAME...".
 func NewCmdDelete[T runtime.Object, L runtime.Object](f Factory, s genericiooptions.IOStreams, k Kind[T, L]) *cobra.Command {
-	m := NewMutationFlags("deleted", false)
+	o := &DeleteOptions[T, L]{DryRun: flags.NewDryRun(true), WaitTimeout: 60 * time.Second, kind: k, IOStreams: s}
 	cmd := &cobra.Command{
 		Use:     "delete NAME [NAME...]",
 		Short:   fmt.Sprintf("Delete %s", k.Plural),
-		Example: fmt.Sprintf("  kubectl kymamesh %s delete my-%s -n demo", k.Singular, k.Singular),
+		Example: fmt.Sprintf("  kubectl kymamesh %s delete my-%s -n demo\n  kubectl kymamesh %s delete my-%s --wait", k.Singular, k.Singular, k.Singular, k.Singular),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return UsageErrorf("NAME is required (see '%s -h')", cmd.CommandPath())
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := m.Validate(); err != nil {
-				return err
-			}
-			for _, name := range args {
-				if err := wiring.ValidateName("NAME", name); err != nil {
-					return err
-				}
-			}
-			c, ns, err := clientFor(f, k, false)
-			if err != nil {
-				return err
-			}
-			for _, name := range args {
-				if err := wiring.Delete(cmd.Context(), c, name, m.DryRun); err != nil {
-					return wiring.APIError(err, "delete", k.Singular, name, ns)
-				}
-				fmt.Fprintf(s.Out, "%s/%s %s\n", k.Resource, name, dryRunOp("deleted", m.DryRun))
-			}
-			return nil
-		},
+		RunE: RunE(f, o),
 	}
-	cmd.Flags().StringVar(&m.DryRunValue, "dry-run", m.DryRunValue, `Must be "none", "server", or "client".`)
-	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
+	o.DryRun.AddFlag(cmd)
+	cmd.Flags().BoolVar(&o.Wait, "wait", false, "Wait until each object is gone (its finalizers done).")
+	cmd.Flags().DurationVar(&o.WaitTimeout, "wait-timeout", o.WaitTimeout, "How long --wait waits, e.g. 30s or 2m.")
 	return cmd
 }
 
-func dryRunOp(op string, d wiring.DryRun) string {
-	switch d {
-	case wiring.DryRunClient:
-		return op + " (dry run)"
-	case wiring.DryRunServer:
-		return op + " (server dry run)"
+// Complete reads the names, the namespace and the dry-run strategy.
+func (o *DeleteOptions[T, L]) Complete(f Factory, _ *cobra.Command, args []string) error {
+	o.names, o.factory = args, f
+	if err := o.DryRun.Complete(); err != nil {
+		return err
 	}
-	return op
+	var err error
+	o.namespace, err = f.Namespace()
+	return err
+}
+
+// Validate checks the names and the flags.
+func (o *DeleteOptions[T, L]) Validate() error {
+	for _, name := range o.names {
+		if err := wiring.ValidateName("NAME", name); err != nil {
+			return err
+		}
+	}
+	if o.Wait && o.WaitTimeout <= 0 {
+		return UsageErrorf("--wait-timeout: must be positive, got %s", o.WaitTimeout)
+	}
+	if o.Wait && o.DryRun.Strategy != wiring.DryRunNone {
+		return UsageErrorf("--wait cannot be combined with --dry-run")
+	}
+	return nil
+}
+
+// Run deletes each object, and waits until each is gone if asked.
+func (o *DeleteOptions[T, L]) Run(ctx context.Context) error {
+	c, err := o.kind.Client(o.factory, o.namespace)
+	if err != nil {
+		return err
+	}
+	suffix := o.DryRun.Strategy.Suffix()
+	if suffix != "" {
+		suffix = " " + suffix
+	}
+	for _, name := range o.names {
+		if err := wiring.Delete(ctx, c, name, o.DryRun.Strategy); err != nil {
+			return wiring.APIError(err, "delete", o.kind.Singular, name, o.namespace)
+		}
+		fmt.Fprintf(o.Out, "%s/%s deleted%s\n", o.kind.Resource, name, suffix)
+	}
+	if !o.Wait {
+		return nil
+	}
+	for _, name := range o.names {
+		if err := wiring.WaitDeleted(ctx, c, o.kind.Singular, name, o.WaitTimeout); err != nil {
+			return wiring.APIError(err, "wait for the deletion of", o.kind.Singular, name, o.namespace)
+		}
+	}
+	return nil
+}
+
+// DescribeOptions are the inputs of every "<noun> describe NAME".
+type DescribeOptions[T runtime.Object, L runtime.Object] struct {
+	PrintFlags *genericclioptions.PrintFlags
+
+	name, namespace string
+	kind            Kind[T, L]
+	factory         Factory
+	genericiooptions.IOStreams
 }
 
 // NewCmdDescribe returns "<noun> describe NAME".
 func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericiooptions.IOStreams, k Kind[T, L]) *cobra.Command {
-	printFlags := genericclioptions.NewPrintFlags("")
+	o := &DescribeOptions[T, L]{PrintFlags: genericclioptions.NewPrintFlags(""), kind: k, IOStreams: s}
 	cmd := &cobra.Command{
 		Use:     "describe NAME",
 		Short:   fmt.Sprintf("Show a %s with its address, sink and conditions", k.Singular),
 		Example: fmt.Sprintf("  kubectl kymamesh %s describe my-%s -n demo\n  kubectl kymamesh %s describe my-%s -o yaml", k.Singular, k.Singular, k.Singular, k.Singular),
 		Args:    ExactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := wiring.ValidateName("NAME", args[0]); err != nil {
-				return err
-			}
-			if err := checkOutput(printFlags); err != nil {
-				return err
-			}
-			c, ns, err := clientFor(f, k, false)
-			if err != nil {
-				return err
-			}
-			obj, err := c.Get(cmd.Context(), args[0], metav1.GetOptions{})
-			if err != nil {
-				return wiring.APIError(err, "get", k.Singular, args[0], ns)
-			}
-			if !output.IsHuman(*printFlags.OutputFormat) {
-				return printMachine(printFlags, obj, s)
-			}
-			m := objectMeta(obj)
-			fields := append([]output.Field{{Name: "Name", Value: m.GetName()}, {Name: "Namespace", Value: m.GetNamespace()},
-				{Name: "Age", Value: output.Age(m.GetCreationTimestamp().Time, time.Now())}}, k.Fields(obj)...)
-			return output.Describe(s.Out, fields, wiring.Conditions(obj), time.Now())
-		},
+		RunE: RunE(f, o),
 	}
-	printFlags.AddFlags(cmd)
+	o.PrintFlags.AddFlags(cmd)
 	return cmd
+}
+
+// Complete reads the name and the namespace.
+func (o *DescribeOptions[T, L]) Complete(f Factory, _ *cobra.Command, args []string) error {
+	o.name, o.factory = args[0], f
+	var err error
+	o.namespace, err = f.Namespace()
+	return err
+}
+
+// Validate checks the name and -o.
+func (o *DescribeOptions[T, L]) Validate() error {
+	if err := wiring.ValidateName("NAME", o.name); err != nil {
+		return err
+	}
+	return checkOutput(o.PrintFlags)
+}
+
+// Run reads the object and shows it.
+func (o *DescribeOptions[T, L]) Run(ctx context.Context) error {
+	c, err := o.kind.Client(o.factory, o.namespace)
+	if err != nil {
+		return err
+	}
+	obj, err := c.Get(ctx, o.name, metav1.GetOptions{})
+	if err != nil {
+		return wiring.APIError(err, "get", o.kind.Singular, o.name, o.namespace)
+	}
+	if !output.IsHuman(*o.PrintFlags.OutputFormat) {
+		return printMachine(o.PrintFlags, obj, o.IOStreams)
+	}
+	m := objectMeta(obj)
+	fields := append([]output.Field{{Name: "Name", Value: m.GetName()}, {Name: "Namespace", Value: m.GetNamespace()},
+		{Name: "Age", Value: output.Age(m.GetCreationTimestamp().Time, time.Now())}}, o.kind.Fields(obj)...)
+	return output.Describe(o.Out, fields, wiring.Conditions(obj), time.Now())
+}
+
+// ListOptions are the inputs of every "<noun> list".
+type ListOptions[T runtime.Object, L runtime.Object] struct {
+	PrintFlags               *genericclioptions.PrintFlags
+	AllNamespaces, NoHeaders bool
+	Selector                 string
+
+	namespace string
+	kind      Kind[T, L]
+	factory   Factory
+	genericiooptions.IOStreams
 }
 
 // NewCmdList returns "<noun> list".
 func NewCmdList[T runtime.Object, L runtime.Object](f Factory, s genericiooptions.IOStreams, k Kind[T, L]) *cobra.Command {
-	printFlags := genericclioptions.NewPrintFlags("")
-	var allNamespaces, noHeaders bool
-	var selector string
+	o := &ListOptions[T, L]{PrintFlags: genericclioptions.NewPrintFlags(""), kind: k, IOStreams: s}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   fmt.Sprintf("List %s", k.Plural),
 		Example: fmt.Sprintf("  kubectl kymamesh %s list -n demo\n  kubectl kymamesh %s list -A -o wide", k.Singular, k.Singular),
 		Args:    NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			format := *printFlags.OutputFormat
-			if err := checkOutput(printFlags); err != nil {
-				return err
-			}
-			c, ns, err := clientFor(f, k, allNamespaces)
-			if err != nil {
-				return err
-			}
-			list, err := c.List(cmd.Context(), metav1.ListOptions{LabelSelector: selector})
-			if err != nil {
-				return wiring.APIError(err, "list", k.Plural, "", ns)
-			}
-			items := k.Items(list)
-			if !output.IsHuman(format) {
-				return printMachine(printFlags, list, s)
-			}
-			if len(items) == 0 {
-				where := fmt.Sprintf(" in namespace %q", ns)
-				if allNamespaces {
-					where = ""
-				}
-				fmt.Fprintf(s.ErrOut, "No %s found%s.\n", k.Plural, where)
-				return nil
-			}
-			return output.Table(s.Out, k.headers(allNamespaces, format == "wide"), k.rows(items, allNamespaces, format == "wide"), noHeaders)
-		},
+		RunE: RunE(f, o),
 	}
-	printFlags.AddFlags(cmd)
-	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "List across all namespaces.")
-	cmd.Flags().BoolVar(&noHeaders, "no-headers", false, "Do not print the header line.")
-	cmd.Flags().StringVarP(&selector, "selector", "l", "", "Label selector to filter on, e.g. app=shop.")
+	o.PrintFlags.AddFlags(cmd)
+	AddListFlags(cmd, &o.AllNamespaces, &o.NoHeaders, &o.Selector)
 	return cmd
+}
+
+// AddListFlags registers -A, --no-headers and -l, as kubectl names them.
+func AddListFlags(cmd *cobra.Command, allNamespaces, noHeaders *bool, selector *string) {
+	cmd.Flags().BoolVarP(allNamespaces, "all-namespaces", "A", false, "List across all namespaces.")
+	cmd.Flags().BoolVar(noHeaders, "no-headers", false, "Do not print the header line.")
+	cmd.Flags().StringVarP(selector, "selector", "l", "", "Label selector to filter on, e.g. app=shop.")
+}
+
+// Complete reads the namespace.
+func (o *ListOptions[T, L]) Complete(f Factory, _ *cobra.Command, _ []string) error {
+	o.factory = f
+	var err error
+	o.namespace, err = f.Namespace()
+	if o.AllNamespaces {
+		o.namespace = ""
+	}
+	return err
+}
+
+// Validate checks -o and the selector.
+func (o *ListOptions[T, L]) Validate() error {
+	if _, err := labels.Parse(o.Selector); err != nil {
+		return UsageErrorf("--selector: %w", err)
+	}
+	return checkOutput(o.PrintFlags)
+}
+
+// Run lists the objects and prints a table, or the list in the -o format.
+func (o *ListOptions[T, L]) Run(ctx context.Context) error {
+	format := *o.PrintFlags.OutputFormat
+	c, err := o.kind.Client(o.factory, o.namespace)
+	if err != nil {
+		return err
+	}
+	list, err := c.List(ctx, metav1.ListOptions{LabelSelector: o.Selector})
+	if err != nil {
+		return wiring.APIError(err, "list", o.kind.Plural, "", o.namespace)
+	}
+	items := o.kind.Items(list)
+	if !output.IsHuman(format) {
+		return printMachine(o.PrintFlags, list, o.IOStreams)
+	}
+	if len(items) == 0 {
+		where := fmt.Sprintf(" in namespace %q", o.namespace)
+		if o.AllNamespaces {
+			where = ""
+		}
+		fmt.Fprintf(o.ErrOut, "No %s found%s.\n", o.kind.Plural, where)
+		return nil
+	}
+	return output.Table(o.Out, o.kind.headers(o.AllNamespaces, format == "wide"), o.kind.rows(items, o.AllNamespaces, format == "wide"), o.NoHeaders)
 }
 
 func (k Kind[T, L]) headers(allNamespaces, wide bool) []string {
@@ -247,7 +332,7 @@ func printMachine(flags *genericclioptions.PrintFlags, obj runtime.Object, s gen
 		return UsageErrorf("--output: %w", err)
 	}
 	setKinds := func(o runtime.Object) error {
-		kinds, _, err := Scheme().ObjectKinds(o)
+		kinds, _, err := wiring.Scheme().ObjectKinds(o)
 		if err != nil {
 			return err
 		}

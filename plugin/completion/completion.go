@@ -29,7 +29,7 @@ type Options struct {
 }
 
 // NewCmd returns "completion".
-func NewCmd(s genericiooptions.IOStreams) *cobra.Command {
+func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	o := &Options{IOStreams: s}
 	return &cobra.Command{
 		Use:       "completion SHELL",
@@ -37,19 +37,14 @@ func NewCmd(s genericiooptions.IOStreams) *cobra.Command {
 		Example:   "  source <(kubectl kymamesh completion bash)\n  kubectl kymamesh completion zsh > \"${fpath[1]}/_kubectl-kymamesh\"",
 		Args:      cmdutil.ExactArgs("SHELL"),
 		ValidArgs: shells,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Complete(cmd, args)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:      cmdutil.RunE(f, o),
 	}
 }
 
 // Complete takes the shell and the command tree the script describes.
-func (o *Options) Complete(cmd *cobra.Command, args []string) {
+func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, args []string) error {
 	o.Shell, o.root = args[0], cmd.Root()
+	return nil
 }
 
 // Validate checks the shell.

@@ -13,6 +13,7 @@ import (
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
@@ -33,14 +34,14 @@ func NewCmdDisable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comma
 // EnableOptions are the inputs of "enable ns".
 type EnableOptions struct {
 	Spec     wiring.EnableSpec
-	Mutation *cmdutil.MutationFlags
+	Mutation *flags.Mutation
 
 	factory cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
 func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &EnableOptions{Mutation: cmdutil.NewMutationFlags("created", true), factory: f, IOStreams: s}
+	o := &EnableOptions{Mutation: flags.NewMutation("created", true), factory: f, IOStreams: s}
 	o.Spec.Broker, o.Spec.Class = "default", wiring.DefaultBrokerClass
 	cmd := &cobra.Command{
 		Use:     "ns NAME",
@@ -50,13 +51,7 @@ func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cob
   kubectl kymamesh enable ns orders --channel kafka --injection-label
   kubectl kymamesh enable ns orders --dry-run=client -o yaml`,
 		Args: cmdutil.ExactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Spec.Namespace = args[0]
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(f, o),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Spec.Broker, "broker", o.Spec.Broker, "Name of the namespace's Broker.")
@@ -66,6 +61,12 @@ func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cob
 	fl.BoolVar(&o.Spec.CreateNamespace, "create-namespace", false, "Create the namespace if it does not exist.")
 	o.Mutation.AddFlags(cmd)
 	return cmd
+}
+
+// Complete takes the namespace and the dry-run strategy and printer.
+func (o *EnableOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.Spec.Namespace = args[0]
+	return o.Mutation.Complete()
 }
 
 // Validate checks the flags without touching the cluster.
@@ -79,11 +80,11 @@ func (o *EnableOptions) Validate() error {
 
 // Run enables the namespace, waits for its Broker if asked and reports each object.
 func (o *EnableOptions) Run(ctx context.Context) error {
-	m, err := cmdutil.Mesh(o.factory, o.Mutation.DryRun)
+	m, err := cmdutil.Mesh(o.factory, o.Mutation.Strategy)
 	if err != nil {
 		return err
 	}
-	changes, err := wiring.Enable(ctx, m, o.Spec, o.Mutation.DryRun)
+	changes, err := wiring.Enable(ctx, m, o.Spec, o.Mutation.Strategy)
 	if perr := report(o.Out, o.Mutation, changes); perr != nil && err == nil {
 		err = perr
 	}
@@ -108,14 +109,14 @@ func (o *EnableOptions) Run(ctx context.Context) error {
 // DisableOptions are the inputs of "disable ns".
 type DisableOptions struct {
 	Namespace string
-	Mutation  *cmdutil.MutationFlags
+	Mutation  *flags.Mutation
 
 	factory cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
 func newCmdDisableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &DisableOptions{Mutation: cmdutil.NewMutationFlags("deleted", false), factory: f, IOStreams: s}
+	o := &DisableOptions{Mutation: flags.NewMutation("deleted", false), factory: f, IOStreams: s}
 	cmd := &cobra.Command{
 		Use:     "ns NAME",
 		Aliases: []string{"namespace"},
@@ -123,29 +124,34 @@ func newCmdDisableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *co
 		Example: `  kubectl kymamesh disable ns orders
   kubectl kymamesh disable ns orders --dry-run=server`,
 		Args: cmdutil.ExactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Namespace = args[0]
-			if err := o.Mutation.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(f, o),
 	}
 	o.Mutation.AddFlags(cmd)
 	return cmd
 }
 
-// Run disables the namespace and reports each object removed or changed.
-func (o *DisableOptions) Run(ctx context.Context) error {
-	if err := wiring.ValidateNamespaceName("NAME", o.Namespace); err != nil {
+// Complete takes the namespace and the dry-run strategy and printer.
+func (o *DisableOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.Namespace = args[0]
+	return o.Mutation.Complete()
+}
+
+// Validate checks the name and the flags.
+func (o *DisableOptions) Validate() error {
+	if err := o.Mutation.Validate(); err != nil {
 		return err
 	}
+	return wiring.ValidateNamespaceName("NAME", o.Namespace)
+}
+
+// Run disables the namespace and reports each object removed or changed.
+func (o *DisableOptions) Run(ctx context.Context) error {
 	// Knowing what enable created takes a look at the cluster, even for a dry run.
 	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
 	if err != nil {
 		return err
 	}
-	changes, err := wiring.Disable(ctx, m, o.Namespace, o.Mutation.DryRun)
+	changes, err := wiring.Disable(ctx, m, o.Namespace, o.Mutation.Strategy)
 	if perr := report(o.Out, o.Mutation, changes); perr != nil && err == nil {
 		err = perr
 	}
@@ -157,7 +163,7 @@ func (o *DisableOptions) Run(ctx context.Context) error {
 
 // report prints each change; an existing Broker the plugin did not create is
 // called out, since disable will leave it alone.
-func report(w io.Writer, m *cmdutil.MutationFlags, changes []wiring.Change) error {
+func report(w io.Writer, m *flags.Mutation, changes []wiring.Change) error {
 	for i, c := range changes {
 		if *m.PrintFlags.OutputFormat == "" && c.Op == wiring.OpUnchanged && !wiring.IsManaged(c.Object) {
 			if _, isNS := c.Object.(*corev1.Namespace); !isNS {
@@ -165,5 +171,5 @@ func report(w io.Writer, m *cmdutil.MutationFlags, changes []wiring.Change) erro
 			}
 		}
 	}
-	return cmdutil.PrintChanges(w, m, changes)
+	return m.PrintChanges(w, changes)
 }

@@ -17,9 +17,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
-	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
@@ -37,12 +38,13 @@ type Options struct {
 	Data                          string
 	Load                          sender.LoadOptions
 	Timeout                       time.Duration
-	Output, DryRun                string
+	Output                        string
+	DryRun                        flags.DryRun
 	Results                       string
 	Verbose                       bool
 
 	namespace string
-	event     *event.Event // built by Validate
+	event     *event.Event // built by Complete
 	factory   cmdutil.Factory
 	genericiooptions.IOStreams
 }
@@ -51,7 +53,7 @@ type Options struct {
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	o := &Options{factory: f, IOStreams: s, Via: ViaPortForward, IntegrationNamespace: wiring.DefaultIntegrationNamespace,
 		Event: sender.EventSpec{Source: "/kubectl-kymamesh/send", Mode: sender.ModeBinary}, Load: sender.LoadOptions{Count: 1, Concurrency: 1},
-		Timeout: 30 * time.Second, DryRun: "none"}
+		Timeout: 30 * time.Second, DryRun: flags.NewDryRun(false)}
 	cmd := &cobra.Command{
 		Use:   "send --to TARGET --type TYPE",
 		Short: "Send CloudEvents to an application, a Broker, a Channel, a kn sink or a URL",
@@ -66,15 +68,7 @@ Exit code 1 if any event was not acknowledged.`,
   kubectl kymamesh send --to http://127.0.0.1:8080/ --type ping --count 10000 --concurrency 32 -o json
   echo '{"id":2}' | kubectl kymamesh send --to channel:shop -n kyma-integration --type t --data - --dry-run=client`,
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(f, o),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.To, "to", "", "Target: app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink, or an http(s) URL.")
@@ -96,34 +90,37 @@ Exit code 1 if any event was not acknowledged.`,
 	fl.DurationVar(&o.Timeout, "timeout", o.Timeout, "Timeout of each request.")
 	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (the result, or the load summary).")
 	fl.StringVar(&o.Results, "results", "", "Write one JSON line per event to this file: id, status, latencyMillis, error.")
-	fl.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the event that would be sent and sends nothing.`)
-	fl.Lookup("dry-run").NoOptDefVal = "client"
+	o.DryRun.AddFlag(cmd)
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "Say on stderr how the target is reached.")
 	return cmd
 }
 
-// Complete reads the namespace and the event's data (the flag, a file or stdin).
-func (o *Options) Complete() error {
-	ns, err := o.factory.Namespace()
+// Complete reads the namespace, the dry-run strategy and the event's data
+// (the flag, a file or stdin), and builds the event.
+func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	o.factory = f
+	if err := o.DryRun.Complete(); err != nil {
+		return err
+	}
+	ns, err := f.Namespace()
 	if err != nil {
 		return err
 	}
 	o.namespace = ns
-	o.Event.Data, err = o.readData()
+	if o.Event.Data, err = o.readData(); err != nil {
+		return err
+	}
+	o.event, err = sender.BuildEvent(o.Event)
 	return err
 }
 
-// Validate checks the flags and builds the event; it needs no cluster.
+// Validate checks the flags and the target's syntax; it needs no cluster.
 func (o *Options) Validate() error {
 	switch {
-	case o.To == "" && o.DryRun != "client":
+	case o.To == "" && o.DryRun.Strategy != wiring.DryRunClient:
 		return wiring.Invalidf("--to", "a target is required")
 	case o.Via != ViaPortForward && o.Via != ViaDirect:
 		return wiring.Invalidf("--via", "%q: want port-forward or direct", o.Via)
-	case o.Output != "" && o.Output != "json" && o.Output != "yaml":
-		return wiring.Invalidf("--output", "%q: want json or yaml", o.Output)
-	case o.DryRun != "none" && o.DryRun != "client":
-		return wiring.Invalidf("--dry-run", `%q: want "client" (send has no server dry run)`, o.DryRun)
 	case o.Load.Count < 1:
 		return wiring.Invalidf("--count", "%d: must be at least 1", o.Load.Count)
 	case o.Load.Concurrency < 1 || o.Load.Concurrency > 1000:
@@ -133,16 +130,14 @@ func (o *Options) Validate() error {
 	case o.Timeout <= 0:
 		return wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
 	}
+	if err := output.CheckDataFormat(o.Output); err != nil {
+		return wiring.Invalidf("--output", "%w", err)
+	}
 	if o.To != "" {
 		if _, err := wiring.CheckTarget(o.To, o.namespace); err != nil {
 			return err
 		}
 	}
-	ev, err := sender.BuildEvent(o.Event)
-	if err != nil {
-		return err
-	}
-	o.event = ev
 	return nil
 }
 
@@ -174,7 +169,7 @@ func unwrap(err error) error {
 // Run resolves the target, reaches it and sends the event Validate built.
 func (o *Options) Run(ctx context.Context) error {
 	ev := o.event
-	if o.DryRun == "client" {
+	if o.DryRun.Strategy == wiring.DryRunClient {
 		if o.Output != "" { // the event itself, as -o asks: the JSON event format
 			return o.print(ev)
 		}
@@ -308,18 +303,10 @@ func (o *Options) reach(ctx context.Context) (sender.Target, *wiring.PortForward
 
 // print writes a result as -o asks: nothing without -o, else JSON or YAML.
 func (o *Options) print(v any) error {
-	switch o.Output {
-	case "json":
-		return json.NewEncoder(o.Out).Encode(v)
-	case "yaml":
-		b, err := yaml.Marshal(v)
-		if err != nil {
-			return err
-		}
-		_, err = o.Out.Write(b)
-		return err
+	if o.Output == "" {
+		return nil
 	}
-	return nil
+	return output.Data(o.Out, o.Output, v)
 }
 
 func (o *Options) verbosef(format string, args ...any) {

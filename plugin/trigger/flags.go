@@ -7,23 +7,31 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
-// specFlags are the flags create and update share.
-type specFlags struct {
+// spec is what "trigger create" and "update" know: broker, sink, filters and
+// delivery.
+type spec struct {
 	spec        wiring.TriggerSpec
 	filtersFile string
-	delivery    cmdutil.DeliveryFlags
+	delivery    flags.Delivery
+	update      bool
 }
 
-func (f *specFlags) add(cmd *cobra.Command, update bool) {
+func (f *spec) AddFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	if f.update {
+		fl.StringVar(&f.spec.Broker, "broker", "", "Must name the Trigger's current broker if given (it cannot change).")
+	} else {
+		fl.StringVar(&f.spec.Broker, "broker", "default", "Broker the Trigger subscribes to.")
+	}
 	fl.StringVar(&f.spec.Sink, "sink", "", "Where events go: ksvc:NAME, svc:NAME, broker:NAME, channel:NAME (each [:NAMESPACE]), KIND:APIVERSION:NAME or a URL.")
 	filterHelp := "Exact attribute filter KEY=VALUE (spec.filter), repeatable, e.g. --filter type=order.created."
-	if update {
+	if f.update {
 		filterHelp += " KEY- removes KEY."
 	}
 	fl.StringArrayVar(&f.spec.Filter, "filter", nil, filterHelp)
@@ -34,9 +42,9 @@ func (f *specFlags) add(cmd *cobra.Command, update bool) {
 	f.delivery.AddFlags(cmd)
 }
 
-// complete reads the filters file and the delivery flags into the spec.
-func (f *specFlags) complete(cmd *cobra.Command, in io.Reader) error {
-	f.spec.Delivery = f.delivery.Options(cmd)
+// Complete reads the filters file and the delivery flags into the spec.
+func (f *spec) Complete(cmd *cobra.Command, name, namespace string, in io.Reader) error {
+	f.spec.Name, f.spec.Namespace, f.spec.Delivery = name, namespace, f.delivery.Options(cmd)
 	if f.filtersFile == "" {
 		return nil
 	}
@@ -57,10 +65,60 @@ func (f *specFlags) complete(cmd *cobra.Command, in io.Reader) error {
 	return nil
 }
 
+// Validate checks the combinations of filter flags; for an update it applies
+// the change to an empty Trigger, so that every flag is checked.
+func (f *spec) Validate() error {
+	s := f.spec
+	if len(s.Filter) > 0 && len(s.FiltersFile) > 0 {
+		if f.update {
+			return wiring.Invalidf("--filters-file", "cannot be combined with --filter")
+		}
+		return wiring.Invalidf("--filters-file", "cannot be combined with --filter; put the exact filter into the file as an \"exact\" entry")
+	}
+	if !f.update {
+		return nil // BuildTrigger checks every field
+	}
+	if s.Sink == "" && len(s.Filter)+len(s.Prefix)+len(s.Suffix)+len(s.FiltersFile) == 0 && s.CESQL == "" && s.Delivery.IsZero() {
+		return wiring.Invalidf("", "nothing to update: give --sink, a filter flag or a delivery flag")
+	}
+	return wiring.UpdateTrigger(&eventingv1.Trigger{Spec: eventingv1.TriggerSpec{Broker: s.Broker}}, s)
+}
+
+func (f *spec) Build() (*eventingv1.Trigger, error) { return wiring.BuildTrigger(f.spec) }
+
+func (f *spec) Mutate(t *eventingv1.Trigger) error { return wiring.UpdateTrigger(t, f.spec) }
+
+// Warn says when Knative will ignore --filter.
+func (f *spec) Warn(t *eventingv1.Trigger, w io.Writer) {
+	if wiring.FilterConflict(t) {
+		fmt.Fprintf(w, "Warning: trigger %q has both spec.filter and spec.filters; Knative ignores spec.filter (--filter) when spec.filters is set\n", t.Name)
+	}
+}
+
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
+}
+
+func newCmdCreate() *cobra.Command {
+	return &cobra.Command{
+		Use:   "create NAME --sink SINK",
+		Short: "Create a Trigger that delivers a Broker's matching events to a sink",
+		Example: `  kubectl kymamesh trigger create orders --broker default --filter type=order.created --sink ksvc:order-handler
+  kubectl kymamesh trigger create eu-orders --filter-prefix type=order. --cesql "region = 'eu'" --sink svc:eu-orders
+  kubectl kymamesh trigger create audit --filters-file filters.yaml --sink http://audit.example.com/ --wait`,
+	}
+}
+
+func newCmdUpdate() *cobra.Command {
+	return &cobra.Command{
+		Use:   "update NAME",
+		Short: "Update a Trigger's sink, filters or delivery (its broker is immutable)",
+		Example: `  kubectl kymamesh trigger update orders --sink ksvc:order-handler-v2
+  kubectl kymamesh trigger update orders --filter source=shop --filter type-
+  kubectl kymamesh trigger update orders --filters-file filters.yaml`,
+	}
 }

@@ -86,7 +86,7 @@ func filters(t *eventingv1.Trigger) string {
 // NewCmd returns the "trigger" command group.
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "trigger", Short: "Manage Knative Triggers (a Broker's filtered subscriptions)"}
-	cmd.AddCommand(NewCmdCreate(f, s), NewCmdUpdate(f, s),
+	cmd.AddCommand(cmdutil.NewCmdCreate(f, s, Kind(), &spec{}, newCmdCreate()), cmdutil.NewCmdUpdate(f, s, Kind(), &spec{update: true}, newCmdUpdate()),
 		cmdutil.NewCmdList(f, s, Kind()), cmdutil.NewCmdDescribe(f, s, Kind()), cmdutil.NewCmdDelete(f, s, Kind()))
 	return cmd
 }

@@ -1,62 +1,54 @@
-// Package version holds the "kubectl kymamesh version" command and the build's version.
+// Package version holds the "kubectl kymamesh version" command.
 package version
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/buildinfo"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 )
 
-// version is set by the release build: -X .../plugin/version.version=v1.2.3.
-var version = ""
-
-// Info is what "version -o json" prints.
-type Info struct {
-	Version   string `json:"version"`
-	GoVersion string `json:"goVersion"`
-	Platform  string `json:"platform"`
-}
-
-// Get returns the build's version: the release's, else the module's, else "dev".
-func Get() Info {
-	v := version
-	if v == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		} else {
-			v = "dev"
-		}
-	}
-	return Info{Version: v, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+// Options are the inputs of "version".
+type Options struct {
+	Output string
+	genericiooptions.IOStreams
 }
 
 // NewCmd returns "version".
-func NewCmd(s genericiooptions.IOStreams) *cobra.Command {
-	var format string
+func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{IOStreams: s}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the plugin's version",
 		Args:  cmdutil.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			info := Get()
-			switch format {
-			case "":
-				fmt.Fprintf(s.Out, "kubectl-kymamesh %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
-			case "json":
-				b, _ := json.MarshalIndent(info, "", "  ")
-				fmt.Fprintln(s.Out, string(b))
-			default:
-				return cmdutil.UsageErrorf("--output: %q: want json", format)
-			}
-			return nil
-		},
+		RunE:  cmdutil.RunE(f, o),
 	}
-	cmd.Flags().StringVarP(&format, "output", "o", "", "Output format: json.")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
 	return cmd
+}
+
+// Complete has nothing to set up: version needs no cluster.
+func (o *Options) Complete(cmdutil.Factory, *cobra.Command, []string) error { return nil }
+
+// Validate checks -o.
+func (o *Options) Validate() error {
+	if err := output.CheckDataFormat(o.Output); err != nil {
+		return cmdutil.UsageErrorf("--output: %w", err)
+	}
+	return nil
+}
+
+// Run prints the version.
+func (o *Options) Run(context.Context) error {
+	info := buildinfo.Get()
+	if o.Output != "" {
+		return output.Data(o.Out, o.Output, info)
+	}
+	_, err := fmt.Fprintf(o.Out, "kubectl-kymamesh %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
+	return err
 }

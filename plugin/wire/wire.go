@@ -11,28 +11,29 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
 // Options are the inputs of "wire".
 type Options struct {
-	App, To, Broker string
-	Source          source.Flags
+	To, Broker      string
+	Source          flags.Source
 	Trigger         string
 	Filter          []string
 	CESQL           string
 	Sink            string
 	CreateNamespace bool
-	Mutation        *cmdutil.MutationFlags
+	Mutation        *flags.Mutation
 
+	spec    wiring.WireSpec
 	factory cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
 // NewCmdWire returns "wire APP --to NS".
 func NewCmdWire(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{Mutation: cmdutil.NewMutationFlags(wiring.OpCreated, true), factory: f, IOStreams: s, Broker: "default"}
+	o := &Options{Mutation: flags.NewMutation(wiring.OpCreated, true), IOStreams: s, Broker: "default"}
 	cmd := &cobra.Command{
 		Use:   "wire APP --to NAMESPACE",
 		Short: "Wire an application into a namespace: adapter and Channel, the namespace's Broker, the Subscription between them",
@@ -45,20 +46,7 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
   kubectl kymamesh wire shop --to orders --trigger created --filter type=order.created --sink ksvc:handler
   kubectl kymamesh wire shop --to orders --dry-run=client -o yaml`,
 		Args: cmdutil.ExactArgs("APP"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.App = args[0]
-			spec, err := o.spec()
-			if err != nil {
-				return err
-			}
-			if err := o.Mutation.Validate(); err != nil {
-				return err
-			}
-			if _, err := wiring.BuildWire(spec); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context(), spec)
-		},
+		RunE: cmdutil.RunE(f, o),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.To, "to", "", "User namespace to deliver the application's events to (required).")
@@ -73,29 +61,40 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
 	return cmd
 }
 
-func (o *Options) spec() (wiring.WireSpec, error) {
-	if o.To == "" {
-		return wiring.WireSpec{}, wiring.Invalidf("--to", "the user namespace is required")
+// Complete takes the application into the spec, and the dry-run strategy and printer.
+func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.factory = f
+	o.spec = wiring.WireSpec{Source: o.Source.Spec(args[0]), To: o.To, Broker: o.Broker, CreateNamespace: o.CreateNamespace}
+	if o.Trigger != "" {
+		o.spec.Trigger = &wiring.TriggerSpec{Name: o.Trigger, Sink: o.Sink, Filter: o.Filter, CESQL: o.CESQL}
 	}
-	spec := wiring.WireSpec{Source: o.Source.Spec(o.App), To: o.To, Broker: o.Broker, CreateNamespace: o.CreateNamespace}
-	hasTrigger := len(o.Filter) > 0 || o.CESQL != "" || o.Sink != ""
-	switch {
-	case o.Trigger != "":
-		spec.Trigger = &wiring.TriggerSpec{Name: o.Trigger, Sink: o.Sink, Filter: o.Filter, CESQL: o.CESQL}
-	case hasTrigger:
-		return spec, wiring.Invalidf("--trigger", "--filter, --cesql and --sink describe a trigger: name it with --trigger")
-	}
-	return spec, nil
+	return o.Mutation.Complete()
 }
 
-// Run wires the application and reports each object.
-func (o *Options) Run(ctx context.Context, spec wiring.WireSpec) error {
-	m, err := cmdutil.Mesh(o.factory, o.Mutation.DryRun)
+// Validate checks the flags and every object wire would make, without a cluster.
+func (o *Options) Validate() error {
+	if o.To == "" {
+		return wiring.Invalidf("--to", "the user namespace is required")
+	}
+	if o.Trigger == "" && (len(o.Filter) > 0 || o.CESQL != "" || o.Sink != "") {
+		return wiring.Invalidf("--trigger", "--filter, --cesql and --sink describe a trigger: name it with --trigger")
+	}
+	if err := o.Mutation.Validate(); err != nil {
+		return err
+	}
+	_, err := wiring.BuildWire(o.spec)
+	return err
+}
+
+// Run wires the application, reports each object and waits if asked.
+func (o *Options) Run(ctx context.Context) error {
+	m, err := cmdutil.Mesh(o.factory, o.Mutation.Strategy)
 	if err != nil {
 		return err
 	}
-	changes, err := wiring.Wire(ctx, m, spec, o.Mutation.DryRun)
-	if perr := cmdutil.PrintChanges(o.Out, o.Mutation, changes); err == nil {
+	spec := o.spec
+	changes, err := wiring.Wire(ctx, m, spec, o.Mutation.Strategy)
+	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
 		err = perr
 	}
 	if err != nil || !o.Mutation.Wait {
@@ -104,11 +103,13 @@ func (o *Options) Run(ctx context.Context, spec wiring.WireSpec) error {
 	if _, err := wiring.WaitSourceReady(ctx, m.Dynamic, spec.Source.App, spec.Source.Namespace, o.Mutation.WaitTimeout); err != nil {
 		return err
 	}
-	sub, err := m.Messaging.Subscriptions(spec.Source.Namespace).Get(ctx, wiring.SubscriptionName(spec.Source.App, spec.To), metav1.GetOptions{})
+	name := wiring.SubscriptionName(spec.Source.App, spec.To)
+	subs := m.Messaging.Subscriptions(spec.Source.Namespace)
+	sub, err := subs.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return wiring.APIError(err, "get", "subscription", wiring.SubscriptionName(spec.Source.App, spec.To), spec.Source.Namespace)
+		return wiring.APIError(err, "get", "subscription", name, spec.Source.Namespace)
 	}
-	if last, err := wiring.WaitReady(ctx, m.Messaging.Subscriptions(spec.Source.Namespace), "subscription", sub, o.Mutation.WaitTimeout); err != nil {
+	if last, err := wiring.WaitReady(ctx, subs, "subscription", sub, o.Mutation.WaitTimeout); err != nil {
 		cmdutil.PrintConditions(o.ErrOut, last)
 		return err
 	}
@@ -116,43 +117,72 @@ func (o *Options) Run(ctx context.Context, spec wiring.WireSpec) error {
 	return nil
 }
 
+// UnwireOptions are the inputs of "unwire".
+type UnwireOptions struct {
+	From, IntegrationNamespace string
+	Mutation                   *flags.Mutation
+
+	app     string
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
 // NewCmdUnwire returns "unwire APP --from NS".
 func NewCmdUnwire(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	var from, integrationNS string
-	m := cmdutil.NewMutationFlags(wiring.OpDeleted, false)
+	o := &UnwireOptions{Mutation: flags.NewMutation(wiring.OpDeleted, false), IOStreams: s}
 	cmd := &cobra.Command{
 		Use:   "unwire APP --from NAMESPACE",
 		Short: "Remove what 'wire' created for an application and a namespace",
 		Long: `unwire deletes the Triggers and the Subscription that 'wire' created for the
 application and namespace; then the application's source, if 'wire' created it and
 no other namespace is wired to it; then the namespace's Broker, if 'wire' created
-it and no other application is wired to it.`,
+it and no other application is wired to it; then the integration namespace, if the
+plugin created it and nothing of the mesh is left in it.`,
 		Example: "  kubectl kymamesh unwire shop --from orders",
 		Args:    cmdutil.ExactArgs("APP"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if from == "" {
-				return wiring.Invalidf("--from", "the user namespace is required")
-			}
-			if err := m.Validate(); err != nil {
-				return err
-			}
-			// Knowing what wire created takes a look at the cluster, even for a dry run.
-			msh, err := cmdutil.Mesh(f, wiring.DryRunNone)
-			if err != nil {
-				return err
-			}
-			changes, err := wiring.Unwire(cmd.Context(), msh, args[0], integrationNS, from, m.DryRun)
-			if perr := cmdutil.PrintChanges(s.Out, m, changes); err == nil {
-				err = perr
-			}
-			if err == nil && len(changes) == 0 {
-				fmt.Fprintf(s.ErrOut, "nothing to unwire: application %q is not wired to namespace %q\n", args[0], from)
-			}
-			return err
-		},
+		RunE:    cmdutil.RunE(f, o),
 	}
-	cmd.Flags().StringVar(&from, "from", "", "User namespace to unwire the application from (required).")
-	cmd.Flags().StringVar(&integrationNS, "integration-namespace", wiring.DefaultIntegrationNamespace, "Namespace of the applications' adapters and channels.")
-	m.AddFlags(cmd)
+	cmd.Flags().StringVar(&o.From, "from", "", "User namespace to unwire the application from (required).")
+	flags.AddIntegrationNamespace(cmd, &o.IntegrationNamespace)
+	o.Mutation.AddFlags(cmd)
 	return cmd
+}
+
+// Complete takes the application and the dry-run strategy and printer.
+func (o *UnwireOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.app, o.factory = args[0], f
+	return o.Mutation.Complete()
+}
+
+// Validate checks the flags.
+func (o *UnwireOptions) Validate() error {
+	if o.From == "" {
+		return wiring.Invalidf("--from", "the user namespace is required")
+	}
+	if err := wiring.ValidateName("APP", o.app); err != nil {
+		return err
+	}
+	for flag, ns := range map[string]string{"--from": o.From, "--integration-namespace": o.IntegrationNamespace} {
+		if err := wiring.ValidateNamespaceName(flag, ns); err != nil {
+			return err
+		}
+	}
+	return o.Mutation.Validate()
+}
+
+// Run removes what wire created and reports each object.
+func (o *UnwireOptions) Run(ctx context.Context) error {
+	// Knowing what wire created takes a look at the cluster, even for a dry run.
+	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
+	if err != nil {
+		return err
+	}
+	changes, err := wiring.Unwire(ctx, m, o.app, o.IntegrationNamespace, o.From, o.Mutation.Strategy)
+	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
+		err = perr
+	}
+	if err == nil && len(changes) == 0 {
+		fmt.Fprintf(o.ErrOut, "nothing to unwire: application %q is not wired to namespace %q\n", o.app, o.From)
+	}
+	return err
 }

@@ -108,9 +108,10 @@ func TestTriggerDeleteCollectsSubscription(t *testing.T) {
 	if !strings.Contains(subs, "default-t1-") {
 		t.Fatalf("the trigger's subscription is missing: %q", subs)
 	}
-	r := mustKM(t, "trigger", "delete", "t1", "-n", ns)
-	if r.Stdout != "trigger.eventing.knative.dev/t1 deleted\n" {
-		t.Fatalf("delete: %s", r)
+	// --wait returns once the trigger is gone, Knative's finalizer done.
+	r := mustKM(t, "trigger", "delete", "t1", "-n", ns, "--wait", "--wait-timeout", "60s")
+	if r.Stdout != "trigger.eventing.knative.dev/t1 deleted\n" || !notFound(t, "triggers.eventing.knative.dev", "t1", "-n", ns) {
+		t.Fatalf("delete --wait: %s", r)
 	}
 	// kube-controller-manager's garbage collector removes what Knative made for it.
 	eventually(t, 30*time.Second, "the trigger's subscription to be collected", func() bool {

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,23 @@ func TestSourceCreateListDelete(t *testing.T) {
 	r = mustKM(t, "source", "list", "--integration-namespace", integration)
 	if !strings.Contains(r.Stdout, "crm") || !strings.Contains(r.Stdout, "True") {
 		t.Fatalf("source list: %s", r)
+	}
+	// -A, -l and -o as on every list: the source in JSON, found across namespaces.
+	r = mustKM(t, "source", "list", "-A", "-l", "kymamesh.kyma-project.io/application=crm", "-o", "json")
+	var sources struct {
+		Items []struct {
+			App, Namespace string
+			Ready          bool
+			Objects        []struct{ Kind string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &sources); err != nil || len(sources.Items) != 1 || sources.Items[0].Namespace != integration ||
+		!sources.Items[0].Ready || len(sources.Items[0].Objects) != 4 {
+		t.Fatalf("source list -A -l -o json: %v %s", err, r)
+	}
+	r = mustKM(t, "source", "describe", "crm", "--integration-namespace", integration, "-o", "yaml")
+	if !strings.Contains(r.Stdout, "app: crm\n") || !strings.Contains(r.Stdout, "ready: true\n") {
+		t.Fatalf("source describe -o yaml: %s", r)
 	}
 	r = mustKM(t, "source", "delete", "crm", "--integration-namespace", integration)
 	if !strings.Contains(r.Stdout, "sinkbinding.sources.knative.dev/crm-adapter deleted") {

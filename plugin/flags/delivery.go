@@ -1,4 +1,4 @@
-package cmdutil
+package flags
 
 import (
 	"github.com/spf13/cobra"
@@ -7,14 +7,14 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
-// DeliveryFlags are the delivery options of brokers, triggers and subscriptions.
-type DeliveryFlags struct {
+// Delivery are the delivery options of brokers, triggers and subscriptions.
+type Delivery struct {
 	wiring.DeliveryOptions
 	retry int32
 }
 
 // AddFlags registers the delivery flags on cmd.
-func (d *DeliveryFlags) AddFlags(cmd *cobra.Command) {
+func (d *Delivery) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&d.DeadLetterSink, "dl-sink", "", "Dead-letter sink for events that could not be delivered (sink syntax, as --sink).")
 	f.Int32Var(&d.retry, "retry", 0, "How many times to retry a failed delivery.")
@@ -25,7 +25,7 @@ func (d *DeliveryFlags) AddFlags(cmd *cobra.Command) {
 }
 
 // Options returns the options the user set; --retry counts only when given.
-func (d *DeliveryFlags) Options(cmd *cobra.Command) wiring.DeliveryOptions {
+func (d *Delivery) Options(cmd *cobra.Command) wiring.DeliveryOptions {
 	o := d.DeliveryOptions
 	if cmd.Flags().Changed("retry") {
 		r := d.retry
@@ -38,8 +38,8 @@ func (d *DeliveryFlags) Options(cmd *cobra.Command) wiring.DeliveryOptions {
 // user's command line works as typed.
 var knNames = map[string]string{"sink-dead-letter": "dl-sink", "sink-reply": "reply", "broker-config": "config"}
 
-// KnFlagNames is the root's flag-name normalization: kn's names to ours.
-func KnFlagNames(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+// KnNames is the root's flag-name normalization: kn's names to ours.
+func KnNames(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 	if ours, ok := knNames[name]; ok {
 		return pflag.NormalizedName(ours)
 	}

@@ -1,0 +1,42 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// Finish waits for obj if asked, then prints it. Waiting errors keep the object's
+// conditions on stderr, so the user sees why it is not Ready.
+func Finish[T runtime.Object, L runtime.Object](ctx context.Context, m *flags.Mutation, c wiring.Client[T, L], kind string, obj T, out, errOut io.Writer) error {
+	if m.Wait {
+		last, err := wiring.WaitReady(ctx, c, kind, obj, m.WaitTimeout)
+		if err != nil {
+			PrintConditions(errOut, last)
+			return err
+		}
+		obj = last
+	}
+	return m.Print(obj, out)
+}
+
+// PrintConditions writes an object's conditions to w (used on wait failures).
+func PrintConditions(w io.Writer, obj runtime.Object) {
+	conds := wiring.Conditions(obj)
+	if len(conds) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Conditions:")
+	rows := output.ConditionRows(conds, time.Now())
+	for i := range rows {
+		rows[i] = rows[i][:4] // no age: what matters is why it is not Ready
+	}
+	_ = output.Table(w, []string{"type", "status", "reason", "message"}, rows, false)
+}

@@ -1,0 +1,29 @@
+package cmdutil
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+)
+
+// Options is the one shape of every command: Complete takes the flags,
+// arguments and clients' factory into the options (I/O set-up: namespace,
+// files, printer), Validate only checks, Run does the work.
+type Options interface {
+	Complete(f Factory, cmd *cobra.Command, args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// RunE is the cobra RunE of a command with options o.
+func RunE(f Factory, o Options) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(f, cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
+}

@@ -1,0 +1,82 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// CreateHTTPOptions are the inputs of "source create http".
+type CreateHTTPOptions struct {
+	Source   flags.Source
+	Mutation *flags.Mutation
+
+	app     string
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+func newCmdCreateHTTP(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &CreateHTTPOptions{Mutation: flags.NewMutation(wiring.OpApplied, true), IOStreams: s}
+	cmd := &cobra.Command{
+		Use:   "http APP",
+		Short: "Deploy an application's HTTP source adapter and its Channel (server-side apply, idempotent)",
+		Example: `  kubectl kymamesh source create http shop --wait
+  kubectl kymamesh source create http shop --channel kafka --image registry.example.com/adapter:v1
+  kubectl kymamesh source create http shop --dry-run=client -o yaml`,
+		Args: cmdutil.ExactArgs("APP"),
+		RunE: cmdutil.RunE(f, o),
+	}
+	o.Source.AddFlags(cmd)
+	o.Mutation.AddFlags(cmd)
+	return cmd
+}
+
+// Complete takes the application and the dry-run strategy and printer.
+func (o *CreateHTTPOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.app, o.factory = args[0], f
+	return o.Mutation.Complete()
+}
+
+// Validate checks the flags; the source's settings are checked as Run builds
+// its objects, before any request.
+func (o *CreateHTTPOptions) Validate() error { return o.Mutation.Validate() }
+
+// Run builds the source's objects and applies them (creating the integration
+// namespace if missing), then waits for the source if asked.
+func (o *CreateHTTPOptions) Run(ctx context.Context) error {
+	objs, err := wiring.BuildHTTPSource(o.Source.Spec(o.app))
+	if err != nil {
+		return err
+	}
+	m, err := cmdutil.Mesh(o.factory, o.Mutation.Strategy)
+	if err != nil {
+		return err
+	}
+	changes, err := wiring.CreateHTTPSource(ctx, m, objs, o.Source.IntegrationNamespace, o.Mutation.Strategy)
+	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
+		err = perr
+	}
+	if err != nil || !o.Mutation.Wait {
+		return err
+	}
+	return waitSource(ctx, m, o.IOStreams, o.app, o.Source.IntegrationNamespace, o.Mutation.WaitTimeout)
+}
+
+func waitSource(ctx context.Context, m wiring.Mesh, s genericiooptions.IOStreams, app, ns string, timeout time.Duration) error {
+	st, err := wiring.WaitSourceReady(ctx, m.Dynamic, app, ns, timeout)
+	if err != nil {
+		_ = output.Table(s.ErrOut, statusHeaders, statusRows(st), false)
+		return err
+	}
+	fmt.Fprintf(s.ErrOut, "source %q in namespace %q is ready\n", app, ns)
+	return nil
+}

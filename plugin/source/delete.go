@@ -1,0 +1,70 @@
+package source
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// DeleteOptions are the inputs of "source delete".
+type DeleteOptions struct {
+	Namespace string
+	Mutation  *flags.Mutation
+
+	app     string
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+func newCmdDelete(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &DeleteOptions{Mutation: flags.NewMutation(wiring.OpDeleted, false), IOStreams: s}
+	cmd := &cobra.Command{
+		Use:     "delete APP",
+		Short:   "Delete an application's adapter and Channel",
+		Example: "  kubectl kymamesh source delete shop",
+		Args:    cmdutil.ExactArgs("APP"),
+		RunE:    cmdutil.RunE(f, o),
+	}
+	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.Mutation.AddFlags(cmd)
+	return cmd
+}
+
+// Complete takes the application and the dry-run strategy and printer.
+func (o *DeleteOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.app, o.factory = args[0], f
+	return o.Mutation.Complete()
+}
+
+// Validate checks the flags, the application's name and the namespace.
+func (o *DeleteOptions) Validate() error {
+	if err := o.Mutation.Validate(); err != nil {
+		return err
+	}
+	if err := wiring.ValidateName("APP", o.app); err != nil {
+		return err
+	}
+	return wiring.ValidateNamespaceName("--integration-namespace", o.Namespace)
+}
+
+// Run deletes the source's objects and reports each.
+func (o *DeleteOptions) Run(ctx context.Context) error {
+	dyn, err := o.factory.Dynamic()
+	if err != nil {
+		return err
+	}
+	changes, err := wiring.DeleteHTTPSource(ctx, dyn, o.app, o.Namespace, o.Mutation.Strategy)
+	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
+		err = perr
+	}
+	if err == nil && len(changes) == 0 {
+		return fmt.Errorf("source %q not found in namespace %q", o.app, o.Namespace)
+	}
+	return err
+}

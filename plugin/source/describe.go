@@ -1,0 +1,74 @@
+package source
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// DescribeOptions are the inputs of "source describe".
+type DescribeOptions struct {
+	Namespace, Output string
+
+	app     string
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+func newCmdDescribe(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &DescribeOptions{IOStreams: s}
+	cmd := &cobra.Command{
+		Use:     "describe APP",
+		Short:   "Show an application's adapter Deployment, Service, Channel and SinkBinding with their readiness",
+		Example: "  kubectl kymamesh source describe shop\n  kubectl kymamesh source describe shop -o yaml",
+		Args:    cmdutil.ExactArgs("APP"),
+		RunE:    cmdutil.RunE(f, o),
+	}
+	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	return cmd
+}
+
+// Complete takes the application.
+func (o *DescribeOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.app, o.factory = args[0], f
+	return nil
+}
+
+// Validate checks the application's name, the namespace and -o.
+func (o *DescribeOptions) Validate() error {
+	if err := output.CheckDataFormat(o.Output); err != nil {
+		return cmdutil.UsageErrorf("--output: %w", err)
+	}
+	if err := wiring.ValidateName("APP", o.app); err != nil {
+		return err
+	}
+	return wiring.ValidateNamespaceName("--integration-namespace", o.Namespace)
+}
+
+// Run reads the source's objects and shows them.
+func (o *DescribeOptions) Run(ctx context.Context) error {
+	dyn, err := o.factory.Dynamic()
+	if err != nil {
+		return err
+	}
+	st, err := wiring.GetSourceStatus(ctx, dyn, o.app, o.Namespace)
+	if err != nil {
+		return err
+	}
+	if !st.Object("Deployment").Found {
+		return fmt.Errorf("source %q not found in namespace %q", o.app, o.Namespace)
+	}
+	if o.Output != "" {
+		return output.Data(o.Out, o.Output, views(st)[0])
+	}
+	fmt.Fprintf(o.Out, "Application:  %s\nNamespace:    %s\nReady:        %s\nObjects:\n", o.app, o.Namespace, readyWord(st))
+	return output.IndentedTable(o.Out, "  ", statusHeaders, statusRows(st))
+}
