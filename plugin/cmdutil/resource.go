@@ -157,7 +157,7 @@ func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericioop
 		Short:   fmt.Sprintf("Show a %s with its address, sink and conditions", k.Singular),
 		Example: fmt.Sprintf("  kubectl kymamesh %s describe my-%s -n demo\n  kubectl kymamesh %s describe my-%s -o yaml", k.Singular, k.Singular, k.Singular, k.Singular),
 		Args:    ExactArgs("NAME"),
-		RunE: RunE(f, o),
+		RunE:    RunE(f, o),
 	}
 	o.PrintFlags.AddFlags(cmd)
 	return cmd
@@ -219,7 +219,7 @@ func NewCmdList[T runtime.Object, L runtime.Object](f Factory, s genericiooption
 		Short:   fmt.Sprintf("List %s", k.Plural),
 		Example: fmt.Sprintf("  kubectl kymamesh %s list -n demo\n  kubectl kymamesh %s list -A -o wide", k.Singular, k.Singular),
 		Args:    NoArgs,
-		RunE: RunE(f, o),
+		RunE:    RunE(f, o),
 	}
 	o.PrintFlags.AddFlags(cmd)
 	AddListFlags(cmd, &o.AllNamespaces, &o.NoHeaders, &o.Selector)
