@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,8 +48,10 @@ func resourceToKind(resource string) string {
 }
 
 // ApplyObjects server-side applies objs in order with the plugin's field manager.
-// Re-applying the same objects changes nothing, which makes it idempotent.
-func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructured.Unstructured, dry DryRun) ([]Change, error) {
+// Re-applying the same objects changes nothing, which makes it idempotent. A
+// field someone else set since (kubectl scale, an edit) is a conflict, unless
+// force takes it over, as kubectl apply --server-side --force-conflicts does.
+func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructured.Unstructured, dry DryRun, force bool) ([]Change, error) {
 	out := make([]Change, 0, len(objs))
 	for _, o := range objs {
 		if dry == DryRunClient {
@@ -63,9 +66,12 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 		if err != nil {
 			return out, err
 		}
-		force := true
 		got, err := dyn.Resource(gvr).Namespace(o.GetNamespace()).Patch(ctx, o.GetName(), types.ApplyPatchType, data,
 			metav1.PatchOptions{FieldManager: ManagedByValue, Force: &force, DryRun: dry.serverFlag()})
+		if apierrors.IsConflict(err) {
+			return out, fmt.Errorf("conflict applying %s %q in namespace %q: %w; add --force-conflicts to take these fields over",
+				strings.ToLower(o.GetKind()), o.GetName(), o.GetNamespace(), err)
+		}
 		if err != nil {
 			return out, APIError(err, "apply", gvr.Resource, o.GetName(), o.GetNamespace())
 		}

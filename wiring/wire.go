@@ -29,6 +29,8 @@ type WireSpec struct {
 	// CreateNamespace creates the user namespace when it is missing
 	// (--create-namespace); the integration namespace is always created.
 	CreateNamespace bool
+	// ForceConflicts takes over source fields someone else set (--force-conflicts).
+	ForceConflicts bool
 }
 
 // SubscriptionName is the name of the Subscription that wires app to ns.
@@ -108,7 +110,7 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	_, err = m.Dynamic.Resource(DeploymentsGVR).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		applied, err := applySource(ctx, m, objs[:len(HTTPSourceGVRs)], s.Source.Namespace, dry)
+		applied, err := applySource(ctx, m, objs[:len(HTTPSourceGVRs)], s.Source.Namespace, dry, s.ForceConflicts)
 		out = append(out, applied...)
 		if err != nil {
 			return out, err
@@ -128,7 +130,7 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 
 // applySource creates the integration namespace if it is missing (it belongs
 // to the plugin) and server-side applies the source's objects into it.
-func applySource(ctx context.Context, m Mesh, objs []runtime.Object, namespace string, dry DryRun) ([]Change, error) {
+func applySource(ctx context.Context, m Mesh, objs []runtime.Object, namespace string, dry DryRun, force bool) ([]Change, error) {
 	src := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {
 		u, ok := o.(*unstructured.Unstructured)
@@ -137,14 +139,14 @@ func applySource(ctx context.Context, m Mesh, objs []runtime.Object, namespace s
 		}
 		src = append(src, u)
 	}
-	return CreateHTTPSource(ctx, m, src, namespace, dry)
+	return CreateHTTPSource(ctx, m, src, namespace, dry, force)
 }
 
 // CreateHTTPSource applies an application's source objects (BuildHTTPSource)
 // into namespace, creating the namespace first when it is missing. A client
 // dry run only reports the objects.
 // m needs Core and Dynamic (none for a client dry run).
-func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstructured, namespace string, dry DryRun) ([]Change, error) {
+func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstructured, namespace string, dry DryRun, force bool) ([]Change, error) {
 	var out []Change
 	if dry != DryRunClient {
 		made, err := EnsureNamespace(ctx, m.Core.Namespaces(), namespace, "", true, dry)
@@ -155,7 +157,7 @@ func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstruct
 			out = append(out, *made)
 		}
 	}
-	applied, err := ApplyObjects(ctx, m.Dynamic, objs, dry)
+	applied, err := ApplyObjects(ctx, m.Dynamic, objs, dry, force)
 	return append(out, applied...), err
 }
 

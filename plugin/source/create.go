@@ -61,7 +61,7 @@ func (o *CreateHTTPOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	changes, err := wiring.CreateHTTPSource(ctx, m, objs, o.Source.IntegrationNamespace, o.Mutation.Strategy)
+	changes, err := wiring.CreateHTTPSource(ctx, m, objs, o.Source.IntegrationNamespace, o.Mutation.Strategy, o.Source.ForceConflicts)
 	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
 		err = perr
 	}

@@ -64,7 +64,8 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
 // Complete takes the application into the spec, and the dry-run strategy and printer.
 func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
 	o.factory = f
-	o.spec = wiring.WireSpec{Source: o.Source.Spec(args[0]), To: o.To, Broker: o.Broker, CreateNamespace: o.CreateNamespace}
+	o.spec = wiring.WireSpec{Source: o.Source.Spec(args[0]), To: o.To, Broker: o.Broker, CreateNamespace: o.CreateNamespace,
+		ForceConflicts: o.Source.ForceConflicts}
 	if o.Trigger != "" {
 		o.spec.Trigger = &wiring.TriggerSpec{Name: o.Trigger, Sink: o.Sink, Filter: o.Filter, CESQL: o.CESQL}
 	}

@@ -139,6 +139,19 @@ func TestSourceCreateListDelete(t *testing.T) {
 	if !strings.Contains(r.Stdout, "app: crm\n") || !strings.Contains(r.Stdout, "ready: true\n") {
 		t.Fatalf("source describe -o yaml: %s", r)
 	}
+	// A field someone else set since is a conflict, not silently taken back;
+	// --force-conflicts takes it over, as kubectl apply does.
+	testbed.MustKubectl(t, "scale", "deployment", "crm-adapter", "-n", integration, "--replicas=2")
+	again := []string{"source", "create", "http", "crm", "--integration-namespace", integration, "--port", port, "--channel", "imc"}
+	r = km(t, again...)
+	wantExit(t, r, 1, `conflict applying deployment "crm-adapter" in namespace "`+integration+`"`)
+	if !strings.Contains(r.Stderr, ".spec.replicas") || !strings.Contains(r.Stderr, "add --force-conflicts to take these fields over") {
+		t.Fatalf("the conflict does not name the field and the way out: %s", r)
+	}
+	mustKM(t, append(again, "--force-conflicts")...)
+	if got := field(getJSON(t, "get", "deployment", "crm-adapter", "-n", integration), "spec", "replicas"); got != float64(1) {
+		t.Fatalf("--force-conflicts did not take replicas back: %v", got)
+	}
 	r = mustKM(t, "source", "delete", "crm", "--integration-namespace", integration)
 	if !strings.Contains(r.Stdout, "sinkbinding.sources.knative.dev/crm-adapter deleted") {
 		t.Fatalf("source delete: %s", r)
