@@ -4,14 +4,11 @@
 package sender
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -156,34 +153,4 @@ func Encode(ctx context.Context, ev *event.Event, mode string) (http.Header, []b
 		body = b
 	}
 	return req.Header, body, nil
-}
-
-// WriteDryRun prints what would be sent: the structured JSON, or the binary
-// mode's CloudEvents headers followed by the body.
-func WriteDryRun(w io.Writer, ev *event.Event, mode string) error {
-	if mode == ModeStructured {
-		b, err := format.JSON.Marshal(ev)
-		if err != nil {
-			return err
-		}
-		var out bytes.Buffer
-		_ = json.Indent(&out, b, "", "  ")
-		out.WriteByte('\n')
-		_, err = w.Write(out.Bytes())
-		return err
-	}
-	h, body, err := Encode(context.Background(), ev, mode)
-	if err != nil {
-		return err
-	}
-	var keys []string
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "%s: %s\n", k, h.Get(k))
-	}
-	fmt.Fprintf(w, "\n%s\n", body)
-	return nil
 }

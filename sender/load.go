@@ -182,17 +182,3 @@ func summarize(target string, latencies []time.Duration, codes []int, elapsed ti
 	sum.P50Millis, sum.P90Millis, sum.P99Millis = pct(0.50), pct(0.90), pct(0.99)
 	return sum
 }
-
-// WriteSummary prints a summary for people.
-func WriteSummary(w io.Writer, s Summary) {
-	fmt.Fprintf(w, "sent %d, acknowledged %d, failed %d in %.2fs: %.0f events/s; latency p50 %.2fms p90 %.2fms p99 %.2fms\n",
-		s.Sent, s.Acknowledged, s.Failed, s.Seconds, s.EventsPerSec, s.P50Millis, s.P90Millis, s.P99Millis)
-	keys := make([]string, 0, len(s.ByStatus))
-	for k := range s.ByStatus {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "  failed with %s: %d\n", k, s.ByStatus[k])
-	}
-}

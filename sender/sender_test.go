@@ -152,11 +152,6 @@ func TestLoadCountsEveryOutcome(t *testing.T) {
 	if len(ids) != 200 || !ids["e1-0"] || !ids["e1-199"] {
 		t.Fatalf("want 200 distinct ids e1-0..e1-199, got %d", len(ids))
 	}
-	var out bytes.Buffer
-	WriteSummary(&out, sum)
-	if !strings.Contains(out.String(), "sent 200, acknowledged 180, failed 20") || !strings.Contains(out.String(), "failed with 503 Service Unavailable: 20") {
-		t.Fatalf("summary text: %s", out.String())
-	}
 }
 
 func TestLoadRateAndStructuredIDs(t *testing.T) {

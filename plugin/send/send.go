@@ -173,7 +173,7 @@ func (o *Options) Run(ctx context.Context) error {
 		if o.Output != "" { // the event itself, as -o asks: the JSON event format
 			return o.print(ev)
 		}
-		return sender.WriteDryRun(o.Out, ev, o.Event.Mode)
+		return output.EventDryRun(o.Out, ev, o.Event.Mode)
 	}
 	target, fwd, err := o.reach(ctx)
 	if err != nil {
@@ -203,7 +203,7 @@ func (o *Options) Run(ctx context.Context) error {
 			return fmt.Errorf("--results: %w", err)
 		}
 	}
-	sender.WriteSummary(o.ErrOut, sum)
+	output.LoadSummary(o.ErrOut, sum)
 	if err := o.print(sum); err != nil {
 		return err
 	}
