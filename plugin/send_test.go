@@ -12,6 +12,14 @@ import (
 	"sync"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 )
 
@@ -81,4 +89,28 @@ func TestSendToURL(t *testing.T) {
 	if len(got) != 61 {
 		t.Fatalf("receiver got %d requests, want 61", len(got))
 	}
+}
+
+// send's default path, port-forward, takes every client from the factory: the
+// target's address (dynamic), the Service and a ready pod behind it (core,
+// discovery), then the forward itself, which needs the REST config the test
+// factory does not have.
+func TestSendPortForwardPathThroughTheFactory(t *testing.T) {
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "shop-adapter", Namespace: "kyma-integration"},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}}}}
+	ready := true
+	name, port := "http", int32(8080)
+	slice := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: "shop-adapter-x", Namespace: "kyma-integration",
+		Labels: map[string]string{discoveryv1.LabelServiceName: "shop-adapter"}},
+		Ports:     []discoveryv1.EndpointPort{{Name: &name, Port: &port}},
+		Endpoints: []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: &ready}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: "shop-adapter-7f9"}}}}
+	f := cmdtest.NewFactory("demo", svc, slice)
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("v1")
+	u.SetKind("Service")
+	u.SetName("shop-adapter")
+	u.SetNamespace("kyma-integration")
+	f.Dyn = dynamicfake.NewSimpleDynamicClient(runtime.NewScheme(), u)
+	expect(t, f, "send --to app:shop --type t", 1, "",
+		"error: port-forward to pod kyma-integration/shop-adapter-7f9 port 8080: no cluster: this command should not have needed one\n")
 }

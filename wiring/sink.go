@@ -122,3 +122,18 @@ func SinkString(d *duckv1.Destination, namespace string) string {
 	}
 	return s
 }
+
+// SinkResource is the resource of a sink reference's kind: the one kn knows
+// for it, else the kind's plural by convention.
+func SinkResource(ref *duckv1.KReference) (schema.GroupVersionResource, error) {
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	if err != nil {
+		return schema.GroupVersionResource{}, err
+	}
+	for r, k := range knownKinds {
+		if k == ref.Kind && r.GroupVersion() == gv {
+			return r, nil
+		}
+	}
+	return gv.WithResource(strings.ToLower(ref.Kind) + "s"), nil
+}

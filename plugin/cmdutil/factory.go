@@ -7,6 +7,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
 	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
@@ -20,6 +21,8 @@ type Factory interface {
 	// Namespace is -n, or the kubeconfig context's namespace, or "default".
 	Namespace() (string, error)
 	Core() (corev1client.CoreV1Interface, error)
+	// Discovery is discovery.k8s.io (EndpointSlices), not API discovery.
+	Discovery() (discoveryv1client.DiscoveryV1Interface, error)
 	Eventing() (eventingv1client.EventingV1Interface, error)
 	Messaging() (messagingv1client.MessagingV1Interface, error)
 	// Dynamic serves the resources without a typed client here (server-side
@@ -56,6 +59,14 @@ func (f *factory) Core() (corev1client.CoreV1Interface, error) {
 		return nil, err
 	}
 	return corev1client.NewForConfig(cfg)
+}
+
+func (f *factory) Discovery() (discoveryv1client.DiscoveryV1Interface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return discoveryv1client.NewForConfig(cfg)
 }
 
 func (f *factory) Eventing() (eventingv1client.EventingV1Interface, error) {

@@ -15,14 +15,13 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/reach"
 )
 
 // Ways of reaching an in-cluster target.
@@ -134,7 +133,7 @@ func (o *Options) Validate() error {
 		return wiring.Invalidf("--output", "%w", err)
 	}
 	if o.To != "" {
-		if _, err := wiring.CheckTarget(o.To, o.namespace); err != nil {
+		if _, err := reach.CheckTarget(o.To, o.namespace); err != nil {
 			return err
 		}
 	}
@@ -219,7 +218,7 @@ func (o *Options) Run(ctx context.Context) error {
 // withForwardError adds to a failed send what the pod's side of a
 // port-forward reported, if anything: through a forward, a refused connection
 // to the pod only shows as a closed connection here.
-func withForwardError(err error, fwd *wiring.PortForward) error {
+func withForwardError(err error, fwd *reach.PortForward) error {
 	if err == nil || fwd == nil || fwd.Err() == nil {
 		return err
 	}
@@ -258,47 +257,49 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 // reach resolves the target's URL and, for an in-cluster address reached by
 // port-forward, forwards a local port to a ready pod behind its Service (the
 // forward is nil otherwise).
-func (o *Options) reach(ctx context.Context) (sender.Target, *wiring.PortForward, error) {
+func (o *Options) reach(ctx context.Context) (sender.Target, *reach.PortForward, error) {
 	isURL := strings.HasPrefix(o.To, "http://") || strings.HasPrefix(o.To, "https://")
-	addr := o.To
+	addr := o.To // a URL, checked by Validate
 	if !isURL {
 		dyn, err := o.factory.Dynamic()
 		if err != nil {
 			return sender.Target{}, nil, err
 		}
-		if addr, err = wiring.ResolveTarget(ctx, dyn, o.To, o.namespace, o.IntegrationNamespace); err != nil {
+		if addr, err = reach.ResolveTarget(ctx, dyn, o.To, o.namespace, o.IntegrationNamespace); err != nil {
 			return sender.Target{}, nil, err
 		}
-	} else if _, err := wiring.ResolveTarget(ctx, nil, o.To, "", ""); err != nil {
-		return sender.Target{}, nil, err
 	}
 	if isURL || o.Via == ViaDirect {
 		o.verbosef("sending to %s directly", addr)
 		return sender.Target{URL: addr, Name: o.To}, nil, nil
 	}
+	core, err := o.factory.Core()
+	if err != nil {
+		return sender.Target{}, nil, err
+	}
+	disc, err := o.factory.Discovery()
+	if err != nil {
+		return sender.Target{}, nil, err
+	}
+	pp, err := reach.ResolvePodPort(ctx, core, disc, addr)
+	if err != nil {
+		return sender.Target{}, nil, err
+	}
 	cfg, err := o.factory.RESTConfig()
-	if err != nil {
-		return sender.Target{}, nil, err
+	if err == nil {
+		var fwd *reach.PortForward
+		if fwd, err = reach.ForwardPort(cfg, pp); err == nil {
+			return o.forwarded(addr, pp, fwd), fwd, nil
+		}
 	}
-	core, err := corev1client.NewForConfig(cfg)
-	if err != nil {
-		return sender.Target{}, nil, err
-	}
-	disc, err := discoveryv1client.NewForConfig(cfg)
-	if err != nil {
-		return sender.Target{}, nil, err
-	}
-	pp, err := wiring.ResolvePodPort(ctx, core, disc, addr)
-	if err != nil {
-		return sender.Target{}, nil, err
-	}
-	fwd, err := wiring.ForwardPort(cfg, pp)
-	if err != nil {
-		return sender.Target{}, nil, err
-	}
+	return sender.Target{}, nil, fmt.Errorf("port-forward to pod %s/%s port %d: %w", pp.Namespace, pp.Pod, pp.Port, err)
+}
+
+// forwarded is the target as reached through fwd.
+func (o *Options) forwarded(addr string, pp reach.PodPort, fwd *reach.PortForward) sender.Target {
 	u, _ := url.Parse(addr)
 	o.verbosef("sending to %s through a port-forward to pod %s/%s port %d (local port %d)", addr, pp.Namespace, pp.Pod, pp.Port, fwd.Local)
-	return sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", fwd.Local, u.RequestURI()), Host: u.Host, Name: o.To}, fwd, nil
+	return sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", fwd.Local, u.RequestURI()), Host: u.Host, Name: o.To}
 }
 
 // print writes a result as -o asks: nothing without -o, else JSON or YAML.

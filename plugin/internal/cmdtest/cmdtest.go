@@ -16,6 +16,7 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
 	eventingfake "knative.dev/eventing/pkg/client/clientset/versioned/fake"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
@@ -58,6 +59,14 @@ func (f *Factory) Core() (corev1client.CoreV1Interface, error) {
 		return nil, errNoCluster
 	}
 	return f.Kube.CoreV1(), nil
+}
+
+// Discovery implements cmdutil.Factory.
+func (f *Factory) Discovery() (discoveryv1client.DiscoveryV1Interface, error) {
+	if f.NoCluster {
+		return nil, errNoCluster
+	}
+	return f.Kube.DiscoveryV1(), nil
 }
 
 // Eventing implements cmdutil.Factory.

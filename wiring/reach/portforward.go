@@ -1,4 +1,4 @@
-package wiring
+package reach
 
 import (
 	"context"
@@ -20,6 +20,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
 // PodPort is a ready pod behind a Service, and the port the Service's traffic
@@ -52,7 +54,7 @@ func ResolvePodPort(ctx context.Context, core corev1client.CoreV1Interface, slic
 		}
 		svc, err := core.Services(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return PodPort{}, APIError(err, "get", "service", name, ns)
+			return PodPort{}, wiring.APIError(err, "get", "service", name, ns)
 		}
 		if svc.Spec.Type == corev1.ServiceTypeExternalName {
 			host = svc.Spec.ExternalName
@@ -88,7 +90,7 @@ func servicePort(svc *corev1.Service, port int) (corev1.ServicePort, error) {
 func readyEndpoint(ctx context.Context, slices discoveryv1client.DiscoveryV1Interface, svc *corev1.Service, sp corev1.ServicePort) (PodPort, error) {
 	list, err := slices.EndpointSlices(svc.Namespace).List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + svc.Name})
 	if err != nil {
-		return PodPort{}, APIError(err, "list", "endpointslices", "", svc.Namespace)
+		return PodPort{}, wiring.APIError(err, "list", "endpointslices", "", svc.Namespace)
 	}
 	for _, s := range list.Items {
 		port := 0

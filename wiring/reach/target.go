@@ -1,4 +1,7 @@
-package wiring
+// Package reach finds how send reaches a target from this machine: the URL
+// a target stands for, and for an in-cluster address a ready pod behind its
+// Service and a port-forward to it.
+package reach
 
 import (
 	"context"
@@ -9,9 +12,10 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
 // ResolveTarget turns a send target into the URL to post to: an http(s) URL as
@@ -26,9 +30,9 @@ func ResolveTarget(ctx context.Context, dyn dynamic.Interface, target, namespace
 		return target, nil
 	}
 	if app, ok := strings.CutPrefix(target, "app:"); ok {
-		svc := AdapterName(app)
-		if _, err := dyn.Resource(ServicesGVR).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
-			return "", APIError(err, "get", "service", svc, integrationNS)
+		svc := wiring.AdapterName(app)
+		if _, err := dyn.Resource(wiring.ServicesGVR).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
+			return "", wiring.APIError(err, "get", "service", svc, integrationNS)
 		}
 		return fmt.Sprintf("http://%s.%s.svc.cluster.local/", svc, integrationNS), nil
 	}
@@ -41,23 +45,23 @@ func CheckTarget(target, namespace string) (*duckv1.Destination, error) {
 	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
 		u, err := url.Parse(target)
 		if err != nil || u.Host == "" {
-			return nil, Invalidf("--to", "%q is not a valid URL", target)
+			return nil, wiring.Invalidf("--to", "%q is not a valid URL", target)
 		}
 		return nil, nil
 	}
 	if app, ok := strings.CutPrefix(target, "app:"); ok {
-		if err := ValidateName("--to", app); err != nil {
+		if err := wiring.ValidateName("--to", app); err != nil {
 			return nil, err
 		}
-		if len(AdapterName(app)) > 63 {
-			return nil, Invalidf("--to", "%q: no application can have that name: its adapter Service name would be longer than 63 characters", app)
+		if len(wiring.AdapterName(app)) > 63 {
+			return nil, wiring.Invalidf("--to", "%q: no application can have that name: its adapter Service name would be longer than 63 characters", app)
 		}
 		return nil, nil
 	}
-	dest, err := ParseSink("--to", target, namespace)
-	var ie *InvalidError
+	dest, err := wiring.ParseSink("--to", target, namespace)
+	var ie *wiring.InvalidError
 	if errors.As(err, &ie) && strings.Contains(ie.Error(), "unknown sink type") {
-		return nil, Invalidf("--to", "%q: want app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink or a URL", target)
+		return nil, wiring.Invalidf("--to", "%q: want app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink or a URL", target)
 	}
 	return dest, err
 }
@@ -65,19 +69,13 @@ func CheckTarget(target, namespace string) (*duckv1.Destination, error) {
 // addressOf reads an addressable object's status.address.url; a core Service
 // has none and is addressed by its cluster DNS name.
 func addressOf(ctx context.Context, dyn dynamic.Interface, ref *duckv1.KReference) (string, error) {
-	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	gvr, err := wiring.SinkResource(ref)
 	if err != nil {
-		return "", Invalidf("--to", "bad API version %q", ref.APIVersion)
-	}
-	gvr := gv.WithResource(strings.ToLower(ref.Kind) + "s")
-	for r, k := range knownKinds {
-		if k == ref.Kind && r.GroupVersion() == gv {
-			gvr = r
-		}
+		return "", wiring.Invalidf("--to", "bad API version %q", ref.APIVersion)
 	}
 	obj, err := dyn.Resource(gvr).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 	if err != nil {
-		return "", APIError(err, "get", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
+		return "", wiring.APIError(err, "get", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
 	}
 	if gvr.Group == "" && ref.Kind == "Service" {
 		port := int64(80)
