@@ -24,13 +24,7 @@ func Kind() cmdutil.Kind[*eventingv1.Broker, *eventingv1.BrokerList] {
 			}
 			return c.Brokers(ns), nil
 		},
-		Items: func(l *eventingv1.BrokerList) []*eventingv1.Broker {
-			out := make([]*eventingv1.Broker, len(l.Items))
-			for i := range l.Items {
-				out[i] = &l.Items[i]
-			}
-			return out
-		},
+		Items:       func(l *eventingv1.BrokerList) []*eventingv1.Broker { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"url"},
 		WideColumns: []string{"class", "dead-letter-sink"},
 		Row: func(b *eventingv1.Broker, _ bool) []string {

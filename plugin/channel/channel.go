@@ -27,13 +27,7 @@ func Kind() cmdutil.Kind[*messagingv1.Channel, *messagingv1.ChannelList] {
 			}
 			return c.Channels(ns), nil
 		},
-		Items: func(l *messagingv1.ChannelList) []*messagingv1.Channel {
-			out := make([]*messagingv1.Channel, len(l.Items))
-			for i := range l.Items {
-				out[i] = &l.Items[i]
-			}
-			return out
-		},
+		Items:       func(l *messagingv1.ChannelList) []*messagingv1.Channel { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"type", "url"},
 		WideColumns: []string{"subscribers"},
 		Row: func(c *messagingv1.Channel, _ bool) []string {

@@ -354,3 +354,12 @@ func printMachine(flags *genericclioptions.PrintFlags, obj runtime.Object, s gen
 	}
 	return p.PrintObj(obj, s.Out)
 }
+
+// Pointers returns pointers to a typed list's items (a Kind's Items).
+func Pointers[E any](items []E) []*E {
+	out := make([]*E, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}

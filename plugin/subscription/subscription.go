@@ -27,13 +27,7 @@ func Kind() cmdutil.Kind[*messagingv1.Subscription, *messagingv1.SubscriptionLis
 			}
 			return c.Subscriptions(ns), nil
 		},
-		Items: func(l *messagingv1.SubscriptionList) []*messagingv1.Subscription {
-			out := make([]*messagingv1.Subscription, len(l.Items))
-			for i := range l.Items {
-				out[i] = &l.Items[i]
-			}
-			return out
-		},
+		Items:       func(l *messagingv1.SubscriptionList) []*messagingv1.Subscription { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"channel", "sink"},
 		WideColumns: []string{"reply", "dead-letter-sink"},
 		Row: func(s *messagingv1.Subscription, _ bool) []string {

@@ -28,13 +28,7 @@ func Kind() cmdutil.Kind[*eventingv1.Trigger, *eventingv1.TriggerList] {
 			}
 			return c.Triggers(ns), nil
 		},
-		Items: func(l *eventingv1.TriggerList) []*eventingv1.Trigger {
-			out := make([]*eventingv1.Trigger, len(l.Items))
-			for i := range l.Items {
-				out[i] = &l.Items[i]
-			}
-			return out
-		},
+		Items:       func(l *eventingv1.TriggerList) []*eventingv1.Trigger { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"broker", "sink"},
 		WideColumns: []string{"filter", "filters"},
 		Row: func(t *eventingv1.Trigger, _ bool) []string {
