@@ -48,6 +48,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 	root.SetErr(s.ErrOut)
 	if configFlags != nil {
 		configFlags.AddFlags(root.PersistentFlags())
+		_ = root.RegisterFlagCompletionFunc("namespace", cmdutil.CompleteNamespaces(f))
 	}
 	root.AddCommand(
 		namespace.NewCmdEnable(f, s),

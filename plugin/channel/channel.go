@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
@@ -91,7 +92,7 @@ func newCmdCreate() *cobra.Command {
 }
 
 func (c *createSpec) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&c.spec.Type, "type", "", "Channel implementation: imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND; the cluster default if empty.")
+	flags.AddChannelType(cmd, "type", &c.spec.Type, "Channel implementation: imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND; the cluster default if empty.")
 }
 
 func (c *createSpec) Complete(_ *cobra.Command, name, namespace string, _ io.Reader) error {

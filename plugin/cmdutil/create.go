@@ -64,6 +64,9 @@ func NewCmdUpdate[T runtime.Object, L runtime.Object](f Factory, s genericioopti
 func (o *MutateOptions[T, L]) command(f Factory, spec Spec, cmd *cobra.Command) *cobra.Command {
 	cmd.Args = ExactArgs("NAME")
 	cmd.RunE = RunE(f, o)
+	if o.update != nil {
+		cmd.ValidArgsFunction = CompleteNames(f, o.kind, false)
+	}
 	spec.AddFlags(cmd)
 	o.Mutation.AddFlags(cmd)
 	return cmd

@@ -79,6 +79,7 @@ func NewCmdDelete[T runtime.Object, L runtime.Object](f Factory, s genericioopti
 		},
 		RunE: RunE(f, o),
 	}
+	cmd.ValidArgsFunction = CompleteNames(f, k, true)
 	o.DryRun.AddFlag(cmd)
 	cmd.Flags().BoolVar(&o.Wait, "wait", false, "Wait until each object is gone (its finalizers done).")
 	cmd.Flags().DurationVar(&o.WaitTimeout, "wait-timeout", o.WaitTimeout, "How long --wait waits, e.g. 30s or 2m.")
@@ -160,6 +161,8 @@ func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericioop
 		RunE:    RunE(f, o),
 	}
 	o.PrintFlags.AddFlags(cmd)
+	cmd.ValidArgsFunction = CompleteNames(f, k, false)
+	_ = cmd.RegisterFlagCompletionFunc("output", flags.Values("json", "yaml", "name", "jsonpath=", "go-template="))
 	return cmd
 }
 
@@ -222,6 +225,7 @@ func NewCmdList[T runtime.Object, L runtime.Object](f Factory, s genericiooption
 		RunE:    RunE(f, o),
 	}
 	o.PrintFlags.AddFlags(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("output", flags.Values("wide", "json", "yaml", "name", "jsonpath=", "go-template="))
 	AddListFlags(cmd, &o.AllNamespaces, &o.NoHeaders, &o.Selector)
 	return cmd
 }

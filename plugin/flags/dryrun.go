@@ -29,6 +29,11 @@ func (d *DryRun) AddFlag(cmd *cobra.Command) {
 	}
 	cmd.Flags().StringVar(&d.Value, "dry-run", d.Value, help)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
+	if d.noServer {
+		complete(cmd, "dry-run", Values("none", "client"))
+	} else {
+		complete(cmd, "dry-run", Values("none", "client", "server"))
+	}
 }
 
 // Complete turns the value into the strategy.

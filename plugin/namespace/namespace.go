@@ -56,7 +56,8 @@ func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cob
 	fl := cmd.Flags()
 	fl.StringVar(&o.Spec.Broker, "broker", o.Spec.Broker, "Name of the namespace's Broker.")
 	fl.StringVar(&o.Spec.Class, "class", o.Spec.Class, "Broker class.")
-	fl.StringVar(&o.Spec.Channel, "channel", "", "Channel behind the Broker: imc, kafka or GROUP/VERSION/KIND (kept in a ConfigMap in the namespace); the cluster default if empty.")
+	flags.AddChannelType(cmd, "channel", &o.Spec.Channel, "Channel behind the Broker: imc, kafka or GROUP/VERSION/KIND (kept in a ConfigMap in the namespace); the cluster default if empty.")
+	cmd.ValidArgsFunction = cmdutil.CompleteNamespaces(f)
 	fl.BoolVar(&o.Spec.InjectionLabel, "injection-label", false, "Also label the namespace eventing.knative.dev/injection=enabled.")
 	fl.BoolVar(&o.Spec.CreateNamespace, "create-namespace", false, "Create the namespace if it does not exist.")
 	o.Mutation.AddFlags(cmd)
@@ -126,6 +127,7 @@ func newCmdDisableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *co
 		Args: cmdutil.ExactArgs("NAME"),
 		RunE: cmdutil.RunE(f, o),
 	}
+	cmd.ValidArgsFunction = cmdutil.CompleteNamespaces(f)
 	o.Mutation.AddFlags(cmd)
 	return cmd
 }

@@ -87,9 +87,12 @@ Exit code 1 if any event was not acknowledged.`,
 	fl.IntVar(&o.Load.Concurrency, "concurrency", o.Load.Concurrency, "How many to send at once (one connection pool).")
 	fl.Float64Var(&o.Load.Rate, "rate", 0, "Events per second at most; 0 for as fast as the target takes them.")
 	fl.DurationVar(&o.Timeout, "timeout", o.Timeout, "Timeout of each request.")
-	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (the result, or the load summary).")
+	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the result, or the load summary).")
 	fl.StringVar(&o.Results, "results", "", "Write one JSON line per event to this file: id, status, latencyMillis, error.")
 	o.DryRun.AddFlag(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.CompleteTargets(f))
+	_ = cmd.RegisterFlagCompletionFunc("via", flags.Values(ViaPortForward, ViaDirect))
+	_ = cmd.RegisterFlagCompletionFunc("mode", flags.Values(sender.ModeBinary, sender.ModeStructured))
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "Say on stderr how the target is reached.")
 	return cmd
 }

@@ -33,6 +33,7 @@ func newCmdDelete(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comman
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
 	o.Mutation.AddFlags(cmd)
+	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 

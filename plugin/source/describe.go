@@ -32,7 +32,8 @@ func newCmdDescribe(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comm
 		RunE:    cmdutil.RunE(f, o),
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml.")
+	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 

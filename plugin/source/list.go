@@ -36,7 +36,7 @@ func newCmdList(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command 
 		RunE:    cmdutil.RunE(f, o),
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (the sources and their objects' readiness).")
+	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the sources and their objects' readiness).")
 	cmdutil.AddListFlags(cmd, &o.AllNamespaces, &o.NoHeaders, &o.Selector)
 	return cmd
 }

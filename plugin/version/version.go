@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/buildinfo"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 )
 
 // Options are the inputs of "version".
@@ -28,7 +29,7 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 		Args:  cmdutil.NoArgs,
 		RunE:  cmdutil.RunE(f, o),
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml.")
 	return cmd
 }
 

@@ -58,6 +58,8 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
 	fl.BoolVar(&o.CreateNamespace, "create-namespace", false, "Create the user namespace if it does not exist (the integration namespace is always created when missing).")
 	o.Source.AddFlags(cmd)
 	o.Mutation.AddFlags(cmd)
+	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
+	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.CompleteNamespaces(f))
 	return cmd
 }
 
@@ -146,6 +148,8 @@ plugin created it and nothing of the mesh is left in it.`,
 	cmd.Flags().StringVar(&o.From, "from", "", "User namespace to unwire the application from (required).")
 	flags.AddIntegrationNamespace(cmd, &o.IntegrationNamespace)
 	o.Mutation.AddFlags(cmd)
+	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
+	_ = cmd.RegisterFlagCompletionFunc("from", cmdutil.CompleteNamespaces(f))
 	return cmd
 }
 

@@ -23,6 +23,17 @@ func TestPluginDiscoveryVersionAndCompletion(t *testing.T) {
 	if !strings.Contains(r.Stdout, "trigger") {
 		t.Fatalf("completion of 'kymamesh tri': %s", r)
 	}
+	// Names complete from the cluster, through kubectl's own completion too.
+	ns := testbed.Namespace(t)
+	mustKM(t, "broker", "create", "completed", "-n", ns)
+	r = testbed.Kubectl(t, "__complete", "kymamesh", "broker", "describe", "-n", ns, "")
+	if !strings.HasPrefix(r.Stdout, "completed\n") {
+		t.Fatalf("completion of a broker's name: %s", r)
+	}
+	r = testbed.Kubectl(t, "__complete", "kymamesh", "enable", "ns", "kube-")
+	if !strings.Contains(r.Stdout, "kube-system\n") {
+		t.Fatalf("completion of a namespace: %s", r)
+	}
 	r = mustKM(t, "completion", "bash")
 	if !strings.Contains(r.Stdout, "bash completion") {
 		t.Fatalf("completion bash: %.200s", r.Stdout)
