@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/send"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/status"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/subscription"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/trigger"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/version"
@@ -61,6 +62,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		send.NewCmd(f, s),
 		wire.NewCmdWire(f, s),
 		wire.NewCmdUnwire(f, s),
+		status.NewCmd(f, s),
 		version.NewCmd(f, s),
 		completion.NewCmd(f, s),
 	)

@@ -1,0 +1,89 @@
+// Package status holds "kubectl kymamesh status": the mesh as one picture,
+// with each broken link and the command that mends it.
+package status
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// Options are the inputs of "status".
+type Options struct {
+	Scope  wiring.StatusScope
+	Output string
+
+	factory cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+// NewCmd returns "status".
+func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{IOStreams: s}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the mesh as one picture: applications, channels, subscriptions, brokers, triggers, and every broken link with its fix",
+		Long: `status reads the integration namespace (the applications' adapters, Channels
+and Subscriptions) and a user namespace (-n) or all of them (-A) (Brokers and
+Triggers), each kind once, and shows the chain from each application to the
+subscribers. Every broken link is listed with the command that mends it: a
+Subscription to a Broker that does not exist, a Broker or Trigger not Ready, a
+Trigger whose subscriber does not resolve or whose filter Knative ignores, an
+adapter not available, a SinkBinding that has not bound, a Broker without
+Triggers, a dead-letter sink that does not resolve.`,
+		Example: `  kubectl kymamesh status -n shop
+  kubectl kymamesh status -A --app commerce
+  kubectl kymamesh status -A -o json`,
+		Args: cmdutil.NoArgs,
+		RunE: cmdutil.RunE(f, o),
+	}
+	flags.AddIntegrationNamespace(cmd, &o.Scope.IntegrationNamespace)
+	cmd.Flags().BoolVarP(&o.Scope.All, "all-namespaces", "A", false, "Brokers and Triggers of every namespace.")
+	cmd.Flags().StringVar(&o.Scope.App, "app", "", "Only this application's chain.")
+	_ = cmd.RegisterFlagCompletionFunc("app", cmdutil.CompleteApps(f))
+	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the picture and the broken links); a tree if empty.")
+	return cmd
+}
+
+// Complete reads the user namespace.
+func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	o.factory = f
+	var err error
+	o.Scope.Namespace, err = f.Namespace()
+	return err
+}
+
+// Validate checks the flags.
+func (o *Options) Validate() error {
+	if err := output.CheckDataFormat(o.Output); err != nil {
+		return cmdutil.UsageErrorf("--output: %w", err)
+	}
+	if o.Scope.App != "" {
+		if err := wiring.ValidateName("--app", o.Scope.App); err != nil {
+			return err
+		}
+	}
+	return wiring.ValidateNamespaceName("--integration-namespace", o.Scope.IntegrationNamespace)
+}
+
+// Run reads the mesh and shows it.
+func (o *Options) Run(ctx context.Context) error {
+	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
+	if err != nil {
+		return err
+	}
+	st, err := wiring.GetMeshStatus(ctx, m, o.Scope)
+	if err != nil {
+		return err
+	}
+	if o.Output != "" {
+		return output.Data(o.Out, o.Output, st)
+	}
+	return output.MeshTree(o.Out, st)
+}

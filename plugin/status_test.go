@@ -1,0 +1,93 @@
+package plugin_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+)
+
+// adapterObject is one object of an application's source as the dynamic
+// client returns it, with a condition.
+func adapterObject(apiVersion, kind, name, cond, status string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{
+		"conditions": []any{map[string]any{"type": cond, "status": status, "reason": "Because"}}}}}
+	u.SetAPIVersion(apiVersion)
+	u.SetKind(kind)
+	u.SetName(name)
+	u.SetNamespace("kyma-integration")
+	u.SetLabels(map[string]string{"app.kubernetes.io/name": "kymamesh-adapter", "kymamesh.kyma-project.io/application": "crm"})
+	return u
+}
+
+// status reads each kind once (seven list requests, none per object) and
+// names the adapter that is not available, the SinkBinding that has not
+// bound, and the namespace whose Broker has no Trigger.
+func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
+	readyBroker := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
+	readyBroker.Status.Status = duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
+	sub := &messagingv1.Subscription{ObjectMeta: metav1.ObjectMeta{Name: "crm-to-shop", Namespace: "kyma-integration"},
+		Spec: messagingv1.SubscriptionSpec{Channel: duckv1.KReference{Name: "crm"},
+			Subscriber: &duckv1.Destination{Ref: &duckv1.KReference{Kind: "Broker", Name: "default", Namespace: "shop"}}}}
+	sub.Status.Status = readyBroker.Status.Status
+	f := cmdtest.NewFactory("shop", readyBroker, sub)
+	gvrs := map[schema.GroupVersionResource]string{
+		{Group: "apps", Version: "v1", Resource: "deployments"}:                 "DeploymentList",
+		{Version: "v1", Resource: "services"}:                                   "ServiceList",
+		{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"}:   "ChannelList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"}: "SinkBindingList",
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs,
+		adapterObject("apps/v1", "Deployment", "crm-adapter", "Available", "False"),
+		adapterObject("v1", "Service", "crm-adapter", "Ready", "True"),
+		adapterObject("messaging.knative.dev/v1", "Channel", "crm", "Ready", "True"),
+		adapterObject("sources.knative.dev/v1", "SinkBinding", "crm-adapter", "Ready", "False"))
+	f.Dyn = dyn
+	r := cmdtest.Run(t.Context(), f, "", "status", "-o", "json")
+	var st struct {
+		Applications []struct {
+			Name          string
+			Subscriptions []struct{ Name, To string }
+		}
+		Problems []struct{ Object, What, Fix string }
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || r.Code != 0 {
+		t.Fatalf("status -o json: %v %+v", err, r)
+	}
+	if len(st.Applications) != 1 || len(st.Applications[0].Subscriptions) != 1 || st.Applications[0].Subscriptions[0].To != "broker shop/default" {
+		t.Fatalf("the chain: %+v", st.Applications)
+	}
+	var got []string
+	for _, p := range st.Problems {
+		got = append(got, p.Object+": "+p.What+" | "+p.Fix)
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		"application kyma-integration/crm: its adapter Deployment is not available (Because): its events are refused | kubectl kymamesh source describe crm --integration-namespace kyma-integration",
+		"application kyma-integration/crm: its SinkBinding has not bound the adapter to the Channel (no K_SINK)",
+		"broker shop/default: has no Trigger: the events it takes go nowhere | kubectl kymamesh trigger create NAME -n shop --broker default --sink SINK",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems lack %q:\n%s", want, all)
+		}
+	}
+	if len(st.Problems) != 3 {
+		t.Errorf("want 3 problems, got:\n%s", all)
+	}
+	requests := len(dyn.Actions()) + len(f.Knative.Actions())
+	if requests != 7 {
+		t.Fatalf("status made %d requests, want 7 (one list per kind)", requests)
+	}
+}

@@ -1,0 +1,69 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/test/testbed"
+)
+
+// status on a mesh with one deliberately broken link of each kind the test bed
+// can make: each is reported with its fix, the healthy chain is not.
+func TestStatusShowsEachBrokenLinkWithItsFix(t *testing.T) {
+	integration, user := testbed.Namespace(t), testbed.Namespace(t)
+	sub := testbed.NewReceiver(t)
+	mustKM(t, "wire", "shop", "--to", user, "--integration-namespace", integration, "--port", freePort(t),
+		"--trigger", "orders", "--filter", "type=order.created", "--sink", sub.URL, "--wait", "--wait-timeout", "90s")
+	// The broken links.
+	mustKM(t, "subscription", "create", "dangling", "-n", integration, "--channel", "shop", "--sink", "broker:missing:"+user)
+	mustKM(t, "trigger", "create", "both", "-n", user, "--filter", "type=a", "--cesql", "source = 'x'", "--sink", sub.URL)
+	mustKM(t, "trigger", "create", "lost", "-n", user, "--sink", "ksvc:nowhere")
+	mustKM(t, "broker", "create", "lonely", "-n", user, "--dl-sink", "ksvc:no-dead-letters")
+	want := []string{
+		"subscription " + integration + "/dangling: delivers to broker " + user + "/missing, which does not exist",
+		"fix: kubectl kymamesh enable ns " + user + " --broker missing",
+		"trigger " + user + "/both: has spec.filter and spec.filters: Knative ignores spec.filter",
+		"trigger " + user + "/lost: its subscriber does not resolve",
+		"fix: kubectl kymamesh trigger update lost -n " + user + " --sink SINK",
+		"broker " + user + "/lonely: has no Trigger: the events it takes go nowhere",
+		"broker " + user + "/lonely: its dead-letter sink ",
+		"does not resolve: failed events have nowhere to go",
+	}
+	var r testbed.Result
+	var missing []string
+	for end := time.Now().Add(60 * time.Second); ; time.Sleep(time.Second) {
+		r, missing = mustKM(t, "status", "-n", user, "--integration-namespace", integration), nil
+		for _, w := range want {
+			if !strings.Contains(r.Stdout, w) {
+				missing = append(missing, w)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(end) {
+			break
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("status lacks %q:\n%s", missing, r.Stdout)
+	}
+	for _, healthy := range []string{"trigger " + user + "/orders:", "application " + integration + "/shop:", "broker " + user + "/default:"} {
+		if strings.Contains(r.Stdout, healthy) {
+			t.Fatalf("a healthy link is reported broken (%s):\n%s", healthy, r.Stdout)
+		}
+	}
+	if !strings.Contains(r.Stdout, "subscription shop-to-"+user+"  ok  -> broker "+user+"/default") ||
+		!strings.Contains(r.Stdout, "trigger orders  ok  [type=order.created] -> "+sub.URL) {
+		t.Fatalf("the healthy chain is not shown:\n%s", r.Stdout)
+	}
+	r = mustKM(t, "status", "-n", user, "--integration-namespace", integration, "--app", "shop", "-o", "json")
+	var st struct {
+		Applications []struct{ Name string }
+		Problems     []struct{ Object, What, Fix string }
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || len(st.Applications) != 1 || len(st.Problems) < 5 {
+		t.Fatalf("status -o json: %v\n%s", err, r.Stdout)
+	}
+}

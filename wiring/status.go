@@ -1,0 +1,313 @@
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+	"knative.dev/pkg/apis"
+)
+
+// MeshStatus is the mesh as one picture: each application's chain to the
+// Brokers it delivers to, each namespace's Brokers and Triggers, and every
+// broken link with the command that mends it.
+type MeshStatus struct {
+	Apps       []AppStatus       `json:"applications"`
+	Namespaces []NamespaceStatus `json:"namespaces"`
+	Problems   []Problem         `json:"problems"`
+}
+
+// Health is an object's Ready condition (Available for a Deployment).
+type Health struct {
+	Ready  string `json:"ready"` // True, False or Unknown
+	Reason string `json:"reason,omitempty"`
+}
+
+// AppStatus is an application's adapter, its sink and its Channel's Subscriptions.
+type AppStatus struct {
+	Name          string               `json:"name"`
+	Namespace     string               `json:"namespace"`
+	Adapter       Health               `json:"adapter"`
+	Sink          string               `json:"sink,omitempty"` // K_SINK, as the SinkBinding bound it
+	Channel       Health               `json:"channel"`
+	Subscriptions []SubscriptionStatus `json:"subscriptions"`
+}
+
+// SubscriptionStatus is one link from a Channel to where it delivers.
+type SubscriptionStatus struct {
+	Name string `json:"name"`
+	Health
+	To string `json:"to"` // broker NS/NAME, or the subscriber's URI
+}
+
+// NamespaceStatus is a user namespace's Brokers.
+type NamespaceStatus struct {
+	Name    string         `json:"name"`
+	Brokers []BrokerStatus `json:"brokers"`
+}
+
+// BrokerStatus is a Broker and its Triggers.
+type BrokerStatus struct {
+	Name string `json:"name"`
+	Health
+	Triggers []TriggerStatus `json:"triggers"`
+}
+
+// TriggerStatus is a Trigger: what it lets through and where it sends it.
+type TriggerStatus struct {
+	Name string `json:"name"`
+	Health
+	Filter     string `json:"filter,omitempty"`
+	Subscriber string `json:"subscriber,omitempty"`
+}
+
+// Problem is a broken link: which object, what is wrong, the command that mends it.
+type Problem struct {
+	Object string `json:"object"`
+	What   string `json:"what"`
+	Fix    string `json:"fix"`
+}
+
+// StatusScope says what status reads: the integration namespace, the user
+// namespace ("" with All: every namespace) and optionally one application.
+type StatusScope struct {
+	IntegrationNamespace, Namespace, App string
+	All                                  bool
+}
+
+// GetMeshStatus reads each kind once for the scope (no request per object)
+// and analyses the chain.
+func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, error) {
+	sel := ""
+	if s.App != "" {
+		sel = AppLabel + "=" + s.App
+	}
+	sources, err := ListSourceStatuses(ctx, m.Dynamic, s.IntegrationNamespace, sel)
+	if err != nil {
+		return MeshStatus{}, err
+	}
+	subs, err := m.Messaging.Subscriptions(s.IntegrationNamespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return MeshStatus{}, APIError(err, "list", "subscriptions", "", s.IntegrationNamespace)
+	}
+	ns := s.Namespace
+	if s.All {
+		ns = ""
+	}
+	brokers, err := m.Eventing.Brokers(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return MeshStatus{}, APIError(err, "list", "brokers", "", ns)
+	}
+	triggers, err := m.Eventing.Triggers(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return MeshStatus{}, APIError(err, "list", "triggers", "", ns)
+	}
+	return AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items), nil
+}
+
+// AnalyzeMesh builds the picture from what was read; it makes no request.
+func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []messagingv1.Subscription, brokers []eventingv1.Broker, triggers []eventingv1.Trigger) MeshStatus {
+	out := MeshStatus{Apps: []AppStatus{}, Namespaces: []NamespaceStatus{}, Problems: []Problem{}}
+	problem := func(object, what, fix string) { out.Problems = append(out.Problems, Problem{object, what, fix}) }
+	brokerByKey := map[string]*eventingv1.Broker{}
+	for i := range brokers {
+		brokerByKey[brokers[i].Namespace+"/"+brokers[i].Name] = &brokers[i]
+	}
+	for _, src := range sources {
+		app := AppStatus{Name: src.App, Namespace: src.Namespace, Sink: strings.TrimPrefix(src.Object("SinkBinding").Detail, "K_SINK=")}
+		dep, sb, ch := src.Object("Deployment"), src.Object("SinkBinding"), src.Object("Channel")
+		app.Adapter, app.Channel = Health{dep.Ready, dep.Reason}, Health{ch.Ready, ch.Reason}
+		name := fmt.Sprintf("application %s/%s", src.Namespace, src.App)
+		if dep.Ready != "True" {
+			problem(name, "its adapter Deployment is not available ("+orNone(dep.Reason)+"): its events are refused",
+				fmt.Sprintf("kubectl kymamesh source describe %s --integration-namespace %s", src.App, src.Namespace))
+		}
+		if sb.Ready != "True" || app.Sink == "" {
+			problem(name, "its SinkBinding has not bound the adapter to the Channel (no K_SINK): the adapter answers 503",
+				fmt.Sprintf("kubectl kymamesh source describe %s --integration-namespace %s", src.App, src.Namespace))
+		}
+		if ch.Ready != "True" {
+			problem(name, "its Channel is not ready ("+orNone(ch.Reason)+")",
+				fmt.Sprintf("kubectl kymamesh channel describe %s -n %s", src.App, src.Namespace))
+		}
+		for i := range subs {
+			sub := &subs[i]
+			if sub.Spec.Channel.Name != src.App {
+				continue
+			}
+			ss := SubscriptionStatus{Name: sub.Name, Health: health(sub), To: subscriberString(sub)}
+			app.Subscriptions = append(app.Subscriptions, ss)
+			subName := fmt.Sprintf("subscription %s/%s", sub.Namespace, sub.Name)
+			if ref := sub.Spec.Subscriber; ref != nil && ref.Ref != nil && ref.Ref.Kind == "Broker" {
+				key := ref.Ref.Namespace + "/" + ref.Ref.Name
+				if _, ok := brokerByKey[key]; !ok && (s.All || ref.Ref.Namespace == s.Namespace) {
+					problem(subName, "delivers to broker "+key+", which does not exist: the application's events are lost there",
+						fmt.Sprintf("kubectl kymamesh enable ns %s --broker %s", ref.Ref.Namespace, ref.Ref.Name))
+				}
+			}
+			if ss.Ready != "True" {
+				problem(subName, "is not ready ("+orNone(ss.Reason)+")", fmt.Sprintf("kubectl kymamesh subscription describe %s -n %s", sub.Name, sub.Namespace))
+			}
+			deadLetter(sub, subName, "subscription", sub.Name, sub.Namespace, problem)
+		}
+		if len(app.Subscriptions) == 0 {
+			problem(name, "its Channel has no Subscription: its events reach no namespace",
+				fmt.Sprintf("kubectl kymamesh wire %s --to NAMESPACE --integration-namespace %s", src.App, src.Namespace))
+		}
+		out.Apps = append(out.Apps, app)
+	}
+	out.Namespaces = namespaces(brokers, triggers, problem)
+	return out
+}
+
+func namespaces(brokers []eventingv1.Broker, triggers []eventingv1.Trigger, problem func(object, what, fix string)) []NamespaceStatus {
+	byNS := map[string]*NamespaceStatus{}
+	var names []string
+	for i := range brokers {
+		b := &brokers[i]
+		ns, ok := byNS[b.Namespace]
+		if !ok {
+			ns = &NamespaceStatus{Name: b.Namespace}
+			byNS[b.Namespace] = ns
+			names = append(names, b.Namespace)
+		}
+		bs := BrokerStatus{Name: b.Name, Health: health(b)}
+		bName := fmt.Sprintf("broker %s/%s", b.Namespace, b.Name)
+		for j := range triggers {
+			t := &triggers[j]
+			if t.Namespace != b.Namespace || t.Spec.Broker != b.Name {
+				continue
+			}
+			ts := TriggerStatus{Name: t.Name, Health: health(t), Filter: FilterString(t)}
+			if t.Status.SubscriberURI != nil {
+				ts.Subscriber = t.Status.SubscriberURI.String()
+			}
+			bs.Triggers = append(bs.Triggers, ts)
+			tName := fmt.Sprintf("trigger %s/%s", t.Namespace, t.Name)
+			if c := t.Status.GetCondition(eventingv1.TriggerConditionSubscriberResolved); c != nil && c.IsFalse() {
+				problem(tName, "its subscriber does not resolve ("+orNone(c.Message)+"): matching events are not delivered",
+					fmt.Sprintf("kubectl kymamesh trigger update %s -n %s --sink SINK", t.Name, t.Namespace))
+			} else if ts.Ready != "True" {
+				problem(tName, "is not ready ("+orNone(ts.Reason)+")", fmt.Sprintf("kubectl kymamesh trigger describe %s -n %s", t.Name, t.Namespace))
+			}
+			if FilterConflict(t) {
+				problem(tName, "has spec.filter and spec.filters: Knative ignores spec.filter",
+					fmt.Sprintf("kubectl kymamesh trigger update %s -n %s --filter KEY- (or move it into --filters-file)", t.Name, t.Namespace))
+			}
+			deadLetter(t, tName, "trigger", t.Name, t.Namespace, problem)
+		}
+		if bs.Ready != "True" {
+			problem(bName, "is not ready ("+orNone(bs.Reason)+"): events sent to it are refused",
+				fmt.Sprintf("kubectl kymamesh broker describe %s -n %s", b.Name, b.Namespace))
+		}
+		if len(bs.Triggers) == 0 {
+			problem(bName, "has no Trigger: the events it takes go nowhere",
+				fmt.Sprintf("kubectl kymamesh trigger create NAME -n %s --broker %s --sink SINK", b.Namespace, b.Name))
+		}
+		deadLetter(b, bName, "broker", b.Name, b.Namespace, problem)
+		ns.Brokers = append(ns.Brokers, bs)
+	}
+	sort.Strings(names)
+	out := make([]NamespaceStatus, 0, len(names))
+	for _, n := range names {
+		out = append(out, *byNS[n])
+	}
+	return out
+}
+
+// deadLetter reports a dead-letter sink that is set but has not resolved:
+// Knative says so in DeadLetterSinkResolved, or (an in-memory channel behind
+// a Broker) leaves the object without an address instead.
+func deadLetter(obj runtime.Object, name, noun, objName, ns string, problem func(object, what, fix string)) {
+	var d *eventingduckv1.DeliverySpec
+	switch o := obj.(type) {
+	case *eventingv1.Broker:
+		d = o.Spec.Delivery
+	case *eventingv1.Trigger:
+		d = o.Spec.Delivery
+	case *messagingv1.Subscription:
+		d = o.Spec.Delivery
+	}
+	if d == nil || d.DeadLetterSink == nil {
+		return
+	}
+	resolved, ready := "", health(obj).Ready == "True"
+	for _, c := range Conditions(obj) {
+		if c.Type == "DeadLetterSinkResolved" {
+			resolved = string(c.Status)
+		}
+	}
+	if resolved == "False" || resolved != "True" && !ready {
+		problem(name, "its dead-letter sink "+SinkString(d.DeadLetterSink, ns)+" does not resolve: failed events have nowhere to go",
+			fmt.Sprintf("kubectl kymamesh %s update %s -n %s --dl-sink SINK", noun, objName, ns))
+	}
+}
+
+func health(obj runtime.Object) Health {
+	for _, c := range Conditions(obj) {
+		if c.Type == apis.ConditionReady {
+			return Health{Ready: string(c.Status), Reason: c.Reason}
+		}
+	}
+	return Health{Ready: "Unknown"}
+}
+
+func subscriberString(sub *messagingv1.Subscription) string {
+	d := sub.Spec.Subscriber
+	switch {
+	case d == nil:
+		return ""
+	case d.Ref != nil && d.Ref.Kind == "Broker":
+		return "broker " + d.Ref.Namespace + "/" + d.Ref.Name
+	}
+	return SinkString(d, sub.Namespace)
+}
+
+// FilterString renders a Trigger's filters compactly: type=a, prefix(type=b), cesql(...).
+func FilterString(t *eventingv1.Trigger) string {
+	var parts []string
+	if t.Spec.Filter != nil {
+		for k, v := range t.Spec.Filter.Attributes {
+			parts = append(parts, k+"="+v)
+		}
+		slices.Sort(parts)
+	}
+	for _, f := range t.Spec.Filters {
+		switch {
+		case len(f.Exact) > 0:
+			parts = append(parts, "exact"+kvs(f.Exact))
+		case len(f.Prefix) > 0:
+			parts = append(parts, "prefix"+kvs(f.Prefix))
+		case len(f.Suffix) > 0:
+			parts = append(parts, "suffix"+kvs(f.Suffix))
+		case f.CESQL != "":
+			parts = append(parts, "cesql("+f.CESQL+")")
+		default:
+			parts = append(parts, "(nested)")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func kvs(m map[string]string) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, k+"="+v)
+	}
+	slices.Sort(parts)
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no reason given"
+	}
+	return s
+}
