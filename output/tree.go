@@ -88,3 +88,16 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// Checks writes doctor's report: a line per check, its fix under it.
+func Checks(w io.Writer, checks []wiring.Check) error {
+	var b strings.Builder
+	for _, c := range checks {
+		fmt.Fprintf(&b, "%-4s  %s: %s\n", c.Result, c.Name, c.Detail)
+		if c.Fix != "" && c.Result != wiring.Pass {
+			fmt.Fprintf(&b, "      fix: %s\n", c.Fix)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/completion"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/doctor"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/send"
@@ -63,6 +64,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		wire.NewCmdWire(f, s),
 		wire.NewCmdUnwire(f, s),
 		status.NewCmd(f, s),
+		doctor.NewCmd(f, s),
 		version.NewCmd(f, s),
 		completion.NewCmd(f, s),
 	)

@@ -5,7 +5,9 @@ package cmdutil
 
 import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
+	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
@@ -23,6 +25,10 @@ type Factory interface {
 	Core() (corev1client.CoreV1Interface, error)
 	// Discovery is discovery.k8s.io (EndpointSlices), not API discovery.
 	Discovery() (discoveryv1client.DiscoveryV1Interface, error)
+	// APIDiscovery is the server's version and the groups it serves.
+	APIDiscovery() (discovery.DiscoveryInterface, error)
+	// AccessReviews asks what the current user may do.
+	AccessReviews() (authorizationv1client.SelfSubjectAccessReviewInterface, error)
 	Eventing() (eventingv1client.EventingV1Interface, error)
 	Messaging() (messagingv1client.MessagingV1Interface, error)
 	// Dynamic serves the resources without a typed client here (server-side
@@ -67,6 +73,30 @@ func (f *factory) Discovery() (discoveryv1client.DiscoveryV1Interface, error) {
 		return nil, err
 	}
 	return discoveryv1client.NewForConfig(cfg)
+}
+
+func (f *factory) APIDiscovery() (discovery.DiscoveryInterface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return discovery.NewDiscoveryClientForConfig(cfg)
+}
+
+func (f *factory) AccessReviews() (authorizationv1client.SelfSubjectAccessReviewInterface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	// One review per request kind the plugin makes: about fifty, which
+	// client-go's default 5 requests/s would spread over ten seconds.
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 100, 100
+	c, err := authorizationv1client.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c.SelfSubjectAccessReviews(), nil
 }
 
 func (f *factory) Eventing() (eventingv1client.EventingV1Interface, error) {

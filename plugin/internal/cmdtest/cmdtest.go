@@ -12,9 +12,11 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
+	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
@@ -67,6 +69,22 @@ func (f *Factory) Discovery() (discoveryv1client.DiscoveryV1Interface, error) {
 		return nil, errNoCluster
 	}
 	return f.Kube.DiscoveryV1(), nil
+}
+
+// APIDiscovery implements cmdutil.Factory.
+func (f *Factory) APIDiscovery() (discovery.DiscoveryInterface, error) {
+	if f.NoCluster {
+		return nil, errNoCluster
+	}
+	return f.Kube.Discovery(), nil
+}
+
+// AccessReviews implements cmdutil.Factory.
+func (f *Factory) AccessReviews() (authorizationv1client.SelfSubjectAccessReviewInterface, error) {
+	if f.NoCluster {
+		return nil, errNoCluster
+	}
+	return f.Kube.AuthorizationV1().SelfSubjectAccessReviews(), nil
 }
 
 // Eventing implements cmdutil.Factory.

@@ -1,0 +1,45 @@
+package plugin_test
+
+import (
+	"strings"
+	"testing"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+)
+
+// doctor's checks over fakes: a user who may do everything but touch
+// Deployments gets one FAIL naming exactly those verbs, and exit code 1.
+func TestDoctorNamesMissingPermissions(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	disc := f.Kube.Discovery().(*fakediscovery.FakeDiscovery)
+	disc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers"}, {Name: "triggers"}, {Name: "brokers/status"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "channels"}, {Name: "subscriptions"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings"}}},
+	}
+	f.Kube.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
+		r.Status.Allowed = r.Spec.ResourceAttributes.Resource != "deployments"
+		return true, r, nil
+	})
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	for _, want := range []string{
+		"PASS  Knative API eventing.knative.dev/v1: brokers, triggers\n",
+		"PASS  eventing webhook: a Broker was admitted (server dry run in namespace shop)\n",
+		"FAIL  permissions: 4 missing: deployments.apps in kyma-integration (get, list, patch, delete)\n      fix: ask a cluster admin",
+		"WARN  integration namespace: \"kyma-integration\" does not exist yet\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "error: 1 of ") {
+		t.Fatalf("want exit 1 and the count of failed checks, got %d %q", r.Code, r.Stderr)
+	}
+}
