@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/send"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/policy"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/status"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/subscription"
@@ -65,6 +66,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		wire.NewCmdUnwire(f, s),
 		status.NewCmd(f, s),
 		doctor.NewCmd(f, s),
+		policy.NewCmd(f, s),
 		version.NewCmd(f, s),
 		completion.NewCmd(f, s),
 	)

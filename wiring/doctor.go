@@ -143,6 +143,16 @@ func brokerDefaults(ctx context.Context, m Mesh) []Check {
 			}
 		}
 	}
+	features, err := cms.Get(ctx, "config-features", metav1.GetOptions{})
+	switch {
+	case err != nil:
+		out = append(out, Check{"OIDC authentication", Warn, "config-features not readable: whether EventPolicies are enforced is unknown", ""})
+	case features.Data["authentication-oidc"] == "enabled":
+		out = append(out, Check{"OIDC authentication", Pass, "on: EventPolicies (policy allow) are enforced", ""})
+	default:
+		out = append(out, Check{"OIDC authentication", Warn, "off: Knative refuses new EventPolicies (policy allow) and enforces none",
+			"set authentication-oidc: enabled in config-features (knative-eventing) to enforce them"})
+	}
 	sugar, err := cms.Get(ctx, "config-sugar", metav1.GetOptions{})
 	switch {
 	case err != nil:

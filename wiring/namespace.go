@@ -14,6 +14,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
+	eventingv1alpha1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1alpha1"
 	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
 )
 
@@ -43,6 +44,7 @@ type Mesh struct {
 	Eventing  eventingv1client.EventingV1Interface
 	Messaging messagingv1client.MessagingV1Interface
 	Dynamic   dynamic.Interface
+	Policies  eventingv1alpha1client.EventingV1alpha1Interface
 }
 
 // EnableSpec says how to make a namespace part of the mesh.

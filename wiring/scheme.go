@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
 	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 )
 
@@ -17,7 +18,7 @@ import (
 // fill in apiVersion and kind (typed clients return objects without them).
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, eventingv1.AddToScheme, messagingv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, eventingv1.AddToScheme, eventingv1alpha1.AddToScheme, messagingv1.AddToScheme} {
 		if err := add(s); err != nil {
 			// Registering generated types only fails on programming errors.
 			panic(err)

@@ -7,10 +7,12 @@ import (
 	"sort"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
 	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	"knative.dev/pkg/apis"
 )
@@ -109,7 +111,25 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 	if err != nil {
 		return MeshStatus{}, APIError(err, "list", "triggers", "", ns)
 	}
-	return AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items), nil
+	st := AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items)
+	// EventPolicies do nothing while Knative's OIDC authentication is off; a
+	// cluster without the API has none to report.
+	if m.Policies != nil {
+		pols, err := m.Policies.EventPolicies(ns).List(ctx, metav1.ListOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return st, APIError(err, "list", "eventpolicies", "", ns)
+		}
+		if err == nil {
+			for _, p := range pols.Items {
+				if c := p.Status.GetCondition(eventingv1alpha1.EventPolicyConditionAuthenticationEnabled); c != nil && c.IsFalse() {
+					st.Problems = append(st.Problems, Problem{fmt.Sprintf("eventpolicy %s/%s", p.Namespace, p.Name),
+						"is not enforced: Knative's OIDC authentication is off, so every sender is let through",
+						"kubectl -n knative-eventing patch configmap config-features -p '{\"data\":{\"authentication-oidc\":\"enabled\"}}'"})
+				}
+			}
+		}
+	}
+	return st, nil
 }
 
 // AnalyzeMesh builds the picture from what was read; it makes no request.

@@ -12,6 +12,7 @@ import (
 	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
+	eventingv1alpha1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1alpha1"
 	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
@@ -30,6 +31,8 @@ type Factory interface {
 	// AccessReviews asks what the current user may do.
 	AccessReviews() (authorizationv1client.SelfSubjectAccessReviewInterface, error)
 	Eventing() (eventingv1client.EventingV1Interface, error)
+	// Policies serves EventPolicies (eventing.knative.dev/v1alpha1).
+	Policies() (eventingv1alpha1client.EventingV1alpha1Interface, error)
 	Messaging() (messagingv1client.MessagingV1Interface, error)
 	// Dynamic serves the resources without a typed client here (server-side
 	// apply of manifests, SinkBindings, Deployments).
@@ -99,6 +102,14 @@ func (f *factory) AccessReviews() (authorizationv1client.SelfSubjectAccessReview
 	return c.SelfSubjectAccessReviews(), nil
 }
 
+func (f *factory) Policies() (eventingv1alpha1client.EventingV1alpha1Interface, error) {
+	cfg, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return eventingv1alpha1client.NewForConfig(cfg)
+}
+
 func (f *factory) Eventing() (eventingv1client.EventingV1Interface, error) {
 	cfg, err := f.flags.ToRESTConfig()
 	if err != nil {
@@ -140,6 +151,9 @@ func Mesh(f Factory, dry wiring.DryRun) (wiring.Mesh, error) {
 		return m, err
 	}
 	if m.Messaging, err = f.Messaging(); err != nil {
+		return m, err
+	}
+	if m.Policies, err = f.Policies(); err != nil {
 		return m, err
 	}
 	m.Dynamic, err = f.Dynamic()

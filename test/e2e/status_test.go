@@ -67,3 +67,26 @@ func TestStatusShowsEachBrokenLinkWithItsFix(t *testing.T) {
 		t.Fatalf("status -o json: %v\n%s", err, r.Stdout)
 	}
 }
+
+// policy allow builds the EventPolicy; the test bed runs with Knative's
+// authentication-oidc off, where the real webhook refuses EventPolicies: the
+// user gets one line with the fix, and doctor says OIDC is off.
+func TestPolicyAllowOnAClusterWithoutOIDC(t *testing.T) {
+	user := testbed.Namespace(t)
+	r := mustKM(t, "policy", "allow", "shop", "--to", user, "--dry-run=client", "-o", "json")
+	var p struct {
+		Spec struct {
+			To   []struct{ Ref struct{ Kind, Name string } }
+			From []struct{ Ref struct{ Kind, Name, Namespace string } }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil || p.Spec.To[0].Ref.Kind != "Broker" || p.Spec.From[0].Ref.Kind != "Subscription" ||
+		p.Spec.From[0].Ref.Name != "shop-to-"+user || p.Spec.From[0].Ref.Namespace != "kyma-integration" {
+		t.Fatalf("policy allow --dry-run=client: %v %s", err, r)
+	}
+	r = km(t, "policy", "allow", "shop", "--to", user)
+	wantExit(t, r, 1, "Knative refuses EventPolicies while its OIDC authentication is off; turn it on with: kubectl -n knative-eventing patch configmap config-features")
+	if r = mustKM(t, "doctor", "-n", user); !strings.Contains(r.Stdout, "WARN  OIDC authentication: off: Knative refuses new EventPolicies (policy allow) and enforces none") {
+		t.Fatalf("doctor does not say OIDC is off:\n%s", r.Stdout)
+	}
+}

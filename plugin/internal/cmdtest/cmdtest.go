@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/rest"
 	eventingfake "knative.dev/eventing/pkg/client/clientset/versioned/fake"
 	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
+	eventingv1alpha1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1alpha1"
 	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin"
@@ -85,6 +86,14 @@ func (f *Factory) AccessReviews() (authorizationv1client.SelfSubjectAccessReview
 		return nil, errNoCluster
 	}
 	return f.Kube.AuthorizationV1().SelfSubjectAccessReviews(), nil
+}
+
+// Policies implements cmdutil.Factory.
+func (f *Factory) Policies() (eventingv1alpha1client.EventingV1alpha1Interface, error) {
+	if f.NoCluster {
+		return nil, errNoCluster
+	}
+	return f.Knative.EventingV1alpha1(), nil
 }
 
 // Eventing implements cmdutil.Factory.
