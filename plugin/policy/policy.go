@@ -28,7 +28,9 @@ func Kind() cmdutil.Kind[*eventingv1alpha1.EventPolicy, *eventingv1alpha1.EventP
 			}
 			return c.EventPolicies(ns), nil
 		},
-		Items:   func(l *eventingv1alpha1.EventPolicyList) []*eventingv1alpha1.EventPolicy { return cmdutil.Pointers(l.Items) },
+		Items: func(l *eventingv1alpha1.EventPolicyList) []*eventingv1alpha1.EventPolicy {
+			return cmdutil.Pointers(l.Items)
+		},
 		Columns: []string{"to", "from"},
 		Row:     func(p *eventingv1alpha1.EventPolicy, _ bool) []string { return []string{to(p), from(p)} },
 		Fields: func(p *eventingv1alpha1.EventPolicy) []output.Field {

@@ -77,7 +77,9 @@ func TestPolicyAllowOnAClusterWithoutOIDC(t *testing.T) {
 	var p struct {
 		Spec struct {
 			To   []struct{ Ref struct{ Kind, Name string } }
-			From []struct{ Ref struct{ Kind, Name, Namespace string } }
+			From []struct {
+				Ref struct{ Kind, Name, Namespace string }
+			}
 		}
 	}
 	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil || p.Spec.To[0].Ref.Kind != "Broker" || p.Spec.From[0].Ref.Kind != "Subscription" ||
