@@ -3,13 +3,23 @@
 GO ?= go
 BIN ?= bin
 
-.PHONY: build test test-unit test-faults test-e2e testbed demo sandbox vet clean
+.PHONY: build test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs clean
 
 # kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/kubectl-kymamesh ./cmd/kubectl-kymamesh
 	printf '#!/bin/sh\nexec kubectl-kymamesh __complete "$$@"\n' > $(BIN)/kubectl_complete-kymamesh
 	chmod +x $(BIN)/kubectl_complete-kymamesh
+
+# The command reference, docs/cmd/*.md, from the cobra tree.
+docs:
+	rm -rf docs/cmd
+	$(GO) run ./cmd/kymamesh-docs docs/cmd
+
+# Fails when docs/cmd differs from what the commands say (CI runs it).
+check-docs: docs
+	@git diff --quiet -- docs/cmd && [ -z "$$(git status --porcelain -- docs/cmd)" ] || \
+		{ git status --short -- docs/cmd; echo "docs/cmd is stale: run make docs and commit it" >&2; exit 1; }
 
 vet:
 	$(GO) vet ./...
