@@ -23,6 +23,7 @@ step kubectl kymamesh wire commerce --to shop --port 18700 \
   --trigger order-created --filter type=order.created --sink http://127.0.0.1:19190/ --wait
 step kubectl kymamesh source describe commerce
 step kubectl kymamesh trigger list -n shop
+step kubectl kymamesh status -n shop
 
 # No kubelet here to port-forward to: send dials the adapter's Service through
 # the test bed's proxy instead.

@@ -2,11 +2,14 @@ package output
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"knative.dev/pkg/apis"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
 func TestTableIsKubectlStyle(t *testing.T) {
@@ -43,5 +46,37 @@ func TestDescribePutsReadyFirst(t *testing.T) {
 		"  Addressable   True                                  <unknown>\n"
 	if b.String() != want {
 		t.Fatalf("want\n%s\ngot\n%s", want, b.String())
+	}
+}
+
+func TestMeshDotAndTree(t *testing.T) {
+	st := wiring.MeshStatus{
+		Apps: []wiring.AppStatus{{Name: "crm", Namespace: "kyma-integration", Adapter: wiring.Health{Ready: "True"}, Channel: wiring.Health{Ready: "True"},
+			Sink: "http://crm-kn-channel/", Subscriptions: []wiring.SubscriptionStatus{{Name: "crm-to-shop", Health: wiring.Health{Ready: "True"}, To: "broker shop/default"}}}},
+		Namespaces: []wiring.NamespaceStatus{{Name: "shop", Brokers: []wiring.BrokerStatus{{Name: "default", Health: wiring.Health{Ready: "True"},
+			Triggers: []wiring.TriggerStatus{{Name: "t", Health: wiring.Health{Ready: "False", Reason: "Nope"}, Filter: "type=a"}}}}}},
+		Problems: []wiring.Problem{{Object: "trigger shop/t", What: "is not ready (Nope)", Fix: "kubectl kymamesh trigger describe t -n shop"}},
+	}
+	var dot bytes.Buffer
+	if err := MeshDot(&dot, st); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"app/kyma-integration/crm" -> "channel/kyma-integration/crm" [label="adapter"];`,
+		`"channel/kyma-integration/crm" -> "broker/shop/default" [label="crm-to-shop"];`,
+		`"trigger/shop/t" [label="trigger t\ntype=a", color=red];`} {
+		if !strings.Contains(dot.String(), want) {
+			t.Errorf("dot lacks %s:\n%s", want, dot.String())
+		}
+	}
+	var tree bytes.Buffer
+	if err := MeshTree(&tree, st); err != nil {
+		t.Fatal(err)
+	}
+	want := "Applications:\nkyma-integration/crm  adapter ok\n└── channel crm  ok  K_SINK http://crm-kn-channel/\n" +
+		"    └── subscription crm-to-shop  ok  -> broker shop/default\nNamespaces:\nshop\n└── broker default  ok\n" +
+		"    └── trigger t  NOT READY (Nope)  [type=a] -> <unresolved>\nBroken links (1):\n" +
+		"  x trigger shop/t: is not ready (Nope)\n    fix: kubectl kymamesh trigger describe t -n shop\n"
+	if tree.String() != want {
+		t.Errorf("tree:\n%s\nwant:\n%s", tree.String(), want)
 	}
 }

@@ -101,3 +101,55 @@ func Checks(w io.Writer, checks []wiring.Check) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// MeshDot writes the mesh as a Graphviz digraph: application → channel →
+// broker → trigger → subscriber, broken objects in red.
+func MeshDot(w io.Writer, st wiring.MeshStatus) error {
+	var b strings.Builder
+	b.WriteString("digraph mesh {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n")
+	node := func(id, label string, h wiring.Health) {
+		color := "black"
+		if h.Ready != "True" {
+			color = "red"
+		}
+		fmt.Fprintf(&b, "  %q [label=%q, color=%s];\n", id, label, color)
+	}
+	edge := func(from, to, label string) { fmt.Fprintf(&b, "  %q -> %q [label=%q];\n", from, to, label) }
+	for _, a := range st.Apps {
+		app, ch := "app/"+a.Namespace+"/"+a.Name, "channel/"+a.Namespace+"/"+a.Name
+		node(app, "application\n"+a.Name, a.Adapter)
+		node(ch, "channel\n"+a.Namespace+"/"+a.Name, a.Channel)
+		edge(app, ch, "adapter")
+		for _, s := range a.Subscriptions {
+			to := s.To
+			if ns, ok := strings.CutPrefix(to, "broker "); ok {
+				to = "broker/" + ns
+			} else {
+				node(to, to, wiring.Health{Ready: "True"})
+			}
+			edge(ch, to, s.Name)
+		}
+	}
+	for _, ns := range st.Namespaces {
+		for _, br := range ns.Brokers {
+			id := "broker/" + ns.Name + "/" + br.Name
+			node(id, "broker\n"+ns.Name+"/"+br.Name, br.Health)
+			for _, t := range br.Triggers {
+				tid := "trigger/" + ns.Name + "/" + t.Name
+				filter := t.Filter
+				if filter == "" {
+					filter = "all events"
+				}
+				node(tid, "trigger "+t.Name+"\n"+filter, t.Health)
+				edge(id, tid, "")
+				if t.Subscriber != "" {
+					node("sub/"+t.Subscriber, t.Subscriber, wiring.Health{Ready: "True"})
+					edge(tid, "sub/"+t.Subscriber, "")
+				}
+			}
+		}
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

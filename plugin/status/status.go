@@ -39,7 +39,8 @@ adapter not available, a SinkBinding that has not bound, a Broker without
 Triggers, a dead-letter sink that does not resolve.`,
 		Example: `  kubectl kymamesh status -n shop
   kubectl kymamesh status -A --app commerce
-  kubectl kymamesh status -A -o json`,
+  kubectl kymamesh status -A -o json
+  kubectl kymamesh status -n shop -o dot | dot -Tsvg > mesh.svg`,
 		Args: cmdutil.NoArgs,
 		RunE: cmdutil.RunE(f, o),
 	}
@@ -47,7 +48,8 @@ Triggers, a dead-letter sink that does not resolve.`,
 	cmd.Flags().BoolVarP(&o.Scope.All, "all-namespaces", "A", false, "Brokers and Triggers of every namespace.")
 	cmd.Flags().StringVar(&o.Scope.App, "app", "", "Only this application's chain.")
 	_ = cmd.RegisterFlagCompletionFunc("app", cmdutil.CompleteApps(f))
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the picture and the broken links); a tree if empty.")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: tree (the default), dot (Graphviz), json or yaml.")
+	_ = cmd.RegisterFlagCompletionFunc("output", flags.Values("tree", "dot", "json", "yaml"))
 	return cmd
 }
 
@@ -61,8 +63,10 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 
 // Validate checks the flags.
 func (o *Options) Validate() error {
-	if err := output.CheckDataFormat(o.Output); err != nil {
-		return cmdutil.UsageErrorf("--output: %w", err)
+	switch o.Output {
+	case "", "tree", "dot", "json", "yaml":
+	default:
+		return cmdutil.UsageErrorf("--output: %q: want tree, dot, json or yaml", o.Output)
 	}
 	if o.Scope.App != "" {
 		if err := wiring.ValidateName("--app", o.Scope.App); err != nil {
@@ -82,7 +86,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Output != "" {
+	switch o.Output {
+	case "dot":
+		return output.MeshDot(o.Out, st)
+	case "json", "yaml":
 		return output.Data(o.Out, o.Output, st)
 	}
 	return output.MeshTree(o.Out, st)
