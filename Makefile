@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin
 
-.PHONY: build test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs clean
+.PHONY: build image test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs clean
 
 # kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
@@ -20,6 +20,14 @@ docs:
 check-docs: docs
 	@git diff --quiet -- docs/cmd && [ -z "$$(git status --porcelain -- docs/cmd)" ] || \
 		{ git status --short -- docs/cmd; echo "docs/cmd is stale: run make docs and commit it" >&2; exit 1; }
+
+# The adapter's image as an OCI layout and tarball, built offline (no engine,
+# no registry): dist/image and dist/kymamesh-adapter-image.tar.
+VERSION ?= dev
+image:
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o dist/kymamesh-adapter ./cmd/kymamesh-adapter
+	rm -rf dist/image
+	$(GO) run ./cmd/kymamesh-image -binary dist/kymamesh-adapter -version $(VERSION) -arch $$($(GO) env GOARCH) -out dist/image -tar dist/kymamesh-adapter-image.tar
 
 vet:
 	$(GO) vet ./...

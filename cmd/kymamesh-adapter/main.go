@@ -14,7 +14,14 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter"
 )
 
+// version is set by the release build (-X main.version=v1.2.3).
+var version = "dev"
+
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "--version" {
+		fmt.Println("kymamesh-adapter", version)
+		return
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	cfg, err := adapter.ConfigFromEnv(os.Getenv)
 	if err != nil {
