@@ -2,23 +2,25 @@ package output
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // DataFormats are the -o values for what is not an API object (a send
 // result, a load summary, a version, a source's status).
 var DataFormats = []string{"json", "yaml"}
 
-// CheckDataFormat refuses a -o that Data cannot print ("" is the human view).
+// CheckDataFormat refuses a -o that Data cannot print ("" is the human
+// view), as a usage error naming --output.
 func CheckDataFormat(format string) error {
 	switch format {
 	case "", "json", "yaml":
 		return nil
 	}
-	return fmt.Errorf("%q: want json or yaml", format)
+	return invalid.Errorf("--output", "%q: want json or yaml", format)
 }
 
 // Data prints v as -o asks: JSON on one line (one value a line, for scripts

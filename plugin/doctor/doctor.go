@@ -56,7 +56,7 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 // Validate checks the flags.
 func (o *Options) Validate() error {
 	if err := output.CheckDataFormat(o.Output); err != nil {
-		return cmdutil.UsageErrorf("--output: %w", err)
+		return err
 	}
 	return wiring.ValidateNamespaceName("--integration-namespace", o.Scope.IntegrationNamespace)
 }

@@ -133,7 +133,7 @@ func (o *Options) Validate() error {
 		return wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
 	}
 	if err := output.CheckDataFormat(o.Output); err != nil {
-		return wiring.Invalidf("--output", "%w", err)
+		return err
 	}
 	if o.To != "" {
 		if _, err := reach.CheckTarget(o.To, o.namespace); err != nil {

@@ -46,7 +46,7 @@ func (o *DescribeOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []s
 // Validate checks the application's name, the namespace and -o.
 func (o *DescribeOptions) Validate() error {
 	if err := output.CheckDataFormat(o.Output); err != nil {
-		return cmdutil.UsageErrorf("--output: %w", err)
+		return err
 	}
 	if err := wiring.ValidateName("APP", o.app); err != nil {
 		return err

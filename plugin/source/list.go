@@ -53,7 +53,7 @@ func (o *ListOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) 
 // Validate checks -o, the selector and the namespace.
 func (o *ListOptions) Validate() error {
 	if err := output.CheckDataFormat(o.Output); err != nil {
-		return cmdutil.UsageErrorf("--output: %w", err)
+		return err
 	}
 	if _, err := labels.Parse(o.Selector); err != nil {
 		return cmdutil.UsageErrorf("--selector: %w", err)

@@ -39,7 +39,7 @@ func (o *Options) Complete(cmdutil.Factory, *cobra.Command, []string) error { re
 // Validate checks -o.
 func (o *Options) Validate() error {
 	if err := output.CheckDataFormat(o.Output); err != nil {
-		return cmdutil.UsageErrorf("--output: %w", err)
+		return err
 	}
 	return nil
 }
