@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin
 
-.PHONY: build image test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs clean
+.PHONY: build image release-check release-snapshot test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs clean
 
 # kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
@@ -28,6 +28,24 @@ image:
 	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o dist/kymamesh-adapter ./cmd/kymamesh-adapter
 	rm -rf dist/image
 	$(GO) run ./cmd/kymamesh-image -binary dist/kymamesh-adapter -version $(VERSION) -arch $$($(GO) env GOARCH) -out dist/image -tar dist/kymamesh-adapter-image.tar
+
+# goreleaser, pinned; installed from the Go module proxy when missing.
+GORELEASER_VERSION ?= v2.15.1
+GORELEASER = $(shell $(GO) env GOPATH)/bin/goreleaser
+$(GORELEASER):
+	$(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
+# The release configuration checked and exercised without publishing: one
+# target's snapshot build, and the version it stamps (CI runs this).
+release-check: $(GORELEASER)
+	$(GORELEASER) check
+	$(GORELEASER) build --snapshot --single-target --clean
+	@v=$$(dist/kubectl-kymamesh_*/kubectl-kymamesh version) && echo "$$v" && case "$$v" in *SNAPSHOT*) ;; *) echo "version not stamped" >&2; exit 1;; esac
+	@v=$$(dist/kymamesh-adapter_*/kymamesh-adapter --version) && echo "$$v" && case "$$v" in *SNAPSHOT*) ;; *) echo "adapter version not stamped" >&2; exit 1;; esac
+
+# Every platform's archives, as a release would make them (not published).
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) release --snapshot --clean --skip=publish,ko
 
 vet:
 	$(GO) vet ./...
