@@ -35,13 +35,20 @@ GORELEASER = $(shell $(GO) env GOPATH)/bin/goreleaser
 $(GORELEASER):
 	$(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
-# The release configuration checked and exercised without publishing: one
-# target's snapshot build, and the version it stamps (CI runs this).
+# The release configuration checked and exercised without publishing: the
+# whole release (archives, checksums) for this machine's platform only, then
+# the archive's files and the version stamped in both binaries (CI runs this).
 release-check: $(GORELEASER)
 	$(GORELEASER) check
-	$(GORELEASER) build --snapshot --single-target --clean
-	@v=$$(dist/kubectl-kymamesh_*/kubectl-kymamesh version) && echo "$$v" && case "$$v" in *SNAPSHOT*) ;; *) echo "version not stamped" >&2; exit 1;; esac
-	@v=$$(dist/kymamesh-adapter_*/kymamesh-adapter --version) && echo "$$v" && case "$$v" in *SNAPSHOT*) ;; *) echo "adapter version not stamped" >&2; exit 1;; esac
+	mkdir -p .cache
+	sed -e 's/goos: \[linux, darwin, windows\]/goos: [linux]/' -e "s/goarch: \[amd64, arm64\]/goarch: [$$($(GO) env GOARCH)]/" \
+		.goreleaser.yaml > .cache/goreleaser-host.yaml
+	$(GORELEASER) release --snapshot --clean --skip=publish,ko --config .cache/goreleaser-host.yaml
+	@files=$$(tar tzf dist/kubectl-kymamesh_linux_$$($(GO) env GOARCH).tar.gz | sort | tr '\n' ' ') && echo "archive: $$files" && \
+		[ "$$files" = "CHANGELOG.md LICENSE README.md docs/usage.md kubectl-kymamesh kubectl_complete-kymamesh " ] || \
+		{ echo "the archive does not hold what it should" >&2; exit 1; }
+	@v=$$(dist/kubectl-kymamesh_linux_*/kubectl-kymamesh version) && echo "$$v" && case "$$v" in *SNAPSHOT*) ;; *) echo "version not stamped" >&2; exit 1;; esac
+	@v=$$(dist/kymamesh-adapter_linux_*/kymamesh-adapter --version) && echo "$$v" && case "$$v" in *SNAPSHOT*) ;; *) echo "adapter version not stamped" >&2; exit 1;; esac
 
 # Every platform's archives, as a release would make them (not published).
 release-snapshot: $(GORELEASER)
