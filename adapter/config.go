@@ -56,12 +56,13 @@ const (
 	defaultBodyBudget  = 64 << 20
 	defaultMaxInFlight = 1000
 	defaultMaxConns    = 2000
+	defaultReadTimeout = 15 * time.Second
 )
 
 // ConfigFromEnv reads the configuration with getenv (os.Getenv in main).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Source: getenv("EVENT_SOURCE"), Sink: getenv("K_SINK"), Port: 8080, MetricsPort: 9090,
-		MaxBodyBytes: defaultMaxBody, SinkTimeout: 30 * time.Second, ReadTimeout: 15 * time.Second, DrainPeriod: 5 * time.Second,
+		MaxBodyBytes: defaultMaxBody, SinkTimeout: 30 * time.Second, ReadTimeout: defaultReadTimeout, DrainPeriod: 5 * time.Second,
 		MaxInFlight: defaultMaxInFlight, MaxConnections: defaultMaxConns, BodyBudget: budgetFromMemoryLimit(debug.SetMemoryLimit(-1))}
 	if c.Source == "" {
 		return c, fmt.Errorf("EVENT_SOURCE is required: the application's name, set as every event's source")

@@ -26,6 +26,9 @@ type Server struct {
 
 // NewServer builds a Server; Run starts it.
 func NewServer(cfg Config, log *slog.Logger) *Server {
+	if cfg.ReadTimeout <= 0 { // a Config not from ConfigFromEnv still bounds every request
+		cfg.ReadTimeout = defaultReadTimeout
+	}
 	s := &Server{cfg: cfg, log: log, metrics: NewMetrics()}
 	h := NewHandler(cfg, NewSinkClient(cfg.SinkTimeout), s.metrics, log)
 	mux := http.NewServeMux()
