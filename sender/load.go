@@ -24,6 +24,8 @@ type LoadOptions struct {
 	// Results, if set, gets one JSON line per event (EventResult), so that what
 	// was acknowledged can be joined with what a sink received.
 	Results io.Writer
+	// Progress, if set, hears of each event as it is answered (from the workers).
+	Progress func(acknowledged bool)
 }
 
 // EventResult is one event's outcome in a load run's --results file.
@@ -112,11 +114,17 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 					if errs != nil {
 						errs[i] = err
 					}
+					if opts.Progress != nil {
+						opts.Progress(false)
+					}
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				codes[i] = resp.StatusCode
+				if opts.Progress != nil {
+					opts.Progress(codes[i] >= 200 && codes[i] < 300)
+				}
 			}
 		}()
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,10 +18,7 @@ import (
 // A send load stopped by a signal exits 128+signal (130 for Ctrl-C, 143 for
 // SIGTERM), says how far it got, and still writes its results file.
 func TestSignalStopsSendWithTheShellsExitCode(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "kubectl-kymamesh")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildPlugin(t)
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	defer rc.Close()
 	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
@@ -46,5 +44,54 @@ func TestSignalStopsSendWithTheShellsExitCode(t *testing.T) {
 		if b, _ := os.ReadFile(results); bytes.Count(b, []byte("\n")) == 0 {
 			t.Fatalf("%s: no results written", sig)
 		}
+	}
+}
+
+// buildPlugin builds this command once per test binary.
+var buildPlugin = func() func(t *testing.T) string {
+	var once sync.Once
+	var bin string
+	var err error
+	var out []byte
+	return func(t *testing.T) string {
+		once.Do(func() {
+			dir, _ := os.MkdirTemp("", "kymamesh-main-")
+			bin = filepath.Join(dir, "kubectl-kymamesh")
+			out, err = exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+		})
+		if err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+		return bin
+	}
+}()
+
+// Progress shows on a terminal and never on a pipe: a load under a
+// pseudo-terminal (util-linux's script) draws a bar with the rate; the same
+// load into a pipe writes the summary and nothing else.
+func TestProgressOnATerminalOnly(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Fatal("script (util-linux) is needed to run under a pseudo-terminal")
+	}
+	bin := buildPlugin(t)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	defer rc.Close()
+	args := bin + " send --to " + rc.URL + " --type t --count 60 --rate 100"
+	var pipeErr bytes.Buffer
+	pipe := exec.Command("sh", "-c", args)
+	pipe.Stderr = &pipeErr
+	if err := pipe.Run(); err != nil {
+		t.Fatalf("through a pipe: %v\n%s", err, pipeErr.String())
+	}
+	if lines := strings.Split(strings.TrimSpace(pipeErr.String()), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "sent 60, acknowledged 60, failed 0") {
+		t.Fatalf("through a pipe, stderr is not just the summary: %q", pipeErr.String())
+	}
+	tty, err := exec.Command("script", "-qefc", args, "/dev/null").CombinedOutput()
+	if err != nil {
+		t.Fatalf("under a terminal: %v\n%s", err, tty)
+	}
+	if !strings.Contains(string(tty), "sending") || !strings.Contains(string(tty), "events/s") ||
+		!strings.Contains(string(tty), "sent 60, acknowledged 60, failed 0") {
+		t.Fatalf("under a terminal, no progress bar before the summary: %q", tty)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
@@ -17,7 +18,13 @@ import (
 // conditions on stderr, so the user sees why it is not Ready.
 func Finish[T runtime.Object, L runtime.Object](ctx context.Context, m *flags.Mutation, c wiring.Client[T, L], kind string, obj T, out, errOut io.Writer) error {
 	if m.Wait {
+		name := ""
+		if meta, err := meta.Accessor(obj); err == nil {
+			name = meta.GetName()
+		}
+		spin := output.NewSpinner(errOut, fmt.Sprintf("waiting for %s %q to be Ready", kind, name)) // on a terminal only
 		last, err := wiring.WaitReady(ctx, c, kind, obj, m.WaitTimeout)
+		spin.Done()
 		if err != nil {
 			PrintConditions(errOut, last)
 			return err

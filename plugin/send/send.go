@@ -196,7 +196,12 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Load.Count == 1 {
 		return withForwardError(o.single(ctx, s, ev), fwd)
 	}
+	bar := output.NewLoadProgress(o.ErrOut, o.Load.Count) // on a terminal only
+	if bar != nil {
+		o.Load.Progress = bar.Event
+	}
 	sum, err := s.Load(ctx, ev, o.Load)
+	bar.Done()
 	if err != nil {
 		return err
 	}
