@@ -65,34 +65,55 @@ func Conditions(obj runtime.Object) apis.Conditions {
 	return nil
 }
 
-// WaitReady watches the named object until it is Ready, using knative client's
-// waiter; the object as last seen is returned. cur is the object as created.
+// WaitReady watches the named object until it is Ready for its current
+// generation, using knative client's waiter; the object as last seen is
+// returned. cur is the object as created or updated. The waiter goes by the
+// Ready condition alone, which an update leaves True until the controllers
+// see the new generation: a Ready that the object, read again, does not
+// confirm for its generation is waited past, within the same timeout.
 func WaitReady[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], kind string, cur T, timeout time.Duration) (T, error) {
 	meta, err := metaOf(cur)
 	if err != nil {
 		return cur, err
 	}
-	if !IsReady(cur) {
-		watchMaker := func(ctx context.Context, name, version string, t time.Duration) (watch.Interface, error) {
-			secs := int64(t.Seconds()) + 1
-			return c.Watch(ctx, metav1.ListOptions{
-				FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String(), ResourceVersion: version, TimeoutSeconds: &secs,
-			})
+	watchMaker := func(ctx context.Context, name, version string, t time.Duration) (watch.Interface, error) {
+		secs := int64(t.Seconds()) + 1
+		return c.Watch(ctx, metav1.ListOptions{
+			FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String(), ResourceVersion: version, TimeoutSeconds: &secs,
+		})
+	}
+	extract := func(obj runtime.Object) (apis.Conditions, error) { return Conditions(obj), nil }
+	deadline := time.Now().Add(timeout)
+	version, last := meta.GetResourceVersion(), cur
+	for {
+		if !IsReady(last) {
+			remaining := time.Until(deadline)
+			if remaining <= 0 {
+				err = ErrWaitTimeout
+			} else {
+				waiter := knwait.NewWaitForReady(kind, watchMaker, extract)
+				window := 2 * time.Second
+				err, _ = waiter.Wait(ctx, meta.GetName(), version, knwait.Options{Timeout: &remaining, ErrorWindow: &window}, knwait.NoopMessageCallback())
+			}
 		}
-		extract := func(obj runtime.Object) (apis.Conditions, error) { return Conditions(obj), nil }
-		waiter := knwait.NewWaitForReady(kind, watchMaker, extract)
-		window := 2 * time.Second
-		err, _ = waiter.Wait(ctx, meta.GetName(), meta.GetResourceVersion(), knwait.Options{Timeout: &timeout, ErrorWindow: &window}, knwait.NoopMessageCallback())
-	}
-	// Read the final state with a fresh context: the caller's may be the one that ended.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	last, gerr := c.Get(rctx, meta.GetName(), metav1.GetOptions{})
-	if gerr != nil {
-		return cur, errors.Join(err, gerr)
-	}
-	if err == nil && IsReady(last) {
-		return last, nil
+		// Read the state with a fresh context: the caller's may be the one that ended.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		got, gerr := c.Get(rctx, meta.GetName(), metav1.GetOptions{})
+		cancel()
+		if gerr != nil {
+			return last, errors.Join(err, gerr)
+		}
+		last = got
+		if IsReady(last) {
+			return last, nil
+		}
+		if err != nil || time.Now().After(deadline) {
+			break
+		}
+		if m, merr := metaOf(last); merr == nil {
+			version = m.GetResourceVersion() // watch on from what was just read
+		}
+		time.Sleep(100 * time.Millisecond) // the waiter's Ready was for an older generation
 	}
 	if err != nil && strings.HasPrefix(err.Error(), "timeout:") {
 		err = ErrWaitTimeout
@@ -100,6 +121,7 @@ func WaitReady[T runtime.Object, L runtime.Object](ctx context.Context, c Client
 	return last, &NotReadyError{Kind: kind, Name: meta.GetName(), Timeout: timeout, Cause: err, Conditions: Conditions(last)}
 }
 
+// metaOf returns obj's object metadata.
 func metaOf(obj runtime.Object) (metav1.Object, error) {
 	m, ok := obj.(metav1.Object)
 	if !ok {
