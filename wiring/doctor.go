@@ -171,8 +171,9 @@ type access struct {
 	integration                        bool // in the integration namespace, else the user namespace
 }
 
-// needed are the requests the plugin's commands make.
-var needed = func() []access {
+// neededAccess lists the requests the plugin's commands make (built when
+// doctor asks, not at every command's start).
+func neededAccess() []access {
 	var out []access
 	for _, r := range []struct {
 		group, resource string
@@ -196,7 +197,7 @@ var needed = func() []access {
 	}
 	return append(out, access{verb: "create", resource: "pods", subresource: "portforward", integration: true},
 		access{verb: "get", resource: "namespaces"}, access{verb: "create", resource: "namespaces"}, access{verb: "patch", resource: "namespaces"})
-}()
+}
 
 // permissions asks the API server, one SelfSubjectAccessReview per request
 // kind, what the current user may do, and lists what is missing.
@@ -204,6 +205,7 @@ func permissions(ctx context.Context, c authorizationv1client.SelfSubjectAccessR
 	var missing []string // "resource in namespace", in order
 	verbs := map[string][]string{}
 	var failed error
+	needed := neededAccess()
 	for _, a := range needed {
 		ns := s.Namespace
 		if a.integration {

@@ -234,6 +234,15 @@ func namespaces(brokers []eventingv1.Broker, triggers []eventingv1.Trigger, prob
 		deadLetter(b, bName, "broker", b.Name, b.Namespace, problem)
 		ns.Brokers = append(ns.Brokers, bs)
 	}
+	// A Trigger on a Broker that does not exist receives nothing, and no tree
+	// branch would show it.
+	for j := range triggers {
+		t := &triggers[j]
+		if !slices.ContainsFunc(brokers, func(b eventingv1.Broker) bool { return b.Namespace == t.Namespace && b.Name == t.Spec.Broker }) {
+			problem(fmt.Sprintf("trigger %s/%s", t.Namespace, t.Name), fmt.Sprintf("its broker %s/%s does not exist: it receives nothing", t.Namespace, t.Spec.Broker),
+				fmt.Sprintf("kubectl kymamesh enable ns %s --broker %s", t.Namespace, t.Spec.Broker))
+		}
+	}
 	sort.Strings(names)
 	out := make([]NamespaceStatus, 0, len(names))
 	for _, n := range names {
@@ -264,9 +273,13 @@ func deadLetter(obj runtime.Object, name, noun, objName, ns string, problem func
 			resolved = string(c.Status)
 		}
 	}
-	if resolved == "False" || resolved != "True" && !ready {
-		problem(name, "its dead-letter sink "+SinkString(d.DeadLetterSink, ns)+" does not resolve: failed events have nowhere to go",
-			fmt.Sprintf("kubectl kymamesh %s update %s -n %s --dl-sink SINK", noun, objName, ns))
+	fix := fmt.Sprintf("kubectl kymamesh %s update %s -n %s --dl-sink SINK", noun, objName, ns)
+	switch {
+	case resolved == "False":
+		problem(name, "its dead-letter sink "+SinkString(d.DeadLetterSink, ns)+" does not resolve: failed events have nowhere to go", fix)
+	case resolved != "True" && !ready:
+		// Knative has not said; an in-memory channel behind a Broker fails this way.
+		problem(name, "its dead-letter sink "+SinkString(d.DeadLetterSink, ns)+" has not resolved, which may be why it is not ready", fix)
 	}
 }
 

@@ -23,6 +23,7 @@ func TestStatusShowsEachBrokenLinkWithItsFix(t *testing.T) {
 	mustKM(t, "trigger", "create", "both", "-n", user, "--filter", "type=a", "--cesql", "source = 'x'", "--sink", sub.URL)
 	mustKM(t, "trigger", "create", "lost", "-n", user, "--sink", "ksvc:nowhere")
 	mustKM(t, "broker", "create", "lonely", "-n", user, "--dl-sink", "ksvc:no-dead-letters")
+	mustKM(t, "trigger", "create", "orphan", "-n", user, "--broker", "gone", "--sink", sub.URL)
 	want := []string{
 		"subscription " + integration + "/dangling: delivers to broker " + user + "/missing, which does not exist",
 		"fix: kubectl kymamesh enable ns " + user + " --broker missing",
@@ -30,8 +31,10 @@ func TestStatusShowsEachBrokenLinkWithItsFix(t *testing.T) {
 		"trigger " + user + "/lost: its subscriber does not resolve",
 		"fix: kubectl kymamesh trigger update lost -n " + user + " --sink SINK",
 		"broker " + user + "/lonely: has no Trigger: the events it takes go nowhere",
-		"broker " + user + "/lonely: its dead-letter sink ",
-		"does not resolve: failed events have nowhere to go",
+		"broker " + user + "/lonely: its dead-letter sink ksvc:no-dead-letters",
+		"has not resolved, which may be why it is not ready",
+		"trigger " + user + "/orphan: its broker " + user + "/gone does not exist: it receives nothing",
+		"fix: kubectl kymamesh enable ns " + user + " --broker gone",
 	}
 	var r testbed.Result
 	var missing []string
