@@ -18,19 +18,16 @@ trap 'kill $receiver 2>/dev/null; rm -rf "$work"' EXIT
 kubectl create namespace kyma-integration >/dev/null
 kubectl create namespace shop >/dev/null
 
-# --port: the test bed runs every adapter on this host, so each gets its own port.
-step kubectl kymamesh wire commerce --to shop --port 18700 \
+step kubectl kymamesh wire commerce --to shop \
   --trigger order-created --filter type=order.created --sink http://127.0.0.1:19190/ --wait
 step kubectl kymamesh source describe commerce
 step kubectl kymamesh trigger list -n shop
 step kubectl kymamesh status -n shop
 
-# No kubelet here to port-forward to: send dials the adapter's Service through
-# the test bed's proxy instead.
-export HTTP_PROXY=$TESTBED_HTTP_PROXY NO_PROXY=127.0.0.1,localhost
-step kubectl kymamesh send --to app:commerce --via direct --type order.created --id o-1 --data '{"order":1}'
-step kubectl kymamesh send --to app:commerce --via direct --type order.cancelled --id o-2 --data '{"order":2}'
-step kubectl kymamesh send --to app:commerce --via direct --type order.created --id o-3 --data '{"order":3}'
+# send port-forwards to the adapter's pod through the API server, as on any cluster.
+step kubectl kymamesh send --to app:commerce --type order.created --id o-1 --data '{"order":1}'
+step kubectl kymamesh send --to app:commerce --type order.cancelled --id o-2 --data '{"order":2}'
+step kubectl kymamesh send --to app:commerce --type order.created --id o-3 --data '{"order":3}'
 
 for _ in $(seq 1 100); do [ "$(wc -l < "$received" 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
 sleep 1

@@ -8,11 +8,9 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,16 +114,4 @@ func postEvent(t *testing.T, target, id, typ string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-// freePort returns a loopback port nothing listens on, for an adapter the test
-// bed's kubelet runs on this host.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }

@@ -103,7 +103,7 @@ func missingNamespace(t *testing.T, prefix string) string {
 // removes again once nothing is left in it.
 func TestWireIntoNamespacesThatDoNotExist(t *testing.T) {
 	integration, user := missingNamespace(t, "integ"), missingNamespace(t, "user")
-	args := []string{"wire", "shop", "--to", user, "--integration-namespace", integration, "--port", freePort(t)}
+	args := []string{"wire", "shop", "--to", user, "--integration-namespace", integration}
 	r := km(t, args...)
 	wantExit(t, r, 1, `namespace "`+user+`" does not exist: create it with 'kubectl create namespace `+user+`', or add --create-namespace`)
 	if !notFound(t, "namespace", integration) {
@@ -120,7 +120,7 @@ func TestWireIntoNamespacesThatDoNotExist(t *testing.T) {
 		t.Fatalf("the integration namespace is not marked as the plugin's: %v", field(ns, "metadata", "labels"))
 	}
 	// A second application keeps the namespace alive when the first is unwired.
-	mustKM(t, "source", "create", "http", "other", "--integration-namespace", integration, "--port", freePort(t))
+	mustKM(t, "source", "create", "http", "other", "--integration-namespace", integration)
 	r = mustKM(t, "unwire", "shop", "--from", user, "--integration-namespace", integration)
 	if strings.Contains(r.Stdout, "namespace/"+integration) {
 		t.Fatalf("unwire removed an integration namespace still in use: %s", r)
@@ -140,7 +140,7 @@ func TestWireIntoNamespacesThatDoNotExist(t *testing.T) {
 // source create http makes a missing integration namespace too.
 func TestSourceCreateMakesTheIntegrationNamespace(t *testing.T) {
 	integration := missingNamespace(t, "src")
-	r := mustKM(t, "source", "create", "http", "shop", "--integration-namespace", integration, "--port", freePort(t))
+	r := mustKM(t, "source", "create", "http", "shop", "--integration-namespace", integration)
 	if !strings.HasPrefix(r.Stdout, "namespace/"+integration+" created\nserviceaccount/shop-adapter serverside-applied\n") {
 		t.Fatalf("source create: %s", r)
 	}

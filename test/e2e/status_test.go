@@ -16,7 +16,7 @@ import (
 func TestStatusShowsEachBrokenLinkWithItsFix(t *testing.T) {
 	integration, user := testbed.Namespace(t), testbed.Namespace(t)
 	sub := testbed.NewReceiver(t)
-	mustKM(t, "wire", "shop", "--to", user, "--integration-namespace", integration, "--port", freePort(t),
+	mustKM(t, "wire", "shop", "--to", user, "--integration-namespace", integration,
 		"--trigger", "orders", "--filter", "type=order.created", "--sink", sub.URL, "--wait", "--wait-timeout", "90s")
 	// The broken links.
 	mustKM(t, "subscription", "create", "dangling", "-n", integration, "--channel", "shop", "--sink", "broker:missing:"+user)

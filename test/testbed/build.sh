@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # Builds the test bed's binaries into the cache folder, once: kube-apiserver and
 # kube-controller-manager (k8s.io/kubernetes v1.34.4), the Knative Eventing v0.45.0
-# components and kproxy. A stamp made from the module files decides
+# components. A stamp made from the module files decides
 # whether a cached build is still of the right version.
 # Usage: build.sh            prints the bin folder on its last line
 # Env:   KYMAMESH_TESTBED_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-kymamesh/testbed)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${KYMAMESH_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-kymamesh/testbed}
-stamp=$(cat "$here"/kube/go.sum "$here"/knative/go.sum "$here"/knative/overlay/*.go "$here/build.sh" \
-  $(find "$here/knative/kproxy" -name '*.go' | sort) | sha256sum | cut -c1-16)
+stamp=$(cat "$here"/kube/go.sum "$here"/knative/go.sum "$here"/knative/overlay/*.go "$here/build.sh" | sha256sum | cut -c1-16)
 bin=$cache/bin-$stamp
 need=(kube-apiserver kube-controller-manager controller webhook mtchannel_broker ingress filter
-  channel_controller channel_dispatcher kproxy)
+  channel_controller channel_dispatcher)
 missing=0
 for b in "${need[@]}"; do [ -x "$bin/$b" ] || missing=1; done
 if [ "$missing" = 0 ]; then echo "$bin"; exit 0; fi
@@ -65,12 +64,11 @@ grep -q 'healthProbeAddr(' "$work/knative-pkg/injection/health_check.go" \
 cp "$here/knative/overlay/health_probe_addr.go" "$work/knative-pkg/injection/"
 cp go.mod "$work/go.mod"; cp go.sum "$work/go.sum"
 go mod edit -modfile="$work/go.mod" -replace=knative.dev/pkg="$work/knative-pkg"
-stage 2/2 "Knative Eventing (controller, webhook, broker, in-memory channel) and kproxy" \
+stage 2/2 "Knative Eventing (controller, webhook, broker, in-memory channel)" \
   go build -modfile="$work/go.mod" -trimpath -ldflags "-s -w" -o "$bin.tmp/" \
   knative.dev/eventing/cmd/controller knative.dev/eventing/cmd/webhook knative.dev/eventing/cmd/mtchannel_broker \
   knative.dev/eventing/cmd/broker/ingress knative.dev/eventing/cmd/broker/filter \
-  knative.dev/eventing/cmd/in_memory/channel_controller knative.dev/eventing/cmd/in_memory/channel_dispatcher \
-  ./kproxy
+  knative.dev/eventing/cmd/in_memory/channel_controller knative.dev/eventing/cmd/in_memory/channel_dispatcher
 rm -rf "$work" "$bin"; mv "$bin.tmp" "$bin"
 echo "test bed built in $((SECONDS - t0)) s" >&2
 echo "$bin"

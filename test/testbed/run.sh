@@ -41,7 +41,7 @@ mkdir -p "$state/bin"
 (cd "$repo" && go build -o "$state/bin/kubectl-kymamesh" ./cmd/kubectl-kymamesh && \
   go build -o "$state/bin/cereceiver" ./test/testbed/cereceiver)
 (cd "$repo" && go build -o "$state/bin/kymamesh-adapter" ./cmd/kymamesh-adapter && \
-  go build -o "$state/bin/kubeletlite" ./test/testbed/kubeletlite)
+  go build -o "$state/bin/kubeletlite" ./test/testbed/kubeletlite && go build -o "$state/bin/kproxy" ./test/testbed/kproxy)
 printf '#!/bin/sh\nexec kubectl-kymamesh __complete "$@"\n' > "$state/bin/kubectl_complete-kymamesh"
 chmod +x "$state/bin/kubectl_complete-kymamesh"
 echo "testbed: built in $((SECONDS - t0)) s" >&2

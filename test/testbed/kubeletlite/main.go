@@ -1,72 +1,125 @@
-// Command kubeletlite stands in for the kubelet in the test bed, for the one kind
-// of workload the plugin deploys: for every HTTP source adapter Deployment it
-// runs the project-built adapter binary on this host with the Deployment's
-// environment (including the K_SINK that the real SinkBinding webhook injected)
-// and its container port, reports the Deployment Available once the adapter is
-// ready, restarts it when the pod template changes and stops it when the
-// Deployment goes away.
+// Command kubeletlite stands in for the kubelet (and the scheduler, and the
+// Deployment and ReplicaSet controllers) in the test bed, for the workloads the
+// plugin deploys: the HTTP source adapters and tail's receivers. For each such
+// Deployment it runs the project-built adapter binary with the pod template's
+// arguments and environment (including the K_SINK that the real SinkBinding
+// webhook injected) in a network namespace of its own with its own address, as
+// a kubelet with a CNI plugin does. It registers its Node, creates the Pod on
+// it and keeps the Pod's status (IP, readiness) current, so the real
+// EndpointSlice controller fills the Service and the real API server
+// port-forwards to it (kubeletlite serves the kubelet's port-forward
+// endpoint). It reports the Deployment Available once the pod is ready,
+// replaces the pod when the template changes and stops it when the Deployment
+// goes away.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// process is one running adapter.
+// process is one running pod.
 type process struct {
-	cmd  *exec.Cmd
-	hash string
-	port int
-	done chan struct{}
+	cmd       *exec.Cmd
+	hash      string
+	port      int
+	ip        string
+	done      chan struct{}
+	pod       *corev1.Pod // as last written; nil until the API server took it
+	podName   string
+	namespace string
+	ready     bool
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 type kubelet struct {
-	client   appsv1client.AppsV1Interface
+	client   kubernetes.Interface
+	node     string
+	net      *podNetwork
 	bin      string
 	proxy    string
 	logDir   string
 	selector string
+	mu       sync.Mutex // guards running: the port-forward handler reads it
 	running  map[string]*process
+	probe    *http.Client
 }
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig")
 	bin := flag.String("adapter-bin", os.Getenv("KYMAMESH_ADAPTER_BIN"), "the adapter binary to run")
-	proxy := flag.String("http-proxy", "http://127.0.0.1:18888", "HTTP proxy that reaches *.svc.cluster.local")
-	logDir := flag.String("log-dir", ".", "where adapter logs go")
-	selector := flag.String("selector", "app.kubernetes.io/name=kymamesh-adapter", "Deployments to run")
+	proxyPort := flag.Int("proxy-port", 18888, "port of the HTTP proxy (on the node's address) that reaches *.svc.cluster.local")
+	logDir := flag.String("log-dir", ".", "where pod logs go")
+	selector := flag.String("selector", "app.kubernetes.io/name in (kymamesh-adapter,kymamesh-tail)", "Deployments to run")
+	node := flag.String("node-name", "testbed", "the Node to register")
+	cidr := flag.String("pod-cidr", "10.244.0.0/24", "addresses for pods")
+	kubeletPort := flag.Int("kubelet-port", 10250, "port of the kubelet API (port-forward) on the node's address")
 	flag.Parse()
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
 		log.Fatalf("kubeletlite: %v", err)
 	}
-	client, err := appsv1client.NewForConfig(cfg)
+	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		log.Fatalf("kubeletlite: %v", err)
 	}
-	k := &kubelet{client: client, bin: *bin, proxy: *proxy, logDir: *logDir, selector: *selector, running: map[string]*process{}}
+	pods, err := newPodNetwork(*cidr)
+	if err != nil {
+		log.Fatalf("kubeletlite: %v", err)
+	}
+	k := &kubelet{client: client, node: *node, net: pods, bin: *bin, logDir: *logDir, selector: *selector,
+		proxy: fmt.Sprintf("http://%s:%d", pods.gateway, *proxyPort), running: map[string]*process{},
+		probe: &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+
+	// The kubelet API: the API server dials the Node's address and port and
+	// does not check the certificate unless given a CA for kubelets.
+	ln, err := net.Listen("tcp", net.JoinHostPort(pods.gateway, strconv.Itoa(*kubeletPort)))
+	if err != nil {
+		log.Fatalf("kubeletlite: %v", err)
+	}
+	api := httptest.NewUnstartedServer(portForwardHandler(k.podIP))
+	api.Listener.Close()
+	api.Listener = ln
+	api.StartTLS()
+	defer api.Close()
+	if err := k.registerNode(ctx, *kubeletPort); err != nil {
+		log.Fatalf("kubeletlite: node %s: %v", *node, err)
+	}
 	for ctx.Err() == nil {
 		if err := k.sync(ctx); err != nil && ctx.Err() == nil {
 			log.Printf("sync: %v", err)
@@ -77,13 +130,49 @@ func main() {
 		}
 	}
 	for key := range k.running {
-		k.stop(key)
+		k.stop(context.Background(), key)
 	}
 }
 
-// sync makes the running processes match the Deployments.
+// registerNode creates (or takes over) the Node and reports it Ready, with
+// the address and port of the kubelet API.
+func (k *kubelet) registerNode(ctx context.Context, port int) error {
+	nodes := k.client.CoreV1().Nodes()
+	n, err := nodes.Get(ctx, k.node, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		n, err = nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: k.node,
+			Labels: map[string]string{corev1.LabelHostname: k.node, corev1.LabelOSStable: "linux"}}}, metav1.CreateOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	now := metav1.Now()
+	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: k.net.gateway}}
+	n.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(port)
+	n.Status.Capacity = corev1.ResourceList{corev1.ResourcePods: resource.MustParse("250"),
+		corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")}
+	n.Status.Allocatable = n.Status.Capacity
+	n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+		Message: "kubeletlite is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now}}
+	_, err = nodes.UpdateStatus(ctx, n, metav1.UpdateOptions{})
+	return err
+}
+
+// podIP says where a pod of this node runs.
+func (k *kubelet) podIP(namespace, pod string) (string, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, p := range k.running {
+		if p.namespace == namespace && p.podName == pod {
+			return p.ip, true
+		}
+	}
+	return "", false
+}
+
+// sync makes the running pods match the Deployments.
 func (k *kubelet) sync(ctx context.Context) error {
-	deps, err := k.client.Deployments("").List(ctx, metav1.ListOptions{LabelSelector: k.selector})
+	deps, err := k.client.AppsV1().Deployments("").List(ctx, metav1.ListOptions{LabelSelector: k.selector})
 	if err != nil {
 		return err
 	}
@@ -93,13 +182,25 @@ func (k *kubelet) sync(ctx context.Context) error {
 		if d.DeletionTimestamp != nil {
 			continue
 		}
+		// One pod per Deployment, none when scaled to zero.
+		if d.Spec.Replicas != nil && *d.Spec.Replicas == 0 {
+			if err := k.reportScaledDown(ctx, d); err != nil {
+				log.Printf("%s/%s: status: %v", d.Namespace, d.Name, err)
+			}
+			continue
+		}
 		key := d.Namespace + "/" + d.Name
 		seen[key] = true
 		hash := templateHash(d)
 		p := k.running[key]
 		if p != nil && p.hash != hash {
-			log.Printf("%s: pod template changed, restarting", key)
-			k.stop(key)
+			log.Printf("%s: pod template changed, replacing its pod", key)
+			k.stop(ctx, key)
+			p = nil
+		}
+		if p != nil && p.exited() {
+			log.Printf("%s: pod %s exited, restarting it", key, p.podName)
+			k.stop(ctx, key)
 			p = nil
 		}
 		if p == nil {
@@ -107,7 +208,9 @@ func (k *kubelet) sync(ctx context.Context) error {
 				log.Printf("%s: %v", key, err)
 				continue
 			}
+			k.mu.Lock()
 			k.running[key] = p
+			k.mu.Unlock()
 		}
 		if err := k.report(ctx, d, p); err != nil {
 			log.Printf("%s: status: %v", key, err)
@@ -115,58 +218,104 @@ func (k *kubelet) sync(ctx context.Context) error {
 	}
 	for key := range k.running {
 		if !seen[key] {
-			log.Printf("%s: deployment gone, stopping", key)
-			k.stop(key)
+			log.Printf("%s: deployment gone or scaled to zero, stopping its pod", key)
+			k.stop(ctx, key)
 		}
 	}
 	return nil
 }
 
 func templateHash(d *appsv1.Deployment) string {
-	b, _ := json.Marshal(d.Spec.Template.Spec)
+	b, _ := json.Marshal(d.Spec.Template)
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
+	return hex.EncodeToString(sum[:5])
 }
 
-// start runs the adapter with the first container's environment on its port.
+// start runs the first container's process, with its arguments and
+// environment, in a network namespace of its own.
 func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
 	if len(d.Spec.Template.Spec.Containers) == 0 {
 		return nil, fmt.Errorf("no containers")
 	}
 	c := d.Spec.Template.Spec.Containers[0]
-	env := []string{"PATH=" + os.Getenv("PATH"), "HTTP_PROXY=" + k.proxy, "http_proxy=" + k.proxy,
-		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}
-	port := 0
-	for _, e := range c.Env {
-		v := e.Value
-		if e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil {
-			v = resourceFieldValue(c, e.ValueFrom.ResourceFieldRef)
-		}
-		env = append(env, e.Name+"="+v)
-		if e.Name == "PORT" {
-			port, _ = strconv.Atoi(e.Value)
-		}
-	}
-	if port == 0 && len(c.Ports) > 0 {
-		port = int(c.Ports[0].ContainerPort)
-	}
-	// Several adapters share this host: their metrics listeners take any free
-	// port. No Service endpoints lag behind here, so there is nothing to drain.
-	env = append(env, "METRICS_PORT=0", "DRAIN_PERIOD=0")
-	logf, err := os.OpenFile(filepath.Join(k.logDir, "adapter-"+d.Namespace+"-"+d.Name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	ip, err := k.net.allocate()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(k.bin)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
+	p := &process{hash: hash, ip: ip, namespace: d.Namespace, podName: d.Name + "-" + hash + "-" + suffix(), done: make(chan struct{})}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HTTP_PROXY=" + k.proxy, "http_proxy=" + k.proxy,
+		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}
+	for _, e := range c.Env {
+		v := e.Value
+		if e.ValueFrom != nil {
+			v = k.valueFrom(c, p, e.ValueFrom)
+		}
+		env = append(env, e.Name+"="+v)
+		if e.Name == "PORT" {
+			p.port, _ = strconv.Atoi(v)
+		}
+	}
+	if p.port == 0 && len(c.Ports) > 0 {
+		p.port = int(c.Ports[0].ContainerPort)
+	}
+	// Pods are stopped for good here, and the test bed wants them gone fast:
+	// no drain period.
+	env = append(env, "DRAIN_PERIOD=0")
+	logf, err := os.OpenFile(filepath.Join(k.logDir, "pod-"+d.Namespace+"-"+d.Name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		k.net.release(ip)
 		return nil, err
 	}
-	p := &process{cmd: cmd, hash: hash, port: port, done: make(chan struct{})}
+	cmd := exec.Command(k.bin, c.Args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		k.net.release(ip)
+		return nil, err
+	}
+	p.cmd = cmd
 	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
-	log.Printf("%s/%s: started adapter pid %d on port %d", d.Namespace, d.Name, cmd.Process.Pid, port)
+	if err := k.net.attach(cmd.Process.Pid, ip); err != nil {
+		_ = cmd.Process.Kill()
+		<-p.done
+		k.net.release(ip)
+		return nil, err
+	}
+	log.Printf("%s/%s: pod %s: pid %d at %s:%d", d.Namespace, d.Name, p.podName, cmd.Process.Pid, ip, p.port)
 	return p, nil
+}
+
+// suffix is the random end of a pod's name, from the alphabet Kubernetes uses.
+func suffix() string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// valueFrom resolves the downward API references a kubelet resolves before
+// the container starts (the pod's IP is already allocated here).
+func (k *kubelet) valueFrom(c corev1.Container, p *process, src *corev1.EnvVarSource) string {
+	switch {
+	case src.ResourceFieldRef != nil:
+		return resourceFieldValue(c, src.ResourceFieldRef)
+	case src.FieldRef != nil:
+		switch src.FieldRef.FieldPath {
+		case "metadata.name":
+			return p.podName
+		case "metadata.namespace":
+			return p.namespace
+		case "spec.nodeName":
+			return k.node
+		case "status.podIP":
+			return p.ip
+		}
+	}
+	return ""
 }
 
 // resourceFieldValue resolves a CPU or memory resourceFieldRef as the kubelet
@@ -199,12 +348,22 @@ func resourceFieldValue(c corev1.Container, ref *corev1.ResourceFieldSelector) s
 	return strconv.FormatInt((q.MilliValue()+divisor-1)/divisor, 10)
 }
 
-// stop ends a process as the kubelet would: SIGTERM, then SIGKILL after a grace period.
-func (k *kubelet) stop(key string) {
+// stop ends a pod as the kubelet would: its Pod leaves the endpoints first,
+// then the process gets SIGTERM, and SIGKILL after a grace period.
+func (k *kubelet) stop(ctx context.Context, key string) {
+	k.mu.Lock()
 	p := k.running[key]
 	delete(k.running, key)
+	k.mu.Unlock()
 	if p == nil {
 		return
+	}
+	if p.pod != nil {
+		zero := int64(0)
+		err := k.client.CoreV1().Pods(p.namespace).Delete(ctx, p.podName, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+		if err != nil && !apierrors.IsNotFound(err) {
+			log.Printf("%s: deleting pod %s: %v", key, p.podName, err)
+		}
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -213,24 +372,49 @@ func (k *kubelet) stop(key string) {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
+	k.net.release(p.ip)
 }
 
-// report sets the Deployment's status from the adapter's readiness probe.
+// report creates the Pod once the API server takes it, keeps its status
+// current with the readiness probe, and sets the Deployment's status from it.
 func (k *kubelet) report(ctx context.Context, d *appsv1.Deployment, p *process) error {
 	ready := false
 	select {
 	case <-p.done:
 	default:
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", p.port))
+		resp, err := k.probe.Get(fmt.Sprintf("http://%s:%d/readyz", p.ip, p.port))
 		if err == nil {
 			resp.Body.Close()
 			ready = resp.StatusCode == http.StatusOK
 		}
 	}
-	status, reason := corev1.ConditionFalse, "AdapterNotReady"
+	if p.pod == nil {
+		pod, err := k.client.CoreV1().Pods(d.Namespace).Create(ctx, podFor(d, p, k.node), metav1.CreateOptions{})
+		if err != nil {
+			// A namespace's default ServiceAccount comes a moment after the namespace.
+			return fmt.Errorf("creating pod %s: %w", p.podName, err)
+		}
+		p.pod = pod
+		p.ready = !ready // so that the status below is written
+	}
+	if p.ready != ready {
+		pod := p.pod.DeepCopy()
+		pod.Status = podStatus(p, k.net.gateway, ready)
+		updated, err := k.client.CoreV1().Pods(d.Namespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+		if err != nil {
+			if apierrors.IsConflict(err) {
+				if cur, gerr := k.client.CoreV1().Pods(d.Namespace).Get(ctx, p.podName, metav1.GetOptions{}); gerr == nil {
+					p.pod = cur
+				}
+			}
+			return fmt.Errorf("pod %s status: %w", p.podName, err)
+		}
+		p.pod, p.ready = updated, ready
+	}
+	status, reason := corev1.ConditionFalse, "MinimumReplicasUnavailable"
 	var n int32
 	if ready {
-		status, reason, n = corev1.ConditionTrue, "LocalProcess", 1
+		status, reason, n = corev1.ConditionTrue, "MinimumReplicasAvailable", 1
 	}
 	cur := d.Status
 	if cur.ObservedGeneration == d.Generation && cur.AvailableReplicas == n && len(cur.Conditions) == 1 && cur.Conditions[0].Status == status {
@@ -238,7 +422,67 @@ func (k *kubelet) report(ctx context.Context, d *appsv1.Deployment, p *process) 
 	}
 	now := metav1.Now()
 	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, UpdatedReplicas: 1, ReadyReplicas: n, AvailableReplicas: n,
-		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: status, Reason: reason, LastUpdateTime: now, LastTransitionTime: now}}}
-	_, err := k.client.Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+		UnavailableReplicas: 1 - n,
+		Conditions:          []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: status, Reason: reason, LastUpdateTime: now, LastTransitionTime: now}}}
+	_, err := k.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
 	return err
+}
+
+// reportScaledDown says a Deployment scaled to zero has what it asks for.
+func (k *kubelet) reportScaledDown(ctx context.Context, d *appsv1.Deployment) error {
+	if d.Status.ObservedGeneration == d.Generation && d.Status.Replicas == 0 {
+		return nil
+	}
+	now := metav1.Now()
+	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation,
+		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", LastUpdateTime: now, LastTransitionTime: now}}}
+	_, err := k.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+	return err
+}
+
+// podFor is the Pod of Deployment d on this node. The Deployment owns it
+// directly (there is no ReplicaSet here), so deleting the Deployment
+// deletes it through the real garbage collector too.
+func podFor(d *appsv1.Deployment, p *process, node string) *corev1.Pod {
+	t := d.Spec.Template.DeepCopy()
+	labels := map[string]string{appsv1.DefaultDeploymentUniqueLabelKey: p.hash}
+	for k, v := range t.Labels {
+		labels[k] = v
+	}
+	yes := true
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: p.podName, Namespace: d.Namespace, Labels: labels, Annotations: t.Annotations,
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &yes}}},
+		Spec: t.Spec}
+	pod.Spec.NodeName = node
+	return pod
+}
+
+func podStatus(p *process, hostIP string, ready bool) corev1.PodStatus {
+	started := metav1.NewTime(p.pod.CreationTimestamp.Time)
+	now := metav1.Now()
+	r := corev1.ConditionFalse
+	if ready {
+		r = corev1.ConditionTrue
+	}
+	yes := true
+	st := corev1.PodStatus{Phase: corev1.PodRunning, HostIP: hostIP, HostIPs: []corev1.HostIP{{IP: hostIP}},
+		PodIP: p.ip, PodIPs: []corev1.PodIP{{IP: p.ip}}, StartTime: &started, QOSClass: p.pod.Status.QOSClass,
+		Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: started},
+			{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: started},
+			{Type: corev1.ContainersReady, Status: r, LastTransitionTime: now},
+			{Type: corev1.PodReady, Status: r, LastTransitionTime: now},
+		}}
+	for i, c := range p.pod.Spec.Containers {
+		cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: c.Image, Started: &yes}
+		if i == 0 {
+			cs.Ready = ready
+			cs.ContainerID = "kubeletlite://" + strconv.Itoa(p.cmd.Process.Pid)
+			cs.State.Running = &corev1.ContainerStateRunning{StartedAt: started}
+		} else {
+			cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: "NotRunByKubeletlite"}
+		}
+		st.ContainerStatuses = append(st.ContainerStatuses, cs)
+	}
+	return st
 }

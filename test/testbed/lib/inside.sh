@@ -24,7 +24,8 @@ if ! bash "$lib/start-kube.sh" "$D" "$TESTBED_BIN" >&2 || ! bash "$lib/start-kna
   for f in "$D"/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
   stop; exit 1
 fi
-# The test bed's kubelet: runs the adapter binary for each adapter Deployment.
+# The test bed's kubelet: runs the adapter binary for each adapter (and tail
+# receiver) Deployment, as a Pod with its own network namespace and address.
 KUBECONFIG=$D/admin.kubeconfig KYMAMESH_ADAPTER_BIN=$D/bin/kymamesh-adapter "$D/bin/kubeletlite" -log-dir "$D" >"$D/kubeletlite.log" 2>&1 &
 echo $! >"$D/kubeletlite.pid"
 echo "testbed: ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2

@@ -62,7 +62,8 @@ start() { # name binary serviceaccount env...
   env "${common[@]}" KUBECONFIG="$D/sa-$sa.kubeconfig" POD_NAME="$name-0" "$@" "$B/$bin" >"$D/$name.log" 2>&1 &
   echo $! >"$D/$name.pid"
 }
-"$B/kproxy" -kubeconfig "$KUBECONFIG" -http-proxy "$PROXY" -kubernetes-target "${SERVER#https://}" -v >"$D/kproxy.log" 2>&1 &
+# kproxy listens on every address of the test bed: the pods reach it on their node's.
+"$D/bin/kproxy" -kubeconfig "$KUBECONFIG" -http-proxy ":${PROXY#*:}" -kubernetes-target "${SERVER#https://}" -v >"$D/kproxy.log" 2>&1 &
 echo $! >"$D/kproxy.pid"
 start eventing-webhook webhook eventing-webhook WEBHOOK_NAME=eventing-webhook WEBHOOK_PORT=18443 \
   METRICS_DOMAIN=knative.dev/eventing SINK_BINDING_SELECTION_MODE=exclusion
