@@ -1,6 +1,7 @@
 // Command kymamesh-adapter is the HTTP source adapter the plugin deploys for each
 // application: it receives the application's CloudEvents and forwards them to
-// the application's Channel (K_SINK).
+// the application's Channel (K_SINK). With the argument "receive" it is tail's
+// receiver instead (package adapter/receiver), so one image serves both.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/receiver"
 )
 
 // version is set by the release build (-X main.version=v1.2.3).
@@ -23,6 +25,9 @@ func main() {
 		return
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if len(os.Args) == 2 && os.Args[1] == "receive" {
+		os.Exit(receive(log))
+	}
 	cfg, err := adapter.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		log.Error("bad configuration", "error", err.Error())
@@ -35,4 +40,27 @@ func main() {
 		log.Error("adapter failed", "error", err.Error())
 		os.Exit(1)
 	}
+}
+
+// receive runs tail's receiver and returns the exit code.
+func receive(log *slog.Logger) int {
+	cfg, err := receiver.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("bad configuration", "error", err.Error())
+		return 2
+	}
+	remove := func(context.Context) error { return nil }
+	if cfg.Owner != "" {
+		if remove, err = receiver.RemoveOwner(cfg.Owner); err != nil {
+			log.Error("bad configuration", "error", err.Error())
+			return 2
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := receiver.Run(ctx, cfg, log, remove); err != nil {
+		log.Error("receiver failed", "error", err.Error())
+		return 1
+	}
+	return 0
 }
