@@ -32,7 +32,7 @@ func TestDoctorNamesMissingPermissions(t *testing.T) {
 	for _, want := range []string{
 		"PASS  Knative API eventing.knative.dev/v1: brokers, triggers\n",
 		"PASS  eventing webhook: a Broker was admitted (server dry run in namespace shop)\n",
-		"FAIL  permissions: 4 missing: deployments.apps in kyma-integration (get, list, patch, delete)\n      fix: ask a cluster admin",
+		"FAIL  permissions: 7 missing: deployments.apps in kyma-integration (get, list, patch, delete); deployments.apps in shop (get, create, delete)\n      fix: ask a cluster admin",
 		"WARN  integration namespace: \"kyma-integration\" does not exist yet\n",
 	} {
 		if !strings.Contains(r.Stdout, want) {

@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/source"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/status"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/subscription"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/tail"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/trigger"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/version"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/wire"
@@ -65,6 +66,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		wire.NewCmdWire(f, s),
 		wire.NewCmdUnwire(f, s),
 		status.NewCmd(f, s),
+		tail.NewCmd(f, s),
 		doctor.NewCmd(f, s),
 		policy.NewCmd(f, s),
 		version.NewCmd(f, s),

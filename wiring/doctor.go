@@ -190,12 +190,20 @@ func neededAccess() []access {
 		{"", "services", true, []string{"get", "list", "patch", "delete"}},
 		{"", "serviceaccounts", true, []string{"get", "patch", "delete"}},
 		{"discovery.k8s.io", "endpointslices", true, []string{"list"}},
+		// tail's receiver, in the user namespace.
+		{"apps", "deployments", false, []string{"get", "create", "delete"}},
+		{"", "services", false, []string{"create"}},
+		{"", "serviceaccounts", false, []string{"create"}},
+		{"rbac.authorization.k8s.io", "roles", false, []string{"create"}},
+		{"rbac.authorization.k8s.io", "rolebindings", false, []string{"create"}},
+		{"discovery.k8s.io", "endpointslices", false, []string{"list"}},
 	} {
 		for _, v := range r.verbs {
 			out = append(out, access{verb: v, group: r.group, resource: r.resource, integration: r.integration})
 		}
 	}
 	return append(out, access{verb: "create", resource: "pods", subresource: "portforward", integration: true},
+		access{verb: "create", resource: "pods", subresource: "portforward"},
 		access{verb: "get", resource: "namespaces"}, access{verb: "create", resource: "namespaces"}, access{verb: "patch", resource: "namespaces"})
 }
 

@@ -91,9 +91,14 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 		}
 		data["ChannelAPIVersion"], data["ChannelKind"] = tm.APIVersion, tm.Kind
 	}
+	return renderManifests("httpsource", httpSourceManifest, data)
+}
+
+// renderManifests renders a manifest template into its objects, in order.
+func renderManifests(name, manifest string, data map[string]any) ([]*unstructured.Unstructured, error) {
 	var buf bytes.Buffer
-	if err := template.Must(template.New("httpsource").Parse(httpSourceManifest)).Execute(&buf, data); err != nil {
-		return nil, fmt.Errorf("rendering the adapter manifests: %w", err)
+	if err := template.Must(template.New(name).Parse(manifest)).Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("rendering the %s manifests: %w", name, err)
 	}
 	var objs []*unstructured.Unstructured
 	dec := utilyaml.NewYAMLOrJSONDecoder(&buf, 4096)
@@ -103,7 +108,7 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 			if err.Error() == "EOF" {
 				break
 			}
-			return nil, fmt.Errorf("decoding the adapter manifests: %w", err)
+			return nil, fmt.Errorf("decoding the %s manifests: %w", name, err)
 		}
 		if len(u.Object) > 0 {
 			objs = append(objs, &u)

@@ -88,6 +88,31 @@ func CompleteNamespaces(f Factory) cobra.CompletionFunc {
 	}
 }
 
+// CompleteBrokers offers the Brokers of the namespace (for --broker).
+func CompleteBrokers(f Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		return lookup(cmd, nil, toComplete, func(ctx context.Context) ([]string, error) {
+			ns, err := f.Namespace()
+			if err != nil {
+				return nil, err
+			}
+			ev, err := f.Eventing()
+			if err != nil {
+				return nil, err
+			}
+			l, err := ev.Brokers(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return nil, err
+			}
+			names := make([]string, 0, len(l.Items))
+			for _, b := range l.Items {
+				names = append(names, b.Name)
+			}
+			return names, nil
+		})
+	}
+}
+
 // CompleteApps offers the applications that have an adapter in the
 // integration namespace (the --integration-namespace flag, else the default).
 func CompleteApps(f Factory) cobra.CompletionFunc {

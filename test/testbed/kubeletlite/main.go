@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -73,6 +75,9 @@ type kubelet struct {
 	proxy    string
 	logDir   string
 	selector string
+	apiHost  string // the API server's address and port as pods reach it
+	apiPort  string
+	caPEM    []byte     // the cluster's CA, mounted into pods with their token
 	mu       sync.Mutex // guards running: the port-forward handler reads it
 	running  map[string]*process
 	probe    *http.Client
@@ -100,7 +105,16 @@ func main() {
 	if err != nil {
 		log.Fatalf("kubeletlite: %v", err)
 	}
+	caPEM, err := os.ReadFile(cfg.TLSClientConfig.CAFile)
+	if err != nil {
+		log.Fatalf("kubeletlite: the cluster CA: %v", err)
+	}
+	apiURL, err := url.Parse(cfg.Host)
+	if err != nil {
+		log.Fatalf("kubeletlite: %v", err)
+	}
 	k := &kubelet{client: client, node: *node, net: pods, bin: *bin, logDir: *logDir, selector: *selector,
+		apiHost: pods.gateway, apiPort: apiURL.Port(), caPEM: caPEM,
 		proxy: fmt.Sprintf("http://%s:%d", pods.gateway, *proxyPort), running: map[string]*process{},
 		probe: &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -204,7 +218,7 @@ func (k *kubelet) sync(ctx context.Context) error {
 			p = nil
 		}
 		if p == nil {
-			if p, err = k.start(d, hash); err != nil {
+			if p, err = k.start(ctx, d, hash); err != nil {
 				log.Printf("%s: %v", key, err)
 				continue
 			}
@@ -233,18 +247,28 @@ func templateHash(d *appsv1.Deployment) string {
 
 // start runs the first container's process, with its arguments and
 // environment, in a network namespace of its own.
-func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
+func (k *kubelet) start(ctx context.Context, d *appsv1.Deployment, hash string) (*process, error) {
 	if len(d.Spec.Template.Spec.Containers) == 0 {
 		return nil, fmt.Errorf("no containers")
 	}
 	c := d.Spec.Template.Spec.Containers[0]
+	// The ServiceAccount token first: it needs the ServiceAccount, which may
+	// come a moment after the Deployment.
+	tokenDir := ""
+	if t := d.Spec.Template.Spec.AutomountServiceAccountToken; t == nil || *t {
+		var err error
+		if tokenDir, err = k.serviceAccountFiles(ctx, d); err != nil {
+			return nil, err
+		}
+	}
 	ip, err := k.net.allocate()
 	if err != nil {
 		return nil, err
 	}
 	p := &process{hash: hash, ip: ip, namespace: d.Namespace, podName: d.Name + "-" + hash + "-" + suffix(), done: make(chan struct{})}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HTTP_PROXY=" + k.proxy, "http_proxy=" + k.proxy,
-		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}
+		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost",
+		"KUBERNETES_SERVICE_HOST=" + k.apiHost, "KUBERNETES_SERVICE_PORT=" + k.apiPort}
 	for _, e := range c.Env {
 		v := e.Value
 		if e.ValueFrom != nil {
@@ -267,6 +291,12 @@ func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
 		return nil, err
 	}
 	cmd := exec.Command(k.bin, c.Args...)
+	if tokenDir != "" {
+		// Where a kubelet mounts the token: a private mount namespace binds
+		// the pod's own files there.
+		script := `mkdir -p ` + serviceAccountDir + ` && mount --bind "$0" ` + serviceAccountDir + ` && exec "$@"`
+		cmd = exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "--", "sh", "-c", script, tokenDir, k.bin}, c.Args...)...)
+	}
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
 	if err := cmd.Start(); err != nil {
@@ -284,6 +314,35 @@ func (k *kubelet) start(d *appsv1.Deployment, hash string) (*process, error) {
 	}
 	log.Printf("%s/%s: pod %s: pid %d at %s:%d", d.Namespace, d.Name, p.podName, cmd.Process.Pid, ip, p.port)
 	return p, nil
+}
+
+// serviceAccountDir is where a kubelet mounts a pod's token, CA and namespace.
+const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// serviceAccountFiles writes what a kubelet projects into serviceAccountDir:
+// a token of the pod's ServiceAccount (from the TokenRequest API), the
+// cluster's CA and the namespace. It returns their folder.
+func (k *kubelet) serviceAccountFiles(ctx context.Context, d *appsv1.Deployment) (string, error) {
+	sa := d.Spec.Template.Spec.ServiceAccountName
+	if sa == "" {
+		sa = "default"
+	}
+	expiry := int64(3600)
+	tr, err := k.client.CoreV1().ServiceAccounts(d.Namespace).CreateToken(ctx, sa,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("token of serviceaccount %s: %w", sa, err)
+	}
+	dir := filepath.Join(k.logDir, "serviceaccount-"+d.Namespace+"-"+d.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	for name, content := range map[string][]byte{"token": []byte(tr.Status.Token), "ca.crt": k.caPEM, "namespace": []byte(d.Namespace)} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
 
 // suffix is the random end of a pod's name, from the alphabet Kubernetes uses.

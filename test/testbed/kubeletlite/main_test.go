@@ -28,3 +28,23 @@ func TestResourceFieldValueRoundsUpLikeTheKubelet(t *testing.T) {
 		}
 	}
 }
+
+// Addresses go round the network before one is used again.
+func TestAllocateDoesNotReuseAnAddressAtOnce(t *testing.T) {
+	n := &podNetwork{prefix: "10.244.0.", used: map[int]bool{}, last: 1}
+	a, _ := n.allocate()
+	b, _ := n.allocate()
+	delete(n.used, 2) // released (without the ip command: only the bookkeeping matters here)
+	c, _ := n.allocate()
+	if a != "10.244.0.2" || b != "10.244.0.3" || c != "10.244.0.4" {
+		t.Fatalf("got %s %s %s", a, b, c)
+	}
+	for i := 0; i < 251; i++ { // the other 250, then the one released
+		if _, err := n.allocate(); err != nil {
+			t.Fatalf("allocation %d: %v", i, err)
+		}
+	}
+	if _, err := n.allocate(); err == nil {
+		t.Fatal("a full network handed out an address")
+	}
+}

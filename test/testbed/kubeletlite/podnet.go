@@ -18,6 +18,7 @@ type podNetwork struct {
 	prefix  string // "10.244.0."
 	gateway string // prefix + "1"
 	used    map[int]bool
+	last    int // the last host number handed out
 }
 
 func newPodNetwork(cidr string) (*podNetwork, error) {
@@ -26,7 +27,7 @@ func newPodNetwork(cidr string) (*podNetwork, error) {
 		return nil, fmt.Errorf("pod network %q: want an IPv4 /24", cidr)
 	}
 	base := ip.To4().Mask(ipnet.Mask)
-	n := &podNetwork{bridge: "kmpods0", prefix: fmt.Sprintf("%d.%d.%d.", base[0], base[1], base[2]), used: map[int]bool{}}
+	n := &podNetwork{bridge: "kmpods0", prefix: fmt.Sprintf("%d.%d.%d.", base[0], base[1], base[2]), used: map[int]bool{}, last: 1}
 	n.gateway = n.prefix + "1"
 	for _, args := range [][]string{
 		{"link", "add", n.bridge, "type", "bridge"},
@@ -40,12 +41,16 @@ func newPodNetwork(cidr string) (*podNetwork, error) {
 	return n, nil
 }
 
-// allocate takes a free address of the pod network.
+// allocate takes a free address of the pod network, the next after the
+// last one handed out: an address given back is not reused at once, while
+// neighbours may still hold its old pod's link address (as a CNI's IPAM
+// avoids too).
 func (n *podNetwork) allocate() (string, error) {
-	for i := 2; i < 255; i++ {
-		if !n.used[i] {
-			n.used[i] = true
-			return n.prefix + strconv.Itoa(i), nil
+	for i := 1; i <= 253; i++ {
+		h := (n.last-2+i)%253 + 2 // 2..254
+		if !n.used[h] {
+			n.used[h], n.last = true, h
+			return n.prefix + strconv.Itoa(h), nil
 		}
 	}
 	return "", fmt.Errorf("pod network %s0/24 is full", n.prefix)
@@ -70,10 +75,12 @@ func (n *podNetwork) attach(pid int, addr string) error {
 	return nil
 }
 
+// release gives addr back and forgets its link address here.
 func (n *podNetwork) release(addr string) {
 	if h, err := strconv.Atoi(strings.TrimPrefix(addr, n.prefix)); err == nil {
 		delete(n.used, h)
 	}
+	_ = ip4("neigh", "flush", "to", addr, "dev", n.bridge)
 }
 
 func ip4(args ...string) error {

@@ -10,14 +10,15 @@ t0=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
 
 # Keys and certificates: a service-account key pair, a CA and a serving cert that
-# also names the "kubernetes" Service's loopback ClusterIP.
+# also names the "kubernetes" Service's loopback ClusterIP and the node's
+# address on the pod network (10.244.0.1, kubeletlite's), where pods reach it.
 c=$D/certs
 if [ ! -f "$c/sa.key" ]; then
   openssl genrsa -out "$c/sa.key" 2048 2>/dev/null
   openssl rsa -in "$c/sa.key" -pubout -out "$c/sa.pub" 2>/dev/null
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=testbed-ca" -keyout "$c/ca.key" -out "$c/ca.crt" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout "$c/apiserver.key" -out "$c/apiserver.csr" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:127.100.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n' > "$c/ext.cnf"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:127.100.0.1,DNS:kubernetes.default.svc,IP:10.244.0.1\nextendedKeyUsage=serverAuth\n' > "$c/ext.cnf"
   openssl x509 -req -in "$c/apiserver.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -days 3650 \
     -extfile "$c/ext.cnf" -out "$c/apiserver.crt" 2>/dev/null
 fi
@@ -47,7 +48,7 @@ echo $! > "$D/etcd.pid"
 
 # The loopback service range makes every ClusterIP a 127/8 address that kproxy serves.
 "$B/kube-apiserver" --etcd-servers=http://127.0.0.1:23790 \
-  --bind-address=127.0.0.1 --secure-port="$KAS_PORT" --advertise-address=127.0.0.1 \
+  --bind-address=0.0.0.0 --secure-port="$KAS_PORT" --advertise-address=127.0.0.1 \
   --tls-cert-file="$c/apiserver.crt" --tls-private-key-file="$c/apiserver.key" --client-ca-file="$c/ca.crt" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$c/sa.pub" --service-account-signing-key-file="$c/sa.key" \

@@ -1,0 +1,84 @@
+package wiring
+
+import (
+	_ "embed"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+)
+
+//go:embed manifests/tail.yaml
+var tailManifest string
+
+// TailComponent is ComponentLabel's value on tail's receiver objects (the
+// test bed's kubelet runs their Deployments too).
+const TailComponent = "kymamesh-tail"
+
+// TailLabel names the tail session an object belongs to.
+const TailLabel = "kymamesh.kyma-project.io/tail"
+
+// TailSpec is a tail session: a receiver in the Broker's namespace and a
+// Trigger from the Broker to it.
+type TailSpec struct {
+	Name, Namespace string // Name: kymamesh-tail-XXXXX, see TailName
+	Broker          string
+	Image           string
+	Filter          []string // exact attributes, "k=v"
+	CESQL           string
+	// IdleTimeout: the receiver removes itself once nobody has watched it
+	// for this long (tail was killed before it could clean up).
+	IdleTimeout time.Duration
+}
+
+// TailName is a tail session's name for a random suffix.
+func TailName(suffix string) string { return TailComponent + "-" + suffix }
+
+// The resources of a tail receiver, in creation order (the Deployment owns
+// the others).
+var TailGVRs = []schema.GroupVersionResource{
+	DeploymentsGVR,
+	{Version: "v1", Resource: "serviceaccounts"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"},
+	ServicesGVR,
+}
+
+func (s TailSpec) labels() map[string]string {
+	return managedLabels(map[string]string{ComponentLabel: TailComponent, TailLabel: s.Name})
+}
+
+// BuildTail returns the receiver's objects (in TailGVRs order) and the
+// Trigger that feeds it, all checked before anything is created.
+func BuildTail(s TailSpec) ([]*unstructured.Unstructured, *eventingv1.Trigger, error) {
+	if err := ValidateNamespaceName("--namespace", s.Namespace); err != nil {
+		return nil, nil, err
+	}
+	if s.Image == "" || strings.ContainsAny(s.Image, " \t\n\"'") {
+		return nil, nil, Invalidf("--image", "%q is not an image reference", s.Image)
+	}
+	if s.IdleTimeout <= 0 {
+		return nil, nil, Invalidf("--receiver-idle-timeout", "%s: must be positive", s.IdleTimeout)
+	}
+	t, err := BuildTrigger(TriggerSpec{Name: s.Name, Namespace: s.Namespace, Broker: s.Broker, Sink: "svc:" + s.Name,
+		Filter: s.Filter, CESQL: s.CESQL, Labels: s.labels()})
+	if err != nil {
+		return nil, nil, err
+	}
+	selector := map[string]string{ComponentLabel: TailComponent, TailLabel: s.Name}
+	objs, err := renderManifests("tail", tailManifest, map[string]any{"Name": s.Name, "Namespace": s.Namespace,
+		"Image": quote(s.Image), "IdleTimeout": quote(s.IdleTimeout.String()), "Labels": inline(s.labels()), "Selector": inline(selector)})
+	return objs, t, err
+}
+
+// OwnedBy makes obj a dependent of the Deployment owner: the garbage
+// collector deletes it with the Deployment, and a foreground deletion of the
+// Deployment waits for it.
+func OwnedBy(obj metav1.Object, owner *unstructured.Unstructured) {
+	yes := true
+	obj.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: owner.GetName(),
+		UID: owner.GetUID(), BlockOwnerDeletion: &yes}})
+}
