@@ -42,6 +42,10 @@ type Config struct {
 	// "pool", the adapter's own (faster), or "net/http", Go's Transport (for
 	// a sink the pool does not get along with, and for the A/B in docs/adapter.md).
 	SinkClient string
+	// OIDCTokenFile is the token the adapter presents to its sink as
+	// "Authorization: Bearer" when it exists (OIDC_TOKEN_FILE; by default
+	// where a SinkBinding mounts it with Knative's OIDC authentication on).
+	OIDCTokenFile string
 }
 
 // Sink clients.
@@ -63,7 +67,11 @@ const (
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Source: getenv("EVENT_SOURCE"), Sink: getenv("K_SINK"), Port: 8080, MetricsPort: 9090,
 		MaxBodyBytes: defaultMaxBody, SinkTimeout: 30 * time.Second, ReadTimeout: defaultReadTimeout, DrainPeriod: 5 * time.Second,
-		MaxInFlight: defaultMaxInFlight, MaxConnections: defaultMaxConns, BodyBudget: budgetFromMemoryLimit(debug.SetMemoryLimit(-1))}
+		MaxInFlight: defaultMaxInFlight, MaxConnections: defaultMaxConns, BodyBudget: budgetFromMemoryLimit(debug.SetMemoryLimit(-1)),
+		OIDCTokenFile: DefaultOIDCTokenFile}
+	if v := getenv("OIDC_TOKEN_FILE"); v != "" {
+		c.OIDCTokenFile = v
+	}
 	if c.Source == "" {
 		return c, fmt.Errorf("EVENT_SOURCE is required: the application's name, set as every event's source")
 	}

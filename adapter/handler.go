@@ -35,6 +35,7 @@ type Handler struct {
 	bodies   sync.Pool
 	budget   memBudget
 	inFlight atomic.Int64
+	token    *oidcToken
 }
 
 // NewHandler builds a Handler. client should keep connections to the sink alive
@@ -54,6 +55,7 @@ func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *
 		quiet:  newQuietLog(log, 10*time.Second),
 		bodies: sync.Pool{New: func() any { b := make([]byte, 0, initialBody); return &b }}}
 	h.budget.limit = cfg.BodyBudget
+	h.token = newOIDCToken(cfg.OIDCTokenFile)
 	m.gauges(func() (int64, int64) { return h.inFlight.Load(), h.budget.used.Load() })
 	return h
 }
@@ -372,6 +374,7 @@ func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEve
 		return
 	}
 	start := time.Now()
+	ev.auth = h.token.authorization(start)
 	code, err := h.send(ctx, ev)
 	h.metrics.observeSink(time.Since(start))
 	if err != nil {

@@ -17,11 +17,13 @@ type outEvent struct {
 	header http.Header
 	source string
 	body   []byte
+	auth   string // Authorization for the sink (the OIDC token), or ""
 }
 
 // forwardable says which headers of an event travel to the sink: its
 // attributes and extensions, its content type and the trace context.
-// Ce-Source is not among them; the adapter writes its own.
+// Ce-Source is not among them; the adapter writes its own. Nor is the
+// caller's Authorization: the sink gets the adapter's own (OIDC), if any.
 func forwardable(key string) bool {
 	return strings.HasPrefix(key, "Ce-") && key != "Ce-Source" ||
 		key == "Content-Type" || key == "Traceparent" || key == "Tracestate"
@@ -61,6 +63,11 @@ func (e *outEvent) writeHeader(w *bufio.Writer) {
 	w.WriteString("Ce-Source: ")
 	w.WriteString(e.source)
 	w.WriteString("\r\n")
+	if e.auth != "" {
+		w.WriteString("Authorization: ")
+		w.WriteString(e.auth)
+		w.WriteString("\r\n")
+	}
 }
 
 // request builds the same POST for the net/http client (sinks the pool does
@@ -78,5 +85,8 @@ func (e *outEvent) request(ctx context.Context, sink string) (*http.Request, err
 		}
 	}
 	req.Header.Set("Ce-Source", e.source)
+	if e.auth != "" {
+		req.Header.Set("Authorization", e.auth)
+	}
 	return req, nil
 }

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,69 @@ func TestPolicyAllowOnAClusterWithoutOIDC(t *testing.T) {
 	if r = mustKM(t, "doctor", "-n", user); !strings.Contains(r.Stdout, "WARN  OIDC authentication: off: Knative refuses new EventPolicies (policy allow) and enforces none") {
 		t.Fatalf("doctor does not say OIDC is off:\n%s", r.Stdout)
 	}
+}
+
+// setOIDC switches Knative's authentication-oidc feature ("enabled" or
+// "disabled"), as a cluster admin would in config-features.
+func setOIDC(t *testing.T, state string) {
+	t.Helper()
+	testbed.MustKubectl(t, "-n", "knative-eventing", "patch", "configmap", "config-features", "--type", "merge",
+		"-p", `{"data":{"authentication-oidc":"`+state+`"}}`)
+}
+
+// With Knative's OIDC authentication on (for this test only; the e2e tests
+// run one after another), the real webhook accepts the EventPolicy policy
+// allow makes, and the real controller makes it Ready with its subject
+// resolved to the OIDC identity of the application's Subscription, the hop
+// that posts to the Broker. doctor says OIDC is on.
+func TestPolicyAllowWithOIDCOn(t *testing.T) {
+	integration, user := testbed.Namespace(t), testbed.Namespace(t)
+	setOIDC(t, "enabled")
+	t.Cleanup(func() { setOIDC(t, "disabled") })
+	mustKM(t, "wire", "shop", "--to", user, "--integration-namespace", integration, "--wait", "--wait-timeout", "90s")
+	eventually(t, 30*time.Second, "doctor to see OIDC on", func() bool {
+		return strings.Contains(km(t, "doctor", "-n", user).Stdout, "PASS  OIDC authentication: on: EventPolicies (policy allow) are enforced")
+	})
+	// Knative's controllers take the flag up a moment after the ConfigMap
+	// changes, and do not reconcile again what they reconciled before: the
+	// Subscription is nudged until it has its OIDC identity.
+	nudge, identity := 0, ""
+	eventually(t, 60*time.Second, "the Subscription's OIDC identity", func() bool {
+		s := getJSON(t, "get", "subscription", "shop-to-"+user, "-n", integration)
+		if sa, ok := field(s, "status", "auth", "serviceAccountName").(string); ok {
+			identity = sa
+			return true
+		}
+		nudge++
+		testbed.MustKubectl(t, "annotate", "--overwrite", "subscription", "shop-to-"+user, "-n", integration, "e2e/nudge="+strconv.Itoa(nudge))
+		return false
+	})
+	r := mustKM(t, "policy", "allow", "shop", "--to", user, "--integration-namespace", integration)
+	if !strings.Contains(r.Stdout, "eventpolicy.eventing.knative.dev/shop-to-default created") {
+		t.Fatalf("policy allow: %s", r)
+	}
+	// Knative names the identity after the Subscription, shortened with a
+	// hash when that would be too long, as it is here.
+	subject := "system:serviceaccount:" + integration + ":" + identity
+	eventually(t, 60*time.Second, "the EventPolicy to be Ready with its subject resolved", func() bool {
+		p := getJSON(t, "get", "eventpolicy", "shop-to-default", "-n", user)
+		from, _ := field(p, "status", "from").([]any)
+		return wiringReady(p) && len(from) == 1 && from[0] == subject
+	})
+	r = mustKM(t, "policy", "list", "-n", user)
+	if !strings.Contains(r.Stdout, "shop-to-default") || !strings.Contains(r.Stdout, "True") {
+		t.Fatalf("policy list: %s", r)
+	}
+	mustKM(t, "policy", "delete", "shop-to-default", "-n", user)
+}
+
+// wiringReady says whether an object's Ready condition is True.
+func wiringReady(obj map[string]any) bool {
+	conds, _ := field(obj, "status", "conditions").([]any)
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == "Ready" {
+			return m["status"] == "True"
+		}
+	}
+	return false
 }
