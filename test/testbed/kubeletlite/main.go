@@ -31,6 +31,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -252,14 +253,12 @@ func (k *kubelet) start(ctx context.Context, d *appsv1.Deployment, hash string) 
 		return nil, fmt.Errorf("no containers")
 	}
 	c := d.Spec.Template.Spec.Containers[0]
-	// The ServiceAccount token first: it needs the ServiceAccount, which may
-	// come a moment after the Deployment.
-	tokenDir := ""
-	if t := d.Spec.Template.Spec.AutomountServiceAccountToken; t == nil || *t {
-		var err error
-		if tokenDir, err = k.serviceAccountFiles(ctx, d); err != nil {
-			return nil, err
-		}
+	// The volumes first: the ServiceAccount token needs the ServiceAccount,
+	// a Secret the Secret, either of which may come a moment after the
+	// Deployment.
+	mounts, err := k.volumes(ctx, d, c)
+	if err != nil {
+		return nil, err
 	}
 	ip, err := k.net.allocate()
 	if err != nil {
@@ -291,11 +290,15 @@ func (k *kubelet) start(ctx context.Context, d *appsv1.Deployment, hash string) 
 		return nil, err
 	}
 	cmd := exec.Command(k.bin, c.Args...)
-	if tokenDir != "" {
-		// Where a kubelet mounts the token: a private mount namespace binds
-		// the pod's own files there.
-		script := `mkdir -p ` + serviceAccountDir + ` && mount --bind "$0" ` + serviceAccountDir + ` && exec "$@"`
-		cmd = exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "--", "sh", "-c", script, tokenDir, k.bin}, c.Args...)...)
+	if len(mounts) > 0 {
+		// A private mount namespace binds the pod's files where its
+		// containers expect them. The pod has no root filesystem of its own
+		// here, so an empty mount point is made on the host's if missing.
+		script := ""
+		for _, m := range mounts {
+			script += "mkdir -p '" + m.target + "' && mount --bind '" + m.source + "' '" + m.target + "' && "
+		}
+		cmd = exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "--", "sh", "-c", script + `exec "$@"`, "sh", k.bin}, c.Args...)...)
 	}
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
@@ -314,6 +317,63 @@ func (k *kubelet) start(ctx context.Context, d *appsv1.Deployment, hash string) 
 	}
 	log.Printf("%s/%s: pod %s: pid %d at %s:%d", d.Namespace, d.Name, p.podName, cmd.Process.Pid, ip, p.port)
 	return p, nil
+}
+
+// mount is a folder of the pod's files bound where the container sees them.
+type mount struct{ source, target string }
+
+// volumes writes the files of the pod's ServiceAccount token (unless
+// automounting is off) and of the Secrets the container mounts (as secret
+// volumes or projected from Secrets, as a SinkBinding mounts its OIDC token),
+// and says where each goes. Other volumes are not supported here.
+func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Container) ([]mount, error) {
+	var out []mount
+	spec := d.Spec.Template.Spec
+	if t := spec.AutomountServiceAccountToken; t == nil || *t {
+		dir, err := k.serviceAccountFiles(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, mount{dir, serviceAccountDir})
+	}
+	for _, vm := range c.VolumeMounts {
+		var secrets []string
+		for _, v := range spec.Volumes {
+			if v.Name != vm.Name {
+				continue
+			}
+			if v.Secret != nil {
+				secrets = append(secrets, v.Secret.SecretName)
+			}
+			if v.Projected != nil {
+				for _, src := range v.Projected.Sources {
+					if src.Secret != nil {
+						secrets = append(secrets, src.Secret.Name)
+					}
+				}
+			}
+		}
+		if len(secrets) == 0 || strings.Contains(vm.MountPath, "'") {
+			continue
+		}
+		dir := filepath.Join(k.logDir, "volume-"+d.Namespace+"-"+d.Name+"-"+vm.Name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		for _, name := range secrets {
+			sec, err := k.client.CoreV1().Secrets(d.Namespace).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("volume %s: secret %s: %w", vm.Name, name, err)
+			}
+			for key, data := range sec.Data {
+				if err := os.WriteFile(filepath.Join(dir, key), data, 0o600); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out = append(out, mount{dir, vm.MountPath})
+	}
+	return out, nil
 }
 
 // serviceAccountDir is where a kubelet mounts a pod's token, CA and namespace.
