@@ -182,3 +182,27 @@ func TestWaitReadyTimesOut(t *testing.T) {
 		t.Fatalf("want a timeout, got %v", err)
 	}
 }
+
+// After an update, the old generation's Ready=True is not the answer: the
+// wait goes on until Ready is True for the generation the update made.
+func TestWaitReadyWaitsForTheCurrentGeneration(t *testing.T) {
+	kn, fw, made := waitSetup(t)
+	c := kn.EventingV1().Brokers("ns")
+	updated := made.DeepCopy()
+	updated.Generation = 2
+	stale := readyBroker(made, corev1.ConditionTrue, "") // observedGeneration 1
+	stale.Generation = 2
+	fresh := readyBroker(updated, corev1.ConditionTrue, "")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fw.Modify(stale)
+		time.Sleep(300 * time.Millisecond)
+		fw.Modify(fresh)
+	}()
+	got, err := WaitReady[*eventingv1.Broker, *eventingv1.BrokerList](t.Context(), c, "broker", updated, 10*time.Second)
+	<-done
+	if err != nil || got.Status.ObservedGeneration != 2 {
+		t.Fatalf("want the generation-2 Ready, got %v %+v", err, got.Status)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	knwait "knative.dev/client/pkg/wait"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
@@ -65,60 +64,129 @@ func Conditions(obj runtime.Object) apis.Conditions {
 	return nil
 }
 
+// readyFalseWindow is how long a Ready=False for the current generation may
+// last before the wait gives up with its reason: Knative flips conditions
+// while it reconciles, but one that stays False is an answer.
+const readyFalseWindow = 2 * time.Second
+
 // WaitReady watches the named object until it is Ready for its current
-// generation, using knative client's waiter; the object as last seen is
-// returned. cur is the object as created or updated. The waiter goes by the
-// Ready condition alone, which an update leaves True until the controllers
-// see the new generation: a Ready that the object, read again, does not
-// confirm for its generation is waited past, within the same timeout.
+// generation (an update leaves the old generation's Ready=True in place until
+// the controllers catch up), and returns the object as last seen. cur is the
+// object as created or updated. A Ready=False that lasts readyFalseWindow
+// ends the wait early with Knative's reason.
 func WaitReady[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], kind string, cur T, timeout time.Duration) (T, error) {
 	meta, err := metaOf(cur)
 	if err != nil {
 		return cur, err
 	}
-	watchMaker := func(ctx context.Context, name, version string, t time.Duration) (watch.Interface, error) {
-		secs := int64(t.Seconds()) + 1
-		return c.Watch(ctx, metav1.ListOptions{
-			FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String(), ResourceVersion: version, TimeoutSeconds: &secs,
-		})
-	}
-	extract := func(obj runtime.Object) (apis.Conditions, error) { return Conditions(obj), nil }
-	deadline := time.Now().Add(timeout)
-	version, last := meta.GetResourceVersion(), cur
-	for {
-		if !IsReady(last) {
-			remaining := time.Until(deadline)
-			if remaining <= 0 {
-				err = ErrWaitTimeout
-			} else {
-				waiter := knwait.NewWaitForReady(kind, watchMaker, extract)
-				window := 2 * time.Second
-				err, _ = waiter.Wait(ctx, meta.GetName(), version, knwait.Options{Timeout: &remaining, ErrorWindow: &window}, knwait.NoopMessageCallback())
-			}
-		}
-		// Read the state with a fresh context: the caller's may be the one that ended.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		got, gerr := c.Get(rctx, meta.GetName(), metav1.GetOptions{})
-		cancel()
-		if gerr != nil {
-			return last, errors.Join(err, gerr)
-		}
-		last = got
-		if IsReady(last) {
-			return last, nil
-		}
-		if err != nil || time.Now().After(deadline) {
+	name := meta.GetName()
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	last, version := cur, meta.GetResourceVersion()
+	var falseSince time.Time
+	for !IsReady(last) {
+		err = watchReady(wctx, c, name, version, &last, &falseSince)
+		if err == nil || err != errWatchEnded {
 			break
 		}
 		if m, merr := metaOf(last); merr == nil {
-			version = m.GetResourceVersion() // watch on from what was just read
+			version = m.GetResourceVersion()
 		}
-		time.Sleep(100 * time.Millisecond) // the waiter's Ready was for an older generation
 	}
-	if err != nil && strings.HasPrefix(err.Error(), "timeout:") {
+	if IsReady(last) {
+		return last, nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		err = ErrWaitTimeout
 	}
-	return last, &NotReadyError{Kind: kind, Name: meta.GetName(), Timeout: timeout, Cause: err, Conditions: Conditions(last)}
+	// Read the state with a fresh context: the caller's may be the one that
+	// ended, and the error should show the latest conditions.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	if got, gerr := c.Get(rctx, name, metav1.GetOptions{}); gerr == nil {
+		last = got
+	}
+	rcancel()
+	return last, &NotReadyError{Kind: kind, Name: name, Timeout: timeout, Cause: err, Conditions: Conditions(last)}
+}
+
+// errWatchEnded says a watch closed (the server ends them now and then): the
+// wait goes on with a new one.
+var errWatchEnded = errors.New("the watch ended")
+
+// watchReady follows one watch from version, updating *last, until the
+// object is Ready (nil), Ready=False outlasts readyFalseWindow (its reason),
+// the object goes, ctx ends, or the watch does (errWatchEnded).
+func watchReady[T runtime.Object, L runtime.Object](ctx context.Context, c Client[T, L], name, version string, last *T, falseSince *time.Time) error {
+	w, err := c.Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String(), ResourceVersion: version})
+	if apierrors.IsGone(err) || apierrors.IsResourceExpired(err) {
+		got, gerr := c.Get(ctx, name, metav1.GetOptions{})
+		if gerr != nil {
+			return gerr
+		}
+		*last = got
+		return errWatchEnded // watch on from what was just read
+	}
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	check := time.NewTicker(250 * time.Millisecond)
+	defer check.Stop()
+	for {
+		if IsReady(*last) {
+			return nil
+		}
+		if cond := readyFalse(*last); cond != nil {
+			if falseSince.IsZero() {
+				*falseSince = time.Now()
+			} else if time.Since(*falseSince) >= readyFalseWindow {
+				return fmt.Errorf("%s: %s", cond.Reason, cond.Message)
+			}
+		} else {
+			*falseSince = time.Time{}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-check.C:
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return errWatchEnded
+			}
+			switch ev.Type {
+			case watch.Deleted:
+				return fmt.Errorf("it was deleted while waiting")
+			case watch.Error: // e.g. the version expired: read it and watch on from there
+				got, gerr := c.Get(ctx, name, metav1.GetOptions{})
+				if gerr != nil {
+					return gerr
+				}
+				*last = got
+				return errWatchEnded
+			case watch.Added, watch.Modified:
+				if obj, ok := ev.Object.(T); ok {
+					*last = obj
+				}
+			}
+		}
+	}
+}
+
+// readyFalse returns the Ready condition when it is False for the object's
+// current generation, else nil.
+func readyFalse(obj runtime.Object) *apis.Condition {
+	kr, ok := obj.(duckv1.KRShaped)
+	if !ok {
+		return nil
+	}
+	st := kr.GetStatus()
+	if st.ObservedGeneration != kr.GetGeneration() {
+		return nil
+	}
+	if c := st.GetCondition(apis.ConditionReady); c != nil && c.IsFalse() {
+		return c
+	}
+	return nil
 }
 
 // metaOf returns obj's object metadata.
