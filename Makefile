@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin
 
-.PHONY: build image release-check release-snapshot test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs clean
+.PHONY: build image release-check release-snapshot test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs bench bench-dataplane clean
 
 # kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
@@ -71,13 +71,24 @@ test-faults:
 	$(GO) test -tags faults -count=1 -timeout 10m -v ./test/faults/
 
 # Starts the test bed once (TestMain) and runs the e2e suite against it.
+# The OIDC test switches Knative's OIDC on for a whole test bed: it runs alone, on its own.
 test-e2e:
 	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
+	KYMAMESH_E2E_OIDC=1 $(GO) test -tags e2e -count=1 -timeout 10m -v -run TestPolicyAllowWithOIDCOn ./test/e2e/
 
 # Builds the test bed's binaries into the cache folder (once).
 testbed:
 	bash test/testbed/deps.sh
 	bash test/testbed/build.sh
+
+# The plugin's weight beside kubectl (size, start-up, memory, trigger list on
+# the test bed) and the API requests per command; docs/benchmarks.md.
+bench:
+	bash test/testbed/run.sh -- bash -c 'bash test/bench/weigh.sh && $(GO) test -tags e2e -count=1 -run TestRequestsPerCommand -v ./test/e2e/ | sed -n "/requests per command:/,/^---/p"'
+
+# The data plane's throughput: send and the adapter as ratios to hey.
+bench-dataplane:
+	bash test/bench/run.sh
 
 demo:
 	bash test/testbed/run.sh -- bash docs/demo.sh

@@ -118,16 +118,12 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 		return out, nil
 	}
 	var out []Change
-	made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.Namespace, "--create-namespace", s.CreateNamespace, dry)
+	ns, made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.Namespace, "--create-namespace", s.CreateNamespace, dry)
 	if err != nil {
 		return nil, err
 	}
 	if made != nil {
 		out = append(out, *made)
-	}
-	ns, err := m.Core.Namespaces().Get(ctx, s.Namespace, metav1.GetOptions{})
-	if err != nil {
-		return nil, APIError(err, "get", "namespace", s.Namespace, "")
 	}
 	for _, obj := range objs {
 		c, err := ensure(ctx, m, obj, dry)

@@ -18,28 +18,29 @@ const createdNamespace = "kubectl-kymamesh"
 // EnsureNamespace makes sure namespace name exists before objects go into it.
 // A missing one is created (labelled as the plugin's) when create is set;
 // otherwise the error says how to create it, naming flag (the flag that would).
-// It returns the creation, or nil when the namespace was there.
-func EnsureNamespace(ctx context.Context, namespaces corev1client.NamespaceInterface, name, flag string, create bool, dry DryRun) (*Change, error) {
-	_, err := namespaces.Get(ctx, name, metav1.GetOptions{})
+// It returns the namespace, and the creation or nil when it was there.
+func EnsureNamespace(ctx context.Context, namespaces corev1client.NamespaceInterface, name, flag string, create bool, dry DryRun) (*corev1.Namespace, *Change, error) {
+	cur, err := namespaces.Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case err == nil:
-		return nil, nil
+		return cur, nil, nil
 	case !apierrors.IsNotFound(err):
-		return nil, APIError(err, "get", "namespace", name, "")
+		return nil, nil, APIError(err, "get", "namespace", name, "")
 	case !create:
-		return nil, fmt.Errorf("namespace %q does not exist: create it with 'kubectl create namespace %s', or add %s", name, name, flag)
+		return nil, nil, fmt.Errorf("namespace %q does not exist: create it with 'kubectl create namespace %s', or add %s", name, name, flag)
 	case dry == DryRunServer:
-		return nil, fmt.Errorf("namespace %q does not exist, and a server dry run cannot check objects in a namespace it does not create: create it first, or run without --dry-run", name)
+		return nil, nil, fmt.Errorf("namespace %q does not exist, and a server dry run cannot check objects in a namespace it does not create: create it first, or run without --dry-run", name)
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: managedLabels(map[string]string{CreatedByLabel: createdNamespace})}}
 	got, err := namespaces.Create(ctx, ns, metav1.CreateOptions{FieldManager: ManagedByValue})
-	if apierrors.IsAlreadyExists(err) {
-		return nil, nil // made meanwhile by someone else: theirs
+	if apierrors.IsAlreadyExists(err) { // made meanwhile by someone else: theirs
+		cur, err = namespaces.Get(ctx, name, metav1.GetOptions{})
+		return cur, nil, APIError(err, "get", "namespace", name, "")
 	}
 	if err != nil {
-		return nil, APIError(err, "create", "namespace", name, "")
+		return nil, nil, APIError(err, "create", "namespace", name, "")
 	}
-	return &Change{got, OpCreated}, nil
+	return got, &Change{got, OpCreated}, nil
 }
 
 // subscriptionsGVR is Knative's messaging subscriptions resource.

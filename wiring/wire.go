@@ -100,7 +100,7 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	}
 	// The user namespace first: nothing is created for a namespace that is not there.
 	var out []Change
-	made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.To, "--create-namespace", s.CreateNamespace, dry)
+	_, made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.To, "--create-namespace", s.CreateNamespace, dry)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func applySource(ctx context.Context, m Mesh, objs []runtime.Object, namespace s
 func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstructured, namespace string, dry DryRun, force bool) ([]Change, error) {
 	var out []Change
 	if dry != DryRunClient {
-		made, err := EnsureNamespace(ctx, m.Core.Namespaces(), namespace, "", true, dry)
+		_, made, err := EnsureNamespace(ctx, m.Core.Namespaces(), namespace, "", true, dry)
 		if err != nil {
 			return nil, err
 		}

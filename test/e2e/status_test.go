@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,16 +106,24 @@ func setOIDC(t *testing.T, state string) {
 		"-p", `{"data":{"authentication-oidc":"`+state+`"}}`)
 }
 
-// With Knative's OIDC authentication on (for this test only; the e2e tests
-// run one after another), the real webhook accepts the EventPolicy policy
+// With Knative's OIDC authentication on, the real webhook accepts the EventPolicy policy
 // allow makes, and the real controller makes it Ready with its subject
 // resolved to the OIDC identity of the application's Subscription, the hop
 // that posts to the Broker. doctor says OIDC is on.
 func TestPolicyAllowWithOIDCOn(t *testing.T) {
+	// Knative v0.45 does not come back whole from OIDC switched on and off
+	// again (Subscriptions made afterwards stay "not present in channel's
+	// subscriber list"), so this test gets a test bed of its own: make
+	// test-e2e runs it alone, with KYMAMESH_E2E_OIDC=1.
+	if os.Getenv("KYMAMESH_E2E_OIDC") == "" {
+		t.Skip("switches Knative's OIDC on for the whole test bed: runs alone (KYMAMESH_E2E_OIDC=1, as make test-e2e does)")
+	}
 	integration, user := testbed.Namespace(t), testbed.Namespace(t)
+	// Wired while OIDC is off, as on a cluster that turns it on later (turning
+	// it on just before wiring races Knative's own switch-over).
+	mustKM(t, "wire", "shop", "--to", user, "--integration-namespace", integration, "--wait", "--wait-timeout", "90s")
 	setOIDC(t, "enabled")
 	t.Cleanup(func() { setOIDC(t, "disabled") })
-	mustKM(t, "wire", "shop", "--to", user, "--integration-namespace", integration, "--wait", "--wait-timeout", "90s")
 	eventually(t, 30*time.Second, "doctor to see OIDC on", func() bool {
 		return strings.Contains(km(t, "doctor", "-n", user).Stdout, "PASS  OIDC authentication: on: EventPolicies (policy allow) are enforced")
 	})

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Weighs the plugin beside kubectl, in one run (`make bench` runs it inside the
+# test bed): stripped binary size, start-up time and peak RSS of `version`,
+# peak RSS of a client-side dry run, `trigger list` against the test bed's API
+# server beside `kubectl get triggers`, the API requests per command (the e2e
+# test that counts them), and where the plugin's size comes from (symbol sizes
+# by module). Times are medians of ROUNDS interleaved runs; nothing is asserted.
+# Usage: test/bench/weigh.sh   (env: ROUNDS=20; KUBECONFIG for the cluster rows)
+set -euo pipefail
+ROUNDS=${ROUNDS:-20}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$repo" && go build -trimpath -ldflags "-s -w" -o "$work/kubectl-kymamesh" ./cmd/kubectl-kymamesh \
+  && go build -trimpath -o "$work/unstripped" ./cmd/kubectl-kymamesh)
+km=$work/kubectl-kymamesh
+kubectl=$(command -v kubectl)
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# measure NAME CMD...: appends one wall time (ms) and peak RSS (KiB) to NAME's files.
+measure() {
+  local name=$1; shift
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -f %M -o "$work/$name.rss1" "$@" >/dev/null 2>&1
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000 )) >> "$work/$name.us"
+  cat "$work/$name.rss1" >> "$work/$name.rss"
+}
+ms() { median < "$work/$1.us" | awk '{printf "%.1f", $1/1000}'; }
+mib() { median < "$work/$1.rss" | awk '{printf "%.1f", $1/1024}'; }
+ratio() { awk -v a="$(median < "$work/$1.us")" -v b="$(median < "$work/$2.us")" 'BEGIN {printf "%.2f", a/b}'; }
+
+for _ in $(seq 1 "$ROUNDS"); do
+  measure km-version "$km" version
+  measure kubectl-version "$kubectl" version --client
+  measure km-dryrun "$km" trigger create t --sink http://example.com/ --dry-run=client -o yaml
+done
+
+cluster=""
+if [ -n "${KUBECONFIG:-}" ] && "$kubectl" get --raw /readyz >/dev/null 2>&1; then
+  cluster=1
+  ns=weigh-$$
+  "$kubectl" create namespace "$ns" >/dev/null
+  for i in $(seq 1 20); do "$km" trigger create "t$i" -n "$ns" --sink http://example.com/ >/dev/null; done
+  for _ in $(seq 1 "$ROUNDS"); do
+    measure km-list "$km" trigger list -n "$ns"
+    measure kubectl-list "$kubectl" get triggers.eventing.knative.dev -n "$ns"
+  done
+  "$kubectl" delete namespace "$ns" --wait=false >/dev/null
+fi
+
+size() { stat -L -c %s "$1" | awk '{printf "%.1f", $1/1000000}'; }
+echo "## Weight ($(date -u +%F), ROUNDS=$ROUNDS, medians)"
+echo
+echo "kubectl: $("$kubectl" version --client 2>/dev/null | head -n 1)"
+echo
+echo "| measurement | kubectl-kymamesh | kubectl | ratio |"
+echo "|---|---|---|---|"
+echo "| binary, stripped (MB) | $(size "$km") | $(size "$kubectl") | $(awk -v a="$(stat -L -c %s "$km")" -v b="$(stat -L -c %s "$kubectl")" 'BEGIN {printf "%.2f", a/b}') |"
+echo "| \`version\` wall (ms) | $(ms km-version) | $(ms kubectl-version) (\`version --client\`) | $(ratio km-version kubectl-version) |"
+echo "| \`version\` peak RSS (MiB) | $(mib km-version) | $(mib kubectl-version) | |"
+echo "| \`trigger create --dry-run=client -o yaml\` peak RSS (MiB) | $(mib km-dryrun) | | |"
+if [ -n "$cluster" ]; then
+  echo "| \`trigger list\` (20 Triggers) wall (ms) | $(ms km-list) | $(ms kubectl-list) (\`get triggers\`) | $(ratio km-list kubectl-list) |"
+  echo "| \`trigger list\` peak RSS (MiB) | $(mib km-list) | $(mib kubectl-list) | |"
+fi
+echo
+echo "Where the size comes from (code: text symbol sizes of the unstripped build, by module, MB):"
+echo
+echo "| module | MB |"
+echo "|---|---|"
+go tool nm -size "$work/unstripped" | awk '
+  $3 ~ /^[Tt]$/ && $4 !~ /^local\./ {
+    name = $4; n = split(name, p, "/")
+    if (name ~ /^(type|go):/) mod = "(type data)"
+    else if (n == 1 || p[1] !~ /\./) mod = "(standard library)"
+    else {
+      k = (p[1] == "github.com" || p[1] == "golang.org") ? 3 : 2; mod = p[1]
+      for (i = 2; i <= k && i <= n; i++) { s = p[i]; if (i == n) sub(/\..*/, "", s); mod = mod "/" s }
+    }
+    sum[mod] += $2
+  }
+  END { for (m in sum) printf "%s %.2f\n", m, sum[m] / 1e6 }' | sort -k2 -nr | head -n 15 | awk '{printf "| %s | %s |\n", $1, $2}'

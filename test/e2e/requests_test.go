@@ -1,0 +1,69 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/test/testbed"
+)
+
+// The API requests each command sends, counted by a proxy in front of the
+// real API server. A command that sends more than its row fails the test;
+// docs/benchmarks.md ("API requests per command") shows the same table. No
+// command but doctor asks for API discovery.
+func TestRequestsPerCommand(t *testing.T) {
+	integration, user := testbed.Namespace(t), testbed.Namespace(t)
+	sub := testbed.NewReceiver(t)
+	rc := testbed.NewRequestCounter(t)
+	ns, in := []string{"-n", user}, []string{"--integration-namespace", integration}
+	rows := []struct {
+		args []string
+		max  int
+	}{
+		{[]string{"version"}, 0},
+		{[]string{"trigger", "create", "t0", "--sink", sub.URL, "--dry-run=client"}, 0},
+		{[]string{"enable", "ns", user, "--wait"}, 4},
+		{[]string{"broker", "create", "b1"}, 1},
+		{[]string{"broker", "create", "b2", "--wait"}, 2},
+		{[]string{"trigger", "create", "t1", "--sink", sub.URL}, 1},
+		{[]string{"trigger", "create", "t2", "--sink", sub.URL, "--wait"}, 2},
+		{[]string{"trigger", "update", "t1", "--filter", "type=a"}, 2},
+		{[]string{"trigger", "list"}, 1},
+		{[]string{"trigger", "describe", "t1"}, 1},
+		{[]string{"trigger", "delete", "t1"}, 1},
+		{[]string{"broker", "list"}, 1},
+		{append([]string{"wire", "shop", "--to", user}, in...), 11},
+		{append([]string{"source", "list"}, in...), 4},
+		{append([]string{"status"}, in...), 8},
+		{append([]string{"unwire", "shop", "--from", user}, in...), 18},
+	}
+	var table strings.Builder
+	fmt.Fprintln(&table, "| command | requests | what |")
+	fmt.Fprintln(&table, "|---|---|---|")
+	for _, row := range rows {
+		args := append(append([]string{}, row.args...), "--kubeconfig", rc.Kubeconfig)
+		if row.args[0] != "version" && row.args[0] != "enable" && !strings.Contains(strings.Join(row.args, " "), "--to "+user) &&
+			!strings.Contains(strings.Join(row.args, " "), "--from "+user) {
+			args = append(args, ns...)
+		}
+		rc.Take()
+		r := km(t, args...)
+		got := rc.Take()
+		if r.Code != 0 {
+			t.Fatalf("kubectl kymamesh %s: %s", strings.Join(row.args, " "), r)
+		}
+		fmt.Fprintf(&table, "| `%s` | %d | %s |\n", strings.Join(row.args, " "), len(got), strings.Join(got, ", "))
+		for _, req := range got {
+			if strings.HasSuffix(req, " /api") || strings.HasSuffix(req, " /apis") || strings.Contains(req, "/openapi/") || strings.HasSuffix(req, " /version") {
+				t.Errorf("%s asked for API discovery: %s", strings.Join(row.args, " "), req)
+			}
+		}
+		if len(got) > row.max {
+			t.Errorf("%s sent %d requests, its row allows %d: %s", strings.Join(row.args, " "), len(got), row.max, strings.Join(got, ", "))
+		}
+	}
+	t.Logf("requests per command:\n%s", table.String())
+}
