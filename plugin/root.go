@@ -6,6 +6,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/batch"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/broker"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
@@ -69,6 +70,12 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		tail.NewCmd(f, s),
 		doctor.NewCmd(f, s),
 		policy.NewCmd(f, s),
+		batch.NewCmd(f, s, func(s genericiooptions.IOStreams) *cobra.Command {
+			if configFlags == nil { // a test's factory: every line shares it
+				return NewCmdRootWithFactory(f, s, nil)
+			}
+			return NewCmdRoot(s) // each line its own flags, as typed alone
+		}),
 		version.NewCmd(f, s),
 		completion.NewCmd(f, s),
 	)

@@ -48,6 +48,33 @@ if [ -n "${KUBECONFIG:-}" ] && "$kubectl" get --raw /readyz >/dev/null 2>&1; the
     measure kubectl-list "$kubectl" get triggers.eventing.knative.dev -n "$ns"
   done
   "$kubectl" delete namespace "$ns" --wait=false >/dev/null
+
+  # Bulk: BULK Triggers into a fresh namespace each way, once (bounded).
+  BULK=${BULK:-500}
+  for i in $(seq 1 "$BULK"); do
+    echo "trigger create t$i --sink http://example.com/ --filter type=t$i" >> "$work/bulk.txt"
+    printf 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: t%d}\nspec:\n  broker: default\n  filter: {attributes: {type: t%d}}\n  subscriber: {uri: "http://example.com/"}\n---\n' "$i" "$i" >> "$work/bulk.yaml"
+  done
+  bulk() { # NAME FUNC: runs FUNC with a fresh namespace in $bns, checks BULK Triggers arrived, records wall ms
+    local name=$1; shift
+    bns=weigh-$name-$$
+    "$kubectl" create namespace "$bns" >/dev/null
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@" >/dev/null
+    t1=$(date +%s%N)
+    local n
+    n=$("$kubectl" get triggers.eventing.knative.dev -n "$bns" -o name | wc -l)
+    [ "$n" = "$BULK" ] || { echo "weigh: $name made $n of $BULK Triggers" >&2; exit 1; }
+    echo $(( (t1 - t0) / 1000000 )) > "$work/bulk-$name.ms"
+    "$kubectl" delete namespace "$bns" --wait=false >/dev/null
+  }
+  one_by_one() { while read -r line; do eval "\"$km\" $line -n \"$bns\""; done < "$work/bulk.txt"; }
+  apply_all() { "$kubectl" apply -n "$bns" -f "$work/bulk.yaml"; }
+  batch_all() { "$km" batch -n "$bns" -f "$work/bulk.txt" --concurrency 16; }
+  bulk script one_by_one
+  bulk apply apply_all
+  bulk batch batch_all
 fi
 
 size() { stat -L -c %s "$1" | awk '{printf "%.1f", $1/1000000}'; }
@@ -64,6 +91,9 @@ echo "| \`trigger create --dry-run=client -o yaml\` peak RSS (MiB) | $(mib km-dr
 if [ -n "$cluster" ]; then
   echo "| \`trigger list\` (20 Triggers) wall (ms) | $(ms km-list) | $(ms kubectl-list) (\`get triggers\`) | $(ratio km-list kubectl-list) |"
   echo "| \`trigger list\` peak RSS (MiB) | $(mib km-list) | $(mib kubectl-list) | |"
+  a=$(cat "$work/bulk-apply.ms")
+  echo "| $BULK Triggers: a script of $BULK \`trigger create\` (s) | $(awk -v x="$(cat "$work/bulk-script.ms")" 'BEGIN {printf "%.1f", x/1000}') | | $(awk -v x="$(cat "$work/bulk-script.ms")" -v a="$a" 'BEGIN {printf "%.2f", x/a}') |"
+  echo "| $BULK Triggers: \`batch -f --concurrency 16\` / \`kubectl apply -f\` (s) | $(awk -v x="$(cat "$work/bulk-batch.ms")" 'BEGIN {printf "%.1f", x/1000}') | $(awk -v a="$a" 'BEGIN {printf "%.1f", a/1000}') | $(awk -v x="$(cat "$work/bulk-batch.ms")" -v a="$a" 'BEGIN {printf "%.2f (%.1fx faster)", x/a, a/x}') |"
 fi
 echo
 echo "Where the size comes from (code: text symbol sizes of the unstripped build, by module, MB):"

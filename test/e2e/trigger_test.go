@@ -133,3 +133,23 @@ func TestTriggerDryRuns(t *testing.T) {
 		t.Fatal("a dry run created the trigger")
 	}
 }
+
+// batch on the test bed: the namespace given to batch applies to every line
+// that does not name its own, and each line is created as typed alone.
+func TestBatchCreatesTriggers(t *testing.T) {
+	ns, other := testbed.Namespace(t), testbed.Namespace(t)
+	sub := testbed.NewReceiver(t)
+	lines := "trigger create b1 --sink " + sub.URL + " --filter type=a\n" +
+		"trigger create b2 --sink " + sub.URL + "\n" +
+		"trigger create b3 --sink " + sub.URL + " -n " + other + "\n"
+	r := testbed.Run(t, nil, "sh", "-c", `printf '%s' "$1" | kubectl kymamesh batch -f - -n "$2"`, "sh", lines, ns)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "1 ok: trigger.eventing.knative.dev/b1 created") {
+		t.Fatalf("batch: %s", r)
+	}
+	if got := testbed.MustKubectl(t, "get", "triggers.eventing.knative.dev", "-n", ns, "-o", "name"); got != "trigger.eventing.knative.dev/b1\ntrigger.eventing.knative.dev/b2\n" {
+		t.Fatalf("in %s: %q", ns, got)
+	}
+	if got := testbed.MustKubectl(t, "get", "triggers.eventing.knative.dev", "-n", other, "-o", "name"); got != "trigger.eventing.knative.dev/b3\n" {
+		t.Fatalf("in %s: %q", other, got)
+	}
+}

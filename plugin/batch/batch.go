@@ -1,0 +1,212 @@
+// Package batch holds "kubectl kymamesh batch": many plugin commands from a
+// file or stdin, run in one process, several at once, for scripts that wire
+// meshes in bulk.
+package batch
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/google/shlex"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// NewRoot builds a fresh command tree writing to the given streams: each
+// line runs in a tree of its own, so it is parsed, completed and validated
+// exactly as the same command typed alone.
+type NewRoot func(s genericiooptions.IOStreams) *cobra.Command
+
+// Options are the inputs of "batch".
+type Options struct {
+	Filename    string
+	Concurrency int
+
+	lines   []line   // parsed by Complete
+	inherit []string // the connection flags given to batch itself
+	newRoot NewRoot
+	genericiooptions.IOStreams
+}
+
+type line struct {
+	number int
+	text   string
+	args   []string
+}
+
+// NewCmd returns "batch". newRoot makes the trees the lines run in (the
+// plugin package passes its own constructor: no command imports another).
+func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams, newRoot NewRoot) *cobra.Command {
+	o := &Options{IOStreams: s, Concurrency: 8, newRoot: newRoot}
+	cmd := &cobra.Command{
+		Use:   "batch -f FILE",
+		Short: "Run many kymamesh commands from a file or stdin, several at once, in one process",
+		Long: `batch runs one kymamesh command per line of FILE (- for stdin), without the
+"kubectl kymamesh" in front; blank lines and lines starting with # are skipped.
+Each line is parsed and checked exactly as the same command typed alone, and
+every line is parsed before any runs: a line that cannot be parsed stops the
+batch (exit 2) before anything is created. Up to --concurrency lines run at
+once, sharing the connection to the API server. The connection flags given
+to batch (--kubeconfig, --context, -n, ...) apply to every line unless the
+line gives its own.
+
+It prints one result line per input line, in input order:
+"LINE ok: OUTPUT" or "LINE error: MESSAGE", and exits 0 when every line
+succeeded, 2 when one had a usage error, else 1.`,
+		Example: `  for i in $(seq 1 500); do echo "trigger create t$i --sink ksvc:handler --filter type=t$i"; done > triggers.txt
+  kubectl kymamesh batch -f triggers.txt -n shop --concurrency 16`,
+		Args: cmdutil.NoArgs,
+		RunE: cmdutil.RunE(f, o),
+	}
+	cmd.Flags().StringVarP(&o.Filename, "filename", "f", "", "File with one command per line; - reads stdin (required).")
+	cmd.Flags().IntVar(&o.Concurrency, "concurrency", o.Concurrency, "How many lines run at once.")
+	return cmd
+}
+
+// commands that cannot run as a batch line: they run until stopped, or
+// would nest.
+var notInBatch = map[string]bool{"batch": true, "tail": true, "completion": true, "__complete": true, "__completeNoDesc": true}
+
+// Complete reads and parses every line, and notes batch's own connection flags.
+func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) error {
+	if o.Filename == "" {
+		return wiring.Invalidf("--filename", "a file of commands is required (- for stdin)")
+	}
+	var in io.Reader = o.In
+	if o.Filename != "-" {
+		f, err := os.Open(o.Filename)
+		if err != nil {
+			return wiring.Invalidf("--filename", "%v", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for n := 1; sc.Scan(); n++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		args, err := shlex.Split(text)
+		if err != nil {
+			return wiring.Invalidf("--filename", "line %d: %v", n, err)
+		}
+		if len(args) >= 2 && args[0] == "kubectl" && args[1] == "kymamesh" {
+			args = args[2:]
+		}
+		if len(args) == 0 || notInBatch[args[0]] {
+			return wiring.Invalidf("--filename", "line %d: %q cannot run in a batch", n, text)
+		}
+		o.lines = append(o.lines, line{number: n, text: text, args: args})
+	}
+	if err := sc.Err(); err != nil {
+		return wiring.Invalidf("--filename", "%v", err)
+	}
+	// Changed, not Visit: the flags were parsed through the subcommand's
+	// merged flag set, which marks the shared flag but not the root's set.
+	cmd.Root().PersistentFlags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed {
+			o.inherit = append(o.inherit, "--"+fl.Name+"="+fl.Value.String())
+		}
+	})
+	return nil
+}
+
+// Validate checks the flags.
+func (o *Options) Validate() error {
+	if o.Concurrency < 1 || o.Concurrency > 256 {
+		return wiring.Invalidf("--concurrency", "%d: must be 1 to 256", o.Concurrency)
+	}
+	return nil
+}
+
+// result is what one line did.
+type result struct {
+	code      int
+	out, warn string
+}
+
+// Run runs the lines, at most Concurrency at once, and prints each result
+// in input order as soon as the lines before it are done.
+func (o *Options) Run(ctx context.Context) error {
+	results := make([]chan result, len(o.lines))
+	for i := range results {
+		results[i] = make(chan result, 1)
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(o.Concurrency, len(o.lines)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] <- o.runLine(ctx, o.lines[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for i := range o.lines {
+			select {
+			case work <- i:
+			case <-ctx.Done():
+				for ; i < len(o.lines); i++ {
+					results[i] <- result{code: cmdutil.ExitInterrupted, out: "not run: " + context.Cause(ctx).Error()}
+				}
+				return
+			}
+		}
+	}()
+	failed, usage := 0, false
+	for i, l := range o.lines {
+		r := <-results[i]
+		status := "ok"
+		if r.code != cmdutil.ExitOK {
+			status, failed = "error", failed+1
+			usage = usage || r.code == cmdutil.ExitUsage
+		}
+		fmt.Fprintf(o.Out, "%d %s: %s\n", l.number, status, r.out)
+		if r.warn != "" {
+			fmt.Fprintf(o.ErrOut, "%d: %s\n", l.number, r.warn)
+		}
+	}
+	wg.Wait()
+	switch {
+	case failed == 0:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%d of %d lines failed or did not run: %w", failed, len(o.lines), context.Cause(ctx))
+	case usage:
+		return wiring.Invalidf("--filename", "%d of %d lines failed, one or more with a usage error", failed, len(o.lines))
+	}
+	return fmt.Errorf("%d of %d lines failed", failed, len(o.lines))
+}
+
+// runLine runs one line in a tree of its own and returns its outcome.
+func (o *Options) runLine(ctx context.Context, l line) result {
+	var out, errOut bytes.Buffer
+	root := o.newRoot(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	root.SetArgs(append(append([]string{}, o.inherit...), l.args...))
+	err := root.ExecuteContext(ctx)
+	r := result{code: cmdutil.ExitCode(err), out: oneLine(out.String()), warn: oneLine(errOut.String())}
+	if err != nil {
+		r.out = cmdutil.OneLine(err)
+	}
+	return r
+}
+
+// oneLine joins a command's output lines with "; ".
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(strings.TrimSpace(s), "\n", " ; ")), " ")
+}

@@ -1,0 +1,61 @@
+package plugin_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+)
+
+// batch runs each line as the command typed alone: 40 Triggers are created,
+// one result line each in input order; a line that fails its own checks is
+// reported and makes the exit code 2, the others still run.
+func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	var in strings.Builder
+	in.WriteString("# triggers\n\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&in, "trigger create t%d --sink http://handler.example/ --filter type=t%d\n", i, i)
+	}
+	in.WriteString("trigger create bad --sink nowhere:x\n")
+	r := cmdtest.Run(t.Context(), f, in.String(), "batch", "-f", "-", "--concurrency", "8")
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if len(lines) != 41 {
+		t.Fatalf("want 41 result lines, got %d:\n%s", len(lines), r.Stdout)
+	}
+	for i, l := range lines[:40] {
+		if want := fmt.Sprintf("%d ok: trigger.eventing.knative.dev/t%d created", i+3, i+1); l != want {
+			t.Fatalf("line %d: got %q, want %q", i, l, want)
+		}
+	}
+	if !strings.HasPrefix(lines[40], "43 error: --sink") || r.Code != 2 {
+		t.Fatalf("the bad line: %q, exit %d", lines[40], r.Code)
+	}
+	l, err := f.Knative.EventingV1().Triggers("shop").List(t.Context(), metav1.ListOptions{})
+	if err != nil || len(l.Items) != 40 {
+		t.Fatalf("want 40 Triggers, got %d (%v)", len(l.Items), err)
+	}
+	for _, tr := range l.Items {
+		if tr.Spec.Filter == nil || tr.Spec.Filter.Attributes["type"] != tr.Name {
+			t.Fatalf("trigger %s has filter %+v", tr.Name, tr.Spec.Filter)
+		}
+	}
+}
+
+// Every line is parsed before any runs: one that cannot be parsed, or that
+// names a command that cannot run in a batch, stops it with nothing created.
+func TestBatchParsesEveryLineFirst(t *testing.T) {
+	for _, bad := range []string{`trigger create "open`, "tail -n shop", "batch -f x"} {
+		f := cmdtest.NewFactory("shop")
+		r := cmdtest.Run(t.Context(), f, "trigger create t1 --sink http://x.example/\n"+bad+"\n", "batch", "-f", "-")
+		if r.Code != 2 || !strings.Contains(r.Stderr, "--filename: line 2") {
+			t.Fatalf("%q: exit %d, stderr %q", bad, r.Code, r.Stderr)
+		}
+		if l, _ := f.Knative.EventingV1().Triggers("shop").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
+			t.Fatalf("%q: a refused batch created %d Triggers", bad, len(l.Items))
+		}
+	}
+}
