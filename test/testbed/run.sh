@@ -38,10 +38,17 @@ fi
 mkdir -p "$state/bin"
 # The plugin is built before entering the namespace: the module proxy is not
 # reachable from inside it.
-(cd "$repo" && go build -o "$state/bin/kubectl-kymamesh" ./cmd/kubectl-kymamesh && \
-  go build -o "$state/bin/cereceiver" ./test/testbed/cereceiver)
-(cd "$repo" && go build -o "$state/bin/kymamesh-adapter" ./cmd/kymamesh-adapter && \
-  go build -o "$state/bin/kubeletlite" ./test/testbed/kubeletlite && go build -o "$state/bin/kproxy" ./test/testbed/kproxy)
+# The go tool's download and build lines go to a log, shown if the build fails
+# (on a fresh machine this downloads the plugin's modules first).
+log=${KYMAMESH_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-kymamesh/testbed}/build-plugin.log
+mkdir -p "$(dirname "$log")"
+echo "testbed: building the plugin, the adapter and the test bed's kubelet and proxy (log: $log) ..." >&2
+if ! (cd "$repo" && go build -o "$state/bin/" ./cmd/kubectl-kymamesh ./test/testbed/cereceiver ./cmd/kymamesh-adapter \
+  ./test/testbed/kubeletlite ./test/testbed/kproxy) >"$log" 2>&1; then
+  echo "testbed: building the plugin failed after $((SECONDS - t0)) s; the end of $log:" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
 printf '#!/bin/sh\nexec kubectl-kymamesh __complete "$@"\n' > "$state/bin/kubectl_complete-kymamesh"
 chmod +x "$state/bin/kubectl_complete-kymamesh"
 echo "testbed: built in $((SECONDS - t0)) s" >&2
