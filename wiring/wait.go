@@ -44,16 +44,23 @@ func (e *NotReadyError) Unwrap() error { return e.Cause }
 
 // IsReady says whether obj has Ready=True for its current generation.
 func IsReady(obj runtime.Object) bool {
+	c := currentReady(obj)
+	return c != nil && c.IsTrue()
+}
+
+// currentReady returns obj's Ready condition when its status is of the
+// object's current generation (an update leaves the old one's in place until
+// the controllers catch up), else nil.
+func currentReady(obj runtime.Object) *apis.Condition {
 	kr, ok := obj.(duckv1.KRShaped)
 	if !ok {
-		return false
+		return nil
 	}
 	st := kr.GetStatus()
 	if st.ObservedGeneration != kr.GetGeneration() {
-		return false
+		return nil
 	}
-	c := st.GetCondition(apis.ConditionReady)
-	return c != nil && c.IsTrue()
+	return st.GetCondition(apis.ConditionReady)
 }
 
 // Conditions returns obj's status conditions (nil for other objects).
@@ -175,15 +182,7 @@ func watchReady[T runtime.Object, L runtime.Object](ctx context.Context, c Clien
 // readyFalse returns the Ready condition when it is False for the object's
 // current generation, else nil.
 func readyFalse(obj runtime.Object) *apis.Condition {
-	kr, ok := obj.(duckv1.KRShaped)
-	if !ok {
-		return nil
-	}
-	st := kr.GetStatus()
-	if st.ObservedGeneration != kr.GetGeneration() {
-		return nil
-	}
-	if c := st.GetCondition(apis.ConditionReady); c != nil && c.IsFalse() {
+	if c := currentReady(obj); c != nil && c.IsFalse() {
 		return c
 	}
 	return nil

@@ -5,7 +5,6 @@ package tail
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
@@ -87,7 +87,7 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 	if err != nil {
 		return err
 	}
-	o.Spec.Namespace, o.Spec.Name = ns, wiring.TailName(suffix())
+	o.Spec.Namespace, o.Spec.Name = ns, wiring.TailName(utilrand.String(5))
 	o.objs, o.trigger, err = wiring.BuildTail(o.Spec)
 	return err
 }
@@ -318,16 +318,4 @@ func (o *Options) remove(dyn dynamic.Interface, owner *unstructured.Unstructured
 	}
 	fmt.Fprintf(o.ErrOut, "removed the receiver %s and its trigger\n", owner.GetName())
 	return nil
-}
-
-// suffix is a session's random name part, from the alphabet Kubernetes
-// uses for generated names.
-func suffix() string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }

@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -42,6 +41,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -264,7 +264,7 @@ func (k *kubelet) start(ctx context.Context, d *appsv1.Deployment, hash string) 
 	if err != nil {
 		return nil, err
 	}
-	p := &process{hash: hash, ip: ip, namespace: d.Namespace, podName: d.Name + "-" + hash + "-" + suffix(), done: make(chan struct{})}
+	p := &process{hash: hash, ip: ip, namespace: d.Namespace, podName: d.Name + "-" + hash + "-" + utilrand.String(5), done: make(chan struct{})}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HTTP_PROXY=" + k.proxy, "http_proxy=" + k.proxy,
 		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost",
 		"KUBERNETES_SERVICE_HOST=" + k.apiHost, "KUBERNETES_SERVICE_PORT=" + k.apiPort}
@@ -403,17 +403,6 @@ func (k *kubelet) serviceAccountFiles(ctx context.Context, d *appsv1.Deployment)
 		}
 	}
 	return dir, nil
-}
-
-// suffix is the random end of a pod's name, from the alphabet Kubernetes uses.
-func suffix() string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }
 
 // valueFrom resolves the downward API references a kubelet resolves before
