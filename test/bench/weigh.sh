@@ -111,4 +111,4 @@ go tool nm -size "$work/unstripped" | awk '
     }
     sum[mod] += $2
   }
-  END { for (m in sum) printf "%s %.2f\n", m, sum[m] / 1e6 }' | sort -k2 -nr | head -n 15 | awk '{printf "| %s | %s |\n", $1, $2}'
+  END { for (m in sum) printf "%s %.2f\n", m, sum[m] / 1e6 }' | sort -k2 -nr | awk 'NR <= 15 {printf "| %s | %s |\n", $1, $2}'
