@@ -11,10 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 )
 
@@ -258,67 +256,22 @@ func readObjectStatus(u *unstructured.Unstructured, os *ObjectStatus) {
 	}
 }
 
-// WaitSourceReady waits until all the source's objects are ready: it reads
-// them once, then follows a watch per kind that has a status (a fixed number
-// of requests, however long the wait).
+// WaitSourceReady polls the source until all its objects are ready.
 func WaitSourceReady(ctx context.Context, dyn dynamic.Interface, app, namespace string, timeout time.Duration) (SourceStatus, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	st, err := GetSourceStatus(ctx, dyn, app, namespace)
-	if err != nil || st.Ready() {
-		return st, err
-	}
-	events := make(chan *unstructured.Unstructured)
-	for _, gvr := range HTTPSourceGVRs {
-		if gvr.Resource == "serviceaccounts" || gvr.Resource == "services" {
-			continue // no status to wait for
-		}
-		name := AdapterName(app)
-		if gvr.Resource == "channels" {
-			name = app
-		}
-		ri := dyn.Resource(gvr).Namespace(namespace)
-		opts := metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()}
-		w, err := ri.Watch(ctx, opts)
-		if err != nil {
-			return st, APIError(err, "watch", gvr.Resource, name, namespace)
-		}
-		go func() {
-			for ctx.Err() == nil {
-				for ev := range w.ResultChan() {
-					u, ok := ev.Object.(*unstructured.Unstructured)
-					if !ok || (ev.Type != watch.Added && ev.Type != watch.Modified) {
-						continue
-					}
-					select {
-					case events <- u:
-					case <-ctx.Done():
-						w.Stop()
-						return
-					}
-				}
-				// The server ended the watch: watch on, unless the wait is over.
-				if w, err = ri.Watch(ctx, opts); err != nil {
-					return
-				}
-			}
-		}()
-	}
 	for {
+		st, err := GetSourceStatus(ctx, dyn, app, namespace)
+		if err == nil && st.Ready() {
+			return st, nil
+		}
 		select {
-		case u := <-events:
-			for i := range st.Objects {
-				o := &st.Objects[i]
-				if o.Kind == u.GetKind() && o.Name == u.GetName() {
-					o.Found, o.Ready, o.Reason, o.Detail = true, "Unknown", "", ""
-					readObjectStatus(u, o)
-				}
-			}
-			if st.Ready() {
-				return st, nil
-			}
 		case <-ctx.Done():
-			return st, fmt.Errorf("source %q in namespace %q is not ready after %s", app, namespace, timeout)
+			if err == nil {
+				err = fmt.Errorf("source %q in namespace %q is not ready after %s", app, namespace, timeout)
+			}
+			return st, err
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }

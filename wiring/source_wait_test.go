@@ -21,9 +21,9 @@ func sourceObject(gvr schema.GroupVersionResource, kind, name, cond, status stri
 	return u
 }
 
-// The wait follows the objects' changes (a watch per kind), and ends as soon
-// as the last of them is ready.
-func TestWaitSourceReadyFollowsWatches(t *testing.T) {
+// The wait follows the objects' changes and ends once the last of them is
+// ready, not before.
+func TestWaitSourceReadyFollowsChanges(t *testing.T) {
 	gvrs := map[string]schema.GroupVersionResource{}
 	for _, g := range HTTPSourceGVRs {
 		gvrs[g.Resource] = g
