@@ -144,8 +144,12 @@ func main() {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+	// The API server is stopping too: its Pods are not waited for, only the
+	// processes (within the test bed's stop grace).
+	done, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
 	for key := range k.running {
-		k.stop(context.Background(), key)
+		k.stop(done, key)
 	}
 }
 
