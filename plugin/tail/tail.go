@@ -110,6 +110,19 @@ func (o *Options) Validate() error {
 // Run creates the receiver and its Trigger, streams the events and removes
 // what it created, however it stops.
 func (o *Options) Run(ctx context.Context) (err error) {
+	// The Broker first: without it the Trigger would never be Ready, and
+	// nothing should be made for that (nor in a namespace that does not exist).
+	ev, err := o.factory.Eventing()
+	if err != nil {
+		return err
+	}
+	if _, err := ev.Brokers(o.Spec.Namespace).Get(ctx, o.Spec.Broker, metav1.GetOptions{}); err != nil {
+		if apierrors.IsNotFound(err) {
+			return fmt.Errorf("broker %q does not exist in namespace %q: make it with 'kubectl kymamesh enable ns %s' (or 'broker create'), or name another with --broker",
+				o.Spec.Broker, o.Spec.Namespace, o.Spec.Namespace)
+		}
+		return wiring.APIError(err, "get", "broker", o.Spec.Broker, o.Spec.Namespace)
+	}
 	dyn, err := o.factory.Dynamic()
 	if err != nil {
 		return err

@@ -123,6 +123,12 @@ func TestTailReceivesWhatSendSent(t *testing.T) {
 // Role) once nobody watched it for --receiver-idle-timeout.
 func TestTailCleansUpWhenInterruptedOrKilled(t *testing.T) {
 	user := testbed.Namespace(t)
+	// Without a Broker, tail says so and makes nothing.
+	r := km(t, "tail", "-n", user)
+	wantExit(t, r, 1, `broker "default" does not exist in namespace "`+user+`": make it with 'kubectl kymamesh enable ns `+user+`'`)
+	if left := tailLeftovers(t, user); left != "" {
+		t.Fatalf("tail without a Broker made:\n%s", left)
+	}
 	mustKM(t, "enable", "ns", user, "--wait")
 	tl := startTail(t, "-n", user)
 	_ = tl.cmd.Process.Signal(syscall.SIGINT)
