@@ -91,3 +91,25 @@ func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
 		t.Fatalf("status made %d requests, want 8 (one list per kind)", requests)
 	}
 }
+
+// status -n of a namespace that does not exist says so, with the fix, rather
+// than showing an empty mesh.
+func TestStatusSaysTheNamespaceDoesNotExist(t *testing.T) {
+	gvrs := map[schema.GroupVersionResource]string{
+		{Group: "apps", Version: "v1", Resource: "deployments"}:                 "DeploymentList",
+		{Version: "v1", Resource: "services"}:                                   "ServiceList",
+		{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"}:   "ChannelList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"}: "SinkBindingList",
+	}
+	f := cmdtest.NewFactory("shpo")
+	f.Dyn = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs)
+	r := cmdtest.Run(t.Context(), f, "", "status")
+	if !strings.Contains(r.Stdout, "namespace shpo: does not exist") || !strings.Contains(r.Stdout, "kubectl create namespace shpo, then kubectl kymamesh enable ns shpo") {
+		t.Fatalf("status of a missing namespace: %+v", r)
+	}
+	f = cmdtest.NewFactory("empty", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "empty"}})
+	f.Dyn = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs)
+	if r := cmdtest.Run(t.Context(), f, "", "status"); strings.Contains(r.Stdout, "does not exist") {
+		t.Fatalf("an existing empty namespace reported missing: %+v", r)
+	}
+}

@@ -112,6 +112,14 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 		return MeshStatus{}, APIError(err, "list", "triggers", "", ns)
 	}
 	st := AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items)
+	// An empty namespace may be one that does not exist (a typo in -n): one
+	// more request, only then, to say so.
+	if !s.All && len(brokers.Items) == 0 && len(triggers.Items) == 0 && m.Core != nil {
+		if _, err := m.Core.Namespaces().Get(ctx, ns, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			st.Problems = append(st.Problems, Problem{"namespace " + ns, "does not exist",
+				"kubectl create namespace " + ns + ", then kubectl kymamesh enable ns " + ns})
+		}
+	}
 	// EventPolicies do nothing while Knative's OIDC authentication is off; a
 	// cluster without the API has none to report.
 	if m.Policies != nil {
