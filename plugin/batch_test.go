@@ -48,6 +48,10 @@ func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
 // Every line is parsed before any runs: one that cannot be parsed, or that
 // names a command that cannot run in a batch, stops it with nothing created.
 func TestBatchParsesEveryLineFirst(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	if r := cmdtest.Run(t.Context(), f, "# nothing here\n\n", "batch", "-f", "-"); r.Code != 2 || !strings.Contains(r.Stderr, "--filename: - holds no commands") {
+		t.Fatalf("an empty batch: exit %d, stderr %q", r.Code, r.Stderr)
+	}
 	for _, bad := range []string{`trigger create "open`, "tail -n shop", "batch -f x"} {
 		f := cmdtest.NewFactory("shop")
 		r := cmdtest.Run(t.Context(), f, "trigger create t1 --sink http://x.example/\n"+bad+"\n", "batch", "-f", "-")

@@ -113,6 +113,9 @@ func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) er
 	if err := sc.Err(); err != nil {
 		return wiring.Invalidf("--filename", "%v", err)
 	}
+	if len(o.lines) == 0 { // as kubectl apply -f of an empty file: likely a script's mistake
+		return wiring.Invalidf("--filename", "%s holds no commands", o.Filename)
+	}
 	// Changed, not Visit: the flags were parsed through the subcommand's
 	// merged flag set, which marks the shared flag but not the root's set.
 	cmd.Root().PersistentFlags().VisitAll(func(fl *pflag.Flag) {

@@ -19,6 +19,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
@@ -35,9 +36,10 @@ type Options struct {
 	WaitTimeout time.Duration
 	Output      string
 
-	objs    []*unstructured.Unstructured // built by Complete: the receiver
-	trigger *eventingv1.Trigger
-	factory cmdutil.Factory
+	objs     []*unstructured.Unstructured // built by Complete: the receiver
+	trigger  *eventingv1.Trigger
+	triggers eventingv1client.TriggerInterface // made once by Run
+	factory  cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
@@ -116,6 +118,7 @@ func (o *Options) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	o.triggers = ev.Triggers(o.Spec.Namespace)
 	if _, err := ev.Brokers(o.Spec.Namespace).Get(ctx, o.Spec.Broker, metav1.GetOptions{}); err != nil {
 		if apierrors.IsNotFound(err) {
 			return fmt.Errorf("broker %q does not exist in namespace %q: make it with 'kubectl kymamesh enable ns %s' (or 'broker create'), or name another with --broker",
@@ -234,18 +237,13 @@ func (o *Options) readyPod(ctx context.Context, resolve func(context.Context) (r
 
 // subscribe creates the Trigger to the receiver and waits for it to be Ready.
 func (o *Options) subscribe(ctx context.Context, owner *unstructured.Unstructured) error {
-	ev, err := o.factory.Eventing()
-	if err != nil {
-		return err
-	}
 	wiring.OwnedBy(o.trigger, owner)
-	triggers := ev.Triggers(o.Spec.Namespace)
-	t, err := triggers.Create(ctx, o.trigger, metav1.CreateOptions{FieldManager: wiring.ManagedByValue})
+	t, err := o.triggers.Create(ctx, o.trigger, metav1.CreateOptions{FieldManager: wiring.ManagedByValue})
 	if err != nil {
 		return wiring.APIError(err, "create", "trigger", o.trigger.Name, o.Spec.Namespace)
 	}
 	spin := output.NewSpinner(o.ErrOut, "waiting for trigger "+t.Name+" to be Ready")
-	_, err = wiring.WaitReady(ctx, triggers, "trigger", t, o.WaitTimeout)
+	_, err = wiring.WaitReady(ctx, o.triggers, "trigger", t, o.WaitTimeout)
 	spin.Done()
 	return err
 }
@@ -310,9 +308,7 @@ var errTimeout = errors.New("--timeout reached")
 func (o *Options) remove(dyn dynamic.Interface, owner *unstructured.Unstructured) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if ev, err := o.factory.Eventing(); err == nil {
-		_ = ev.Triggers(o.Spec.Namespace).Delete(ctx, o.Spec.Name, metav1.DeleteOptions{})
-	}
+	_ = o.triggers.Delete(ctx, o.Spec.Name, metav1.DeleteOptions{}) // not found if it was never made
 	deployments := dyn.Resource(wiring.DeploymentsGVR).Namespace(o.Spec.Namespace)
 	fg := metav1.DeletePropagationForeground
 	if err := deployments.Delete(ctx, owner.GetName(), metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil {
