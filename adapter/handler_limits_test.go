@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -130,7 +132,9 @@ func TestSlowBodyIsCutOffAtTheReadTimeout(t *testing.T) {
 	if waited := time.Since(start); waited > 3*time.Second {
 		t.Fatalf("the trickled body held its connection for %s", waited)
 	}
-	if _, err := io.Copy(io.Discard, c); err != nil {
+	// Closed shows as EOF, or as a reset when the trickle's next byte reached
+	// the closed socket first; a read deadline means it stayed open.
+	if _, err := io.Copy(io.Discard, c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("want the connection closed after the 408: %v", err)
 	}
 }
