@@ -1,0 +1,68 @@
+package typed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/rest"
+)
+
+// Discovery is the part of API discovery the plugin asks (doctor only): the
+// server's version and the resources of a group version. Two plain GETs: the
+// discovery client brings OpenAPI and protobuf parsers the plugin never uses.
+// client-go's discovery clients satisfy it too.
+type Discovery interface {
+	ServerVersion() (*version.Info, error)
+	ServerResourcesForGroupVersion(groupVersion string) (*metav1.APIResourceList, error)
+}
+
+// NewDiscovery returns a Discovery for the server of cfg.
+func NewDiscovery(cfg *rest.Config) (Discovery, error) {
+	c := rest.CopyConfig(cfg)
+	c.GroupVersion = nil
+	c.APIPath = ""
+	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
+	rc, err := rest.UnversionedRESTClientFor(c)
+	if err != nil {
+		return nil, err
+	}
+	return &restDiscovery{rc: rc}, nil
+}
+
+type restDiscovery struct{ rc rest.Interface }
+
+func (d *restDiscovery) get(path string, into any) error {
+	body, err := d.rc.Get().AbsPath(path).Do(context.TODO()).Raw()
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	return nil
+}
+
+func (d *restDiscovery) ServerVersion() (*version.Info, error) {
+	var v version.Info
+	return &v, d.get("/version", &v)
+}
+
+func (d *restDiscovery) ServerResourcesForGroupVersion(gv string) (*metav1.APIResourceList, error) {
+	var l metav1.APIResourceList
+	path := "/apis/" + gv
+	if gv == "v1" {
+		path = "/api/v1"
+	}
+	if err := d.get(path, &l); err != nil {
+		return nil, err
+	}
+	if l.GroupVersion == "" {
+		l.GroupVersion = gv
+	}
+	return &l, nil
+}
