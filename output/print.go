@@ -8,13 +8,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 )
 
 // ObjectPrinter returns the printer for flags; a dry run adds kubectl's suffix
 // to the "<kind>/<name> <operation>" line.
-func ObjectPrinter(flags *genericclioptions.PrintFlags, dryRunSuffix string) (printers.ResourcePrinter, error) {
+func ObjectPrinter(flags *PrintFlags, dryRunSuffix string) (printers.ResourcePrinter, error) {
 	if dryRunSuffix != "" {
 		if err := flags.Complete("%s " + dryRunSuffix); err != nil {
 			return nil, err

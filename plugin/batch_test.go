@@ -34,7 +34,7 @@ func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
 	if !strings.HasPrefix(lines[40], "43 error: --sink") || r.Code != 2 {
 		t.Fatalf("the bad line: %q, exit %d", lines[40], r.Code)
 	}
-	l, err := f.Knative.EventingV1().Triggers("shop").List(t.Context(), metav1.ListOptions{})
+	l, err := f.EventingClient().Triggers("shop").List(t.Context(), metav1.ListOptions{})
 	if err != nil || len(l.Items) != 40 {
 		t.Fatalf("want 40 Triggers, got %d (%v)", len(l.Items), err)
 	}
@@ -58,7 +58,7 @@ func TestBatchParsesEveryLineFirst(t *testing.T) {
 		if r.Code != 2 || !strings.Contains(r.Stderr, "--filename: line 2") {
 			t.Fatalf("%q: exit %d, stderr %q", bad, r.Code, r.Stderr)
 		}
-		if l, _ := f.Knative.EventingV1().Triggers("shop").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
+		if l, _ := f.EventingClient().Triggers("shop").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
 			t.Fatalf("%q: a refused batch created %d Triggers", bad, len(l.Items))
 		}
 	}

@@ -51,7 +51,7 @@ func TestBrokerCommands(t *testing.T) {
 	expect(t, f, "broker create b2 -o name --class Kafka", 0, "broker.eventing.knative.dev/b2\n", "")
 
 	// Give b1 the status Knative would, then list and describe it.
-	c := f.Knative.EventingV1().Brokers("demo")
+	c := f.EventingClient().Brokers("demo")
 	b, err := c.Get(t.Context(), "b1", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -183,11 +183,11 @@ func TestEnableDisableCommands(t *testing.T) {
 	// A missing namespace: one line that says how to make it, and nothing created.
 	expect(t, f, "enable ns nowhere", 1, "",
 		`error: namespace "nowhere" does not exist: create it with 'kubectl create namespace nowhere', or add --create-namespace`+"\n")
-	if l, _ := f.Knative.EventingV1().Brokers("nowhere").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
+	if l, _ := f.EventingClient().Brokers("nowhere").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
 		t.Fatalf("a Broker was created in a missing namespace: %v", l.Items)
 	}
 	expect(t, f, "enable ns nowhere --create-namespace", 0, "namespace/nowhere created\nbroker.eventing.knative.dev/default created\n", "")
-	made, err := f.Kube.CoreV1().Namespaces().Get(t.Context(), "nowhere", metav1.GetOptions{})
+	made, err := f.CoreClient().Namespaces().Get(t.Context(), "nowhere", metav1.GetOptions{})
 	if err != nil || made.Labels["kymamesh.kyma-project.io/created-by"] != "kubectl-kymamesh" {
 		t.Fatalf("the created namespace is not marked as the plugin's: %v %v", err, made)
 	}

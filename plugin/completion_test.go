@@ -7,10 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 )
@@ -38,19 +36,17 @@ func TestCompletionScripts(t *testing.T) {
 // Names and flag values complete from the cluster (here the fakes) and from
 // the fixed values.
 func TestCompletionOfNamesAndValues(t *testing.T) {
-	b1 := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b1", Namespace: "demo"}}
-	b2 := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b2", Namespace: "demo"}}
-	other := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: "elsewhere", Namespace: "other"}}
-	f := cmdtest.NewFactory("demo", b1, b2, other,
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "orders"}})
+	b1 := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b1", Namespace: "demo"}}
+	b2 := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b2", Namespace: "demo"}}
+	other := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "elsewhere", Namespace: "other"}}
 	adapter := &unstructured.Unstructured{}
 	adapter.SetAPIVersion("apps/v1")
 	adapter.SetKind("Deployment")
 	adapter.SetName("commerce-adapter")
 	adapter.SetNamespace("kyma-integration")
 	adapter.SetLabels(map[string]string{"app.kubernetes.io/name": "kymamesh-adapter", "kymamesh.kyma-project.io/application": "commerce"})
-	f.Dyn = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{{Group: "apps", Version: "v1", Resource: "deployments"}: "DeploymentList"}, adapter)
+	f := cmdtest.NewFactory("demo", b1, b2, other, adapter,
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "orders"}})
 	const noFiles, noFilesNoSpace = "Completion ended with directive: ShellCompDirectiveNoFileComp\n",
 		"Completion ended with directive: ShellCompDirectiveNoSpace, ShellCompDirectiveNoFileComp\n"
 	for args, want := range map[string]string{

@@ -4,10 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	fakediscovery "k8s.io/client-go/discovery/fake"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -17,15 +16,17 @@ import (
 // Deployments gets one FAIL naming exactly those verbs, and exit code 1.
 func TestDoctorNamesMissingPermissions(t *testing.T) {
 	f := cmdtest.NewFactory("shop")
-	disc := f.Kube.Discovery().(*fakediscovery.FakeDiscovery)
-	disc.Resources = []*metav1.APIResourceList{
+	f.Disc.Resources = []*metav1.APIResourceList{
 		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers"}, {Name: "triggers"}, {Name: "brokers/status"}}},
 		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "channels"}, {Name: "subscriptions"}}},
 		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings"}}},
 	}
-	f.Kube.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
-		r.Status.Allowed = r.Spec.ResourceAttributes.Resource != "deployments"
+	f.Dyn.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*unstructured.Unstructured)
+		resource, _, _ := unstructured.NestedString(r.Object, "spec", "resourceAttributes", "resource")
+		if err := unstructured.SetNestedField(r.Object, resource != "deployments", "status", "allowed"); err != nil {
+			return true, nil, err
+		}
 		return true, r, nil
 	})
 	r := cmdtest.Run(t.Context(), f, "", "doctor")

@@ -3,7 +3,6 @@ package plugin
 
 import (
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/batch"
@@ -28,13 +27,13 @@ import (
 // NewCmdRoot returns the whole command tree, with kubectl's connection flags
 // (--kubeconfig, --context, -n, --as, ...) on the root.
 func NewCmdRoot(s genericiooptions.IOStreams) *cobra.Command {
-	configFlags := genericclioptions.NewConfigFlags(true)
+	configFlags := cmdutil.NewConfigFlags()
 	return NewCmdRootWithFactory(cmdutil.NewFactory(configFlags), s, configFlags)
 }
 
 // NewCmdRootWithFactory builds the tree over a given factory (tests pass fakes);
 // configFlags may be nil then.
-func NewCmdRootWithFactory(f cmdutil.Factory, s genericiooptions.IOStreams, configFlags *genericclioptions.ConfigFlags) *cobra.Command {
+func NewCmdRootWithFactory(f cmdutil.Factory, s genericiooptions.IOStreams, configFlags *cmdutil.ConfigFlags) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kymamesh",
 		Short: "Wire a Knative Eventing mesh the way Kyma did: applications, channels, brokers and triggers",

@@ -15,10 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 )
@@ -105,12 +102,6 @@ func TestSendPortForwardPathThroughTheFactory(t *testing.T) {
 		Ports:     []discoveryv1.EndpointPort{{Name: &name, Port: &port}},
 		Endpoints: []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: &ready}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: "shop-adapter-7f9"}}}}
 	f := cmdtest.NewFactory("demo", svc, slice)
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion("v1")
-	u.SetKind("Service")
-	u.SetName("shop-adapter")
-	u.SetNamespace("kyma-integration")
-	f.Dyn = dynamicfake.NewSimpleDynamicClient(runtime.NewScheme(), u)
 	expect(t, f, "send --to app:shop --type t", 1, "",
 		"error: port-forward to pod kyma-integration/shop-adapter-7f9 port 8080: no cluster: this command should not have needed one\n")
 }

@@ -8,13 +8,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 )
@@ -36,25 +33,17 @@ func adapterObject(apiVersion, kind, name, cond, status string) *unstructured.Un
 // names the adapter that is not available, the SinkBinding that has not
 // bound, and the namespace whose Broker has no Trigger.
 func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
-	readyBroker := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
+	readyBroker := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
 	readyBroker.Status.Status = duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
-	sub := &messagingv1.Subscription{ObjectMeta: metav1.ObjectMeta{Name: "crm-to-shop", Namespace: "kyma-integration"},
-		Spec: messagingv1.SubscriptionSpec{Channel: duckv1.KReference{Name: "crm"},
+	sub := &knapi.Subscription{ObjectMeta: metav1.ObjectMeta{Name: "crm-to-shop", Namespace: "kyma-integration"},
+		Spec: knapi.SubscriptionSpec{Channel: duckv1.KReference{Name: "crm"},
 			Subscriber: &duckv1.Destination{Ref: &duckv1.KReference{Kind: "Broker", Name: "default", Namespace: "shop"}}}}
 	sub.Status.Status = readyBroker.Status.Status
-	f := cmdtest.NewFactory("shop", readyBroker, sub)
-	gvrs := map[schema.GroupVersionResource]string{
-		{Group: "apps", Version: "v1", Resource: "deployments"}:                 "DeploymentList",
-		{Version: "v1", Resource: "services"}:                                   "ServiceList",
-		{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"}:   "ChannelList",
-		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"}: "SinkBindingList",
-	}
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs,
+	f := cmdtest.NewFactory("shop", readyBroker, sub,
 		adapterObject("apps/v1", "Deployment", "crm-adapter", "Available", "False"),
 		adapterObject("v1", "Service", "crm-adapter", "Ready", "True"),
 		adapterObject("messaging.knative.dev/v1", "Channel", "crm", "Ready", "True"),
 		adapterObject("sources.knative.dev/v1", "SinkBinding", "crm-adapter", "Ready", "False"))
-	f.Dyn = dyn
 	r := cmdtest.Run(t.Context(), f, "", "status", "-o", "json")
 	var st struct {
 		Applications []struct {
@@ -86,7 +75,7 @@ func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
 	if len(st.Problems) != 3 {
 		t.Errorf("want 3 problems, got:\n%s", all)
 	}
-	requests := len(dyn.Actions()) + len(f.Knative.Actions())
+	requests := len(f.Dyn.Actions())
 	if requests != 8 {
 		t.Fatalf("status made %d requests, want 8 (one list per kind)", requests)
 	}
@@ -95,20 +84,12 @@ func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
 // status -n of a namespace that does not exist says so, with the fix, rather
 // than showing an empty mesh.
 func TestStatusSaysTheNamespaceDoesNotExist(t *testing.T) {
-	gvrs := map[schema.GroupVersionResource]string{
-		{Group: "apps", Version: "v1", Resource: "deployments"}:                 "DeploymentList",
-		{Version: "v1", Resource: "services"}:                                   "ServiceList",
-		{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"}:   "ChannelList",
-		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"}: "SinkBindingList",
-	}
 	f := cmdtest.NewFactory("shpo")
-	f.Dyn = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs)
 	r := cmdtest.Run(t.Context(), f, "", "status")
 	if !strings.Contains(r.Stdout, "namespace shpo: does not exist") || !strings.Contains(r.Stdout, "kubectl create namespace shpo, then kubectl kymamesh enable ns shpo") {
 		t.Fatalf("status of a missing namespace: %+v", r)
 	}
 	f = cmdtest.NewFactory("empty", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "empty"}})
-	f.Dyn = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs)
 	if r := cmdtest.Run(t.Context(), f, "", "status"); strings.Contains(r.Stdout, "does not exist") {
 		t.Fatalf("an existing empty namespace reported missing: %+v", r)
 	}

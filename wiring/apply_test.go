@@ -12,12 +12,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
-	k8sfake "k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	eventingfake "knative.dev/eventing/pkg/client/clientset/versioned/fake"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
 )
 
 func namespace(name string, labels map[string]string) *corev1.Namespace {
@@ -26,9 +27,9 @@ func namespace(name string, labels map[string]string) *corev1.Namespace {
 
 func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 	ctx := t.Context()
-	kube := k8sfake.NewSimpleClientset(namespace("shop", nil))
-	kn := eventingfake.NewSimpleClientset()
-	m := Mesh{Core: kube.CoreV1(), Eventing: kn.EventingV1()}
+	dyn := typedfake.New(namespace("shop", nil))
+	kube, kn := &typed.Core{Dyn: dyn}, &typed.Eventing{Dyn: dyn}
+	m := Mesh{Core: kube, Eventing: kn}
 	spec := EnableSpec{Namespace: "shop", Broker: "default", Class: DefaultBrokerClass, Channel: "imc", InjectionLabel: true}
 
 	ops := func(cs []Change) []string {
@@ -52,19 +53,19 @@ func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 		t.Fatalf("changing the channel: want an invalid-input error, got %v", err)
 	}
 	// Objects not made by enable stay.
-	foreign := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: "mine", Namespace: "shop"}}
-	if _, err := kn.EventingV1().Brokers("shop").Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
+	foreign := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "mine", Namespace: "shop"}}
+	if _, err := kn.Brokers("shop").Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	changes, err = Disable(ctx, m, "shop", DryRunNone)
 	if err != nil || strings.Join(ops(changes), ",") != "deleted,deleted,configured" {
 		t.Fatalf("disable: %v %v", ops(changes), err)
 	}
-	left, _ := kn.EventingV1().Brokers("shop").List(ctx, metav1.ListOptions{})
+	left, _ := kn.Brokers("shop").List(ctx, metav1.ListOptions{})
 	if len(left.Items) != 1 || left.Items[0].Name != "mine" {
 		t.Fatalf("brokers after disable: %+v", left.Items)
 	}
-	ns, _ := kube.CoreV1().Namespaces().Get(ctx, "shop", metav1.GetOptions{})
+	ns, _ := kube.Namespaces().Get(ctx, "shop", metav1.GetOptions{})
 	if _, ok := ns.Labels[InjectionLabel]; ok {
 		t.Fatal("disable left the injection label it had added")
 	}
@@ -74,8 +75,9 @@ func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 }
 
 func TestDisableKeepsAnInjectionLabelItDidNotAdd(t *testing.T) {
-	kube := k8sfake.NewSimpleClientset(namespace("shop", map[string]string{InjectionLabel: "enabled"}))
-	m := Mesh{Core: kube.CoreV1(), Eventing: eventingfake.NewSimpleClientset().EventingV1()}
+	dyn := typedfake.New(namespace("shop", map[string]string{InjectionLabel: "enabled"}))
+	kube := &typed.Core{Dyn: dyn}
+	m := Mesh{Core: kube, Eventing: &typed.Eventing{Dyn: dyn}}
 	changes, err := Enable(t.Context(), m, EnableSpec{Namespace: "shop", Broker: "default", InjectionLabel: true}, DryRunNone)
 	if err != nil || changes[len(changes)-1].Op != OpUnchanged {
 		t.Fatalf("enable: %+v %v", changes, err)
@@ -83,7 +85,7 @@ func TestDisableKeepsAnInjectionLabelItDidNotAdd(t *testing.T) {
 	if _, err := Disable(t.Context(), m, "shop", DryRunNone); err != nil {
 		t.Fatal(err)
 	}
-	ns, _ := kube.CoreV1().Namespaces().Get(t.Context(), "shop", metav1.GetOptions{})
+	ns, _ := kube.Namespaces().Get(t.Context(), "shop", metav1.GetOptions{})
 	if ns.Labels[InjectionLabel] != "enabled" {
 		t.Fatal("disable removed a label someone else had set")
 	}
@@ -124,7 +126,7 @@ func TestAPIError(t *testing.T) {
 	}
 }
 
-func readyBroker(b *eventingv1.Broker, status corev1.ConditionStatus, reason string) *eventingv1.Broker {
+func readyBroker(b *knapi.Broker, status corev1.ConditionStatus, reason string) *knapi.Broker {
 	b = b.DeepCopy()
 	b.Status.ObservedGeneration = b.Generation
 	b.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionReady, Status: status, Reason: reason, Message: reason + " message"}}
@@ -132,12 +134,13 @@ func readyBroker(b *eventingv1.Broker, status corev1.ConditionStatus, reason str
 }
 
 // waitSetup returns a fake client whose watch is driven by the test.
-func waitSetup(t *testing.T) (*eventingfake.Clientset, *watch.FakeWatcher, *eventingv1.Broker) {
-	kn := eventingfake.NewSimpleClientset()
+func waitSetup(t *testing.T) (*typed.Eventing, *watch.FakeWatcher, *knapi.Broker) {
+	dyn := typedfake.New()
+	kn := &typed.Eventing{Dyn: dyn}
 	fw := watch.NewFake()
-	kn.PrependWatchReactor("brokers", func(clienttesting.Action) (bool, watch.Interface, error) { return true, fw, nil })
-	b := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "ns", Generation: 1, ResourceVersion: "1"}}
-	made, err := kn.EventingV1().Brokers("ns").Create(t.Context(), b, metav1.CreateOptions{})
+	dyn.PrependWatchReactor("brokers", func(clienttesting.Action) (bool, watch.Interface, error) { return true, fw, nil })
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "ns", Generation: 1, ResourceVersion: "1"}}
+	made, err := kn.Brokers("ns").Create(t.Context(), b, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,14 +149,14 @@ func waitSetup(t *testing.T) (*eventingfake.Clientset, *watch.FakeWatcher, *even
 
 func TestWaitReady(t *testing.T) {
 	kn, fw, made := waitSetup(t)
-	c := kn.EventingV1().Brokers("ns")
+	c := kn.Brokers("ns")
 	go func() {
 		fw.Modify(readyBroker(made, corev1.ConditionUnknown, "Reconciling"))
 		ready := readyBroker(made, corev1.ConditionTrue, "")
 		_, _ = c.UpdateStatus(context.Background(), ready, metav1.UpdateOptions{})
 		fw.Modify(ready)
 	}()
-	got, err := WaitReady[*eventingv1.Broker, *eventingv1.BrokerList](t.Context(), c, "broker", made, 10*time.Second)
+	got, err := WaitReady[*knapi.Broker, *knapi.BrokerList](t.Context(), c, "broker", made, 10*time.Second)
 	if err != nil || !IsReady(got) {
 		t.Fatalf("want ready, got %v %+v", err, got.Status)
 	}
@@ -161,13 +164,13 @@ func TestWaitReady(t *testing.T) {
 
 func TestWaitReadyReportsConditions(t *testing.T) {
 	kn, fw, made := waitSetup(t)
-	c := kn.EventingV1().Brokers("ns")
+	c := kn.Brokers("ns")
 	failed := readyBroker(made, corev1.ConditionFalse, "ChannelTemplateFailed")
 	if _, err := c.UpdateStatus(t.Context(), failed, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	go fw.Modify(failed)
-	_, err := WaitReady[*eventingv1.Broker, *eventingv1.BrokerList](t.Context(), c, "broker", made, 10*time.Second)
+	_, err := WaitReady[*knapi.Broker, *knapi.BrokerList](t.Context(), c, "broker", made, 10*time.Second)
 	var nr *NotReadyError
 	if !errors.As(err, &nr) || len(nr.Conditions) != 1 || !strings.Contains(err.Error(), "ChannelTemplateFailed") {
 		t.Fatalf("want a NotReadyError with the conditions, got %v", err)
@@ -176,7 +179,7 @@ func TestWaitReadyReportsConditions(t *testing.T) {
 
 func TestWaitReadyTimesOut(t *testing.T) {
 	kn, _, made := waitSetup(t)
-	_, err := WaitReady[*eventingv1.Broker, *eventingv1.BrokerList](t.Context(), kn.EventingV1().Brokers("ns"), "broker", made, 300*time.Millisecond)
+	_, err := WaitReady[*knapi.Broker, *knapi.BrokerList](t.Context(), kn.Brokers("ns"), "broker", made, 300*time.Millisecond)
 	var nr *NotReadyError
 	if !errors.As(err, &nr) || !errors.Is(err, ErrWaitTimeout) || !strings.Contains(err.Error(), "is not ready after 300ms") {
 		t.Fatalf("want a timeout, got %v", err)
@@ -187,7 +190,7 @@ func TestWaitReadyTimesOut(t *testing.T) {
 // wait goes on until Ready is True for the generation the update made.
 func TestWaitReadyWaitsForTheCurrentGeneration(t *testing.T) {
 	kn, fw, made := waitSetup(t)
-	c := kn.EventingV1().Brokers("ns")
+	c := kn.Brokers("ns")
 	updated := made.DeepCopy()
 	updated.Generation = 2
 	stale := readyBroker(made, corev1.ConditionTrue, "") // observedGeneration 1
@@ -200,7 +203,7 @@ func TestWaitReadyWaitsForTheCurrentGeneration(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		fw.Modify(fresh)
 	}()
-	got, err := WaitReady[*eventingv1.Broker, *eventingv1.BrokerList](t.Context(), c, "broker", updated, 10*time.Second)
+	got, err := WaitReady[*knapi.Broker, *knapi.BrokerList](t.Context(), c, "broker", updated, 10*time.Second)
 	<-done
 	if err != nil || got.Status.ObservedGeneration != 2 {
 		t.Fatalf("want the generation-2 Ready, got %v %+v", err, got.Status)

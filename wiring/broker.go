@@ -4,8 +4,9 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // BrokerSpec is what a user can say about a Broker.
@@ -18,11 +19,11 @@ type BrokerSpec struct {
 }
 
 // BuildBroker returns the Broker for spec.
-func BuildBroker(s BrokerSpec) (*eventingv1.Broker, error) {
+func BuildBroker(s BrokerSpec) (*knapi.Broker, error) {
 	if err := ValidateName("NAME", s.Name); err != nil {
 		return nil, err
 	}
-	b := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: managedLabels(s.Labels)}}
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: managedLabels(s.Labels)}}
 	if s.Class != "" {
 		b.Annotations = map[string]string{BrokerClassAnnotation: s.Class}
 	}
@@ -43,7 +44,7 @@ func BuildBroker(s BrokerSpec) (*eventingv1.Broker, error) {
 
 // UpdateBroker applies the delivery changes to an existing Broker; class and
 // config are immutable in Knative, so they are not offered.
-func UpdateBroker(b *eventingv1.Broker, d DeliveryOptions) error {
+func UpdateBroker(b *knapi.Broker, d DeliveryOptions) error {
 	if d.IsZero() {
 		return Invalidf("", "nothing to update: give at least one delivery flag")
 	}

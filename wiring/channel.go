@@ -5,8 +5,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // channelTypes are the short names for channel implementations.
@@ -43,17 +44,17 @@ type ChannelSpec struct {
 }
 
 // BuildChannel returns the Channel for spec.
-func BuildChannel(s ChannelSpec) (*messagingv1.Channel, error) {
+func BuildChannel(s ChannelSpec) (*knapi.Channel, error) {
 	if err := ValidateName("NAME", s.Name); err != nil {
 		return nil, err
 	}
-	c := &messagingv1.Channel{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: managedLabels(s.Labels)}}
+	c := &knapi.Channel{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: managedLabels(s.Labels)}}
 	if s.Type != "" {
 		tm, err := ParseChannelType("--type", s.Type)
 		if err != nil {
 			return nil, err
 		}
-		c.Spec.ChannelTemplate = &messagingv1.ChannelTemplateSpec{TypeMeta: tm}
+		c.Spec.ChannelTemplate = &knapi.ChannelTemplateSpec{TypeMeta: tm}
 	}
 	return c, nil
 }

@@ -10,10 +10,10 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/discovery"
-	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
 
 // Results of a doctor check.
@@ -34,9 +34,9 @@ type Check struct {
 // DoctorClients are what doctor asks: the API server (version, served
 // groups), namespaces and ConfigMaps, a Broker dry run, access reviews.
 type DoctorClients struct {
-	Discovery discovery.DiscoveryInterface
+	Discovery typed.Discovery
 	Mesh      Mesh
-	Access    authorizationv1client.SelfSubjectAccessReviewInterface
+	Access    *typed.AccessReviewClient
 }
 
 // DoctorScope is the user namespace and integration namespace to check, and
@@ -95,7 +95,7 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 // webhookCheck sends a Broker as a server dry run: only Knative's webhook
 // can answer for it, and it stores nothing.
 func webhookCheck(ctx context.Context, m Mesh, ns string) Check {
-	b := &eventingv1.Broker{ObjectMeta: metav1.ObjectMeta{GenerateName: "kymamesh-doctor-", Namespace: ns}}
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{GenerateName: "kymamesh-doctor-", Namespace: ns}}
 	_, err := m.Eventing.Brokers(ns).Create(ctx, b, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	switch {
 	case err == nil:
@@ -209,7 +209,7 @@ func neededAccess() []access {
 
 // permissions asks the API server, one SelfSubjectAccessReview per request
 // kind, what the current user may do, and lists what is missing.
-func permissions(ctx context.Context, c authorizationv1client.SelfSubjectAccessReviewInterface, s DoctorScope) []Check {
+func permissions(ctx context.Context, c *typed.AccessReviewClient, s DoctorScope) []Check {
 	var missing []string // "resource in namespace", in order
 	verbs := map[string][]string{}
 	var failed error

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // ParseKeyValues parses repeated k=v flag values into a map. With allowRemoval a
@@ -70,11 +71,11 @@ func validAttributeName(field, k string) error {
 
 // ParseFiltersFile reads a YAML (or JSON) list of Knative filter dialects and
 // checks that each entry uses exactly one known dialect.
-func ParseFiltersFile(field string, data []byte) ([]eventingv1.SubscriptionsAPIFilter, error) {
+func ParseFiltersFile(field string, data []byte) ([]knapi.SubscriptionsAPIFilter, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Invalidf(field, "the file is empty")
 	}
-	var filters []eventingv1.SubscriptionsAPIFilter
+	var filters []knapi.SubscriptionsAPIFilter
 	if err := yaml.UnmarshalStrict(data, &filters); err != nil {
 		msg := err.Error()
 		if i := strings.Index(msg, "unknown field "); i >= 0 {
@@ -93,7 +94,7 @@ func ParseFiltersFile(field string, data []byte) ([]eventingv1.SubscriptionsAPIF
 	return filters, nil
 }
 
-func validateFilter(path string, f eventingv1.SubscriptionsAPIFilter) error {
+func validateFilter(path string, f knapi.SubscriptionsAPIFilter) error {
 	n := 0
 	for _, set := range []bool{len(f.All) > 0, len(f.Any) > 0, f.Not != nil, len(f.Exact) > 0, len(f.Prefix) > 0, len(f.Suffix) > 0, f.CESQL != ""} {
 		if set {
@@ -113,7 +114,7 @@ func validateFilter(path string, f eventingv1.SubscriptionsAPIFilter) error {
 	if f.CESQL != "" {
 		return ValidateCESQL(path+".cesql", f.CESQL)
 	}
-	for i, sub := range append(append([]eventingv1.SubscriptionsAPIFilter{}, f.All...), f.Any...) {
+	for i, sub := range append(append([]knapi.SubscriptionsAPIFilter{}, f.All...), f.Any...) {
 		if err := validateFilter(fmt.Sprintf("%s[%d]", path, i), sub); err != nil {
 			return err
 		}

@@ -11,11 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
-	eventingv1alpha1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1alpha1"
-	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
 
 // EnabledByLabel values: what `enable ns`, and what `wire`, created.
@@ -40,11 +38,11 @@ type Change struct {
 
 // Mesh holds the clients the mesh operations need.
 type Mesh struct {
-	Core      corev1client.CoreV1Interface
-	Eventing  eventingv1client.EventingV1Interface
-	Messaging messagingv1client.MessagingV1Interface
+	Core      *typed.Core
+	Eventing  *typed.Eventing
+	Messaging *typed.Messaging
 	Dynamic   dynamic.Interface
-	Policies  eventingv1alpha1client.EventingV1alpha1Interface
+	Policies  *typed.Policies
 }
 
 // EnableSpec says how to make a namespace part of the mesh.
@@ -152,8 +150,8 @@ func ensure(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change
 			}
 			return nil
 		})
-	case *eventingv1.Broker:
-		return ensureObject(ctx, m.Eventing.Brokers(o.Namespace), o, "broker", dry, func(cur *eventingv1.Broker) error {
+	case *knapi.Broker:
+		return ensureObject(ctx, m.Eventing.Brokers(o.Namespace), o, "broker", dry, func(cur *knapi.Broker) error {
 			if cur.Labels[EnabledByLabel] != "" && o.Annotations[BrokerClassAnnotation] != "" &&
 				cur.Annotations[BrokerClassAnnotation] != o.Annotations[BrokerClassAnnotation] {
 				return Invalidf("--class", "broker %q in namespace %q has class %q; run 'disable ns' first to change it",
@@ -223,7 +221,7 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun) ([]Chang
 		return nil, APIError(err, "get", "namespace", namespace, "")
 	}
 	sel := EnabledByLabel + " in (" + enabledByValue + "," + enabledByWire + ")"
-	out, err := DeleteSelected(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(namespace)), sel, "broker", namespace, dry)
+	out, err := DeleteSelected(ctx, Client[*knapi.Broker, *knapi.BrokerList](m.Eventing.Brokers(namespace)), sel, "broker", namespace, dry)
 	if err != nil {
 		return out, err
 	}

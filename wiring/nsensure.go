@@ -8,7 +8,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
 
 // createdNamespace is the CreatedByLabel value on namespaces the plugin made:
@@ -19,7 +20,7 @@ const createdNamespace = "kubectl-kymamesh"
 // A missing one is created (labelled as the plugin's) when create is set;
 // otherwise the error says how to create it, naming flag (the flag that would).
 // It returns the namespace, and the creation or nil when it was there.
-func EnsureNamespace(ctx context.Context, namespaces corev1client.NamespaceInterface, name, flag string, create bool, dry DryRun) (*corev1.Namespace, *Change, error) {
+func EnsureNamespace(ctx context.Context, namespaces *typed.NamespaceClient, name, flag string, create bool, dry DryRun) (*corev1.Namespace, *Change, error) {
 	cur, err := namespaces.Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case err == nil:

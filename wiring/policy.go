@@ -2,7 +2,8 @@ package wiring
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // PolicySpec says who may send to a namespace's Broker: an application, whose
@@ -18,7 +19,7 @@ type PolicySpec struct {
 func PolicyName(app, broker string) string { return app + "-to-" + broker }
 
 // BuildPolicy returns the EventPolicy for s.
-func BuildPolicy(s PolicySpec) (*eventingv1alpha1.EventPolicy, error) {
+func BuildPolicy(s PolicySpec) (*knapi.EventPolicy, error) {
 	if err := ValidateName("APP", s.App); err != nil {
 		return nil, err
 	}
@@ -35,12 +36,12 @@ func BuildPolicy(s PolicySpec) (*eventingv1alpha1.EventPolicy, error) {
 	if err := ValidateName("APP", name); err != nil {
 		return nil, err
 	}
-	return &eventingv1alpha1.EventPolicy{
+	return &knapi.EventPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.Namespace, Labels: managedLabels(map[string]string{AppLabel: s.App})},
-		Spec: eventingv1alpha1.EventPolicySpec{
-			To: []eventingv1alpha1.EventPolicySpecTo{{Ref: &eventingv1alpha1.EventPolicyToReference{
+		Spec: knapi.EventPolicySpec{
+			To: []knapi.EventPolicySpecTo{{Ref: &knapi.EventPolicyToReference{
 				APIVersion: "eventing.knative.dev/v1", Kind: "Broker", Name: s.Broker}}},
-			From: []eventingv1alpha1.EventPolicySpecFrom{{Ref: &eventingv1alpha1.EventPolicyFromReference{
+			From: []knapi.EventPolicySpecFrom{{Ref: &knapi.EventPolicyFromReference{
 				APIVersion: "messaging.knative.dev/v1", Kind: "Subscription", Name: SubscriptionName(s.App, s.Namespace), Namespace: s.IntegrationNamespace}}},
 		},
 	}, nil

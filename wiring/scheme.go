@@ -9,16 +9,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // NewScheme registers every type the plugin reads or writes, so that printers can
 // fill in apiVersion and kind (typed clients return objects without them).
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, eventingv1.AddToScheme, eventingv1alpha1.AddToScheme, messagingv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, knapi.AddToScheme, knapi.AddToScheme, knapi.AddToScheme} {
 		if err := add(s); err != nil {
 			// Registering generated types only fails on programming errors.
 			panic(err)

@@ -11,10 +11,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	"knative.dev/pkg/apis"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // MeshStatus is the mesh as one picture: each application's chain to the
@@ -129,7 +128,7 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 		}
 		if err == nil {
 			for _, p := range pols.Items {
-				if c := p.Status.GetCondition(eventingv1alpha1.EventPolicyConditionAuthenticationEnabled); c != nil && c.IsFalse() {
+				if c := p.Status.GetCondition(knapi.EventPolicyConditionAuthenticationEnabled); c != nil && c.IsFalse() {
 					st.Problems = append(st.Problems, Problem{fmt.Sprintf("eventpolicy %s/%s", p.Namespace, p.Name),
 						"is not enforced: Knative's OIDC authentication is off, so every sender is let through",
 						"kubectl -n knative-eventing patch configmap config-features -p '{\"data\":{\"authentication-oidc\":\"enabled\"}}'"})
@@ -141,10 +140,10 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 }
 
 // AnalyzeMesh builds the picture from what was read; it makes no request.
-func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []messagingv1.Subscription, brokers []eventingv1.Broker, triggers []eventingv1.Trigger) MeshStatus {
+func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []knapi.Subscription, brokers []knapi.Broker, triggers []knapi.Trigger) MeshStatus {
 	out := MeshStatus{Apps: []AppStatus{}, Namespaces: []NamespaceStatus{}, Problems: []Problem{}}
 	problem := func(object, what, fix string) { out.Problems = append(out.Problems, Problem{object, what, fix}) }
-	brokerByKey := map[string]*eventingv1.Broker{}
+	brokerByKey := map[string]*knapi.Broker{}
 	for i := range brokers {
 		brokerByKey[brokers[i].Namespace+"/"+brokers[i].Name] = &brokers[i]
 	}
@@ -195,7 +194,7 @@ func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []messagingv1.Subsc
 	return out
 }
 
-func namespaces(brokers []eventingv1.Broker, triggers []eventingv1.Trigger, problem func(object, what, fix string)) []NamespaceStatus {
+func namespaces(brokers []knapi.Broker, triggers []knapi.Trigger, problem func(object, what, fix string)) []NamespaceStatus {
 	byNS := map[string]*NamespaceStatus{}
 	var names []string
 	for i := range brokers {
@@ -219,7 +218,7 @@ func namespaces(brokers []eventingv1.Broker, triggers []eventingv1.Trigger, prob
 			}
 			bs.Triggers = append(bs.Triggers, ts)
 			tName := fmt.Sprintf("trigger %s/%s", t.Namespace, t.Name)
-			if c := t.Status.GetCondition(eventingv1.TriggerConditionSubscriberResolved); c != nil && c.IsFalse() {
+			if c := t.Status.GetCondition(knapi.TriggerConditionSubscriberResolved); c != nil && c.IsFalse() {
 				problem(tName, "its subscriber does not resolve ("+orNone(c.Message)+"): matching events are not delivered",
 					fmt.Sprintf("kubectl kymamesh trigger update %s -n %s --sink SINK", t.Name, t.Namespace))
 			} else if ts.Ready != "True" {
@@ -246,7 +245,7 @@ func namespaces(brokers []eventingv1.Broker, triggers []eventingv1.Trigger, prob
 	// branch would show it.
 	for j := range triggers {
 		t := &triggers[j]
-		if !slices.ContainsFunc(brokers, func(b eventingv1.Broker) bool { return b.Namespace == t.Namespace && b.Name == t.Spec.Broker }) {
+		if !slices.ContainsFunc(brokers, func(b knapi.Broker) bool { return b.Namespace == t.Namespace && b.Name == t.Spec.Broker }) {
 			problem(fmt.Sprintf("trigger %s/%s", t.Namespace, t.Name), fmt.Sprintf("its broker %s/%s does not exist: it receives nothing", t.Namespace, t.Spec.Broker),
 				fmt.Sprintf("kubectl kymamesh enable ns %s --broker %s", t.Namespace, t.Spec.Broker))
 		}
@@ -265,11 +264,11 @@ func namespaces(brokers []eventingv1.Broker, triggers []eventingv1.Trigger, prob
 func deadLetter(obj runtime.Object, name, noun, objName, ns string, problem func(object, what, fix string)) {
 	var d *eventingduckv1.DeliverySpec
 	switch o := obj.(type) {
-	case *eventingv1.Broker:
+	case *knapi.Broker:
 		d = o.Spec.Delivery
-	case *eventingv1.Trigger:
+	case *knapi.Trigger:
 		d = o.Spec.Delivery
-	case *messagingv1.Subscription:
+	case *knapi.Subscription:
 		d = o.Spec.Delivery
 	}
 	if d == nil || d.DeadLetterSink == nil {
@@ -300,7 +299,7 @@ func health(obj runtime.Object) Health {
 	return Health{Ready: "Unknown"}
 }
 
-func subscriberString(sub *messagingv1.Subscription) string {
+func subscriberString(sub *knapi.Subscription) string {
 	d := sub.Spec.Subscriber
 	switch {
 	case d == nil:
@@ -312,7 +311,7 @@ func subscriberString(sub *messagingv1.Subscription) string {
 }
 
 // FilterString renders a Trigger's filters compactly: type=a, prefix(type=b), cesql(...).
-func FilterString(t *eventingv1.Trigger) string {
+func FilterString(t *knapi.Trigger) string {
 	var parts []string
 	if t.Spec.Filter != nil {
 		for k, v := range t.Spec.Filter.Attributes {

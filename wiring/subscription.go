@@ -2,7 +2,8 @@ package wiring
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // SubscriptionSpec is what a user can say about a Subscription. On update, empty
@@ -16,7 +17,7 @@ type SubscriptionSpec struct {
 }
 
 // BuildSubscription returns the Subscription for spec.
-func BuildSubscription(s SubscriptionSpec) (*messagingv1.Subscription, error) {
+func BuildSubscription(s SubscriptionSpec) (*knapi.Subscription, error) {
 	if err := ValidateName("NAME", s.Name); err != nil {
 		return nil, err
 	}
@@ -27,9 +28,9 @@ func BuildSubscription(s SubscriptionSpec) (*messagingv1.Subscription, error) {
 	if err != nil {
 		return nil, err
 	}
-	sub := &messagingv1.Subscription{
+	sub := &knapi.Subscription{
 		ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: managedLabels(s.Labels)},
-		Spec:       messagingv1.SubscriptionSpec{Channel: ch},
+		Spec:       knapi.SubscriptionSpec{Channel: ch},
 	}
 	if sub.Spec.Subscriber, err = ParseSink("--sink", s.Sink, s.Namespace); err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func BuildSubscription(s SubscriptionSpec) (*messagingv1.Subscription, error) {
 
 // UpdateSubscription applies spec's non-empty fields to sub. spec.channel is
 // immutable in Knative.
-func UpdateSubscription(sub *messagingv1.Subscription, s SubscriptionSpec) error {
+func UpdateSubscription(sub *knapi.Subscription, s SubscriptionSpec) error {
 	if s.Channel != "" {
 		ch, err := ParseChannelRef("--channel", s.Channel)
 		if err != nil {

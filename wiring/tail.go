@@ -8,7 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 //go:embed manifests/tail.yaml
@@ -53,7 +54,7 @@ func (s TailSpec) labels() map[string]string {
 
 // BuildTail returns the receiver's objects (in TailGVRs order) and the
 // Trigger that feeds it, all checked before anything is created.
-func BuildTail(s TailSpec) ([]*unstructured.Unstructured, *eventingv1.Trigger, error) {
+func BuildTail(s TailSpec) ([]*unstructured.Unstructured, *knapi.Trigger, error) {
 	if err := ValidateNamespaceName("--namespace", s.Namespace); err != nil {
 		return nil, nil, err
 	}

@@ -5,7 +5,8 @@ import (
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // TriggerSpec is what a user can say about a Trigger. On update, empty fields
@@ -23,16 +24,16 @@ type TriggerSpec struct {
 }
 
 // BuildTrigger returns the Trigger for spec.
-func BuildTrigger(s TriggerSpec) (*eventingv1.Trigger, error) {
+func BuildTrigger(s TriggerSpec) (*knapi.Trigger, error) {
 	if err := ValidateName("NAME", s.Name); err != nil {
 		return nil, err
 	}
 	if err := ValidateName("--broker", s.Broker); err != nil {
 		return nil, err
 	}
-	t := &eventingv1.Trigger{
+	t := &knapi.Trigger{
 		ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: managedLabels(s.Labels)},
-		Spec:       eventingv1.TriggerSpec{Broker: s.Broker},
+		Spec:       knapi.TriggerSpec{Broker: s.Broker},
 	}
 	dest, err := ParseSink("--sink", s.Sink, s.Namespace)
 	if err != nil {
@@ -48,7 +49,7 @@ func BuildTrigger(s TriggerSpec) (*eventingv1.Trigger, error) {
 
 // UpdateTrigger applies spec's non-empty fields to t. The broker of a Trigger is
 // immutable in Knative; asking to change it is an error here, not at the webhook.
-func UpdateTrigger(t *eventingv1.Trigger, s TriggerSpec) error {
+func UpdateTrigger(t *knapi.Trigger, s TriggerSpec) error {
 	if s.Broker != "" && s.Broker != t.Spec.Broker {
 		return Invalidf("--broker", "the broker of a trigger cannot be changed (%q to %q); delete and create it instead", t.Spec.Broker, s.Broker)
 	}
@@ -69,17 +70,17 @@ func UpdateTrigger(t *eventingv1.Trigger, s TriggerSpec) error {
 
 // applyTriggerFilters sets the filters of s on t; only an update may remove
 // attributes ("KEY-").
-func applyTriggerFilters(t *eventingv1.Trigger, s TriggerSpec, update bool) error {
+func applyTriggerFilters(t *knapi.Trigger, s TriggerSpec, update bool) error {
 	attrs, remove, err := ParseKeyValues("--filter", s.Filter, update)
 	if err != nil {
 		return err
 	}
 	if len(attrs) > 0 || len(remove) > 0 {
 		if t.Spec.Filter == nil {
-			t.Spec.Filter = &eventingv1.TriggerFilter{}
+			t.Spec.Filter = &knapi.TriggerFilter{}
 		}
 		if t.Spec.Filter.Attributes == nil {
-			t.Spec.Filter.Attributes = eventingv1.TriggerFilterAttributes{}
+			t.Spec.Filter.Attributes = knapi.TriggerFilterAttributes{}
 		}
 		for k, v := range attrs {
 			t.Spec.Filter.Attributes[k] = v
@@ -104,15 +105,15 @@ func applyTriggerFilters(t *eventingv1.Trigger, s TriggerSpec, update bool) erro
 	}
 	// Flags add to what the Trigger already has, skipping exact repeats.
 	for _, f := range filters {
-		if !slices.ContainsFunc(t.Spec.Filters, func(g eventingv1.SubscriptionsAPIFilter) bool { return equalFilter(f, g) }) {
+		if !slices.ContainsFunc(t.Spec.Filters, func(g knapi.SubscriptionsAPIFilter) bool { return equalFilter(f, g) }) {
 			t.Spec.Filters = append(t.Spec.Filters, f)
 		}
 	}
 	return nil
 }
 
-func dialectFilters(s TriggerSpec) ([]eventingv1.SubscriptionsAPIFilter, error) {
-	var out []eventingv1.SubscriptionsAPIFilter
+func dialectFilters(s TriggerSpec) ([]knapi.SubscriptionsAPIFilter, error) {
+	var out []knapi.SubscriptionsAPIFilter
 	prefix, _, err := ParseKeyValues("--filter-prefix", s.Prefix, false)
 	if err != nil {
 		return nil, err
@@ -122,27 +123,27 @@ func dialectFilters(s TriggerSpec) ([]eventingv1.SubscriptionsAPIFilter, error) 
 		return nil, err
 	}
 	if len(prefix) > 0 {
-		out = append(out, eventingv1.SubscriptionsAPIFilter{Prefix: prefix})
+		out = append(out, knapi.SubscriptionsAPIFilter{Prefix: prefix})
 	}
 	if len(suffix) > 0 {
-		out = append(out, eventingv1.SubscriptionsAPIFilter{Suffix: suffix})
+		out = append(out, knapi.SubscriptionsAPIFilter{Suffix: suffix})
 	}
 	if s.CESQL != "" {
 		if err := ValidateCESQL("--cesql", s.CESQL); err != nil {
 			return nil, err
 		}
-		out = append(out, eventingv1.SubscriptionsAPIFilter{CESQL: s.CESQL})
+		out = append(out, knapi.SubscriptionsAPIFilter{CESQL: s.CESQL})
 	}
 	return out, nil
 }
 
-func equalFilter(a, b eventingv1.SubscriptionsAPIFilter) bool {
+func equalFilter(a, b knapi.SubscriptionsAPIFilter) bool {
 	return a.CESQL == b.CESQL && maps.Equal(a.Prefix, b.Prefix) && maps.Equal(a.Suffix, b.Suffix) &&
 		maps.Equal(a.Exact, b.Exact) && len(a.All)+len(a.Any)+len(b.All)+len(b.Any) == 0 && a.Not == nil && b.Not == nil
 }
 
 // FilterConflict says whether Knative will ignore spec.filter because spec.filters
 // is also set; the CLI warns about it.
-func FilterConflict(t *eventingv1.Trigger) bool {
+func FilterConflict(t *knapi.Trigger) bool {
 	return t.Spec.Filter != nil && len(t.Spec.Filter.Attributes) > 0 && len(t.Spec.Filters) > 0
 }

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 func TestUpdateTrigger(t *testing.T) {
@@ -20,11 +20,11 @@ func TestUpdateTrigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := eventingv1.TriggerSpec{Broker: "default"}
+	want := knapi.TriggerSpec{Broker: "default"}
 	want.Subscriber = *must(ParseSink("--sink", "svc:b", "ns"))
-	want.Filter = &eventingv1.TriggerFilter{Attributes: eventingv1.TriggerFilterAttributes{"source": "s", "id": "1"}}
+	want.Filter = &knapi.TriggerFilter{Attributes: knapi.TriggerFilterAttributes{"source": "s", "id": "1"}}
 	// The repeated CESQL filter is not added twice; the new prefix filter is appended.
-	want.Filters = []eventingv1.SubscriptionsAPIFilter{{CESQL: "subject = 'x'"}, {Prefix: map[string]string{"type": "o."}}}
+	want.Filters = []knapi.SubscriptionsAPIFilter{{CESQL: "subject = 'x'"}, {Prefix: map[string]string{"type": "o."}}}
 	policy := "linear"
 	want.Delivery = must(ApplyDelivery(nil, DeliveryOptions{BackoffPolicy: policy}, "ns"))
 	if diff := cmp.Diff(want, tr.Spec); diff != "" {
@@ -47,7 +47,7 @@ func TestUpdateSubscription(t *testing.T) {
 	if err := UpdateSubscription(sub, SubscriptionSpec{Channel: "channel:c", Reply: "channel:r"}); err != nil {
 		t.Fatal(err)
 	}
-	want := messagingv1.SubscriptionSpec{Channel: sub.Spec.Channel, Subscriber: must(ParseSink("", "ksvc:a", "ns")), Reply: must(ParseSink("", "channel:r", "ns"))}
+	want := knapi.SubscriptionSpec{Channel: sub.Spec.Channel, Subscriber: must(ParseSink("", "ksvc:a", "ns")), Reply: must(ParseSink("", "channel:r", "ns"))}
 	if diff := cmp.Diff(want, sub.Spec); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}

@@ -42,6 +42,13 @@ func (e *NotReadyError) Error() string {
 // Unwrap exposes the cause, so errors.Is(err, context.Canceled) works.
 func (e *NotReadyError) Unwrap() error { return e.Cause }
 
+// knativeObject is what every Knative object here has: a generation and the
+// common status.
+type knativeObject interface {
+	GetGeneration() int64
+	GetStatus() *duckv1.Status
+}
+
 // IsReady says whether obj has Ready=True for its current generation.
 func IsReady(obj runtime.Object) bool {
 	c := currentReady(obj)
@@ -52,7 +59,7 @@ func IsReady(obj runtime.Object) bool {
 // object's current generation (an update leaves the old one's in place until
 // the controllers catch up), else nil.
 func currentReady(obj runtime.Object) *apis.Condition {
-	kr, ok := obj.(duckv1.KRShaped)
+	kr, ok := obj.(knativeObject)
 	if !ok {
 		return nil
 	}
@@ -65,7 +72,7 @@ func currentReady(obj runtime.Object) *apis.Condition {
 
 // Conditions returns obj's status conditions (nil for other objects).
 func Conditions(obj runtime.Object) apis.Conditions {
-	if kr, ok := obj.(duckv1.KRShaped); ok {
+	if kr, ok := obj.(knativeObject); ok {
 		return kr.GetStatus().GetConditions()
 	}
 	return nil

@@ -8,8 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // Labels that tie what `wire` made to the application and namespace it wired.
@@ -163,9 +163,9 @@ func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstruct
 
 func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change, error) {
 	switch o := obj.(type) {
-	case *messagingv1.Subscription:
+	case *knapi.Subscription:
 		return ensureObject(ctx, m.Messaging.Subscriptions(o.Namespace), o, "subscription", dry, nil)
-	case *eventingv1.Trigger:
+	case *knapi.Trigger:
 		return ensureObject(ctx, m.Eventing.Triggers(o.Namespace), o, "trigger", dry, nil)
 	}
 	return ensure(ctx, m, obj, dry)
@@ -182,12 +182,12 @@ func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryR
 	if err := ValidateNamespaceName("--from", ns); err != nil {
 		return nil, err
 	}
-	out, err := DeleteSelected(ctx, Client[*eventingv1.Trigger, *eventingv1.TriggerList](m.Eventing.Triggers(ns)), AppLabel+"="+app, "trigger", ns, dry)
+	out, err := DeleteSelected(ctx, Client[*knapi.Trigger, *knapi.TriggerList](m.Eventing.Triggers(ns)), AppLabel+"="+app, "trigger", ns, dry)
 	if err != nil {
 		return out, err
 	}
 	subs := m.Messaging.Subscriptions(integrationNS)
-	deleted, err := DeleteSelected(ctx, Client[*messagingv1.Subscription, *messagingv1.SubscriptionList](subs),
+	deleted, err := DeleteSelected(ctx, Client[*knapi.Subscription, *knapi.SubscriptionList](subs),
 		AppLabel+"="+app+","+WiredToLabel+"="+ns, "subscription", integrationNS, dry)
 	out = append(out, deleted...)
 	if err != nil {
@@ -197,7 +197,7 @@ func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryR
 	// nothing: neither counts as still wired.
 	gone := map[string]bool{}
 	for _, c := range out {
-		if sub, ok := c.Object.(*messagingv1.Subscription); ok {
+		if sub, ok := c.Object.(*knapi.Subscription); ok {
 			gone[sub.Name] = true
 		}
 	}
@@ -261,5 +261,5 @@ func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, d
 }
 
 func disableWired(ctx context.Context, m Mesh, ns string, dry DryRun) ([]Change, error) {
-	return DeleteSelected(ctx, Client[*eventingv1.Broker, *eventingv1.BrokerList](m.Eventing.Brokers(ns)), EnabledByLabel+"="+enabledByWire, "broker", ns, dry)
+	return DeleteSelected(ctx, Client[*knapi.Broker, *knapi.BrokerList](m.Eventing.Brokers(ns)), EnabledByLabel+"="+enabledByWire, "broker", ns, dry)
 }

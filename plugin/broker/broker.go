@@ -4,18 +4,19 @@ package broker
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
-type client = wiring.Client[*eventingv1.Broker, *eventingv1.BrokerList]
+type client = wiring.Client[*knapi.Broker, *knapi.BrokerList]
 
 // Kind describes Brokers for the shared list, describe and delete commands.
-func Kind() cmdutil.Kind[*eventingv1.Broker, *eventingv1.BrokerList] {
-	return cmdutil.Kind[*eventingv1.Broker, *eventingv1.BrokerList]{
+func Kind() cmdutil.Kind[*knapi.Broker, *knapi.BrokerList] {
+	return cmdutil.Kind[*knapi.Broker, *knapi.BrokerList]{
 		Singular: "broker", Plural: "brokers", Resource: "broker.eventing.knative.dev",
 		Client: func(f cmdutil.Factory, ns string) (client, error) {
 			c, err := f.Eventing()
@@ -24,13 +25,13 @@ func Kind() cmdutil.Kind[*eventingv1.Broker, *eventingv1.BrokerList] {
 			}
 			return c.Brokers(ns), nil
 		},
-		Items:       func(l *eventingv1.BrokerList) []*eventingv1.Broker { return cmdutil.Pointers(l.Items) },
+		Items:       func(l *knapi.BrokerList) []*knapi.Broker { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"url"},
 		WideColumns: []string{"class", "dead-letter-sink"},
-		Row: func(b *eventingv1.Broker, _ bool) []string {
+		Row: func(b *knapi.Broker, _ bool) []string {
 			return []string{addressURL(b), b.Annotations[wiring.BrokerClassAnnotation], deadLetter(b)}
 		},
-		Fields: func(b *eventingv1.Broker) []output.Field {
+		Fields: func(b *knapi.Broker) []output.Field {
 			config := ""
 			if b.Spec.Config != nil {
 				config = b.Spec.Config.Kind + ":" + b.Spec.Config.Name
@@ -45,14 +46,14 @@ func Kind() cmdutil.Kind[*eventingv1.Broker, *eventingv1.BrokerList] {
 	}
 }
 
-func addressURL(b *eventingv1.Broker) string {
+func addressURL(b *knapi.Broker) string {
 	if b.Status.Address == nil || b.Status.Address.URL == nil {
 		return ""
 	}
 	return b.Status.Address.URL.String()
 }
 
-func deadLetter(b *eventingv1.Broker) string {
+func deadLetter(b *knapi.Broker) string {
 	if b.Spec.Delivery == nil {
 		return ""
 	}

@@ -4,7 +4,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
@@ -39,7 +40,7 @@ func (c *createSpec) Complete(cmd *cobra.Command, name, namespace string, _ io.R
 
 func (c *createSpec) Validate() error { return nil } // BuildBroker checks every field
 
-func (c *createSpec) Build() (*eventingv1.Broker, error) { return wiring.BuildBroker(c.spec) }
+func (c *createSpec) Build() (*knapi.Broker, error) { return wiring.BuildBroker(c.spec) }
 
 // updateSpec is what "broker update" may change: the delivery (class and
 // config are immutable in Knative).
@@ -65,6 +66,6 @@ func (u *updateSpec) Complete(cmd *cobra.Command, _, _ string, _ io.Reader) erro
 }
 
 // Validate applies the change to an empty Broker: every flag is checked.
-func (u *updateSpec) Validate() error { return wiring.UpdateBroker(&eventingv1.Broker{}, u.delivery) }
+func (u *updateSpec) Validate() error { return wiring.UpdateBroker(&knapi.Broker{}, u.delivery) }
 
-func (u *updateSpec) Mutate(b *eventingv1.Broker) error { return wiring.UpdateBroker(b, u.delivery) }
+func (u *updateSpec) Mutate(b *knapi.Broker) error { return wiring.UpdateBroker(b, u.delivery) }

@@ -7,7 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
@@ -15,11 +16,11 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
-type client = wiring.Client[*messagingv1.Channel, *messagingv1.ChannelList]
+type client = wiring.Client[*knapi.Channel, *knapi.ChannelList]
 
 // Kind describes Channels for the shared list, describe and delete commands.
-func Kind() cmdutil.Kind[*messagingv1.Channel, *messagingv1.ChannelList] {
-	return cmdutil.Kind[*messagingv1.Channel, *messagingv1.ChannelList]{
+func Kind() cmdutil.Kind[*knapi.Channel, *knapi.ChannelList] {
+	return cmdutil.Kind[*knapi.Channel, *knapi.ChannelList]{
 		Singular: "channel", Plural: "channels", Resource: "channel.messaging.knative.dev",
 		Client: func(f cmdutil.Factory, ns string) (client, error) {
 			c, err := f.Messaging()
@@ -28,13 +29,13 @@ func Kind() cmdutil.Kind[*messagingv1.Channel, *messagingv1.ChannelList] {
 			}
 			return c.Channels(ns), nil
 		},
-		Items:       func(l *messagingv1.ChannelList) []*messagingv1.Channel { return cmdutil.Pointers(l.Items) },
+		Items:       func(l *knapi.ChannelList) []*knapi.Channel { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"type", "url"},
 		WideColumns: []string{"subscribers"},
-		Row: func(c *messagingv1.Channel, _ bool) []string {
+		Row: func(c *knapi.Channel, _ bool) []string {
 			return []string{channelType(c), addressURL(c), subscriberCount(c)}
 		},
-		Fields: func(c *messagingv1.Channel) []output.Field {
+		Fields: func(c *knapi.Channel) []output.Field {
 			return []output.Field{
 				{Name: "Type", Value: channelType(c)},
 				{Name: "Address", Value: addressURL(c)},
@@ -44,14 +45,14 @@ func Kind() cmdutil.Kind[*messagingv1.Channel, *messagingv1.ChannelList] {
 	}
 }
 
-func channelType(c *messagingv1.Channel) string {
+func channelType(c *knapi.Channel) string {
 	if c.Spec.ChannelTemplate == nil {
 		return ""
 	}
 	return c.Spec.ChannelTemplate.Kind + " (" + c.Spec.ChannelTemplate.APIVersion + ")"
 }
 
-func addressURL(c *messagingv1.Channel) string {
+func addressURL(c *knapi.Channel) string {
 	if c.Status.Address == nil || c.Status.Address.URL == nil {
 		return ""
 	}
@@ -61,7 +62,7 @@ func addressURL(c *messagingv1.Channel) string {
 // subscriberCount renders the subscribers the channel reports and how many of
 // them are ready, e.g. "2 (1 ready)". A Channel's own spec.subscribers stays
 // empty: Knative writes them to the backing channel and reports them in status.
-func subscriberCount(c *messagingv1.Channel) string {
+func subscriberCount(c *knapi.Channel) string {
 	ready := 0
 	for _, s := range c.Status.Subscribers {
 		if s.Ready == "True" {
@@ -102,4 +103,4 @@ func (c *createSpec) Complete(_ *cobra.Command, name, namespace string, _ io.Rea
 
 func (c *createSpec) Validate() error { return nil } // BuildChannel checks every field
 
-func (c *createSpec) Build() (*messagingv1.Channel, error) { return wiring.BuildChannel(c.spec) }
+func (c *createSpec) Build() (*knapi.Channel, error) { return wiring.BuildChannel(c.spec) }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 )
 
 // A cluster that never answers gives no suggestions instead of a hung shell:
@@ -23,8 +22,8 @@ func TestCompletionGivesUpOnASilentCluster(t *testing.T) {
 	}))
 	defer silent.Close()
 	defer close(release)
-	flags := genericclioptions.NewConfigFlags(false)
-	flags.APIServer = &silent.URL
+	flags := NewConfigFlags()
+	flags.Overrides.ClusterInfo.Server = silent.URL
 	cmd := &cobra.Command{}
 	cmd.SetContext(context.Background())
 	names, dir := CompleteNamespaces(NewFactory(flags))(cmd, nil, "")

@@ -4,18 +4,11 @@
 package cmdutil
 
 import (
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
-	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
-	eventingv1alpha1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1alpha1"
-	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
 
 // Factory gives commands their namespace and clients. Clients are made on first
@@ -23,31 +16,31 @@ import (
 type Factory interface {
 	// Namespace is -n, or the kubeconfig context's namespace, or "default".
 	Namespace() (string, error)
-	Core() (corev1client.CoreV1Interface, error)
-	// Discovery is discovery.k8s.io (EndpointSlices), not API discovery.
-	Discovery() (discoveryv1client.DiscoveryV1Interface, error)
-	// APIDiscovery is the server's version and the groups it serves.
-	APIDiscovery() (discovery.DiscoveryInterface, error)
+	// Core serves namespaces, config maps, services and endpoint slices.
+	Core() (*typed.Core, error)
+	// APIDiscovery is the server's version and the resources it serves.
+	APIDiscovery() (typed.Discovery, error)
 	// AccessReviews asks what the current user may do.
-	AccessReviews() (authorizationv1client.SelfSubjectAccessReviewInterface, error)
-	Eventing() (eventingv1client.EventingV1Interface, error)
+	AccessReviews() (*typed.AccessReviewClient, error)
+	Eventing() (*typed.Eventing, error)
 	// Policies serves EventPolicies (eventing.knative.dev/v1alpha1).
-	Policies() (eventingv1alpha1client.EventingV1alpha1Interface, error)
-	Messaging() (messagingv1client.MessagingV1Interface, error)
-	// Dynamic serves the resources without a typed client here (server-side
-	// apply of manifests, SinkBindings, Deployments).
+	Policies() (*typed.Policies, error)
+	Messaging() (*typed.Messaging, error)
+	// Dynamic serves what has no type here (server-side apply of manifests,
+	// SinkBindings, Deployments); the typed clients are built over it.
 	Dynamic() (dynamic.Interface, error)
 	// RESTConfig is the connection itself (for port-forwarding).
 	RESTConfig() (*rest.Config, error)
 }
 
 // NewFactory builds a Factory over kubectl's standard connection flags.
-func NewFactory(flags *genericclioptions.ConfigFlags) Factory {
+func NewFactory(flags *ConfigFlags) Factory {
 	return &factory{flags: flags}
 }
 
 type factory struct {
-	flags *genericclioptions.ConfigFlags
+	flags *ConfigFlags
+	dyn   dynamic.Interface // made once, shared by every typed client
 }
 
 func (f *factory) Namespace() (string, error) {
@@ -56,37 +49,53 @@ func (f *factory) Namespace() (string, error) {
 		return "", err
 	}
 	// Checked here, once for every command, before any request uses it.
-	if f.flags.Namespace != nil && *f.flags.Namespace != "" {
+	if f.flags.NamespaceSet() {
 		return ns, wiring.ValidateNamespaceName("--namespace", ns)
 	}
 	return ns, wiring.ValidateNamespaceName("the kubeconfig context's namespace", ns)
 }
 
-func (f *factory) Core() (corev1client.CoreV1Interface, error) {
+func (f *factory) Dynamic() (dynamic.Interface, error) {
+	if f.dyn != nil {
+		return f.dyn, nil
+	}
 	cfg, err := f.flags.ToRESTConfig()
 	if err != nil {
 		return nil, err
 	}
-	return corev1client.NewForConfig(cfg)
+	f.dyn, err = dynamic.NewForConfig(cfg)
+	return f.dyn, err
 }
 
-func (f *factory) Discovery() (discoveryv1client.DiscoveryV1Interface, error) {
+func (f *factory) Core() (*typed.Core, error) {
+	dyn, err := f.Dynamic()
+	return &typed.Core{Dyn: dyn}, err
+}
+
+func (f *factory) Eventing() (*typed.Eventing, error) {
+	dyn, err := f.Dynamic()
+	return &typed.Eventing{Dyn: dyn}, err
+}
+
+func (f *factory) Messaging() (*typed.Messaging, error) {
+	dyn, err := f.Dynamic()
+	return &typed.Messaging{Dyn: dyn}, err
+}
+
+func (f *factory) Policies() (*typed.Policies, error) {
+	dyn, err := f.Dynamic()
+	return &typed.Policies{Dyn: dyn}, err
+}
+
+func (f *factory) APIDiscovery() (typed.Discovery, error) {
 	cfg, err := f.flags.ToRESTConfig()
 	if err != nil {
 		return nil, err
 	}
-	return discoveryv1client.NewForConfig(cfg)
+	return typed.NewDiscovery(cfg)
 }
 
-func (f *factory) APIDiscovery() (discovery.DiscoveryInterface, error) {
-	cfg, err := f.flags.ToRESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	return discovery.NewDiscoveryClientForConfig(cfg)
-}
-
-func (f *factory) AccessReviews() (authorizationv1client.SelfSubjectAccessReviewInterface, error) {
+func (f *factory) AccessReviews() (*typed.AccessReviewClient, error) {
 	cfg, err := f.flags.ToRESTConfig()
 	if err != nil {
 		return nil, err
@@ -95,43 +104,11 @@ func (f *factory) AccessReviews() (authorizationv1client.SelfSubjectAccessReview
 	// client-go's default 5 requests/s would spread over ten seconds.
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 100, 100
-	c, err := authorizationv1client.NewForConfig(cfg)
+	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return c.SelfSubjectAccessReviews(), nil
-}
-
-func (f *factory) Policies() (eventingv1alpha1client.EventingV1alpha1Interface, error) {
-	cfg, err := f.flags.ToRESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	return eventingv1alpha1client.NewForConfig(cfg)
-}
-
-func (f *factory) Eventing() (eventingv1client.EventingV1Interface, error) {
-	cfg, err := f.flags.ToRESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	return eventingv1client.NewForConfig(cfg)
-}
-
-func (f *factory) Messaging() (messagingv1client.MessagingV1Interface, error) {
-	cfg, err := f.flags.ToRESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	return messagingv1client.NewForConfig(cfg)
-}
-
-func (f *factory) Dynamic() (dynamic.Interface, error) {
-	cfg, err := f.flags.ToRESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	return dynamic.NewForConfig(cfg)
+	return (&typed.Core{Dyn: dyn}).SelfSubjectAccessReviews(), nil
 }
 
 func (f *factory) RESTConfig() (*rest.Config, error) { return f.flags.ToRESTConfig() }

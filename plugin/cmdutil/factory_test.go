@@ -5,22 +5,20 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
 // -n is checked as Kubernetes checks namespace names, before any request.
 func TestFactoryRefusesABadNamespace(t *testing.T) {
-	flags := genericclioptions.NewConfigFlags(false)
+	flags := NewConfigFlags()
 	bad := "Bad_NS"
-	flags.Namespace = &bad
+	flags.Overrides.Context.Namespace = bad
 	_, err := NewFactory(flags).Namespace()
 	if !errors.Is(err, wiring.ErrInvalid) || ExitCode(err) != ExitUsage || !strings.HasPrefix(err.Error(), `--namespace: "Bad_NS" is not a valid namespace name`) {
 		t.Fatalf("want a usage error naming --namespace, got %v", err)
 	}
 	good := "orders"
-	flags.Namespace = &good
+	flags.Overrides.Context.Namespace = good
 	if ns, err := NewFactory(flags).Namespace(); err != nil || ns != "orders" {
 		t.Fatalf("got %q %v", ns, err)
 	}

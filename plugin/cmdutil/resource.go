@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
@@ -142,7 +141,7 @@ func (o *DeleteOptions[T, L]) Run(ctx context.Context) error {
 
 // DescribeOptions are the inputs of every "<noun> describe NAME".
 type DescribeOptions[T runtime.Object, L runtime.Object] struct {
-	PrintFlags *genericclioptions.PrintFlags
+	PrintFlags *output.PrintFlags
 
 	name, namespace string
 	kind            Kind[T, L]
@@ -152,7 +151,7 @@ type DescribeOptions[T runtime.Object, L runtime.Object] struct {
 
 // NewCmdDescribe returns "<noun> describe NAME".
 func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericiooptions.IOStreams, k Kind[T, L]) *cobra.Command {
-	o := &DescribeOptions[T, L]{PrintFlags: genericclioptions.NewPrintFlags(""), kind: k, IOStreams: s}
+	o := &DescribeOptions[T, L]{PrintFlags: output.NewPrintFlags(""), kind: k, IOStreams: s}
 	cmd := &cobra.Command{
 		Use:     "describe NAME",
 		Short:   fmt.Sprintf("Show a %s with its address, sink and conditions", k.Singular),
@@ -203,7 +202,7 @@ func (o *DescribeOptions[T, L]) Run(ctx context.Context) error {
 
 // ListOptions are the inputs of every "<noun> list".
 type ListOptions[T runtime.Object, L runtime.Object] struct {
-	PrintFlags               *genericclioptions.PrintFlags
+	PrintFlags               *output.PrintFlags
 	AllNamespaces, NoHeaders bool
 	Selector                 string
 
@@ -215,7 +214,7 @@ type ListOptions[T runtime.Object, L runtime.Object] struct {
 
 // NewCmdList returns "<noun> list".
 func NewCmdList[T runtime.Object, L runtime.Object](f Factory, s genericiooptions.IOStreams, k Kind[T, L]) *cobra.Command {
-	o := &ListOptions[T, L]{PrintFlags: genericclioptions.NewPrintFlags(""), kind: k, IOStreams: s}
+	o := &ListOptions[T, L]{PrintFlags: output.NewPrintFlags(""), kind: k, IOStreams: s}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -317,7 +316,7 @@ func (k Kind[T, L]) rows(items []T, allNamespaces, wide bool) [][]string {
 }
 
 // checkOutput refuses an unknown -o before any request is made.
-func checkOutput(flags *genericclioptions.PrintFlags) error {
+func checkOutput(flags *output.PrintFlags) error {
 	if output.IsHuman(*flags.OutputFormat) {
 		return nil
 	}
@@ -330,7 +329,7 @@ func checkOutput(flags *genericclioptions.PrintFlags) error {
 // printMachine prints obj in a -o format (json, yaml, name, templates). Typed
 // clients leave apiVersion and kind empty, also on list items, so both are set
 // from the scheme first.
-func printMachine(flags *genericclioptions.PrintFlags, obj runtime.Object, s genericiooptions.IOStreams) error {
+func printMachine(flags *output.PrintFlags, obj runtime.Object, s genericiooptions.IOStreams) error {
 	p, err := flags.ToPrinter()
 	if err != nil {
 		return UsageErrorf("--output: %w", err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
@@ -21,7 +20,7 @@ type Mutation struct {
 	DryRun
 	Wait        bool
 	WaitTimeout time.Duration
-	PrintFlags  *genericclioptions.PrintFlags
+	PrintFlags  *output.PrintFlags
 
 	waits   bool
 	printer printers.ResourcePrinter
@@ -30,7 +29,7 @@ type Mutation struct {
 // NewMutation returns the flags for an operation ("created", "updated", ...);
 // waits adds --wait and --wait-timeout.
 func NewMutation(operation string, waits bool) *Mutation {
-	return &Mutation{DryRun: NewDryRun(true), PrintFlags: genericclioptions.NewPrintFlags(operation), WaitTimeout: 60 * time.Second, waits: waits}
+	return &Mutation{DryRun: NewDryRun(true), PrintFlags: output.NewPrintFlags(operation), WaitTimeout: 60 * time.Second, waits: waits}
 }
 
 // AddFlags registers the flags on cmd.

@@ -10,7 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
@@ -95,8 +96,8 @@ func (o *EnableOptions) Run(ctx context.Context) error {
 	if o.Mutation.Wait {
 		c := m.Eventing.Brokers(o.Spec.Namespace)
 		for _, ch := range changes {
-			if b, ok := ch.Object.(*eventingv1.Broker); ok {
-				if last, err := wiring.WaitReady[*eventingv1.Broker, *eventingv1.BrokerList](ctx, c, "broker", b, o.Mutation.WaitTimeout); err != nil {
+			if b, ok := ch.Object.(*knapi.Broker); ok {
+				if last, err := wiring.WaitReady[*knapi.Broker, *knapi.BrokerList](ctx, c, "broker", b, o.Mutation.WaitTimeout); err != nil {
 					cmdutil.PrintConditions(o.ErrOut, last)
 					return err
 				}

@@ -9,7 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
@@ -18,28 +19,28 @@ import (
 )
 
 // Kind describes EventPolicies for the shared list, describe and delete commands.
-func Kind() cmdutil.Kind[*eventingv1alpha1.EventPolicy, *eventingv1alpha1.EventPolicyList] {
-	return cmdutil.Kind[*eventingv1alpha1.EventPolicy, *eventingv1alpha1.EventPolicyList]{
+func Kind() cmdutil.Kind[*knapi.EventPolicy, *knapi.EventPolicyList] {
+	return cmdutil.Kind[*knapi.EventPolicy, *knapi.EventPolicyList]{
 		Singular: "policy", Plural: "policies", Resource: "eventpolicy.eventing.knative.dev",
-		Client: func(f cmdutil.Factory, ns string) (wiring.Client[*eventingv1alpha1.EventPolicy, *eventingv1alpha1.EventPolicyList], error) {
+		Client: func(f cmdutil.Factory, ns string) (wiring.Client[*knapi.EventPolicy, *knapi.EventPolicyList], error) {
 			c, err := f.Policies()
 			if err != nil {
 				return nil, err
 			}
 			return c.EventPolicies(ns), nil
 		},
-		Items: func(l *eventingv1alpha1.EventPolicyList) []*eventingv1alpha1.EventPolicy {
+		Items: func(l *knapi.EventPolicyList) []*knapi.EventPolicy {
 			return cmdutil.Pointers(l.Items)
 		},
 		Columns: []string{"to", "from"},
-		Row:     func(p *eventingv1alpha1.EventPolicy, _ bool) []string { return []string{to(p), from(p)} },
-		Fields: func(p *eventingv1alpha1.EventPolicy) []output.Field {
+		Row:     func(p *knapi.EventPolicy, _ bool) []string { return []string{to(p), from(p)} },
+		Fields: func(p *knapi.EventPolicy) []output.Field {
 			return []output.Field{{Name: "To", Value: to(p)}, {Name: "From", Value: from(p)}}
 		},
 	}
 }
 
-func to(p *eventingv1alpha1.EventPolicy) string {
+func to(p *knapi.EventPolicy) string {
 	var out []string
 	for _, t := range p.Spec.To {
 		if t.Ref != nil {
@@ -52,7 +53,7 @@ func to(p *eventingv1alpha1.EventPolicy) string {
 	return strings.Join(out, ",")
 }
 
-func from(p *eventingv1alpha1.EventPolicy) string {
+func from(p *knapi.EventPolicy) string {
 	var out []string
 	for _, f := range p.Spec.From {
 		switch {

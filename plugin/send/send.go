@@ -285,11 +285,7 @@ func (o *Options) reach(ctx context.Context) (sender.Target, *reach.PortForward,
 	if err != nil {
 		return sender.Target{}, nil, err
 	}
-	disc, err := o.factory.Discovery()
-	if err != nil {
-		return sender.Target{}, nil, err
-	}
-	pp, err := reach.ResolvePodPort(ctx, core, disc, addr)
+	pp, err := reach.ResolvePodPort(ctx, core, addr)
 	if err != nil {
 		return sender.Target{}, nil, err
 	}

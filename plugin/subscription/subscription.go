@@ -6,7 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
@@ -14,11 +15,11 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
-type client = wiring.Client[*messagingv1.Subscription, *messagingv1.SubscriptionList]
+type client = wiring.Client[*knapi.Subscription, *knapi.SubscriptionList]
 
 // Kind describes Subscriptions for the shared list, describe and delete commands.
-func Kind() cmdutil.Kind[*messagingv1.Subscription, *messagingv1.SubscriptionList] {
-	return cmdutil.Kind[*messagingv1.Subscription, *messagingv1.SubscriptionList]{
+func Kind() cmdutil.Kind[*knapi.Subscription, *knapi.SubscriptionList] {
+	return cmdutil.Kind[*knapi.Subscription, *knapi.SubscriptionList]{
 		Singular: "subscription", Plural: "subscriptions", Resource: "subscription.messaging.knative.dev",
 		Client: func(f cmdutil.Factory, ns string) (client, error) {
 			c, err := f.Messaging()
@@ -27,13 +28,13 @@ func Kind() cmdutil.Kind[*messagingv1.Subscription, *messagingv1.SubscriptionLis
 			}
 			return c.Subscriptions(ns), nil
 		},
-		Items:       func(l *messagingv1.SubscriptionList) []*messagingv1.Subscription { return cmdutil.Pointers(l.Items) },
+		Items:       func(l *knapi.SubscriptionList) []*knapi.Subscription { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"channel", "sink"},
 		WideColumns: []string{"reply", "dead-letter-sink"},
-		Row: func(s *messagingv1.Subscription, _ bool) []string {
+		Row: func(s *knapi.Subscription, _ bool) []string {
 			return []string{channelRef(s), wiring.SinkString(s.Spec.Subscriber, s.Namespace), wiring.SinkString(s.Spec.Reply, s.Namespace), deadLetter(s)}
 		},
-		Fields: func(s *messagingv1.Subscription) []output.Field {
+		Fields: func(s *knapi.Subscription) []output.Field {
 			uri := ""
 			if s.Status.PhysicalSubscription.SubscriberURI != nil {
 				uri = s.Status.PhysicalSubscription.SubscriberURI.String()
@@ -49,11 +50,11 @@ func Kind() cmdutil.Kind[*messagingv1.Subscription, *messagingv1.SubscriptionLis
 	}
 }
 
-func channelRef(s *messagingv1.Subscription) string {
+func channelRef(s *knapi.Subscription) string {
 	return s.Spec.Channel.Kind + ":" + s.Spec.Channel.Name
 }
 
-func deadLetter(s *messagingv1.Subscription) string {
+func deadLetter(s *knapi.Subscription) string {
 	if s.Spec.Delivery == nil {
 		return ""
 	}
@@ -94,7 +95,7 @@ type createSpec struct{ spec }
 
 func (c *createSpec) Validate() error { return nil } // BuildSubscription checks every field
 
-func (c *createSpec) Build() (*messagingv1.Subscription, error) {
+func (c *createSpec) Build() (*knapi.Subscription, error) {
 	return wiring.BuildSubscription(c.spec.spec)
 }
 
@@ -108,10 +109,10 @@ func (u *updateSpec) Validate() error {
 		_, err := wiring.ParseChannelRef("--channel", u.spec.spec.Channel)
 		return err
 	}
-	return wiring.UpdateSubscription(&messagingv1.Subscription{}, u.spec.spec)
+	return wiring.UpdateSubscription(&knapi.Subscription{}, u.spec.spec)
 }
 
-func (u *updateSpec) Mutate(s *messagingv1.Subscription) error {
+func (u *updateSpec) Mutate(s *knapi.Subscription) error {
 	return wiring.UpdateSubscription(s, u.spec.spec)
 }
 

@@ -18,8 +18,9 @@ import (
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
-	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
@@ -37,8 +38,8 @@ type Options struct {
 	Output      string
 
 	objs     []*unstructured.Unstructured // built by Complete: the receiver
-	trigger  *eventingv1.Trigger
-	triggers eventingv1client.TriggerInterface // made once by Run
+	trigger  *knapi.Trigger
+	triggers *typed.TriggerClient // made once by Run
 	factory  cmdutil.Factory
 	genericiooptions.IOStreams
 }
@@ -181,17 +182,13 @@ func (o *Options) connect(ctx context.Context) (*bufio.Reader, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	disc, err := o.factory.Discovery()
-	if err != nil {
-		return nil, nil, err
-	}
 	cfg, err := o.factory.RESTConfig()
 	if err != nil {
 		return nil, nil, err
 	}
 	spin := output.NewSpinner(o.ErrOut, "waiting for the receiver "+o.Spec.Name)
 	pp, err := o.readyPod(ctx, func(ctx context.Context) (reach.PodPort, error) {
-		return reach.ResolvePodPort(ctx, core, disc, "http://"+o.Spec.Name+"."+o.Spec.Namespace+".svc")
+		return reach.ResolvePodPort(ctx, core, "http://"+o.Spec.Name+"."+o.Spec.Namespace+".svc")
 	})
 	spin.Done()
 	if err != nil {

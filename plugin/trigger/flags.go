@@ -7,7 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
@@ -81,15 +82,15 @@ func (f *spec) Validate() error {
 	if s.Sink == "" && len(s.Filter)+len(s.Prefix)+len(s.Suffix)+len(s.FiltersFile) == 0 && s.CESQL == "" && s.Delivery.IsZero() {
 		return wiring.Invalidf("", "nothing to update: give --sink, a filter flag or a delivery flag")
 	}
-	return wiring.UpdateTrigger(&eventingv1.Trigger{Spec: eventingv1.TriggerSpec{Broker: s.Broker}}, s)
+	return wiring.UpdateTrigger(&knapi.Trigger{Spec: knapi.TriggerSpec{Broker: s.Broker}}, s)
 }
 
-func (f *spec) Build() (*eventingv1.Trigger, error) { return wiring.BuildTrigger(f.spec) }
+func (f *spec) Build() (*knapi.Trigger, error) { return wiring.BuildTrigger(f.spec) }
 
-func (f *spec) Mutate(t *eventingv1.Trigger) error { return wiring.UpdateTrigger(t, f.spec) }
+func (f *spec) Mutate(t *knapi.Trigger) error { return wiring.UpdateTrigger(t, f.spec) }
 
 // Warn says when Knative will ignore --filter.
-func (f *spec) Warn(t *eventingv1.Trigger, w io.Writer) {
+func (f *spec) Warn(t *knapi.Trigger, w io.Writer) {
 	if wiring.FilterConflict(t) {
 		fmt.Fprintf(w, "Warning: trigger %q has both spec.filter and spec.filters; Knative ignores spec.filter (--filter) when spec.filters is set\n", t.Name)
 	}

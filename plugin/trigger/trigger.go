@@ -8,18 +8,19 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
-type client = wiring.Client[*eventingv1.Trigger, *eventingv1.TriggerList]
+type client = wiring.Client[*knapi.Trigger, *knapi.TriggerList]
 
 // Kind describes Triggers for the shared list, describe and delete commands.
-func Kind() cmdutil.Kind[*eventingv1.Trigger, *eventingv1.TriggerList] {
-	return cmdutil.Kind[*eventingv1.Trigger, *eventingv1.TriggerList]{
+func Kind() cmdutil.Kind[*knapi.Trigger, *knapi.TriggerList] {
+	return cmdutil.Kind[*knapi.Trigger, *knapi.TriggerList]{
 		Singular: "trigger", Plural: "triggers", Resource: "trigger.eventing.knative.dev",
 		Client: func(f cmdutil.Factory, ns string) (client, error) {
 			c, err := f.Eventing()
@@ -28,13 +29,13 @@ func Kind() cmdutil.Kind[*eventingv1.Trigger, *eventingv1.TriggerList] {
 			}
 			return c.Triggers(ns), nil
 		},
-		Items:       func(l *eventingv1.TriggerList) []*eventingv1.Trigger { return cmdutil.Pointers(l.Items) },
+		Items:       func(l *knapi.TriggerList) []*knapi.Trigger { return cmdutil.Pointers(l.Items) },
 		Columns:     []string{"broker", "sink"},
 		WideColumns: []string{"filter", "filters"},
-		Row: func(t *eventingv1.Trigger, _ bool) []string {
+		Row: func(t *knapi.Trigger, _ bool) []string {
 			return []string{t.Spec.Broker, wiring.SinkString(&t.Spec.Subscriber, t.Namespace), attributes(t), filters(t)}
 		},
-		Fields: func(t *eventingv1.Trigger) []output.Field {
+		Fields: func(t *knapi.Trigger) []output.Field {
 			uri := ""
 			if t.Status.SubscriberURI != nil {
 				uri = t.Status.SubscriberURI.String()
@@ -56,7 +57,7 @@ func Kind() cmdutil.Kind[*eventingv1.Trigger, *eventingv1.TriggerList] {
 }
 
 // attributes renders spec.filter.attributes as sorted k=v pairs.
-func attributes(t *eventingv1.Trigger) string {
+func attributes(t *knapi.Trigger) string {
 	if t.Spec.Filter == nil {
 		return ""
 	}
@@ -69,7 +70,7 @@ func attributes(t *eventingv1.Trigger) string {
 }
 
 // filters renders spec.filters compactly as JSON, one line.
-func filters(t *eventingv1.Trigger) string {
+func filters(t *knapi.Trigger) string {
 	if len(t.Spec.Filters) == 0 {
 		return ""
 	}

@@ -252,3 +252,18 @@ func (l *EventPolicyList) DeepCopyObject() runtime.Object {
 	}
 	return out
 }
+
+// DeepCopy returns a copy of b.
+func (b *Broker) DeepCopy() *Broker { return b.DeepCopyObject().(*Broker) }
+
+// DeepCopy returns a copy of t.
+func (t *Trigger) DeepCopy() *Trigger { return t.DeepCopyObject().(*Trigger) }
+
+// DeepCopy returns a copy of c.
+func (c *Channel) DeepCopy() *Channel { return c.DeepCopyObject().(*Channel) }
+
+// DeepCopy returns a copy of s.
+func (s *Subscription) DeepCopy() *Subscription { return s.DeepCopyObject().(*Subscription) }
+
+// DeepCopy returns a copy of p.
+func (p *EventPolicy) DeepCopy() *EventPolicy { return p.DeepCopyObject().(*EventPolicy) }

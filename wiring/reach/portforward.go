@@ -15,13 +15,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
 
 // PodPort is a ready pod behind a Service, and the port the Service's traffic
@@ -35,7 +34,7 @@ type PodPort struct {
 // ResolvePodPort finds, for an in-cluster URL (NAME.NS.svc[.cluster.local]), a
 // ready pod of the Service and its target port, following ExternalName Services
 // (Knative channels point at their dispatcher that way).
-func ResolvePodPort(ctx context.Context, core corev1client.CoreV1Interface, slices discoveryv1client.DiscoveryV1Interface, rawURL string) (PodPort, error) {
+func ResolvePodPort(ctx context.Context, core *typed.Core, rawURL string) (PodPort, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return PodPort{}, err
@@ -64,7 +63,7 @@ func ResolvePodPort(ctx context.Context, core corev1client.CoreV1Interface, slic
 		if err != nil {
 			return PodPort{}, err
 		}
-		return readyEndpoint(ctx, slices, svc, sp)
+		return readyEndpoint(ctx, core, svc, sp)
 	}
 	return PodPort{}, fmt.Errorf("too many ExternalName hops from %s", u.Hostname())
 }
@@ -87,7 +86,7 @@ func servicePort(svc *corev1.Service, port int) (corev1.ServicePort, error) {
 	return corev1.ServicePort{}, fmt.Errorf("service %s/%s has no port %d", svc.Namespace, svc.Name, port)
 }
 
-func readyEndpoint(ctx context.Context, slices discoveryv1client.DiscoveryV1Interface, svc *corev1.Service, sp corev1.ServicePort) (PodPort, error) {
+func readyEndpoint(ctx context.Context, slices *typed.Core, svc *corev1.Service, sp corev1.ServicePort) (PodPort, error) {
 	list, err := slices.EndpointSlices(svc.Namespace).List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + svc.Name})
 	if err != nil {
 		return PodPort{}, wiring.APIError(err, "list", "endpointslices", "", svc.Namespace)

@@ -15,8 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
-	k8sfake "k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
 )
 
 func ptrTo[T any](v T) *T { return &v }
@@ -37,8 +39,8 @@ func TestResolvePodPortFollowsExternalName(t *testing.T) {
 				{Conditions: discoveryv1.EndpointConditions{Ready: ptrTo(true)}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: "dispatcher-1"}},
 			}},
 	}
-	kube := k8sfake.NewSimpleClientset(objs...)
-	pp, err := ResolvePodPort(t.Context(), kube.CoreV1(), kube.DiscoveryV1(), "http://shop-kn-channel.kyma-integration.svc.cluster.local")
+	kube := &typed.Core{Dyn: typedfake.New(objs...)}
+	pp, err := ResolvePodPort(t.Context(), kube, "http://shop-kn-channel.kyma-integration.svc.cluster.local")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,15 +55,15 @@ func TestResolvePodPortFollowsExternalName(t *testing.T) {
 }
 
 func TestResolvePodPortErrors(t *testing.T) {
-	kube := k8sfake.NewSimpleClientset(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "lonely", Namespace: "ns"},
-		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}}})
+	kube := &typed.Core{Dyn: typedfake.New(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "lonely", Namespace: "ns"},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}}})}
 	for url, want := range map[string]string{
 		"http://example.com/":                 "not a cluster Service address; use --via direct",
 		"http://lonely.ns.svc.cluster.local/": "has no ready pod to port-forward to",
 		"http://lonely.ns.svc:81/":            "has no port 81",
 		"http://missing.ns.svc.cluster.local": `service "missing" not found`,
 	} {
-		_, err := ResolvePodPort(t.Context(), kube.CoreV1(), kube.DiscoveryV1(), url)
+		_, err := ResolvePodPort(t.Context(), kube, url)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: want %q, got %v", url, want, err)
 		}

@@ -87,6 +87,15 @@ func (c *Client[T, L]) Update(ctx context.Context, obj T, opts metav1.UpdateOpti
 	return c.result(c.r.Update(ctx, u, opts))
 }
 
+// UpdateStatus replaces obj's status (the status subresource).
+func (c *Client[T, L]) UpdateStatus(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error) {
+	u, err := c.encode(obj)
+	if err != nil {
+		return newOf[T](), err
+	}
+	return c.result(c.r.UpdateStatus(ctx, u, opts))
+}
+
 // Get reads one object.
 func (c *Client[T, L]) Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error) {
 	return c.result(c.r.Get(ctx, name, opts))
@@ -103,7 +112,18 @@ func (c *Client[T, L]) List(ctx context.Context, opts metav1.ListOptions) (L, er
 	if err != nil {
 		return newOf[L](), err
 	}
-	return decode[L](ul.UnstructuredContent())
+	// The items as plain maps: the converter cannot fill a typed item from an
+	// Unstructured value.
+	content := make(map[string]any, len(ul.Object)+1)
+	for k, v := range ul.Object {
+		content[k] = v
+	}
+	items := make([]any, len(ul.Items))
+	for i := range ul.Items {
+		items[i] = ul.Items[i].Object
+	}
+	content["items"] = items
+	return decode[L](content)
 }
 
 // Delete deletes one object.

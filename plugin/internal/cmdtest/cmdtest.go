@@ -7,120 +7,101 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"reflect"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/discovery"
+	fakediscovery "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/dynamic"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
-	k8sfake "k8s.io/client-go/kubernetes/fake"
-	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	discoveryv1client "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/client-go/rest"
-	eventingfake "knative.dev/eventing/pkg/client/clientset/versioned/fake"
-	eventingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1"
-	eventingv1alpha1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/eventing/v1alpha1"
-	messagingv1client "knative.dev/eventing/pkg/client/clientset/versioned/typed/messaging/v1"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
 )
 
-// Factory serves fake clientsets; NoCluster makes every client request fail, to
-// prove a command did not need one.
+// Factory serves a fake dynamic client (under every typed client) and fake
+// discovery; NoCluster makes every client request fail, to prove a command
+// did not need one.
 type Factory struct {
 	NS        string
-	Kube      *k8sfake.Clientset
-	Knative   *eventingfake.Clientset
-	Dyn       dynamic.Interface
+	Dyn       *dynamicfake.FakeDynamicClient
+	Disc      *fakediscovery.FakeDiscovery
 	NoCluster bool
 }
 
 // NewFactory returns a Factory for namespace ns holding objs (Kubernetes and
 // Knative objects may be mixed).
 func NewFactory(ns string, objs ...runtime.Object) *Factory {
-	var kube, kn []runtime.Object
-	for _, o := range objs {
-		if strings.HasPrefix(reflect.TypeOf(o).Elem().PkgPath(), "knative.dev/") {
-			kn = append(kn, o)
-		} else {
-			kube = append(kube, o)
-		}
-	}
-	return &Factory{NS: ns, Kube: k8sfake.NewSimpleClientset(kube...), Knative: eventingfake.NewSimpleClientset(kn...)}
+	return &Factory{NS: ns, Dyn: typedfake.New(objs...), Disc: &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{}}}
 }
 
 // Namespace implements cmdutil.Factory.
 func (f *Factory) Namespace() (string, error) { return f.NS, nil }
 
 // Core implements cmdutil.Factory.
-func (f *Factory) Core() (corev1client.CoreV1Interface, error) {
+func (f *Factory) Core() (*typed.Core, error) {
 	if f.NoCluster {
 		return nil, errNoCluster
 	}
-	return f.Kube.CoreV1(), nil
+	return f.CoreClient(), nil
 }
 
-// Discovery implements cmdutil.Factory.
-func (f *Factory) Discovery() (discoveryv1client.DiscoveryV1Interface, error) {
-	if f.NoCluster {
-		return nil, errNoCluster
-	}
-	return f.Kube.DiscoveryV1(), nil
-}
+// CoreClient is Core for the test's own checks.
+func (f *Factory) CoreClient() *typed.Core { return &typed.Core{Dyn: f.Dyn} }
+
+// EventingClient is Eventing for the test's own checks.
+func (f *Factory) EventingClient() *typed.Eventing { return &typed.Eventing{Dyn: f.Dyn} }
 
 // APIDiscovery implements cmdutil.Factory.
-func (f *Factory) APIDiscovery() (discovery.DiscoveryInterface, error) {
+func (f *Factory) APIDiscovery() (typed.Discovery, error) {
 	if f.NoCluster {
 		return nil, errNoCluster
 	}
-	return f.Kube.Discovery(), nil
+	return f.Disc, nil
 }
 
 // AccessReviews implements cmdutil.Factory.
-func (f *Factory) AccessReviews() (authorizationv1client.SelfSubjectAccessReviewInterface, error) {
+func (f *Factory) AccessReviews() (*typed.AccessReviewClient, error) {
 	if f.NoCluster {
 		return nil, errNoCluster
 	}
-	return f.Kube.AuthorizationV1().SelfSubjectAccessReviews(), nil
+	return f.CoreClient().SelfSubjectAccessReviews(), nil
 }
 
 // Policies implements cmdutil.Factory.
-func (f *Factory) Policies() (eventingv1alpha1client.EventingV1alpha1Interface, error) {
+func (f *Factory) Policies() (*typed.Policies, error) {
 	if f.NoCluster {
 		return nil, errNoCluster
 	}
-	return f.Knative.EventingV1alpha1(), nil
+	return &typed.Policies{Dyn: f.Dyn}, nil
 }
 
 // Eventing implements cmdutil.Factory.
-func (f *Factory) Eventing() (eventingv1client.EventingV1Interface, error) {
+func (f *Factory) Eventing() (*typed.Eventing, error) {
 	if f.NoCluster {
 		return nil, errNoCluster
 	}
-	return f.Knative.EventingV1(), nil
+	return f.EventingClient(), nil
 }
 
 // Messaging implements cmdutil.Factory.
-func (f *Factory) Messaging() (messagingv1client.MessagingV1Interface, error) {
+func (f *Factory) Messaging() (*typed.Messaging, error) {
 	if f.NoCluster {
 		return nil, errNoCluster
 	}
-	return f.Knative.MessagingV1(), nil
+	return &typed.Messaging{Dyn: f.Dyn}, nil
 }
 
 var errNoCluster = errors.New("no cluster: this command should not have needed one")
 
-// Dynamic implements cmdutil.Factory over a fake dynamic client.
+// Dynamic implements cmdutil.Factory.
 func (f *Factory) Dynamic() (dynamic.Interface, error) {
 	if f.NoCluster {
 		return nil, errNoCluster
-	}
-	if f.Dyn == nil {
-		f.Dyn = dynamicfake.NewSimpleDynamicClient(runtime.NewScheme())
 	}
 	return f.Dyn, nil
 }

@@ -1,0 +1,67 @@
+package cmdutil
+
+import (
+	"sync"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// ConfigFlags are kubectl's connection flags (--kubeconfig, --context, -n, -s,
+// --as, --token, --request-timeout, ...), bound straight to client-go's
+// kubeconfig loader. cli-runtime's ConfigFlags would do the same, but its
+// package brings the resource builder and every API group's types (about 35 MB
+// of binary and 20 MiB of memory at start; docs/benchmarks.md, "Weight").
+type ConfigFlags struct {
+	KubeConfig string
+	// CacheDir is accepted for kubectl's sake; there is no discovery to cache.
+	CacheDir  string
+	Overrides clientcmd.ConfigOverrides
+
+	loader  sync.Once
+	config  clientcmd.ClientConfig
+	restCfg func() (*rest.Config, error)
+}
+
+// NewConfigFlags returns the flags with kubectl's defaults.
+func NewConfigFlags() *ConfigFlags {
+	return &ConfigFlags{Overrides: clientcmd.ConfigOverrides{ClusterDefaults: clientcmd.ClusterDefaults}}
+}
+
+// AddFlags registers the flags as kubectl names them.
+func (f *ConfigFlags) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&f.KubeConfig, "kubeconfig", "", "Path to the kubeconfig file to use for CLI requests.")
+	fs.StringVar(&f.CacheDir, "cache-dir", "", "Default cache directory (accepted as kubectl does; nothing is cached)")
+	names := clientcmd.RecommendedConfigOverrideFlags("")
+	names.ClusterOverrideFlags.APIServer.ShortName = "s"
+	names.ClusterOverrideFlags.ProxyURL.LongName = "" // kubectl has no --proxy-url
+	clientcmd.BindOverrideFlags(&f.Overrides, fs, names)
+}
+
+// NamespaceSet says whether -n was given.
+func (f *ConfigFlags) NamespaceSet() bool { return f.Overrides.Context.Namespace != "" }
+
+// ToRawKubeConfigLoader returns the kubeconfig as the flags amend it, loaded
+// once per command.
+func (f *ConfigFlags) ToRawKubeConfigLoader() clientcmd.ClientConfig {
+	f.loader.Do(func() {
+		rules := clientcmd.NewDefaultClientConfigLoadingRules()
+		rules.DefaultClientConfig = &clientcmd.DefaultClientConfig
+		rules.ExplicitPath = f.KubeConfig
+		f.config = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &f.Overrides)
+		f.restCfg = sync.OnceValues(f.config.ClientConfig)
+	})
+	return f.config
+}
+
+// ToRESTConfig returns the connection to the API server.
+func (f *ConfigFlags) ToRESTConfig() (*rest.Config, error) {
+	f.ToRawKubeConfigLoader()
+	cfg, err := f.restCfg()
+	if err != nil {
+		return nil, err
+	}
+	// Callers may change their copy (QPS for access reviews).
+	return rest.CopyConfig(cfg), nil
+}
