@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/test/testbed"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // status on a mesh with one deliberately broken link of each kind the test bed
@@ -153,6 +154,7 @@ func TestPolicyAllowWithOIDCOn(t *testing.T) {
 		from, _ := field(p, "status", "from").([]any)
 		return wiringReady(p) && len(from) == 1 && from[0] == subject
 	})
+	readsBackWhole(t, &knapi.EventPolicy{}, "get", "eventpolicies.eventing.knative.dev", "shop-to-default", "-n", user)
 	r = mustKM(t, "policy", "list", "-n", user)
 	if !strings.Contains(r.Stdout, "shop-to-default") || !strings.Contains(r.Stdout, "True") {
 		t.Fatalf("policy list: %s", r)
