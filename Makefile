@@ -84,7 +84,7 @@ testbed:
 # The plugin's weight beside kubectl (size, start-up, memory, trigger list on
 # the test bed) and the API requests per command; docs/benchmarks.md.
 bench:
-	bash test/testbed/run.sh -- bash -c 'bash test/bench/weigh.sh && $(GO) test -tags e2e -count=1 -run TestRequestsPerCommand -v ./test/e2e/ | sed -n "/requests per command:/,/^---/p"'
+	bash test/testbed/run.sh -- bash -c 'bash test/bench/weigh.sh && bash test/bench/depcost.sh && $(GO) test -tags e2e -count=1 -run TestRequestsPerCommand -v ./test/e2e/ | sed -n "/requests per command:/,/^---/p"'
 
 # The data plane's throughput: send and the adapter as ratios to hey.
 bench-dataplane:

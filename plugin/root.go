@@ -47,12 +47,19 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		SilenceErrors: true,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kymamesh"},
 	}
+	// Flag completions are registered only when the shell asks for them:
+	// cobra would keep every tree batch builds alive otherwise.
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
+			cmdutil.RegisterCompletions(root, f)
+		}
+	}
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
 	if configFlags != nil {
 		configFlags.AddFlags(root.PersistentFlags())
-		_ = root.RegisterFlagCompletionFunc("namespace", cmdutil.CompleteNamespaces(f))
+		flags.Complete(root, "namespace", "namespaces")
 	}
 	root.AddCommand(
 		namespace.NewCmdEnable(f, s),

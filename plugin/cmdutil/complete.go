@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -166,4 +167,43 @@ func CompleteTargets(f Factory) cobra.CompletionFunc {
 		}
 		return flags.Values("app:", "broker:", "channel:", "ksvc:", "svc:", "http://")(cmd, args, toComplete)
 	}
+}
+
+// RegisterCompletions registers the completion function of every flag in the
+// tree under root that declares one (flags.Complete). The root calls it only
+// when the shell asks for completions.
+func RegisterCompletions(root *cobra.Command, f Factory) {
+	seen := map[*pflag.Flag]bool{}
+	var walk func(cmd *cobra.Command)
+	walk = func(cmd *cobra.Command) {
+		register := func(fl *pflag.Flag) {
+			spec := fl.Annotations[flags.CompletionAnnotation]
+			if seen[fl] || len(spec) == 0 {
+				return
+			}
+			seen[fl] = true
+			var fn cobra.CompletionFunc
+			switch spec[0] {
+			case "values":
+				fn = flags.Values(spec[1:]...)
+			case "namespaces":
+				fn = CompleteNamespaces(f)
+			case "brokers":
+				fn = CompleteBrokers(f)
+			case "apps":
+				fn = CompleteApps(f)
+			case "targets":
+				fn = CompleteTargets(f)
+			default:
+				return
+			}
+			_ = cmd.RegisterFlagCompletionFunc(fl.Name, fn)
+		}
+		cmd.LocalNonPersistentFlags().VisitAll(register)
+		cmd.PersistentFlags().VisitAll(register)
+		for _, c := range cmd.Commands() {
+			walk(c)
+		}
+	}
+	walk(root)
 }

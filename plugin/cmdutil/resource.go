@@ -161,7 +161,7 @@ func NewCmdDescribe[T runtime.Object, L runtime.Object](f Factory, s genericioop
 	}
 	o.PrintFlags.AddFlags(cmd)
 	cmd.ValidArgsFunction = CompleteNames(f, k, false)
-	_ = cmd.RegisterFlagCompletionFunc("output", flags.Values("json", "yaml", "name", "jsonpath=", "go-template="))
+	flags.Complete(cmd, "output", "values", "json", "yaml", "name", "jsonpath=", "go-template=")
 	return cmd
 }
 
@@ -224,7 +224,7 @@ func NewCmdList[T runtime.Object, L runtime.Object](f Factory, s genericiooption
 		RunE:    RunE(f, o),
 	}
 	o.PrintFlags.AddFlags(cmd)
-	_ = cmd.RegisterFlagCompletionFunc("output", flags.Values("wide", "json", "yaml", "name", "jsonpath=", "go-template="))
+	flags.Complete(cmd, "output", "values", "wide", "json", "yaml", "name", "jsonpath=", "go-template=")
 	AddListFlags(cmd, &o.AllNamespaces, &o.NoHeaders, &o.Selector)
 	return cmd
 }

@@ -24,11 +24,28 @@ func Values(values ...string) cobra.CompletionFunc {
 	}
 }
 
-// complete registers fn for flag name on cmd; registering twice is a
-// programming error that cobra reports, and there is nothing to do about it
-// at run time.
-func complete(cmd *cobra.Command, name string, fn cobra.CompletionFunc) {
-	_ = cmd.RegisterFlagCompletionFunc(name, fn)
+// CompletionAnnotation marks a flag with how its values complete: the kind
+// ("values", "namespaces", "brokers", "apps", "targets"), for "values"
+// followed by the values. Completion functions are registered from it only
+// when the shell asks for completions (cmdutil.RegisterCompletions): cobra
+// keeps every registered flag in a process-wide map, which would keep each
+// command tree batch builds, one per line, alive to the end.
+const CompletionAnnotation = "kymamesh.kyma-project.io/complete"
+
+// Complete declares how flag name on cmd (or a persistent flag of cmd)
+// completes.
+func Complete(cmd *cobra.Command, name, kind string, values ...string) {
+	fs := cmd.Flags()
+	if fs.Lookup(name) == nil {
+		fs = cmd.PersistentFlags()
+	}
+	// Fails only for a flag that does not exist: a programming error the
+	// completion tests catch.
+	_ = fs.SetAnnotation(name, CompletionAnnotation, append([]string{kind}, values...))
+}
+
+func complete(cmd *cobra.Command, name string, values ...string) {
+	Complete(cmd, name, "values", values...)
 }
 
 // Object printers' -o values (cli-runtime's), and the list's table ones.
@@ -40,11 +57,11 @@ var (
 // AddChannelType registers a channel type flag (--type, --channel) into dst.
 func AddChannelType(cmd *cobra.Command, name string, dst *string, usage string) {
 	cmd.Flags().StringVar(dst, name, "", usage)
-	complete(cmd, name, Values(channelTypes...))
+	complete(cmd, name, channelTypes...)
 }
 
 // DataOutput registers -o for what is not an API object: json or yaml.
 func DataOutput(cmd *cobra.Command, dst *string, usage string) {
 	cmd.Flags().StringVarP(dst, "output", "o", "", usage)
-	complete(cmd, "output", Values("json", "yaml"))
+	complete(cmd, "output", "json", "yaml")
 }

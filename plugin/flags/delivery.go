@@ -19,7 +19,7 @@ func (d *Delivery) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&d.DeadLetterSink, "dl-sink", "", "Dead-letter sink for events that could not be delivered (sink syntax, as --sink).")
 	f.Int32Var(&d.retry, "retry", 0, "How many times to retry a failed delivery.")
 	f.StringVar(&d.BackoffPolicy, "backoff-policy", "", "Backoff between retries: linear or exponential.")
-	complete(cmd, "backoff-policy", Values("linear", "exponential"))
+	complete(cmd, "backoff-policy", "linear", "exponential")
 	f.StringVar(&d.BackoffDelay, "backoff-delay", "", "Base delay between retries, ISO-8601 (PT0.2S) or Go duration (200ms).")
 	f.StringVar(&d.Timeout, "delivery-timeout", "", "Timeout of each delivery attempt, ISO-8601 or Go duration.")
 	f.StringVar(&d.RetryAfterMax, "retry-after-max", "", "Upper bound for honouring a Retry-After header, ISO-8601 or Go duration.")

@@ -30,9 +30,9 @@ func (d *DryRun) AddFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&d.Value, "dry-run", d.Value, help)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
 	if d.noServer {
-		complete(cmd, "dry-run", Values("none", "client"))
+		complete(cmd, "dry-run", "none", "client")
 	} else {
-		complete(cmd, "dry-run", Values("none", "client", "server"))
+		complete(cmd, "dry-run", "none", "client", "server")
 	}
 }
 

@@ -35,7 +35,7 @@ func NewMutation(operation string, waits bool) *Mutation {
 // AddFlags registers the flags on cmd.
 func (m *Mutation) AddFlags(cmd *cobra.Command) {
 	m.PrintFlags.AddFlags(cmd)
-	complete(cmd, "output", Values(objectFormats...))
+	complete(cmd, "output", objectFormats...)
 	m.DryRun.AddFlag(cmd)
 	if m.waits {
 		cmd.Flags().BoolVar(&m.Wait, "wait", m.Wait, "Wait until the object is Ready; on timeout print its conditions and exit 1.")

@@ -23,7 +23,7 @@ func (f *Source) AddFlags(cmd *cobra.Command) {
 	AddIntegrationNamespace(cmd, &f.IntegrationNamespace)
 	fl.StringVar(&f.Image, "image", DefaultImage(), "Adapter image.")
 	fl.StringVar(&f.Channel, "channel", "", "Type of the application's Channel: imc, kafka or GROUP/VERSION/KIND; the cluster default if empty.")
-	complete(cmd, "channel", Values(channelTypes...))
+	complete(cmd, "channel", channelTypes...)
 	fl.IntVar(&f.Port, "port", 8080, "Port the adapter listens on (its Service's target port).")
 	fl.BoolVar(&f.ForceConflicts, "force-conflicts", false, "Take over source fields that someone else set since (server-side apply's conflicts), as kubectl apply --force-conflicts.")
 }

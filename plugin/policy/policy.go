@@ -101,7 +101,7 @@ doctor' says whether it is.`,
 	flags.AddIntegrationNamespace(cmd, &o.Spec.IntegrationNamespace)
 	o.Mutation.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
-	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.CompleteNamespaces(f))
+	flags.Complete(cmd, "to", "namespaces")
 	return cmd
 }
 

@@ -90,9 +90,9 @@ Exit code 1 if any event was not acknowledged.`,
 	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the result, or the load summary).")
 	fl.StringVar(&o.Results, "results", "", "Write one JSON line per event to this file: id, status, latencyMillis, error.")
 	o.DryRun.AddFlag(cmd)
-	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.CompleteTargets(f))
-	_ = cmd.RegisterFlagCompletionFunc("via", flags.Values(ViaPortForward, ViaDirect))
-	_ = cmd.RegisterFlagCompletionFunc("mode", flags.Values(sender.ModeBinary, sender.ModeStructured))
+	flags.Complete(cmd, "to", "targets")
+	flags.Complete(cmd, "via", "values", ViaPortForward, ViaDirect)
+	flags.Complete(cmd, "mode", "values", sender.ModeBinary, sender.ModeStructured)
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "Say on stderr how the target is reached.")
 	return cmd
 }

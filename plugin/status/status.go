@@ -47,9 +47,9 @@ Triggers, a dead-letter sink that does not resolve.`,
 	flags.AddIntegrationNamespace(cmd, &o.Scope.IntegrationNamespace)
 	cmd.Flags().BoolVarP(&o.Scope.All, "all-namespaces", "A", false, "Brokers and Triggers of every namespace.")
 	cmd.Flags().StringVar(&o.Scope.App, "app", "", "Only this application's chain.")
-	_ = cmd.RegisterFlagCompletionFunc("app", cmdutil.CompleteApps(f))
+	flags.Complete(cmd, "app", "apps")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: tree (the default), dot (Graphviz), json or yaml.")
-	_ = cmd.RegisterFlagCompletionFunc("output", flags.Values("tree", "dot", "json", "yaml"))
+	flags.Complete(cmd, "output", "values", "tree", "dot", "json", "yaml")
 	return cmd
 }
 

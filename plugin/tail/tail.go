@@ -77,8 +77,8 @@ Kubernetes' garbage collector removes the rest with it.`,
 	fl.DurationVar(&o.Spec.IdleTimeout, "receiver-idle-timeout", o.Spec.IdleTimeout, "If tail is killed, the receiver removes itself after nobody watched it this long.")
 	fl.StringVar(&o.Spec.Image, "image", flags.DefaultImage(), "Adapter image (its receive mode is the receiver).")
 	fl.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json (one CloudEvent per line).")
-	_ = cmd.RegisterFlagCompletionFunc("output", flags.Values("table", "json"))
-	_ = cmd.RegisterFlagCompletionFunc("broker", cmdutil.CompleteBrokers(f))
+	flags.Complete(cmd, "output", "values", "table", "json")
+	flags.Complete(cmd, "broker", "brokers")
 	return cmd
 }
 

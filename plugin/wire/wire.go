@@ -59,7 +59,7 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
 	o.Source.AddFlags(cmd)
 	o.Mutation.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
-	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.CompleteNamespaces(f))
+	flags.Complete(cmd, "to", "namespaces")
 	return cmd
 }
 
@@ -149,7 +149,7 @@ plugin created it and nothing of the mesh is left in it.`,
 	flags.AddIntegrationNamespace(cmd, &o.IntegrationNamespace)
 	o.Mutation.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
-	_ = cmd.RegisterFlagCompletionFunc("from", cmdutil.CompleteNamespaces(f))
+	flags.Complete(cmd, "from", "namespaces")
 	return cmd
 }
 

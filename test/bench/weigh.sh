@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Weighs the plugin beside kubectl, in one run (`make bench` runs it inside the
+# Weighs the plugin beside kubectl, kn and kn-event, in one run (`make bench` runs it inside the
 # test bed): stripped binary size, start-up time and peak RSS of `version`,
 # peak RSS of a client-side dry run, `trigger list` against the test bed's API
 # server beside `kubectl get triggers`, the API requests per command (the e2e
@@ -15,6 +15,11 @@ trap 'rm -rf "$work"' EXIT
   && go build -trimpath -o "$work/unstripped" ./cmd/kubectl-kymamesh)
 km=$work/kubectl-kymamesh
 kubectl=$(command -v kubectl)
+# kn and kn-event from the module proxy (test/bench/peers.sh; cached).
+peers=$("$repo/test/bench/peers.sh" | tail -n 1)
+kn=""; knevent=""
+[ -x "$peers/kn" ] && kn=$peers/kn
+[ -x "$peers/kn-event" ] && knevent=$peers/kn-event
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # measure NAME CMD...: appends one wall time (ms) and peak RSS (KiB) to NAME's files.
@@ -35,6 +40,8 @@ for _ in $(seq 1 "$ROUNDS"); do
   measure km-version "$km" version
   measure kubectl-version "$kubectl" version --client
   measure km-dryrun "$km" trigger create t --sink http://example.com/ --dry-run=client -o yaml
+  [ -z "$kn" ] || measure kn-version "$kn" version
+  [ -z "$knevent" ] || measure knevent-version "$knevent" version
 done
 
 cluster=""
@@ -46,6 +53,7 @@ if [ -n "${KUBECONFIG:-}" ] && "$kubectl" get --raw /readyz >/dev/null 2>&1; the
   for _ in $(seq 1 "$ROUNDS"); do
     measure km-list "$km" trigger list -n "$ns"
     measure kubectl-list "$kubectl" get triggers.eventing.knative.dev -n "$ns"
+    [ -z "$kn" ] || measure kn-list "$kn" trigger list -n "$ns"
   done
   "$kubectl" delete namespace "$ns" --wait=false >/dev/null
 
@@ -82,18 +90,23 @@ echo "## Weight ($(date -u +%F), ROUNDS=$ROUNDS, medians)"
 echo
 echo "kubectl: $("$kubectl" version --client 2>/dev/null | head -n 1)"
 echo
-echo "| measurement | kubectl-kymamesh | kubectl | ratio |"
-echo "|---|---|---|---|"
-echo "| binary, stripped (MB) | $(size "$km") | $(size "$kubectl") | $(awk -v a="$(stat -L -c %s "$km")" -v b="$(stat -L -c %s "$kubectl")" 'BEGIN {printf "%.2f", a/b}') |"
-echo "| \`version\` wall (ms) | $(ms km-version) | $(ms kubectl-version) (\`version --client\`) | $(ratio km-version kubectl-version) |"
-echo "| \`version\` peak RSS (MiB) | $(mib km-version) | $(mib kubectl-version) | |"
-echo "| \`trigger create --dry-run=client -o yaml\` peak RSS (MiB) | $(mib km-dryrun) | | |"
+peer() { # NAME BINARY VALUE: VALUE when the peer was built, else "n/a"
+  if [ -n "$2" ]; then echo "$3"; else echo "n/a"; fi
+}
+echo "kn, kn-event: v0.45.0 built from the module proxy (test/bench/peers.sh), stripped"
+echo
+echo "| measurement | kubectl-kymamesh | kubectl | kn | kn-event | ratio to kubectl |"
+echo "|---|---|---|---|---|---|"
+echo "| binary, stripped (MB) | $(size "$km") | $(size "$kubectl") | $(peer kn "$kn" "$(size "${kn:-/dev/null}")") | $(peer kn-event "$knevent" "$(size "${knevent:-/dev/null}")") | $(awk -v a="$(stat -L -c %s "$km")" -v b="$(stat -L -c %s "$kubectl")" 'BEGIN {printf "%.2f", a/b}') |"
+echo "| \`version\` wall (ms) | $(ms km-version) | $(ms kubectl-version) (\`version --client\`) | $(peer kn "$kn" "$(ms kn-version 2>/dev/null)") | $(peer kn-event "$knevent" "$(ms knevent-version 2>/dev/null)") | $(ratio km-version kubectl-version) |"
+echo "| \`version\` peak RSS (MiB) | $(mib km-version) | $(mib kubectl-version) | $(peer kn "$kn" "$(mib kn-version 2>/dev/null)") | $(peer kn-event "$knevent" "$(mib knevent-version 2>/dev/null)") | |"
+echo "| \`trigger create --dry-run=client -o yaml\` peak RSS (MiB) | $(mib km-dryrun) | | | | |"
 if [ -n "$cluster" ]; then
-  echo "| \`trigger list\` (20 Triggers) wall (ms) | $(ms km-list) | $(ms kubectl-list) (\`get triggers\`) | $(ratio km-list kubectl-list) |"
-  echo "| \`trigger list\` peak RSS (MiB) | $(mib km-list) | $(mib kubectl-list) | |"
+  echo "| \`trigger list\` (20 Triggers) wall (ms) | $(ms km-list) | $(ms kubectl-list) (\`get triggers\`) | $(peer kn "$kn" "$(ms kn-list 2>/dev/null)") | | $(ratio km-list kubectl-list) |"
+  echo "| \`trigger list\` peak RSS (MiB) | $(mib km-list) | $(mib kubectl-list) | $(peer kn "$kn" "$(mib kn-list 2>/dev/null)") | | |"
   a=$(cat "$work/bulk-apply.ms")
-  echo "| $BULK Triggers: a script of $BULK \`trigger create\` (s) | $(awk -v x="$(cat "$work/bulk-script.ms")" 'BEGIN {printf "%.1f", x/1000}') | | $(awk -v x="$(cat "$work/bulk-script.ms")" -v a="$a" 'BEGIN {printf "%.2f", x/a}') |"
-  echo "| $BULK Triggers: \`batch -f --concurrency 16\` / \`kubectl apply -f\` (s) | $(awk -v x="$(cat "$work/bulk-batch.ms")" 'BEGIN {printf "%.1f", x/1000}') | $(awk -v a="$a" 'BEGIN {printf "%.1f", a/1000}') | $(awk -v x="$(cat "$work/bulk-batch.ms")" -v a="$a" 'BEGIN {printf "%.2f (%.1fx faster)", x/a, a/x}') |"
+  echo "| $BULK Triggers: a script of $BULK \`trigger create\` (s) | $(awk -v x="$(cat "$work/bulk-script.ms")" 'BEGIN {printf "%.1f", x/1000}') | | | | $(awk -v x="$(cat "$work/bulk-script.ms")" -v a="$a" 'BEGIN {printf "%.2f", x/a}') |"
+  echo "| $BULK Triggers: \`batch -f --concurrency 16\` / \`kubectl apply -f\` (s) | $(awk -v x="$(cat "$work/bulk-batch.ms")" 'BEGIN {printf "%.1f", x/1000}') | $(awk -v a="$a" 'BEGIN {printf "%.1f", a/1000}') | | | $(awk -v x="$(cat "$work/bulk-batch.ms")" -v a="$a" 'BEGIN {printf "%.2f (%.1fx faster)", x/a, a/x}') |"
 fi
 echo
 echo "Where the size comes from (code: text symbol sizes of the unstripped build, by module, MB):"
