@@ -9,9 +9,14 @@
 set -euo pipefail
 ROUNDS=${ROUNDS:-10}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-# Inside the module, so the probes build against go.mod's pinned versions.
-work=$(mktemp -d "$repo/test/bench/.depcost.XXXXXX")
+# A copy of the module's go.mod and go.sum, so the probes build against its
+# pinned versions; packages the plugin no longer imports (genericclioptions)
+# need sums go.sum no longer holds: they are added to the copy only, without
+# the checksum database (unreachable here; this is a measurement, not a build).
+work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+cp "$repo/go.mod" "$repo/go.sum" "$work/"
+export GOFLAGS=-mod=mod GOSUMDB=off GOWORK=off
 
 # name | import line | a use of it
 probes=$(cat <<'P'
@@ -26,7 +31,7 @@ port-forward (spdy)|"k8s.io/client-go/tools/portforward"|_ = portforward.New
 k8s.io/api core/v1 types|corev1 "k8s.io/api/core/v1"|_ = corev1.AddToScheme
 client-go discovery client|"k8s.io/client-go/discovery"|_ = discovery.NewDiscoveryClientForConfig
 client-go typed core/v1 client|corev1c "k8s.io/client-go/kubernetes/typed/core/v1"|_ = corev1c.NewForConfig
-client-go gentype (generic typed clients)|"k8s.io/client-go/gentype"|_ = gentype.NewClient[*struct{ runtime.Object; metav1.Object }]
+client-go gentype (generic typed clients)|"k8s.io/client-go/gentype"|_ = gentype.NewClient[*metav1.PartialObjectMetadata]
 cli-runtime genericclioptions|"k8s.io/cli-runtime/pkg/genericclioptions"|_ = genericclioptions.NewConfigFlags(true)
 Knative eventing v1 API types|eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"|_ = eventingv1.AddToScheme
 Knative eventing clientset|knc "knative.dev/eventing/pkg/client/clientset/versioned"|_ = knc.NewForConfig
@@ -64,7 +69,7 @@ func main() {
 }
 GO
   echo "$name" > "$work/p$i/name"
-  (cd "$repo" && go build -trimpath -ldflags "-s -w" -o "$work/p$i/bin" "./test/bench/$(basename "$work")/p$i") \
+  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$work/p$i/bin" "./p$i") \
     || { echo "depcost: probe '$name' does not build" >&2; rm -rf "$work/p$i"; }
 done <<< "$probes"
 

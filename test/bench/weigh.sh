@@ -63,14 +63,22 @@ if [ -n "${KUBECONFIG:-}" ] && "$kubectl" get --raw /readyz >/dev/null 2>&1; the
     echo "trigger create t$i --sink http://example.com/ --filter type=t$i" >> "$work/bulk.txt"
     printf 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: t%d}\nspec:\n  broker: default\n  filter: {attributes: {type: t%d}}\n  subscriber: {uri: "http://example.com/"}\n---\n' "$i" "$i" >> "$work/bulk.yaml"
   done
-  bulk() { # NAME FUNC: runs FUNC with a fresh namespace in $bns, checks BULK Triggers arrived, records wall ms
+  # CPU seconds used so far by the test bed's server side, by process.
+  cpu_snapshot() {
+    for p in /proc/[0-9]*; do
+      awk '$2 ~ /^\((kube-apiserver|etcd|webhook|controller|kube-controller|mtchannel_broke|kubeletlite|kproxy)\)$/ {print $2, $14 + $15}' "$p/stat" 2>/dev/null
+    done | awk '{gsub(/[()]/, "", $1); s[$1] += $2} END {for (k in s) printf "%s %.2f\n", k, s[k] / 100}' | sort
+  }
+  bulk() { # NAME FUNC: runs FUNC with a fresh namespace in $bns, checks BULK Triggers arrived, records wall ms and CPU
     local name=$1; shift
     bns=weigh-$name-$$
     "$kubectl" create namespace "$bns" >/dev/null
     local t0 t1
+    cpu_snapshot > "$work/cpu-$name.before"
     t0=$(date +%s%N)
     "$@" >/dev/null
     t1=$(date +%s%N)
+    cpu_snapshot > "$work/cpu-$name.after"
     local n
     n=$("$kubectl" get triggers.eventing.knative.dev -n "$bns" -o name | wc -l)
     [ "$n" = "$BULK" ] || { echo "weigh: $name made $n of $BULK Triggers" >&2; exit 1; }
@@ -78,13 +86,15 @@ if [ -n "${KUBECONFIG:-}" ] && "$kubectl" get --raw /readyz >/dev/null 2>&1; the
     "$kubectl" delete namespace "$bns" --wait=false >/dev/null
   }
   one_by_one() { while read -r line; do eval "\"$km\" $line -n \"$bns\""; done < "$work/bulk.txt"; }
-  apply_all() { "$kubectl" apply -n "$bns" -f "$work/bulk.yaml"; }
-  batch_all() { "$km" batch -n "$bns" -f "$work/bulk.txt" --concurrency 16; }
+  apply_all() { /usr/bin/time -f "%U %S" -o "$work/client-apply" "$kubectl" apply -n "$bns" -f "$work/bulk.yaml"; }
+  batch_all() { /usr/bin/time -f "%U %S" -o "$work/client-batch" "$km" batch -n "$bns" -f "$work/bulk.txt" --concurrency 16; }
   bulk script one_by_one
   bulk apply apply_all
   bulk batch batch_all
 fi
 
+# cpu_used NAME: "process seconds ..." used during bulk NAME.
+cpu_used() { join "$work/cpu-$1.before" "$work/cpu-$1.after" | awk '{printf "%s %.2f\n", $1, $3 - $2}'; }
 size() { stat -L -c %s "$1" | awk '{printf "%.1f", $1/1000000}'; }
 echo "## Weight ($(date -u +%F), ROUNDS=$ROUNDS, medians)"
 echo
@@ -107,6 +117,16 @@ if [ -n "$cluster" ]; then
   a=$(cat "$work/bulk-apply.ms")
   echo "| $BULK Triggers: a script of $BULK \`trigger create\` (s) | $(awk -v x="$(cat "$work/bulk-script.ms")" 'BEGIN {printf "%.1f", x/1000}') | | | | $(awk -v x="$(cat "$work/bulk-script.ms")" -v a="$a" 'BEGIN {printf "%.2f", x/a}') |"
   echo "| $BULK Triggers: \`batch -f --concurrency 16\` / \`kubectl apply -f\` (s) | $(awk -v x="$(cat "$work/bulk-batch.ms")" 'BEGIN {printf "%.1f", x/1000}') | $(awk -v a="$a" 'BEGIN {printf "%.1f", a/1000}') | | | $(awk -v x="$(cat "$work/bulk-batch.ms")" -v a="$a" 'BEGIN {printf "%.2f (%.1fx faster)", x/a, a/x}') |"
+fi
+if [ -n "$cluster" ]; then
+  echo
+  echo "Where the $BULK creates spend CPU (seconds, from /proc of the test bed's processes; client: GNU time user+sys):"
+  echo
+  echo "| run | wall | client | $(cpu_used apply | awk '{printf "%s | ", $1}')server total |"
+  echo "|---|---|---|$(cpu_used apply | awk '{printf "---|"}')---|"
+  for name in apply batch; do
+    echo "| $name | $(awk -v x="$(cat "$work/bulk-$name.ms")" 'BEGIN {printf "%.2f", x/1000}') | $(awk '{printf "%.2f", $1 + $2}' "$work/client-$name") | $(cpu_used "$name" | awk '{printf "%s | ", $2; t += $2} END {printf "%.2f", t}') |"
+  done
 fi
 echo
 echo "Where the size comes from (code: text symbol sizes of the unstripped build, by module, MB):"
