@@ -38,12 +38,10 @@ var (
 	jsonpathFormats = []string{"jsonpath", "jsonpath-as-json", "jsonpath-file"}
 )
 
-// AllowedFormats lists what -o takes, sorted.
+// AllowedFormats lists what -o takes, in kubectl's order.
 func (f *PrintFlags) AllowedFormats() []string {
 	formats := append([]string{"json", "yaml", "name"}, templateFormats...)
-	formats = append(formats, jsonpathFormats...)
-	sort.Strings(formats)
-	return formats
+	return append(formats, jsonpathFormats...)
 }
 
 // AddFlags registers the flags on cmd.
@@ -75,12 +73,12 @@ func (e NoPrinterError) Error() string {
 
 // ToPrinter returns the printer -o asks for.
 func (f *PrintFlags) ToPrinter() (printers.ResourcePrinter, error) {
-	format := strings.ToLower(*f.OutputFormat)
+	raw := *f.OutputFormat
 	// kubectl honours --template without -o as -o go-template.
 	if *f.TemplateArgument != "" && (f.outputChanged == nil || !f.outputChanged()) {
-		format = "go-template"
+		raw = "go-template"
 	}
-	p, err := f.printerFor(format)
+	p, err := f.printerFor(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +88,8 @@ func (f *PrintFlags) ToPrinter() (printers.ResourcePrinter, error) {
 	return p, nil
 }
 
-func (f *PrintFlags) printerFor(format string) (printers.ResourcePrinter, error) {
-	switch format {
+func (f *PrintFlags) printerFor(raw string) (printers.ResourcePrinter, error) {
+	switch format := strings.ToLower(raw); format {
 	case "json", "yaml":
 		var p printers.ResourcePrinter = &printers.JSONPrinter{}
 		if format == "yaml" {
@@ -104,14 +102,16 @@ func (f *PrintFlags) printerFor(format string) (printers.ResourcePrinter, error)
 	case "", "name":
 		return &printers.NamePrinter{Operation: f.Operation, ShortOutput: format == "name"}, nil
 	}
-	name, arg, _ := strings.Cut(*f.OutputFormat, "=")
+	name, arg, _ := strings.Cut(raw, "=")
 	name = strings.ToLower(name)
 	if *f.TemplateArgument != "" {
 		arg = *f.TemplateArgument
 	}
 	isTemplate, isJSONPath := contains(templateFormats, name), contains(jsonpathFormats, name)
 	if !isTemplate && !isJSONPath {
-		return nil, NoPrinterError{Format: *f.OutputFormat, Allowed: f.AllowedFormats()}
+		allowed := f.AllowedFormats()
+		sort.Strings(allowed) // kubectl's message lists them sorted
+		return nil, NoPrinterError{Format: raw, Allowed: allowed}
 	}
 	if arg == "" {
 		return nil, fmt.Errorf("template format specified but no template given")

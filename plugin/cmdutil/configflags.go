@@ -35,7 +35,14 @@ func (f *ConfigFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.CacheDir, "cache-dir", "", "Default cache directory (accepted as kubectl does; nothing is cached)")
 	names := clientcmd.RecommendedConfigOverrideFlags("")
 	names.ClusterOverrideFlags.APIServer.ShortName = "s"
-	names.ClusterOverrideFlags.ProxyURL.LongName = "" // kubectl has no --proxy-url
+	// kubectl has no --proxy-url, --username or --password.
+	names.ClusterOverrideFlags.ProxyURL.LongName = ""
+	names.AuthOverrideFlags.Username.LongName = ""
+	names.AuthOverrideFlags.Password.LongName = ""
+	// kubectl's wording where client-go's differs.
+	names.AuthOverrideFlags.Impersonate.Description = "Username to impersonate for the operation. User could be a regular user or a service account in a namespace."
+	names.AuthOverrideFlags.ImpersonateUID.Description = "UID to impersonate for the operation."
+	names.ClusterOverrideFlags.TLSServerName.Description = "Server name to use for server certificate validation. If it is not provided, the hostname used to contact the server is used"
 	clientcmd.BindOverrideFlags(&f.Overrides, fs, names)
 }
 
