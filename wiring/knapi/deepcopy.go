@@ -27,6 +27,21 @@ func copyString(in *string) *string {
 	return &s
 }
 
+// copyItems deep-copies a list's items.
+func copyItems[T any, P interface {
+	*T
+	DeepCopyInto(*T)
+}](in []T) []T {
+	if in == nil {
+		return nil
+	}
+	out := make([]T, len(in))
+	for i := range in {
+		P(&in[i]).DeepCopyInto(&out[i])
+	}
+	return out
+}
+
 // DeepCopyInto copies f into out.
 func (f *SubscriptionsAPIFilter) DeepCopyInto(out *SubscriptionsAPIFilter) {
 	*out = *f
@@ -73,14 +88,8 @@ func (b *Broker) DeepCopyObject() runtime.Object {
 
 // DeepCopyObject implements runtime.Object.
 func (l *BrokerList) DeepCopyObject() runtime.Object {
-	out := &BrokerList{TypeMeta: l.TypeMeta}
+	out := &BrokerList{TypeMeta: l.TypeMeta, Items: copyItems(l.Items)}
 	l.ListMeta.DeepCopyInto(&out.ListMeta)
-	if l.Items != nil {
-		out.Items = make([]Broker, len(l.Items))
-		for i := range l.Items {
-			l.Items[i].DeepCopyInto(&out.Items[i])
-		}
-	}
 	return out
 }
 
@@ -112,14 +121,8 @@ func (t *Trigger) DeepCopyObject() runtime.Object {
 
 // DeepCopyObject implements runtime.Object.
 func (l *TriggerList) DeepCopyObject() runtime.Object {
-	out := &TriggerList{TypeMeta: l.TypeMeta}
+	out := &TriggerList{TypeMeta: l.TypeMeta, Items: copyItems(l.Items)}
 	l.ListMeta.DeepCopyInto(&out.ListMeta)
-	if l.Items != nil {
-		out.Items = make([]Trigger, len(l.Items))
-		for i := range l.Items {
-			l.Items[i].DeepCopyInto(&out.Items[i])
-		}
-	}
 	return out
 }
 
@@ -144,14 +147,8 @@ func (c *Channel) DeepCopyObject() runtime.Object {
 
 // DeepCopyObject implements runtime.Object.
 func (l *ChannelList) DeepCopyObject() runtime.Object {
-	out := &ChannelList{TypeMeta: l.TypeMeta}
+	out := &ChannelList{TypeMeta: l.TypeMeta, Items: copyItems(l.Items)}
 	l.ListMeta.DeepCopyInto(&out.ListMeta)
-	if l.Items != nil {
-		out.Items = make([]Channel, len(l.Items))
-		for i := range l.Items {
-			l.Items[i].DeepCopyInto(&out.Items[i])
-		}
-	}
 	return out
 }
 
@@ -184,14 +181,8 @@ func (s *Subscription) DeepCopyObject() runtime.Object {
 
 // DeepCopyObject implements runtime.Object.
 func (l *SubscriptionList) DeepCopyObject() runtime.Object {
-	out := &SubscriptionList{TypeMeta: l.TypeMeta}
+	out := &SubscriptionList{TypeMeta: l.TypeMeta, Items: copyItems(l.Items)}
 	l.ListMeta.DeepCopyInto(&out.ListMeta)
-	if l.Items != nil {
-		out.Items = make([]Subscription, len(l.Items))
-		for i := range l.Items {
-			l.Items[i].DeepCopyInto(&out.Items[i])
-		}
-	}
 	return out
 }
 
@@ -242,14 +233,8 @@ func (p *EventPolicy) DeepCopyObject() runtime.Object {
 
 // DeepCopyObject implements runtime.Object.
 func (l *EventPolicyList) DeepCopyObject() runtime.Object {
-	out := &EventPolicyList{TypeMeta: l.TypeMeta}
+	out := &EventPolicyList{TypeMeta: l.TypeMeta, Items: copyItems(l.Items)}
 	l.ListMeta.DeepCopyInto(&out.ListMeta)
-	if l.Items != nil {
-		out.Items = make([]EventPolicy, len(l.Items))
-		for i := range l.Items {
-			l.Items[i].DeepCopyInto(&out.Items[i])
-		}
-	}
 	return out
 }
 

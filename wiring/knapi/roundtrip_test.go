@@ -133,3 +133,13 @@ func TestFuzzedObjectsRoundTripThroughUpstreamTypes(t *testing.T) {
 		}
 	}
 }
+
+// List copies copy every item and share no item memory with the original.
+func TestListDeepCopy(t *testing.T) {
+	l := &TriggerList{Items: []Trigger{{Spec: TriggerSpec{Broker: "a", Filter: &TriggerFilter{Attributes: TriggerFilterAttributes{"type": "x"}}}}}}
+	c := l.DeepCopyObject().(*TriggerList)
+	c.Items[0].Spec.Filter.Attributes["type"] = "changed"
+	if l.Items[0].Spec.Filter.Attributes["type"] != "x" || len(c.Items) != 1 {
+		t.Fatalf("the copy shares memory with the original: %+v", l.Items[0].Spec.Filter)
+	}
+}
