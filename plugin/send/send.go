@@ -268,7 +268,11 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 func (o *Options) reach(ctx context.Context) (sender.Target, *reach.PortForward, error) {
 	isURL := strings.HasPrefix(o.To, "http://") || strings.HasPrefix(o.To, "https://")
 	addr := o.To // a URL, checked by Validate
-	if !isURL {
+	if app, ok := strings.CutPrefix(o.To, "app:"); ok && o.Via != ViaDirect {
+		// The port-forward reads the adapter's Service anyway (and says
+		// when there is none): no separate read first.
+		addr = reach.AppAddress(app, o.IntegrationNamespace)
+	} else if !isURL {
 		dyn, err := o.factory.Dynamic()
 		if err != nil {
 			return sender.Target{}, nil, err

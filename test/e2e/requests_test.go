@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/test/testbed"
 )
@@ -38,6 +39,7 @@ func TestRequestsPerCommand(t *testing.T) {
 		{append([]string{"wire", "shop", "--to", user}, in...), 11},
 		{append([]string{"source", "list"}, in...), 4},
 		{append([]string{"status"}, in...), 8},
+		{append([]string{"send", "--to", "app:shop", "--type", "order.created"}, in...), 3},
 		{append([]string{"unwire", "shop", "--from", user}, in...), 18},
 	}
 	var table strings.Builder
@@ -48,6 +50,18 @@ func TestRequestsPerCommand(t *testing.T) {
 		if row.args[0] != "version" && row.args[0] != "enable" && !strings.Contains(strings.Join(row.args, " "), "--to "+user) &&
 			!strings.Contains(strings.Join(row.args, " "), "--from "+user) {
 			args = append(args, ns...)
+		}
+		if row.args[0] == "send" {
+			// The chain wire made must carry events first (not counted): on
+			// the test bed the first event into a new Channel can wait out
+			// send's timeout while the Channel's dispatcher takes it up.
+			mustKM(t, append([]string{"wire", "shop", "--to", user, "--wait", "--wait-timeout", "120s"}, in...)...)
+			t0, tries := time.Now(), 0
+			eventually(t, 90*time.Second, "an event through the new chain", func() bool {
+				tries++
+				return km(t, append([]string{"send", "--to", "app:shop", "--type", "warm.up", "--timeout", "5s"}, in...)...).Code == 0
+			})
+			t.Logf("the first event through the new chain was acknowledged after %d tries, %s", tries, time.Since(t0).Round(time.Second))
 		}
 		rc.Take()
 		r := km(t, args...)

@@ -34,9 +34,14 @@ func ResolveTarget(ctx context.Context, dyn dynamic.Interface, target, namespace
 		if _, err := dyn.Resource(wiring.ServicesGVR).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
 			return "", wiring.APIError(err, "get", "service", svc, integrationNS)
 		}
-		return fmt.Sprintf("http://%s.%s.svc.cluster.local/", svc, integrationNS), nil
+		return AppAddress(app, integrationNS), nil
 	}
 	return addressOf(ctx, dyn, dest.Ref)
+}
+
+// AppAddress is the in-cluster address of an application's adapter.
+func AppAddress(app, integrationNS string) string {
+	return fmt.Sprintf("http://%s.%s.svc.cluster.local/", wiring.AdapterName(app), integrationNS)
 }
 
 // CheckTarget checks a send target's syntax without a cluster; for a sink it
