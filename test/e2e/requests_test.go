@@ -52,9 +52,10 @@ func TestRequestsPerCommand(t *testing.T) {
 			args = append(args, ns...)
 		}
 		if row.args[0] == "send" {
-			// The chain wire made must carry events first (not counted): on
-			// the test bed the first event into a new Channel can wait out
-			// send's timeout while the Channel's dispatcher takes it up.
+			// The chain wire made must carry events first (not counted):
+			// Knative keeps fanning out to the deleted Trigger t1 for a while,
+			// and its broker filter holds those requests until the channel's
+			// dispatch gives up (~25 s; docs/benchmarks.md).
 			mustKM(t, append([]string{"wire", "shop", "--to", user, "--wait", "--wait-timeout", "120s"}, in...)...)
 			t0, tries := time.Now(), 0
 			eventually(t, 90*time.Second, "an event through the new chain", func() bool {
