@@ -86,8 +86,8 @@ if [ -n "${KUBECONFIG:-}" ] && "$kubectl" get --raw /readyz >/dev/null 2>&1; the
     "$kubectl" delete namespace "$bns" --wait=false >/dev/null
   }
   one_by_one() { while read -r line; do eval "\"$km\" $line -n \"$bns\""; done < "$work/bulk.txt"; }
-  apply_all() { /usr/bin/time -f "%U %S" -o "$work/client-apply" "$kubectl" apply -n "$bns" -f "$work/bulk.yaml"; }
-  batch_all() { /usr/bin/time -f "%U %S" -o "$work/client-batch" "$km" batch -n "$bns" -f "$work/bulk.txt" --concurrency 16; }
+  apply_all() { /usr/bin/time -f "%U %S %M" -o "$work/client-apply" "$kubectl" apply -n "$bns" -f "$work/bulk.yaml"; }
+  batch_all() { /usr/bin/time -f "%U %S %M" -o "$work/client-batch" "$km" batch -n "$bns" -f "$work/bulk.txt" --concurrency 16; }
   bulk script one_by_one
   bulk apply apply_all
   bulk batch batch_all
@@ -116,6 +116,7 @@ if [ -n "$cluster" ]; then
   echo "| \`trigger list\` peak RSS (MiB) | $(mib km-list) | $(mib kubectl-list) | $(peer kn "$kn" "$(mib kn-list 2>/dev/null)") | | |"
   a=$(cat "$work/bulk-apply.ms")
   echo "| $BULK Triggers: a script of $BULK \`trigger create\` (s) | $(awk -v x="$(cat "$work/bulk-script.ms")" 'BEGIN {printf "%.1f", x/1000}') | | | | $(awk -v x="$(cat "$work/bulk-script.ms")" -v a="$a" 'BEGIN {printf "%.2f", x/a}') |"
+  echo "| $BULK Triggers: peak RSS (MiB), \`batch\` / \`kubectl apply -f\` | $(awk '{printf "%.1f", $3/1024}' "$work/client-batch") | $(awk '{printf "%.1f", $3/1024}' "$work/client-apply") | | | |"
   echo "| $BULK Triggers: \`batch -f --concurrency 16\` / \`kubectl apply -f\` (s) | $(awk -v x="$(cat "$work/bulk-batch.ms")" 'BEGIN {printf "%.1f", x/1000}') | $(awk -v a="$a" 'BEGIN {printf "%.1f", a/1000}') | | | $(awk -v x="$(cat "$work/bulk-batch.ms")" -v a="$a" 'BEGIN {printf "%.2f (%.1fx faster)", x/a, a/x}') |"
 fi
 if [ -n "$cluster" ]; then
