@@ -28,12 +28,18 @@ import (
 // (--kubeconfig, --context, -n, --as, ...) on the root.
 func NewCmdRoot(s genericiooptions.IOStreams) *cobra.Command {
 	configFlags := cmdutil.NewConfigFlags()
-	return NewCmdRootWithFactory(cmdutil.NewFactory(configFlags), s, configFlags)
+	return newRoot(cmdutil.NewFactory(configFlags), s, configFlags, "")
 }
 
 // NewCmdRootWithFactory builds the tree over a given factory (tests pass fakes);
 // configFlags may be nil then.
 func NewCmdRootWithFactory(f cmdutil.Factory, s genericiooptions.IOStreams, configFlags *cmdutil.ConfigFlags) *cobra.Command {
+	return newRoot(f, s, configFlags, "")
+}
+
+// newRoot builds the tree; with only naming one of its commands, the tree
+// holds just that one (batch's lines), else all.
+func newRoot(f cmdutil.Factory, s genericiooptions.IOStreams, configFlags *cmdutil.ConfigFlags, only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kymamesh",
 		Short: "Wire a Knative Eventing mesh the way Kyma did: applications, channels, brokers and triggers",
@@ -61,30 +67,25 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		configFlags.AddFlags(root.PersistentFlags())
 		flags.Complete(root, "namespace", "namespaces")
 	}
-	root.AddCommand(
-		namespace.NewCmdEnable(f, s),
-		namespace.NewCmdDisable(f, s),
-		broker.NewCmd(f, s),
-		trigger.NewCmd(f, s),
-		channel.NewCmd(f, s),
-		subscription.NewCmd(f, s),
-		source.NewCmd(f, s),
-		send.NewCmd(f, s),
-		wire.NewCmdWire(f, s),
-		wire.NewCmdUnwire(f, s),
-		status.NewCmd(f, s),
-		tail.NewCmd(f, s),
-		doctor.NewCmd(f, s),
-		policy.NewCmd(f, s),
-		batch.NewCmd(f, s, func(s genericiooptions.IOStreams) *cobra.Command {
+	// The first line's kubeconfig, read once for all of a batch's lines.
+	kubeconfigs := cmdutil.NewKubeconfigCache()
+	all := only == "" || !knownCommand(f, s, only)
+	for _, c := range commands(f, s) {
+		if all || c.name == only {
+			root.AddCommand(c.make())
+		}
+	}
+	if all || only == "batch" {
+		root.AddCommand(batch.NewCmd(f, s, func(s genericiooptions.IOStreams, command string) *cobra.Command {
 			if configFlags == nil { // a test's factory: every line shares it
-				return NewCmdRootWithFactory(f, s, nil)
+				return newRoot(f, s, nil, command)
 			}
-			return NewCmdRoot(s) // each line its own flags, as typed alone
-		}),
-		version.NewCmd(f, s),
-		completion.NewCmd(f, s),
-	)
+			// Each line its own flags, as typed alone.
+			lineFlags := cmdutil.NewConfigFlags()
+			lineFlags.Kubeconfigs = kubeconfigs
+			return newRoot(cmdutil.NewFactory(lineFlags), s, lineFlags, command)
+		}))
+	}
 	// Our own completion command: cobra's registers the script for "kymamesh"
 	// and prints help for an unknown shell.
 	root.CompletionOptions.DisableDefaultCmd = true
@@ -92,6 +93,46 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 	root.SetGlobalNormalizationFunc(flags.KnNames)
 	markGroups(root)
 	return root
+}
+
+// command is one top-level command of the tree, made on demand.
+type command struct {
+	name string
+	make func() *cobra.Command
+}
+
+// commands lists the top-level commands but batch, by the name each has.
+func commands(f cmdutil.Factory, s genericiooptions.IOStreams) []command {
+	return []command{
+		{"enable", func() *cobra.Command { return namespace.NewCmdEnable(f, s) }},
+		{"disable", func() *cobra.Command { return namespace.NewCmdDisable(f, s) }},
+		{"broker", func() *cobra.Command { return broker.NewCmd(f, s) }},
+		{"trigger", func() *cobra.Command { return trigger.NewCmd(f, s) }},
+		{"channel", func() *cobra.Command { return channel.NewCmd(f, s) }},
+		{"subscription", func() *cobra.Command { return subscription.NewCmd(f, s) }},
+		{"source", func() *cobra.Command { return source.NewCmd(f, s) }},
+		{"send", func() *cobra.Command { return send.NewCmd(f, s) }},
+		{"wire", func() *cobra.Command { return wire.NewCmdWire(f, s) }},
+		{"unwire", func() *cobra.Command { return wire.NewCmdUnwire(f, s) }},
+		{"status", func() *cobra.Command { return status.NewCmd(f, s) }},
+		{"tail", func() *cobra.Command { return tail.NewCmd(f, s) }},
+		{"doctor", func() *cobra.Command { return doctor.NewCmd(f, s) }},
+		{"policy", func() *cobra.Command { return policy.NewCmd(f, s) }},
+		{"version", func() *cobra.Command { return version.NewCmd(f, s) }},
+		{"completion", func() *cobra.Command { return completion.NewCmd(f, s) }},
+	}
+}
+
+// knownCommand says whether name is a top-level command (an alias too); for
+// anything else the whole tree is built, so cobra's "unknown command" and its
+// suggestions stay as typed alone.
+func knownCommand(f cmdutil.Factory, s genericiooptions.IOStreams, name string) bool {
+	for _, c := range commands(f, s) {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // markGroups makes unknown subcommands usage errors (exit 2) on every command

@@ -72,3 +72,39 @@ contexts:
 		}
 	}
 }
+
+// batch's lines share the kubeconfig as first read: the file is read once,
+// and one line's overrides do not leak into another's.
+func TestKubeconfigCacheReadsOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	write := func(server string) {
+		if err := os.WriteFile(path, []byte("apiVersion: v1\nkind: Config\ncurrent-context: a\nclusters:\n- {name: a, cluster: {server: \""+server+"\"}}\n"+
+			"contexts:\n- {name: a, context: {cluster: a, namespace: ns-a}}\nusers: []\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("https://first.example")
+	cache := NewKubeconfigCache()
+	line := func(args ...string) (string, string) {
+		f := NewConfigFlags()
+		f.Kubeconfigs = cache
+		fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+		f.AddFlags(fs)
+		if err := fs.Parse(append(args, "--kubeconfig", path)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := f.ToRESTConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, _, _ := f.ToRawKubeConfigLoader().Namespace()
+		return cfg.Host, ns
+	}
+	if host, ns := line("-n", "shop"); host != "https://first.example" || ns != "shop" {
+		t.Fatalf("first line: %s %s", host, ns)
+	}
+	write("https://second.example")
+	if host, ns := line(); host != "https://first.example" || ns != "ns-a" {
+		t.Fatalf("second line: %s %s (want the cached file and its own namespace)", host, ns)
+	}
+}
