@@ -36,7 +36,7 @@ func Age(t time.Time, now time.Time) string {
 
 // PrintObjects prints objs as -o asks: one object as itself, several as one
 // v1 List (as kubectl does, so that -o json stays one JSON document), and for
-// -o name one line each. typer fills in the kinds typed clients leave empty.
+// -o name one line each. typer fills in the kinds objects built in code lack.
 func PrintObjects(p printers.ResourcePrinter, format string, objs []runtime.Object, typer runtime.ObjectTyper, w io.Writer) error {
 	if len(objs) == 1 || format == "name" {
 		for _, o := range objs {

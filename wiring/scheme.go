@@ -14,10 +14,10 @@ import (
 )
 
 // NewScheme registers every type the plugin reads or writes, so that printers can
-// fill in apiVersion and kind (typed clients return objects without them).
+// fill in apiVersion and kind (objects built in code, as dry runs print them, have none).
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, knapi.AddToScheme, knapi.AddToScheme, knapi.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, knapi.AddToScheme} {
 		if err := add(s); err != nil {
 			// Registering generated types only fails on programming errors.
 			panic(err)

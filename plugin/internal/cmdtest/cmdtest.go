@@ -1,5 +1,5 @@
-// Package cmdtest runs kymamesh commands in unit tests: a Factory over fake
-// clientsets and a helper that executes the command tree with separate stdout
+// Package cmdtest runs kymamesh commands in unit tests: a Factory over a fake
+// dynamic client and a helper that executes the command tree with separate stdout
 // and stderr buffers, the way main does.
 package cmdtest
 
