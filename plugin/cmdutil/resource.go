@@ -326,9 +326,9 @@ func checkOutput(flags *output.PrintFlags) error {
 	return nil
 }
 
-// printMachine prints obj in a -o format (json, yaml, name, templates). Typed
-// clients leave apiVersion and kind empty, also on list items, so both are set
-// from the scheme first.
+// printMachine prints obj in a -o format (json, yaml, name, templates).
+// apiVersion and kind are set from the scheme first, on list items too: an
+// object built in code (a client-side dry run) has none.
 func printMachine(flags *output.PrintFlags, obj runtime.Object, s genericiooptions.IOStreams) error {
 	p, err := flags.ToPrinter()
 	if err != nil {
