@@ -37,7 +37,8 @@ func NewDiscovery(cfg *rest.Config) (Discovery, error) {
 type restDiscovery struct{ rc rest.Interface }
 
 func (d *restDiscovery) get(path string, into any) error {
-	body, err := d.rc.Get().AbsPath(path).Do(context.TODO()).Raw()
+	// The interface (client-go's) takes no context; --request-timeout bounds it.
+	body, err := d.rc.Get().AbsPath(path).Do(context.Background()).Raw()
 	if err != nil {
 		return err
 	}
