@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,6 +25,9 @@ type Discovery interface {
 // NewDiscovery returns a Discovery for the server of cfg.
 func NewDiscovery(cfg *rest.Config) (Discovery, error) {
 	c := rest.CopyConfig(cfg)
+	if c.Timeout == 0 {
+		c.Timeout = 32 * time.Second // as client-go's discovery client: a hung server does not hang doctor
+	}
 	c.GroupVersion = nil
 	c.APIPath = ""
 	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
@@ -37,7 +41,7 @@ func NewDiscovery(cfg *rest.Config) (Discovery, error) {
 type restDiscovery struct{ rc rest.Interface }
 
 func (d *restDiscovery) get(path string, into any) error {
-	// The interface (client-go's) takes no context; --request-timeout bounds it.
+	// The interface (client-go's) takes no context; c.Timeout bounds it.
 	body, err := d.rc.Get().AbsPath(path).Do(context.Background()).Raw()
 	if err != nil {
 		return err

@@ -1,0 +1,43 @@
+package typed_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
+)
+
+// doctor's two discovery questions as plain GETs over real HTTP: the
+// version, a group version's resources, and NotFound for one not served.
+func TestDiscoveryOverHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/version":
+			_, _ = w.Write([]byte(`{"major":"1","minor":"32","gitVersion":"v1.32.2"}`))
+		case "/apis/eventing.knative.dev/v1":
+			_, _ = w.Write([]byte(`{"kind":"APIResourceList","groupVersion":"eventing.knative.dev/v1","resources":[{"name":"brokers","namespaced":true,"kind":"Broker","verbs":["get"]}]}`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`))
+		}
+	}))
+	defer srv.Close()
+	d, err := typed.NewDiscovery(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := d.ServerVersion(); err != nil || v.GitVersion != "v1.32.2" {
+		t.Fatalf("version: %+v %v", v, err)
+	}
+	if l, err := d.ServerResourcesForGroupVersion("eventing.knative.dev/v1"); err != nil || len(l.APIResources) != 1 || l.APIResources[0].Name != "brokers" {
+		t.Fatalf("resources: %+v %v", l, err)
+	}
+	if _, err := d.ServerResourcesForGroupVersion("sources.knative.dev/v1"); !apierrors.IsNotFound(err) {
+		t.Fatalf("a group version not served: want NotFound, got %v", err)
+	}
+}
