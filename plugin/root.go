@@ -67,8 +67,6 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		configFlags.AddFlags(root.PersistentFlags())
 		flags.Complete(root, "namespace", "namespaces")
 	}
-	// The first line's kubeconfig, read once for all of a batch's lines.
-	kubeconfigs := cmdutil.NewKubeconfigCache()
 	all := only == "" || !knownCommand(f, s, only)
 	for _, c := range commands(f, s) {
 		if all || c.name == only {
@@ -76,6 +74,8 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 		}
 	}
 	if all || only == "batch" {
+		// The kubeconfig as the first line reads it, shared by all lines.
+		kubeconfigs := cmdutil.NewKubeconfigCache()
 		root.AddCommand(batch.NewCmd(f, s, func(s genericiooptions.IOStreams, command string) *cobra.Command {
 			if configFlags == nil { // a test's factory: every line shares it
 				return newRoot(f, s, nil, command)
