@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -85,8 +86,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.SinkClient = v
 	}
 	if c.Sink != "" {
-		if u, err := url.Parse(c.Sink); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, err := url.Parse(c.Sink)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, fmt.Errorf("K_SINK: %q is not an http or https URL", redact(c.Sink))
+		}
+		// url.Parse takes any digits as a port; one out of range would fail
+		// every event (503) instead of the start.
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return c, fmt.Errorf("K_SINK: %q: port %s is not from 1 to 65535", redact(c.Sink), p)
+			}
 		}
 	}
 	ints := []struct {
@@ -149,11 +158,29 @@ func budgetFromMemoryLimit(limit int64) int64 {
 // slowest request still being read plus its round trip to the sink.
 func (c Config) ShutdownGrace() time.Duration { return c.ReadTimeout + c.SinkTimeout }
 
-// redact hides a password in a URL, for logs and errors.
+// redact hides what in a URL can be a secret, for logs and errors: the user
+// information (a token can be the user name), the query's values (signed URLs
+// and access tokens live there; a value-less part is hidden whole) and the
+// fragment.
 func redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparsable URL)"
 	}
-	return u.Redacted()
+	if u.User != nil {
+		u.User = url.User("xxxxx")
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			if k, _, ok := strings.Cut(p, "="); ok {
+				parts[i] = k + "=xxxxx"
+			} else {
+				parts[i] = "xxxxx"
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
 }

@@ -51,24 +51,35 @@ func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *
 	if cfg.SinkClient != SinkClientNetHTTP {
 		pool = newSinkPool(cfg.Sink, cfg.SinkTimeout, http.ProxyFromEnvironment)
 	}
+	if client != nil && client.CheckRedirect == nil {
+		c := *client // whatever client is given, it follows no redirect
+		c.CheckRedirect = noRedirects
+		client = &c
+	}
 	h := &Handler{cfg: cfg, client: client, pool: pool, metrics: m, log: log,
 		quiet:  newQuietLog(log, 10*time.Second),
 		bodies: sync.Pool{New: func() any { b := make([]byte, 0, initialBody); return &b }}}
 	h.budget.limit = cfg.BodyBudget
-	h.token = newOIDCToken(cfg.OIDCTokenFile)
+	h.token = newOIDCToken(cfg.OIDCTokenFile, log)
 	m.gauges(func() (int64, int64) { return h.inFlight.Load(), h.budget.used.Load() })
 	return h
 }
 
 // NewSinkClient returns the HTTP client for the sink: one keep-alive pool sized
-// for many concurrent forwards to a single host, honouring HTTP(S)_PROXY.
+// for many concurrent forwards to a single host, honouring HTTP(S)_PROXY. It
+// follows no redirect.
 func NewSinkClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 1000
 	t.MaxIdleConnsPerHost = 1000
 	t.IdleConnTimeout = 90 * time.Second
-	return &http.Client{Transport: t, Timeout: timeout}
+	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: noRedirects}
 }
+
+// noRedirects makes a sink's 3xx the answer: followed, a 301/302 would turn
+// the event into a bodiless GET that some other endpoint acknowledges, a 307
+// would post it (and the OIDC token) to wherever the sink points.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // errorBody is the short JSON body of every error answer.
 type errorBody struct {
@@ -186,6 +197,10 @@ func (h *Handler) passStructured(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.SetSource(h.cfg.Source)
+	if isEventFormat(ev.DataContentType()) {
+		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+eventFormatProblem)
+		return
+	}
 	if se.impliedJSON {
 		// In binary mode the data's type travels as Content-Type; left out,
 		// the sink could not tell the JSON data from bytes.
@@ -345,8 +360,30 @@ func checkBinaryHeaders(hdr http.Header) string {
 		if _, _, err := mime.ParseMediaType(ct[0]); err != nil {
 			return "datacontenttype: not an RFC 2046 media type"
 		}
+		if isEventFormat(ct[0]) {
+			return eventFormatProblem
+		}
 	}
 	return ""
+}
+
+// eventFormatProblem is the answer to an event whose data claims to be an event.
+const eventFormatProblem = "datacontenttype: a CloudEvents event format cannot be the data's type " +
+	"(in binary mode the Channel would read the data as the event); send the inner event itself"
+
+// isEventFormat says whether a datacontenttype is a CloudEvents event format
+// (application/cloudevents, +json, -batch+json, +protobuf, ...), compared as
+// the SDK's format.Lookup does: case and parameters ignored. Sent on in binary
+// mode as Content-Type, it makes the sink's SDK read the body as a structured
+// event, so the data could forge the id, type and source. Every such type is
+// refused, not only the formats this binary knows, since the sink may know more.
+func isEventFormat(ct string) bool {
+	const p = "application/cloudevents"
+	ct = strings.TrimSpace(ct)
+	if len(ct) < len(p) || !strings.EqualFold(ct[:len(p)], p) {
+		return false
+	}
+	return len(ct) == len(p) || strings.IndexByte("+-; \t", ct[len(p)]) >= 0
 }
 
 // validAttributeName: CloudEvents attribute names are ASCII letters and
@@ -375,7 +412,7 @@ func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEve
 	}
 	start := time.Now()
 	ev.auth = h.token.authorization(start)
-	code, err := h.send(ctx, ev)
+	code, retryAfter, err := h.send(ctx, ev)
 	h.metrics.observeSink(time.Since(start))
 	if err != nil {
 		reason := "sink_unreachable"
@@ -394,29 +431,62 @@ func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEve
 		w.WriteHeader(http.StatusAccepted)
 	case code >= 400 && code < 500:
 		h.quiet.log1(slog.LevelInfo, "sink_refused", "sink refused an event", "status", code)
+		passRetryAfter(w, code, retryAfter)
 		h.fail(w, code, "sink_refused", "the sink refused the event")
+	case code == http.StatusServiceUnavailable:
+		// Passed on as 503, so that the sender honours the sink's Retry-After.
+		h.quiet.log1(slog.LevelWarn, "sink_failed", "sink failed", "status", code)
+		passRetryAfter(w, code, retryAfter)
+		h.fail(w, code, "sink_failed", "the sink is unavailable; try again later")
+	case code >= 300 && code < 400:
+		h.quiet.log1(slog.LevelWarn, "sink_redirect", "sink answered with a redirect; not followed", "status", code)
+		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
 	default:
 		h.quiet.log1(slog.LevelWarn, "sink_failed", "sink failed", "status", code)
 		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
 	}
 }
 
-// send makes the round trip to the sink and returns its status code.
-func (h *Handler) send(ctx context.Context, ev *outEvent) (int, error) {
+// send makes the round trip to the sink and returns its status code and, on
+// 429 and 503, its Retry-After.
+func (h *Handler) send(ctx context.Context, ev *outEvent) (int, string, error) {
 	if h.pool != nil {
 		return h.pool.roundTrip(ev)
 	}
 	req, err := ev.request(ctx, h.cfg.Sink)
 	if err != nil {
 		h.quiet.log1(slog.LevelError, "bad_sink", "bad sink URL", "sink", redact(h.cfg.Sink))
-		return 0, err
+		return 0, "", err
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	// Drain so the connection goes back to the pool.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	resp.Body.Close()
-	return resp.StatusCode, nil
+	return resp.StatusCode, retryAfterOf(resp), nil
+}
+
+// retryAfterOf is a 429 or 503 answer's Retry-After, the statuses it is
+// meant for (RFC 9110 10.2.3; Knative's senders honour it on those).
+func retryAfterOf(resp *http.Response) string {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return ""
+	}
+	return resp.Header.Get("Retry-After")
+}
+
+// passRetryAfter gives the sender the sink's Retry-After, when it is one:
+// delay-seconds or an HTTP date.
+func passRetryAfter(w http.ResponseWriter, code int, v string) {
+	if v == "" || code != http.StatusTooManyRequests && code != http.StatusServiceUnavailable {
+		return
+	}
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+		w.Header().Set("Retry-After", strconv.FormatUint(n, 10))
+	} else if _, err := http.ParseTime(v); err == nil {
+		w.Header().Set("Retry-After", v)
+	}
 }

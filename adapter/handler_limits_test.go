@@ -184,10 +184,11 @@ func TestFailuresAreLoggedOncePerInterval(t *testing.T) {
 	}
 }
 
-// The sink's password never reaches the log.
+// The sink's password, user name and query (which can hold a token) never
+// reach the log.
 func TestSinkCredentialsAreNotLogged(t *testing.T) {
 	var logs syncBuffer
-	srv := NewServer(Config{Source: "shop", Sink: "http://user:hunter2@127.0.0.1:1/", MaxBodyBytes: 1024, SinkTimeout: time.Second,
+	srv := NewServer(Config{Source: "shop", Sink: "http://user:hunter2@127.0.0.1:1/?access_token=s3cret&sig=abc#frag", MaxBodyBytes: 1024, SinkTimeout: time.Second,
 		ReadTimeout: time.Second}, slog.New(slog.NewJSONHandler(&logs, nil)))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -195,7 +196,8 @@ func TestSinkCredentialsAreNotLogged(t *testing.T) {
 	waitUp(t, "http://127.0.0.1:18331/healthz")
 	cancel()
 	<-done
-	if strings.Contains(logs.String(), "hunter2") || !strings.Contains(logs.String(), "user:xxxxx@") {
+	if l := logs.String(); strings.Contains(l, "hunter2") || strings.Contains(l, "user") || strings.Contains(l, "s3cret") ||
+		strings.Contains(l, "abc") || strings.Contains(l, "frag") || !strings.Contains(l, "http://xxxxx@127.0.0.1:1/?access_token=xxxxx") {
 		t.Fatalf("the log shows the sink's password or no sink at all:\n%s", logs.String())
 	}
 }

@@ -278,7 +278,7 @@ func TestOversizeChunkedBody(t *testing.T) {
 }
 
 func TestSinkAnswersMapToCallerAnswers(t *testing.T) {
-	for sinkCode, want := range map[int]int{200: 202, 201: 202, 202: 202, 204: 202, 400: 400, 404: 404, 429: 429, 500: 502, 503: 502} {
+	for sinkCode, want := range map[int]int{200: 202, 201: 202, 202: 202, 204: 202, 400: 400, 404: 404, 429: 429, 500: 502, 503: 503, 301: 502, 307: 502} {
 		s := newSink(t, sinkCode)
 		a, _ := adapterFor(t, s.URL)
 		resp, body := post(t, a.URL, binaryHeaders(nil), "{}")
@@ -379,7 +379,8 @@ func TestConfigFromEnv(t *testing.T) {
 	for _, tc := range []struct{ key, value string }{{"EVENT_SOURCE", ""}, {"EVENT_SOURCE", "shop\r\nX-Injected: 1"},
 		{"PORT", "x"}, {"MAX_BODY_BYTES", "-1"}, {"SINK_TIMEOUT", "soon"}, {"K_SINK", "ftp://channel.example/"},
 		{"K_SINK", "not a url"}, {"READ_TIMEOUT", "0s"}, {"DRAIN_PERIOD", "-1s"}, {"MAX_IN_FLIGHT", "0"},
-		{"MAX_CONNECTIONS", "many"}, {"BODY_BUDGET_BYTES", "1000"}, {"SINK_CLIENT", "curl"}} {
+		{"MAX_CONNECTIONS", "many"}, {"BODY_BUDGET_BYTES", "1000"}, {"SINK_CLIENT", "curl"},
+		{"K_SINK", "http://channel.example:99999/"}, {"K_SINK", "http://channel.example:65536/"}, {"K_SINK", "https://channel.example:0/"}} {
 		bad := map[string]string{"EVENT_SOURCE": "shop", tc.key: tc.value}
 		if _, err := ConfigFromEnv(func(k string) string { return bad[k] }); err == nil || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%s=%q: want an error naming it, got %v", tc.key, tc.value, err)

@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -19,13 +20,15 @@ const DefaultOIDCTokenFile = "/oidc/token"
 // without the file (OIDC off) there is none.
 type oidcToken struct {
 	path    string
+	log     *slog.Logger // nil: no log
 	mu      sync.Mutex
+	warned  time.Time // the bad file version already logged
 	checked time.Time
 	modTime time.Time
 	value   string // "Bearer ..." or ""
 }
 
-func newOIDCToken(path string) *oidcToken { return &oidcToken{path: path} }
+func newOIDCToken(path string, log *slog.Logger) *oidcToken { return &oidcToken{path: path, log: log} }
 
 // authorization returns the header value to send, or "".
 func (t *oidcToken) authorization(now time.Time) string {
@@ -50,10 +53,17 @@ func (t *oidcToken) authorization(now time.Time) string {
 	if err != nil {
 		return t.value // keep the last good one through a rewrite
 	}
-	tok := strings.TrimSpace(string(b))
+	tok := strings.TrimSpace(string(b)) // line ends around the token
 	t.modTime, t.value = st.ModTime(), ""
-	if tok != "" && httpguts.ValidHeaderFieldValue(tok) {
+	switch {
+	case tok != "" && httpguts.ValidHeaderFieldValue(tok):
 		t.value = "Bearer " + tok
+	case tok != "" && t.log != nil && !st.ModTime().Equal(t.warned):
+		// A line break inside cannot go into a header, and guessing the
+		// token by joining lines could send a wrong one: say so once per
+		// version of the file, never with the token.
+		t.warned = st.ModTime()
+		t.log.Warn("the OIDC token file holds a control character (such as a line break) inside the token: no token is sent to the sink", "file", t.path)
 	}
 	return t.value
 }

@@ -40,7 +40,7 @@ func TestSinkGetsTheSinkBindingsOIDCToken(t *testing.T) {
 // no token.
 func TestOIDCTokenFollowsTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "token")
-	tok := newOIDCToken(path)
+	tok := newOIDCToken(path, nil)
 	now := time.Now()
 	if got := tok.authorization(now); got != "" {
 		t.Fatalf("no file yet: %q", got)

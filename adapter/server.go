@@ -33,16 +33,29 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 	h := NewHandler(cfg, NewSinkClient(cfg.SinkTimeout), s.metrics, log)
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	mux.HandleFunc("/readyz", s.readyz)
+	mux.Handle("/healthz", getOnly(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	mux.Handle("/readyz", getOnly(s.readyz))
 	// ReadTimeout bounds the whole request, so a body trickled in (or never
 	// sent) lets go of its connection and memory.
 	s.events = &http.Server{Handler: mux, ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout), ReadTimeout: cfg.ReadTimeout,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	monMux := http.NewServeMux()
-	monMux.Handle("/metrics", s.metrics)
+	monMux.Handle("/metrics", getOnly(s.metrics.ServeHTTP))
 	s.mon = &http.Server{Handler: monMux, ReadHeaderTimeout: 10 * time.Second}
 	return s
+}
+
+// getOnly answers GET and HEAD: a POST that reached a probe or the metrics
+// by mistake must not get a 200 its sender takes for an acknowledged event.
+func getOnly(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h(w, r)
+	})
 }
 
 // readyz is ready only with a sink and an open listener.

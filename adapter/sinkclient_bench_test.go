@@ -37,7 +37,7 @@ func BenchmarkSinkClient(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			ev := &outEvent{header: hdr, source: "shop", body: body}
 			for pb.Next() {
-				code, err := p.roundTrip(ev)
+				code, _, err := p.roundTrip(ev)
 				check(b, code, err)
 			}
 		})
@@ -49,7 +49,7 @@ func BenchmarkSinkClient(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			ev := &outEvent{header: hdr, source: "shop", body: body}
 			for pb.Next() {
-				code, err := h.send(context.Background(), ev)
+				code, _, err := h.send(context.Background(), ev)
 				check(b, code, err)
 			}
 		})

@@ -134,24 +134,25 @@ func (p *sinkPool) put(c *sinkConn) {
 	p.idle = append(p.idle, c)
 }
 
-// roundTrip posts ev and returns the sink's final status code.
-func (p *sinkPool) roundTrip(ev *outEvent) (int, error) {
+// roundTrip posts ev and returns the sink's final status code (a 3xx is
+// returned, never followed) and, on 429 and 503, its Retry-After.
+func (p *sinkPool) roundTrip(ev *outEvent) (int, string, error) {
 	now := time.Now()
 	deadline := now.Add(p.timeout)
 	for attempt := 0; ; attempt++ {
 		c, reused, err := p.get(now, deadline)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
-		code, err := p.exchange(c, ev)
+		code, retryAfter, err := p.exchange(c, ev)
 		if err == nil {
-			return code, nil
+			return code, retryAfter, nil
 		}
 		c.Close()
 		// Only a reused connection that took none of the request is worth
 		// another try: a new one failing that way means the sink is down.
 		if !reused || c.written > 0 || attempt >= 2 || isTimeout(err) {
-			return 0, err
+			return 0, "", err
 		}
 	}
 }
@@ -163,7 +164,7 @@ func isTimeout(err error) bool {
 
 // exchange writes the request and reads the final answer. The connection goes
 // back to the pool only when the answer was read whole and the sink keeps it.
-func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, error) {
+func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, string, error) {
 	c.written = 0
 	w := c.w
 	w.WriteString("POST ")
@@ -178,7 +179,7 @@ func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, error) {
 	w.Write(ev.body)
 	werr := w.Flush()
 	if werr != nil && c.written == 0 {
-		return 0, werr
+		return 0, "", werr
 	}
 	// A sink may answer before it read the whole request (and then close):
 	// its answer stands even when the rest of the request could not be written.
@@ -187,7 +188,7 @@ func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, error) {
 		if werr != nil {
 			err = werr
 		}
-		return 0, fmt.Errorf("%w: %w", errNotReplayable, err)
+		return 0, "", fmt.Errorf("%w: %w", errNotReplayable, err)
 	}
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain+1))
 	resp.Body.Close()
@@ -196,7 +197,7 @@ func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, error) {
 	} else {
 		c.Close()
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, retryAfterOf(resp), nil
 }
 
 // readFinal reads the sink's answer, skipping interim 1xx answers: a 100 or

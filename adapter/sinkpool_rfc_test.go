@@ -107,7 +107,7 @@ func codes(t *testing.T, p *sinkPool, n int) []int {
 	t.Helper()
 	var got []int
 	for i := 0; i < n; i++ {
-		code, err := p.roundTrip(testEvent(fmt.Sprint("e", i), 2))
+		code, _, err := p.roundTrip(testEvent(fmt.Sprint("e", i), 2))
 		if err != nil {
 			code = -1
 		}
@@ -167,7 +167,7 @@ func TestSinkPoolDoesNotResendWhatTheSinkMayHaveRead(t *testing.T) {
 func TestSinkPoolTakesAnAnswerBeforeTheRequestIsWritten(t *testing.T) {
 	s := newScriptedSink(t, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n\x00early")
 	p := newSinkPool(s.url(), 2*time.Second, http.ProxyFromEnvironment)
-	code, err := p.roundTrip(testEvent("big", 8<<20))
+	code, _, err := p.roundTrip(testEvent("big", 8<<20))
 	if err != nil || code != 413 {
 		t.Fatalf("want the sink's 413, got %d %v", code, err)
 	}

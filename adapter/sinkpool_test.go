@@ -31,7 +31,7 @@ func TestSinkPoolReusesConnections(t *testing.T) {
 		t.Fatalf("a loopback HTTP sink gets a direct pool, got %+v", p)
 	}
 	for i := 0; i < 50; i++ {
-		if code, err := p.roundTrip(&outEvent{header: http.Header{}, source: "shop", body: []byte("{}")}); err != nil || code != 202 {
+		if code, _, err := p.roundTrip(&outEvent{header: http.Header{}, source: "shop", body: []byte("{}")}); err != nil || code != 202 {
 			t.Fatalf("round trip %d: %d %v", i, code, err)
 		}
 	}
@@ -49,7 +49,7 @@ func TestSinkPoolThroughProxy(t *testing.T) {
 	proxyURL, _ := url.Parse(proxy.URL)
 	sinkURL := "http://shop-kn-channel.kyma-integration.svc.cluster.local/"
 	p := newSinkPool(sinkURL, time.Second, func(*http.Request) (*url.URL, error) { return proxyURL, nil })
-	if code, err := p.roundTrip(&outEvent{header: http.Header{}, source: "shop", body: []byte("{}")}); err != nil || code != 200 {
+	if code, _, err := p.roundTrip(&outEvent{header: http.Header{}, source: "shop", body: []byte("{}")}); err != nil || code != 200 {
 		t.Fatalf("%d %v", code, err)
 	}
 	if got.URL.String() != sinkURL || got.Host != "shop-kn-channel.kyma-integration.svc.cluster.local" {
@@ -93,7 +93,7 @@ func TestSinkPoolRetriesAConnectionTheSinkClosed(t *testing.T) {
 	}()
 	p := newSinkPool("http://"+ln.Addr().String()+"/", time.Second, http.ProxyFromEnvironment)
 	for i := 0; i < 3; i++ {
-		if code, err := p.roundTrip(&outEvent{header: http.Header{}, source: "shop", body: []byte("{}")}); err != nil || code != 202 {
+		if code, _, err := p.roundTrip(&outEvent{header: http.Header{}, source: "shop", body: []byte("{}")}); err != nil || code != 202 {
 			t.Fatalf("event %d: %d %v", i, code, err)
 		}
 		time.Sleep(50 * time.Millisecond) // idle past peekAfter: the close is found before the event is written
@@ -125,7 +125,7 @@ func TestSinkPoolWritesAWellFormedRequest(t *testing.T) {
 	hdr := http.Header{"Ce-Id": {"1"}, "Ce-Source": {"/client"}, "Ce-Myext": {"a", "b"}, "Content-Type": {"application/json"},
 		"Authorization": {"Bearer secret"}, "Traceparent": {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}
 	for i := 0; i < 2; i++ {
-		if code, err := p.roundTrip(&outEvent{header: hdr, source: "shop", body: []byte(`{"n":1}`)}); err != nil || code != 200 {
+		if code, _, err := p.roundTrip(&outEvent{header: hdr, source: "shop", body: []byte(`{"n":1}`)}); err != nil || code != 200 {
 			t.Fatalf("%d %v", code, err)
 		}
 	}
