@@ -123,7 +123,7 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 				resp.Body.Close()
 				codes[i] = resp.StatusCode
 				if opts.Progress != nil {
-					opts.Progress(codes[i] >= 200 && codes[i] < 300)
+					opts.Progress(s.acked(codes[i]))
 				}
 			}
 		}()
@@ -135,7 +135,7 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 			return Summary{}, fmt.Errorf("writing results: %w", err)
 		}
 	}
-	return summarize(s.target.Name, latencies, codes, elapsed, ctx.Err()), nil
+	return summarize(s.target.Name, latencies, codes, elapsed, ctx.Err(), s.acked), nil
 }
 
 // eventResults lists the events that were sent, in sequence order.
@@ -154,7 +154,7 @@ func eventResults(baseID string, latencies []time.Duration, codes []int, errs []
 	return out
 }
 
-func summarize(target string, latencies []time.Duration, codes []int, elapsed time.Duration, ctxErr error) Summary {
+func summarize(target string, latencies []time.Duration, codes []int, elapsed time.Duration, ctxErr error, acked func(int) bool) Summary {
 	sum := Summary{Target: target, Seconds: elapsed.Seconds(), ByStatus: map[string]int{}}
 	done := latencies[:0:0]
 	for i, c := range codes {
@@ -164,7 +164,7 @@ func summarize(target string, latencies []time.Duration, codes []int, elapsed ti
 		sum.Sent++
 		done = append(done, latencies[i])
 		switch {
-		case c >= 200 && c < 300:
+		case acked(c):
 			sum.Acknowledged++
 		case c == 0:
 			sum.Failed++

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
@@ -20,7 +21,16 @@ type Target struct {
 	URL  string
 	Host string // empty: the URL's host
 	Name string // what the user asked for, for reports
+	// Acks are the statuses that acknowledge an event; empty: any 2xx (a
+	// Broker's 202, a URL's 2xx). For the adapter, AdapterAcks.
+	Acks []int
 }
+
+// AdapterAcks is what kymamesh-adapter answers once its sink took an event
+// (docs/adapter.md, "What it answers"): only 202. Any other 2xx did not come
+// from the adapter's event path (a proxy in front, a probe endpoint), so it
+// says nothing about the event.
+var AdapterAcks = []int{http.StatusAccepted}
 
 // Sender posts events to one target over one keep-alive connection pool.
 type Sender struct {
@@ -36,7 +46,18 @@ func New(target Target, mode string, concurrency int, timeout time.Duration) *Se
 	t.MaxIdleConns = max(100, concurrency)
 	t.MaxIdleConnsPerHost = max(2, concurrency)
 	t.DisableCompression = true
-	return &Sender{target: target, mode: mode, client: &http.Client{Transport: t, Timeout: timeout}}
+	// No redirect is followed: a 301/302 would turn the event into a GET that
+	// any endpoint may answer 200, and a 3xx is no acknowledgement anyway.
+	noRedirects := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Sender{target: target, mode: mode, client: &http.Client{Transport: t, Timeout: timeout, CheckRedirect: noRedirects}}
+}
+
+// acked says whether the target's answer acknowledges the event.
+func (s *Sender) acked(code int) bool {
+	if len(s.target.Acks) == 0 {
+		return code >= 200 && code < 300
+	}
+	return slices.Contains(s.target.Acks, code)
 }
 
 // Result is the outcome of one send; -o json prints it.
@@ -64,7 +85,7 @@ func (s *Sender) Send(ctx context.Context, ev *event.Event) Result {
 	}
 	defer resp.Body.Close()
 	res.StatusCode = resp.StatusCode
-	res.ACK = resp.StatusCode >= 200 && resp.StatusCode < 300
+	res.ACK = s.acked(resp.StatusCode)
 	msg := cehttp.NewMessageFromHttpResponse(resp)
 	if msg.ReadEncoding() != binding.EncodingUnknown {
 		if reply, err := binding.ToEvent(ctx, msg); err == nil {

@@ -256,3 +256,47 @@ func TestLoadResultsJoinWithTheReceiver(t *testing.T) {
 		}
 	}
 }
+
+// A redirect is not an acknowledgement: send follows none, so a 3xx from
+// the target (or whatever is in front of it) never becomes a 2xx from some
+// other endpoint, such as a health check that answers 200 to anything.
+func TestSendFollowsNoRedirect(t *testing.T) {
+	health := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	ev, _ := BuildEvent(spec())
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, health.URL+"/healthz", code) })
+		s := New(Target{URL: rc.URL, Name: "rc"}, ModeBinary, 1, time.Second)
+		if res := s.Send(t.Context(), ev); res.ACK || res.StatusCode != code {
+			t.Errorf("single, %d: want no ACK and status %d, got %+v", code, code, res)
+		}
+		sum, err := s.Load(t.Context(), ev, LoadOptions{Count: 4, Concurrency: 2})
+		if err != nil || sum.Acknowledged != 0 || sum.Failed != 4 {
+			t.Errorf("load, %d: want 4 failed, got %+v %v", code, sum, err)
+		}
+	}
+	if n := health.n.Load(); n != 0 {
+		t.Fatalf("the redirect was followed %d times", n)
+	}
+}
+
+// Through the adapter (send --to app:) only the adapter's documented answer,
+// 202, acknowledges an event; other targets (Brokers, URLs) ack with any 2xx.
+func TestAdapterTargetAcksOnlyWithTheAdaptersAnswer(t *testing.T) {
+	ev, _ := BuildEvent(spec())
+	for _, code := range []int{200, 201, 202, 204} {
+		rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) })
+		for _, tc := range []struct {
+			acks []int
+			want bool
+		}{{nil, true}, {AdapterAcks, code == http.StatusAccepted}} {
+			s := New(Target{URL: rc.URL, Name: "app:shop", Acks: tc.acks}, ModeBinary, 1, time.Second)
+			if res := s.Send(t.Context(), ev); res.ACK != tc.want || res.StatusCode != code {
+				t.Errorf("HTTP %d, acks %v: want ACK %v, got %+v", code, tc.acks, tc.want, res)
+			}
+			sum, _ := s.Load(t.Context(), ev, LoadOptions{Count: 3, Concurrency: 1})
+			if want := map[bool]int{true: 3}[tc.want]; sum.Acknowledged != want || sum.Failed != 3-want {
+				t.Errorf("load, HTTP %d, acks %v: want %d acknowledged, got %+v", code, tc.acks, want, sum)
+			}
+		}
+	}
+}

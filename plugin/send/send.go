@@ -61,7 +61,8 @@ machine without creating anything in the cluster: the target's address is read
 from its status, then a port-forward to a ready pod behind its Service carries the
 event (--via direct dials the address itself, e.g. inside a cluster or through
 HTTP_PROXY). With --count above 1 it sends a measured load and prints a summary.
-Exit code 1 if any event was not acknowledged.`,
+Exit code 1 if any event was not acknowledged: by an application's adapter
+(app:) with 202, by other targets with any 2xx. Redirects are not followed.`,
 		Example: `  kubectl kymamesh send --to app:shop --type order.created --data '{"id":1}'
   kubectl kymamesh send --to broker:default:orders --type order.created --ext region=eu --data @order.json
   kubectl kymamesh send --to http://127.0.0.1:8080/ --type ping --count 10000 --concurrency 32 -o json
@@ -191,6 +192,11 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		defer results.Close()
 		o.Load.Results = results
+	}
+	if strings.HasPrefix(o.To, "app:") {
+		// The adapter answers 202 once its Channel took the event and
+		// nothing else 2xx: another 2xx did not come from its event path.
+		target.Acks = sender.AdapterAcks
 	}
 	s := sender.New(target, o.Event.Mode, o.Load.Concurrency, o.Timeout)
 	if o.Load.Count == 1 {
