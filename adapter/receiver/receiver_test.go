@@ -1,9 +1,8 @@
 package receiver
 
 import (
-	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -40,32 +40,10 @@ type line struct {
 	Data                              map[string]string
 }
 
-// watch opens GET /events and returns its lines as they come.
+// watch opens GET /events as the receiver's owner.
 func watch(t *testing.T, ctx context.Context, base string) <-chan line {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/x-ndjson" {
-		t.Fatalf("GET /events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	out := make(chan line, 100)
-	go func() {
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			var l line
-			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-				t.Errorf("a line that is not JSON: %q", sc.Text())
-				return
-			}
-			out <- l
-		}
-		close(out)
-	}()
-	return out
+	return watchAs(t, ctx, base, testToken)
 }
 
 func next(t *testing.T, c <-chan line) line {
@@ -83,17 +61,16 @@ func next(t *testing.T, c <-chan line) line {
 // order; then each event is streamed as it arrives, as a structured
 // CloudEvent in JSON with its extensions and data.
 func TestStreamsBacklogThenLiveEvents(t *testing.T) {
-	srv := httptest.NewServer(Handler(newHub(10), quiet()))
-	defer srv.Close()
+	base, _ := start(t, Config{MaxBodyBytes: 64 << 10, BacklogBytes: 1 << 20})
 	for _, id := range []string{"b-1", "b-2"} {
-		if code := post(t, srv.URL, id); code != http.StatusAccepted {
+		if code := post(t, base, id); code != http.StatusAccepted {
 			t.Fatalf("POST %s: %d", id, code)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	events := watch(t, ctx, srv.URL)
-	if post(t, srv.URL, "l-1") != http.StatusAccepted {
+	events := watch(t, ctx, base)
+	if post(t, base, "l-1") != http.StatusAccepted {
 		t.Fatal("live event refused")
 	}
 	for _, want := range []string{"b-1", "b-2", "l-1"} {
@@ -105,51 +82,85 @@ func TestStreamsBacklogThenLiveEvents(t *testing.T) {
 	}
 }
 
-// What the receiver cannot hold is refused with 503 (the Broker retries),
-// never acknowledged and dropped: a full backlog, and a watcher that is behind.
+// What the receiver cannot hold is refused with 503 + Retry-After (the
+// Broker retries), never acknowledged and dropped; once the watcher took
+// the backlog, events are taken again. One watcher at a time: a second
+// gets 409 and takes nothing from the first. Events go to / only.
 func TestRefusesWhatItCannotHold(t *testing.T) {
-	h := newHub(2)
-	srv := httptest.NewServer(Handler(h, quiet()))
-	defer srv.Close()
-	codes := []int{post(t, srv.URL, "1"), post(t, srv.URL, "2"), post(t, srv.URL, "3")}
-	if codes[0] != 202 || codes[1] != 202 || codes[2] != 503 {
-		t.Fatalf("backlog of 2: got %v", codes)
-	}
-	// A watcher that never reads: its queue (backlog + 2) fills, then 503.
-	q := h.watch()
-	if len(q) != 2 {
-		t.Fatalf("the backlog did not go to the watcher: %d", len(q))
-	}
-	codes = []int{post(t, srv.URL, "4"), post(t, srv.URL, "5"), post(t, srv.URL, "6")}
-	if codes[0] != 202 || codes[1] != 202 || codes[2] != 503 {
-		t.Fatalf("a watcher behind: got %v", codes)
-	}
-	if code := func() int {
-		resp, err := http.Post(srv.URL, "application/json", strings.NewReader("{}"))
+	base, _ := start(t, Config{MaxBodyBytes: 16 << 10, BacklogBytes: 64 << 10})
+	var acked []string
+	for i := 0; ; i++ {
+		id := "e-" + strconv.Itoa(i)
+		req, _ := http.NewRequest(http.MethodPost, base, bytes.NewReader(make([]byte, 8<<10)))
+		for k, v := range map[string]string{"Ce-Specversion": "1.0", "Ce-Id": id, "Ce-Type": "t", "Ce-Source": "s"} {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		return resp.StatusCode
-	}(); code != http.StatusBadRequest {
-		t.Fatalf("not a CloudEvent: %d", code)
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			if resp.Header.Get("Retry-After") != "1" {
+				t.Fatalf("503 without Retry-After: %v", resp.Header)
+			}
+			break
+		}
+		if resp.StatusCode != http.StatusAccepted || i > 100 {
+			t.Fatalf("%s: %d", id, resp.StatusCode)
+		}
+		acked = append(acked, id)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := watch(t, ctx, base)
+	for _, want := range acked {
+		if got := next(t, events); got.ID != want {
+			t.Fatalf("got %s, want %s", got.ID, want)
+		}
+	}
+	if code := post(t, base, "after"); code != http.StatusAccepted {
+		t.Fatalf("after the backlog was read: %d", code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict {
+		t.Fatalf("a second watcher: %d, want 409", resp.StatusCode)
+	}
+	if got := next(t, events); got.ID != "after" {
+		t.Fatalf("the first watcher after the second tried: %+v", got)
+	}
+	for _, path := range []string{"/healthz", "/events", "/x"} {
+		resp, err := http.Post(base+path, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			t.Fatalf("POST %s: %d", path, resp.StatusCode)
+		}
 	}
 }
 
 // Nobody watching for the idle time: the owner is removed, once. While a
 // watcher is connected, it is not.
 func TestWatchdogRemovesTheOwnerOnlyWhenNobodyWatches(t *testing.T) {
-	h := newHub(10)
+	h := newHub(1 << 20)
 	var removed atomic.Int32
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	q := h.watch()
+	h.claim()
 	go watchdog(ctx, h, 300*time.Millisecond, quiet(), func(context.Context) error { removed.Add(1); return nil })
 	time.Sleep(time.Second)
 	if removed.Load() != 0 {
 		t.Fatal("removed while watched")
 	}
-	h.leave(q)
+	h.leave()
 	deadline := time.Now().Add(5 * time.Second)
 	for removed.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)

@@ -44,7 +44,7 @@ func main() {
 
 // receive runs tail's receiver and returns the exit code.
 func receive(log *slog.Logger) int {
-	cfg, err := receiver.ConfigFromEnv(os.Getenv)
+	cfg, err := receiver.ConfigFromEnv(os.Getenv, os.ReadFile)
 	if err != nil {
 		log.Error("bad configuration", "error", err.Error())
 		return 2
