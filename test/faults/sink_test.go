@@ -15,7 +15,7 @@ import (
 
 // The fault sink's settings, passed to the re-executed test binary.
 const (
-	sinkModeEnv = "FAULTS_SINK_MODE" // none, errors, hang, drop, interim
+	sinkModeEnv = "FAULTS_SINK_MODE" // none, errors, hang, drop, interim, redirect
 	sinkAddrEnv = "FAULTS_SINK_ADDR"
 	sinkLogEnv  = "FAULTS_SINK_LOG"
 	sinkHangEnv = "FAULTS_SINK_HANG" // how long a hanging answer takes
@@ -37,6 +37,10 @@ func answer(mode string, n int) (code int, hang, drop bool, interim []int) {
 		if n%20 == 7 {
 			return 0, false, true, nil
 		}
+	case "redirect": // one in ten sent elsewhere, with each of the five redirects in turn
+		if n%10 == 3 {
+			return redirects[n/10%len(redirects)], false, false, nil
+		}
 	case "interim": // every event gets 103 (and every other one 100 first), then a mix of answers
 		interim = []int{http.StatusEarlyHints}
 		if n%2 == 1 {
@@ -52,6 +56,14 @@ func answer(mode string, n int) (code int, hang, drop bool, interim []int) {
 	}
 	return http.StatusAccepted, false, false, nil
 }
+
+// redirects are the answers of the redirect mode, to movedPath.
+var redirects = []int{301, 302, 303, 307, 308}
+
+// movedPath is where the redirect mode points; what arrives there is logged
+// as "ID followed" (not taken): an adapter that followed and acknowledged it
+// loses the event.
+const movedPath = "/moved"
 
 // runSink serves until killed. Each event's id and what the sink did with it
 // go to the log, one line written whole (O_APPEND) before the answer: a line
@@ -72,6 +84,11 @@ func runSink() int {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		id := r.Header.Get("Ce-Id")
+		if r.URL.Path == movedPath {
+			_, _ = logf.Write([]byte(id + " followed\n"))
+			w.WriteHeader(http.StatusOK) // as a health endpoint would
+			return
+		}
 		n, _ := strconv.Atoi(id[strings.LastIndexByte(id, '-')+1:])
 		code, slow, drop, interim := answer(mode, n)
 		if slow {
@@ -89,6 +106,9 @@ func runSink() int {
 		}
 		for _, c := range interim {
 			w.WriteHeader(c)
+		}
+		if code >= 300 && code < 400 {
+			w.Header().Set("Location", movedPath)
 		}
 		w.WriteHeader(code)
 	})
