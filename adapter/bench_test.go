@@ -18,3 +18,13 @@ func BenchmarkCheckBinaryHeaders(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIsEventFormat is what refusing an event format as the data's type
+// adds to every event that has a Content-Type.
+func BenchmarkIsEventFormat(b *testing.B) {
+	for b.Loop() {
+		if isEventFormat("application/json") {
+			b.Fatal("json is no event format")
+		}
+	}
+}

@@ -357,10 +357,11 @@ func checkBinaryHeaders(hdr http.Header) string {
 		if len(ct) > 1 {
 			return "datacontenttype: Content-Type given " + strconv.Itoa(len(ct)) + " times"
 		}
-		if _, _, err := mime.ParseMediaType(ct[0]); err != nil {
+		mt, _, err := mime.ParseMediaType(ct[0]) // lower case, without parameters
+		if err != nil {
 			return "datacontenttype: not an RFC 2046 media type"
 		}
-		if isEventFormat(ct[0]) {
+		if isEventFormat(mt) {
 			return eventFormatProblem
 		}
 	}
