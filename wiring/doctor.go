@@ -196,6 +196,7 @@ func neededAccess() []access {
 		{"", "serviceaccounts", false, []string{"create"}},
 		{"rbac.authorization.k8s.io", "roles", false, []string{"create"}},
 		{"rbac.authorization.k8s.io", "rolebindings", false, []string{"create"}},
+		{"", "secrets", false, []string{"create"}}, // the receiver's token
 		{"discovery.k8s.io", "endpointslices", false, []string{"list"}},
 	} {
 		for _, v := range r.verbs {

@@ -1,7 +1,9 @@
 package wiring
 
 import (
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -33,6 +35,18 @@ type TailSpec struct {
 	// IdleTimeout: the receiver removes itself once nobody has watched it
 	// for this long (tail was killed before it could clean up).
 	IdleTimeout time.Duration
+	// Token is the receiver's secret, which tail presents to read the
+	// events (random, per session; see NewTailToken).
+	Token string
+}
+
+// NewTailToken returns a random token for a tail session.
+func NewTailToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // TailName is a tail session's name for a random suffix.
@@ -42,6 +56,7 @@ func TailName(suffix string) string { return TailComponent + "-" + suffix }
 // the others).
 var TailGVRs = []schema.GroupVersionResource{
 	DeploymentsGVR,
+	{Version: "v1", Resource: "secrets"},
 	{Version: "v1", Resource: "serviceaccounts"},
 	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"},
 	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"},
@@ -64,14 +79,22 @@ func BuildTail(s TailSpec) ([]*unstructured.Unstructured, *knapi.Trigger, error)
 	if s.IdleTimeout <= 0 {
 		return nil, nil, Invalidf("--receiver-idle-timeout", "%s: must be positive", s.IdleTimeout)
 	}
+	if len(s.Token) < 32 || strings.ContainsAny(s.Token, " \t\n\"'") {
+		return nil, nil, Invalidf("", "the tail session has no usable token")
+	}
+	// The receiver answers 503 for what it cannot hold now: the Trigger
+	// retries it (as Knative's default Broker delivery does), whatever the
+	// Broker's own delivery says; no dead letter sink, as tail only watches.
+	retry := int32(10)
 	t, err := BuildTrigger(TriggerSpec{Name: s.Name, Namespace: s.Namespace, Broker: s.Broker, Sink: "svc:" + s.Name,
-		Filter: s.Filter, CESQL: s.CESQL, Labels: s.labels()})
+		Filter: s.Filter, CESQL: s.CESQL, Labels: s.labels(),
+		Delivery: DeliveryOptions{Retry: &retry, BackoffPolicy: "exponential", BackoffDelay: "PT0.2S"}})
 	if err != nil {
 		return nil, nil, err
 	}
 	selector := map[string]string{ComponentLabel: TailComponent, TailLabel: s.Name}
 	objs, err := renderManifests("tail", tailManifest, map[string]any{"Name": s.Name, "Namespace": s.Namespace,
-		"Image": quote(s.Image), "IdleTimeout": quote(s.IdleTimeout.String()), "Labels": inline(s.labels()), "Selector": inline(selector)})
+		"Image": quote(s.Image), "IdleTimeout": quote(s.IdleTimeout.String()), "Token": quote(s.Token), "Labels": inline(s.labels()), "Selector": inline(selector)})
 	return objs, t, err
 }
 

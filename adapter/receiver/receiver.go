@@ -256,6 +256,18 @@ type receiver struct {
 	decode sync.Mutex
 }
 
+// NewHandler is Handler with a hub of its own, bounded by cfg.BacklogBytes
+// (for the plugin's tests, which run a receiver beside tail).
+func NewHandler(cfg Config, log *slog.Logger) http.Handler {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	if cfg.BacklogBytes <= 0 {
+		cfg.BacklogBytes = defaultBacklog
+	}
+	return Handler(cfg, newHub(cfg.BacklogBytes), log)
+}
+
 // Handler serves the receiver: events on POST /, the stream on GET
 // /events (for cfg.Token only), probes on /healthz and /readyz.
 func Handler(cfg Config, h *hub, log *slog.Logger) http.Handler {

@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -53,9 +55,12 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 		Long: `tail shows the events a Broker delivers, as a Trigger with the given filters
 would receive them. It creates a temporary receiver in the Broker's namespace
 (a Deployment running the adapter image in its receive mode, its Service,
-ServiceAccount and a Role that lets it delete only itself) and a Trigger to
-it, port-forwards to the receiver and prints each event as it arrives: a table
-line, or with -o json the structured CloudEvent on one line.
+ServiceAccount, a Role that lets it delete only itself and a Secret holding a
+random token only this tail knows, without which the receiver streams to
+nobody) and a Trigger to it, port-forwards to the receiver and prints each
+event as it arrives: a table line, or with -o json the structured CloudEvent
+on one line. A line it cannot read as a CloudEvent is reported on stderr and
+skipped.
 
 It removes everything it created when it stops: on Ctrl-C, at --timeout or
 after --count events. If tail itself is killed, the receiver deletes its own
@@ -91,6 +96,9 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 		return err
 	}
 	o.Spec.Namespace, o.Spec.Name = ns, wiring.TailName(utilrand.String(5))
+	if o.Spec.Token, err = wiring.NewTailToken(); err != nil {
+		return err
+	}
 	o.objs, o.trigger, err = wiring.BuildTail(o.Spec)
 	return err
 }
@@ -198,18 +206,32 @@ func (o *Options) connect(ctx context.Context) (*bufio.Reader, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("port-forward to the receiver pod %s/%s: %w", pp.Namespace, pp.Pod, err)
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/events", fwd.Local), nil)
-	resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil}}).Do(req)
+	body, err := openStream(ctx, fmt.Sprintf("http://127.0.0.1:%d/events", fwd.Local), o.Spec.Token)
 	if err != nil {
 		fwd.Stop()
-		return nil, nil, fmt.Errorf("opening the receiver's event stream: %w", errors.Join(err, fwd.Err()))
+		return nil, nil, errors.Join(err, fwd.Err())
+	}
+	return bufio.NewReader(body), func() { body.Close(); fwd.Stop() }, nil
+}
+
+// openStream opens the receiver's event stream with the session's token,
+// which only this tail holds.
+func openStream(ctx context.Context, url, token string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil}}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("opening the receiver's event stream: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
-		fwd.Stop()
-		return nil, nil, fmt.Errorf("opening the receiver's event stream: HTTP %d", resp.StatusCode)
+		return nil, fmt.Errorf("opening the receiver's event stream: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(msg)))
 	}
-	return bufio.NewReader(resp.Body), func() { resp.Body.Close(); fwd.Stop() }, nil
+	return resp.Body, nil
 }
 
 // readyPod polls until the receiver's Service has a ready pod, within --wait-timeout.
@@ -283,11 +305,13 @@ func (o *Options) watch(ctx context.Context, stream *bufio.Reader) error {
 		case err := <-failed:
 			return fmt.Errorf("the receiver's event stream ended after %d events: %w", n, err)
 		case line := <-lines:
-			var e event.Event
-			if err := e.UnmarshalJSON(line); err != nil {
-				return fmt.Errorf("the receiver sent a line that is not a CloudEvent: %w", err)
+			e, err := parseLine(line)
+			if err != nil {
+				// One bad line must not end the watch: say so, go on.
+				fmt.Fprintf(o.ErrOut, "skipped a line that is not a CloudEvent: %v\n", err)
+				continue
 			}
-			if err := printer.Print(&e, line, time.Now()); err != nil {
+			if err := printer.Print(e, line, time.Now()); err != nil {
 				return err
 			}
 			n++
@@ -297,6 +321,18 @@ func (o *Options) watch(ctx context.Context, stream *bufio.Reader) error {
 }
 
 var errTimeout = errors.New("--timeout reached")
+
+// parseLine reads one line of the stream as a valid CloudEvent.
+func parseLine(line []byte) (*event.Event, error) {
+	e := event.New()
+	if err := e.UnmarshalJSON(line); err != nil {
+		return nil, err
+	}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
 
 // remove deletes the Trigger, then the Deployment in the foreground, which
 // the garbage collector completes only once its dependents are gone; it
