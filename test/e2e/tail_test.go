@@ -80,7 +80,7 @@ func (tl *tailing) wait(t *testing.T, within time.Duration) int {
 func tailLeftovers(t *testing.T, ns string) string {
 	t.Helper()
 	return strings.TrimSpace(testbed.MustKubectl(t, "get", "-n", ns, "-o", "name", "-l", "kymamesh.kyma-project.io/tail",
-		"deployments,pods,services,serviceaccounts,roles,rolebindings,triggers.eventing.knative.dev"))
+		"deployments,pods,services,serviceaccounts,roles,rolebindings,secrets,triggers.eventing.knative.dev"))
 }
 
 // tail + send, the check a user runs by hand: tail --count 2 receives the two
