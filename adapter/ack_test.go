@@ -177,6 +177,7 @@ func TestNoEventInsideAnEventReachesTheSink(t *testing.T) {
 		"binary, protobuf":                 {binaryHeaders(map[string]string{"Content-Type": "application/cloudevents+protobuf"}), "\x00\x01", 400},
 		"binary, bare format":              {binaryHeaders(map[string]string{"Content-Type": "application/cloudevents"}), inner, 400},
 		"binary, json data":                {binaryHeaders(nil), inner, 202},
+		"binary, Ce-Datacontenttype":       {binaryHeaders(map[string]string{"Ce-Datacontenttype": "application/cloudevents+json"}), inner, 400},
 		"structured, json data":            {structured, outer(`"datacontenttype":"application/json","data":` + inner), 202},
 		"structured, data without type":    {structured, outer(`"data":` + inner), 202},
 		"structured, data_base64 no type":  {structured, outer(`"data_base64":"` + b64 + `"`), 202},

@@ -345,6 +345,9 @@ func checkBinaryHeaders(hdr http.Header) string {
 			if v == "" {
 				return "subject: if present, MUST be a non-empty string"
 			}
+		case "Ce-Datacontenttype":
+			// The SDK refuses it; the binding carries it as Content-Type.
+			return "datacontenttype: in binary mode it is the Content-Type header, not ce-datacontenttype"
 		}
 	}
 	switch {
