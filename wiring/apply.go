@@ -112,7 +112,7 @@ func DeleteSelected[T runtime.Object, L runtime.Object](ctx context.Context, c C
 		if err := Delete(ctx, c, m.GetName(), dry); err != nil {
 			return out, APIError(err, "delete", resource, m.GetName(), namespace)
 		}
-		out = append(out, Change{o, OpDeleted})
+		out = append(out, Change{Object: o, Op: OpDeleted})
 	}
 	return out, nil
 }

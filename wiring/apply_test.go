@@ -29,7 +29,7 @@ func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 	ctx := t.Context()
 	dyn := typedfake.New(namespace("shop", nil))
 	kube, kn := &typed.Core{Dyn: dyn}, &typed.Eventing{Dyn: dyn}
-	m := Mesh{Core: kube, Eventing: kn}
+	m := Mesh{Core: kube, Eventing: kn, Messaging: &typed.Messaging{Dyn: dyn}, Dynamic: dyn}
 	spec := EnableSpec{Namespace: "shop", Broker: "default", Class: DefaultBrokerClass, Channel: "imc", InjectionLabel: true}
 
 	ops := func(cs []Change) []string {
@@ -57,7 +57,7 @@ func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 	if _, err := kn.Brokers("shop").Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	changes, err = Disable(ctx, m, "shop", DryRunNone)
+	changes, err = Disable(ctx, m, "shop", DryRunNone, DeleteOptions{})
 	if err != nil || strings.Join(ops(changes), ",") != "deleted,deleted,configured" {
 		t.Fatalf("disable: %v %v", ops(changes), err)
 	}
@@ -69,7 +69,7 @@ func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 	if _, ok := ns.Labels[InjectionLabel]; ok {
 		t.Fatal("disable left the injection label it had added")
 	}
-	if changes, err = Disable(ctx, m, "shop", DryRunNone); err != nil || len(changes) != 0 {
+	if changes, err = Disable(ctx, m, "shop", DryRunNone, DeleteOptions{}); err != nil || len(changes) != 0 {
 		t.Fatalf("second disable: %v %v", ops(changes), err)
 	}
 }
@@ -77,12 +77,12 @@ func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 func TestDisableKeepsAnInjectionLabelItDidNotAdd(t *testing.T) {
 	dyn := typedfake.New(namespace("shop", map[string]string{InjectionLabel: "enabled"}))
 	kube := &typed.Core{Dyn: dyn}
-	m := Mesh{Core: kube, Eventing: &typed.Eventing{Dyn: dyn}}
+	m := Mesh{Core: kube, Eventing: &typed.Eventing{Dyn: dyn}, Messaging: &typed.Messaging{Dyn: dyn}, Dynamic: dyn}
 	changes, err := Enable(t.Context(), m, EnableSpec{Namespace: "shop", Broker: "default", InjectionLabel: true}, DryRunNone)
 	if err != nil || changes[len(changes)-1].Op != OpUnchanged {
 		t.Fatalf("enable: %+v %v", changes, err)
 	}
-	if _, err := Disable(t.Context(), m, "shop", DryRunNone); err != nil {
+	if _, err := Disable(t.Context(), m, "shop", DryRunNone, DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	ns, _ := kube.Namespaces().Get(t.Context(), "shop", metav1.GetOptions{})

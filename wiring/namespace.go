@@ -34,6 +34,8 @@ const (
 type Change struct {
 	Object runtime.Object
 	Op     string
+	// Reason says why an object was kept (OpKept).
+	Reason string
 }
 
 // Mesh holds the clients the mesh operations need.
@@ -43,6 +45,8 @@ type Mesh struct {
 	Messaging *typed.Messaging
 	Dynamic   dynamic.Interface
 	Policies  *typed.Policies
+	// Discovery lists what the API server serves (to find everything left in a namespace).
+	Discovery typed.Discovery
 }
 
 // EnableSpec says how to make a namespace part of the mesh.
@@ -111,7 +115,7 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 			ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 				ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: map[string]string{InjectionLabel: "enabled"},
 					Annotations: map[string]string{InjectionAddedAnnotation: "true"}}}
-			out = append(out, Change{ns, OpConfigured})
+			out = append(out, Change{Object: ns, Op: OpConfigured})
 		}
 		return out, nil
 	}
@@ -177,18 +181,18 @@ func ensureObject[T runtime.Object, L runtime.Object](ctx context.Context, c Cli
 				return Change{}, err
 			}
 		}
-		return Change{cur, OpUnchanged}, nil
+		return Change{Object: cur, Op: OpUnchanged}, nil
 	}
 	if !apierrors.IsNotFound(err) {
 		return Change{}, APIError(err, "get", resource, m.GetName(), m.GetNamespace())
 	}
 	made, err := Create(ctx, c, obj, dry)
-	return Change{made, OpCreated}, APIError(err, "create", resource, m.GetName(), m.GetNamespace())
+	return Change{Object: made, Op: OpCreated}, APIError(err, "create", resource, m.GetName(), m.GetNamespace())
 }
 
 func labelNamespace(ctx context.Context, m Mesh, ns *corev1.Namespace, dry DryRun) (Change, error) {
 	if ns.Labels[InjectionLabel] == "enabled" {
-		return Change{ns, OpUnchanged}, nil
+		return Change{Object: ns, Op: OpUnchanged}, nil
 	}
 	patch := map[string]any{"metadata": map[string]any{
 		"labels":      map[string]string{InjectionLabel: "enabled"},
@@ -199,7 +203,7 @@ func labelNamespace(ctx context.Context, m Mesh, ns *corev1.Namespace, dry DryRu
 
 func patchNamespace(ctx context.Context, m Mesh, ns *corev1.Namespace, patch map[string]any, dry DryRun) (Change, error) {
 	if dry == DryRunClient {
-		return Change{ns, OpConfigured}, nil
+		return Change{Object: ns, Op: OpConfigured}, nil
 	}
 	name := ns.Name
 	data, _ := json.Marshal(patch)
@@ -207,12 +211,13 @@ func patchNamespace(ctx context.Context, m Mesh, ns *corev1.Namespace, patch map
 	if err != nil {
 		return Change{}, APIError(err, "patch", "namespace", name, "")
 	}
-	return Change{got, OpConfigured}, nil
+	return Change{Object: got, Op: OpConfigured}, nil
 }
 
 // Disable removes exactly what Enable created in the namespace: the objects that
-// carry its label, and the injection label if Enable added it.
-func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun) ([]Change, error) {
+// carry its label, and the injection label if Enable added it. A Broker others
+// use or changed is kept, with its channel template (unless opts.InUse).
+func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun, opts DeleteOptions) ([]Change, error) {
 	if err := ValidateNamespaceName("NAME", namespace); err != nil {
 		return nil, err
 	}
@@ -220,15 +225,32 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun) ([]Chang
 	if err != nil {
 		return nil, APIError(err, "get", "namespace", namespace, "")
 	}
-	sel := EnabledByLabel + " in (" + enabledByValue + "," + enabledByWire + ")"
-	out, err := DeleteSelected(ctx, Client[*knapi.Broker, *knapi.BrokerList](m.Eventing.Brokers(namespace)), sel, "broker", namespace, dry)
+	sel := ManagedByLabel + "=" + ManagedByValue + "," + EnabledByLabel + " in (" + enabledByValue + "," + enabledByWire + ")"
+	out, err := deleteBrokers(ctx, m, namespace, sel, dry, opts, nil, "")
 	if err != nil {
 		return out, err
 	}
-	cms, err := DeleteSelected(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](m.Core.ConfigMaps(namespace)), sel, "configmap", namespace, dry)
-	out = append(out, cms...)
+	keptConfig := map[string]bool{}
+	for _, c := range out {
+		if b, ok := c.Object.(*knapi.Broker); ok && c.Op == OpKept {
+			keptConfig[ConfigMapName(b.Name)] = true
+		}
+	}
+	cmc := m.Core.ConfigMaps(namespace)
+	cms, err := cmc.List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return out, err
+		return out, APIError(err, "list", "configmaps", "", namespace)
+	}
+	for i := range cms.Items {
+		cm := &cms.Items[i]
+		if keptConfig[cm.Name] {
+			out = append(out, keptChange(cm, "the channel template of a kept broker"))
+			continue
+		}
+		if err := Delete(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](cmc), cm.Name, dry); err != nil {
+			return out, APIError(err, "delete", "configmap", cm.Name, namespace)
+		}
+		out = append(out, Change{Object: cm, Op: OpDeleted})
 	}
 	if ns.Annotations[InjectionAddedAnnotation] == "true" {
 		patch := map[string]any{"metadata": map[string]any{
@@ -243,10 +265,42 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun) ([]Chang
 	return out, nil
 }
 
+// deleteBrokers deletes the namespace's Brokers the selector matches, but
+// keeps (and reports) each one that something outside done uses, or that
+// someone changed, unless opts.InUse. alsoIn is one more namespace to look
+// for Subscriptions in when the user may not list them everywhere.
+func deleteBrokers(ctx context.Context, m Mesh, ns, selector string, dry DryRun, opts DeleteOptions, done []Change, alsoIn string) ([]Change, error) {
+	c := m.Eventing.Brokers(ns)
+	l, err := c.List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, APIError(err, "list", "brokers", "", ns)
+	}
+	gone := deletedUIDs(done)
+	var out []Change
+	for i := range l.Items {
+		b := &l.Items[i]
+		if !opts.InUse {
+			users, err := brokerUsers(ctx, m, b, gone, alsoIn)
+			if err != nil {
+				return out, err
+			}
+			if len(users) > 0 {
+				out = append(out, keptChange(b, "used by "+listed(users)+"; add --delete-in-use to delete it anyway"))
+				continue
+			}
+		}
+		if err := Delete(ctx, Client[*knapi.Broker, *knapi.BrokerList](c), b.Name, dry); err != nil {
+			return out, APIError(err, "delete", "broker", b.Name, ns)
+		}
+		out = append(out, Change{Object: b, Op: OpDeleted})
+	}
+	return out, nil
+}
+
 func changes(objs []runtime.Object, op string) []Change {
 	out := make([]Change, len(objs))
 	for i, o := range objs {
-		out[i] = Change{o, op}
+		out[i] = Change{Object: o, Op: op}
 	}
 	return out
 }

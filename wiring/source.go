@@ -55,7 +55,7 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 	out := make([]Change, 0, len(objs))
 	for _, o := range objs {
 		if dry == DryRunClient {
-			out = append(out, Change{o, OpApplied})
+			out = append(out, Change{Object: o, Op: OpApplied})
 			continue
 		}
 		gvr, err := gvrOf(o)
@@ -75,44 +75,71 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 		if err != nil {
 			return out, APIError(err, "apply", gvr.Resource, o.GetName(), o.GetNamespace())
 		}
-		out = append(out, Change{got, OpApplied})
+		out = append(out, Change{Object: got, Op: OpApplied})
 	}
 	return out, nil
 }
 
 // DeleteHTTPSource deletes an application's source objects, in reverse apply
-// order; objects already gone are skipped. It returns what it deleted.
-func DeleteHTTPSource(ctx context.Context, dyn dynamic.Interface, app, namespace string, dry DryRun) ([]Change, error) {
+// order; objects already gone, and objects of the same name that are not the
+// application's, are skipped. A source whose Channel has Subscriptions is kept
+// whole, and reported kept with them (unless opts.InUse). It returns what it
+// deleted or kept.
+func DeleteHTTPSource(ctx context.Context, m Mesh, app, namespace string, dry DryRun, opts DeleteOptions) ([]Change, error) {
 	if err := ValidateName("APP", app); err != nil {
 		return nil, err
 	}
+	return deleteSource(ctx, m, app, namespace, dry, opts, nil)
+}
+
+// deleteSource is DeleteHTTPSource after done (what this removal already
+// deleted: those Subscriptions do not hold the Channel).
+func deleteSource(ctx context.Context, m Mesh, app, namespace string, dry DryRun, opts DeleteOptions, done []Change) ([]Change, error) {
 	gvrs := slices.Clone(HTTPSourceGVRs)
 	slices.Reverse(gvrs)
-	var out []Change
+	type found struct {
+		gvr schema.GroupVersionResource
+		obj *unstructured.Unstructured
+	}
+	var ours []found
 	for _, gvr := range gvrs {
 		name := AdapterName(app)
 		if gvr.Resource == "channels" {
 			name = app
 		}
-		c := dyn.Resource(gvr).Namespace(namespace)
-		cur, err := c.Get(ctx, name, metav1.GetOptions{})
+		cur, err := m.Dynamic.Resource(gvr).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return out, APIError(err, "get", gvr.Resource, name, namespace)
+			return nil, APIError(err, "get", gvr.Resource, name, namespace)
 		}
-		if cur.GetLabels()[AppLabel] != app {
-			// Not ours: an object of the same name that the plugin did not create.
-			continue
+		if cur.GetLabels()[AppLabel] != app || cur.GetLabels()[ManagedByLabel] != ManagedByValue {
+			continue // not ours: an object of the same name that the plugin did not create
 		}
-		if dry != DryRunClient {
-			policy := metav1.DeletePropagationBackground
-			if err := c.Delete(ctx, name, metav1.DeleteOptions{DryRun: dry.serverFlag(), PropagationPolicy: &policy}); err != nil && !apierrors.IsNotFound(err) {
-				return out, APIError(err, "delete", gvr.Resource, name, namespace)
+		if gvr.Resource == "channels" && !opts.InUse {
+			users, err := channelUsers(ctx, m, cur, deletedUIDs(done))
+			if err != nil {
+				return nil, err
+			}
+			if len(users) > 0 {
+				return []Change{keptChange(cur, "used by "+listed(users)+
+					"; the application's adapter is kept with it; add --delete-in-use to delete them anyway")}, nil
 			}
 		}
-		out = append(out, Change{cur, OpDeleted})
+		ours = append(ours, found{gvr, cur})
+	}
+	var out []Change
+	for _, f := range ours {
+		c := m.Dynamic.Resource(f.gvr).Namespace(namespace)
+		if dry != DryRunClient {
+			policy := metav1.DeletePropagationBackground
+			err := c.Delete(ctx, f.obj.GetName(), metav1.DeleteOptions{DryRun: dry.serverFlag(), PropagationPolicy: &policy})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return out, APIError(err, "delete", f.gvr.Resource, f.obj.GetName(), namespace)
+			}
+		}
+		out = append(out, Change{Object: f.obj, Op: OpDeleted})
 	}
 	return out, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
@@ -174,79 +176,100 @@ func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (C
 // Unwire removes what Wire created for the application and namespace: its
 // Triggers there and its Subscription; then the source, if wire created it and
 // no other namespace is wired to it; then the namespace's Broker, if wire
-// created it and no other application is wired to it.
-func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryRun) ([]Change, error) {
+// created it and no other application is wired to it; then the integration
+// namespace, if the plugin created it and nothing but the plugin's is left in
+// it. A Channel, Broker or namespace that others still use is kept and
+// reported (OpKept) with what uses it.
+func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryRun, opts DeleteOptions) ([]Change, error) {
 	if err := ValidateName("APP", app); err != nil {
 		return nil, err
 	}
 	if err := ValidateNamespaceName("--from", ns); err != nil {
 		return nil, err
 	}
-	out, err := DeleteSelected(ctx, Client[*knapi.Trigger, *knapi.TriggerList](m.Eventing.Triggers(ns)), AppLabel+"="+app, "trigger", ns, dry)
+	ours := ManagedByLabel + "=" + ManagedByValue + ","
+	out, err := DeleteSelected(ctx, Client[*knapi.Trigger, *knapi.TriggerList](m.Eventing.Triggers(ns)), ours+AppLabel+"="+app, "trigger", ns, dry)
 	if err != nil {
 		return out, err
 	}
 	subs := m.Messaging.Subscriptions(integrationNS)
 	deleted, err := DeleteSelected(ctx, Client[*knapi.Subscription, *knapi.SubscriptionList](subs),
-		AppLabel+"="+app+","+WiredToLabel+"="+ns, "subscription", integrationNS, dry)
+		ours+AppLabel+"="+app+","+WiredToLabel+"="+ns, "subscription", integrationNS, dry)
 	out = append(out, deleted...)
 	if err != nil {
 		return out, err
 	}
 	// What was just deleted may linger (finalizers), and a dry run deleted
 	// nothing: neither counts as still wired.
-	gone := map[string]bool{}
-	for _, c := range out {
-		if sub, ok := c.Object.(*knapi.Subscription); ok {
-			gone[sub.Name] = true
-		}
-	}
 	remaining := func(selector string) (int, error) {
 		l, err := subs.List(ctx, metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
 			return 0, APIError(err, "list", "subscriptions", "", integrationNS)
 		}
-		n := 0
-		for _, s := range l.Items {
-			if !gone[s.Name] && s.DeletionTimestamp == nil {
+		gone, n := deletedUIDs(out), 0
+		for i := range l.Items {
+			if live(&l.Items[i], gone) {
 				n++
 			}
 		}
 		return n, nil
 	}
-	var nsGone *Change // the integration namespace, if this run deletes it: reported last
+	// The integration namespace is looked at once the application is wired
+	// nowhere and its source is gone (now, or by an earlier run that kept the
+	// namespace for what was left in it).
+	checkNS := false
 	if n, err := remaining(AppLabel + "=" + app + "," + WiredToLabel); err != nil {
 		return out, err
 	} else if n == 0 {
-		removed, err := deleteWiredSource(ctx, m, app, integrationNS, dry)
+		removed, err := deleteWiredSource(ctx, m, app, integrationNS, dry, opts, out)
 		out = append(out, removed...)
 		if err != nil {
 			return out, err
 		}
-		if len(removed) > 0 {
-			ns, err := deleteNamespaceIfUnused(ctx, m, integrationNS, out, dry)
-			if err != nil {
-				return out, err
-			}
-			nsGone = ns
-		}
+		checkNS = len(removed) == 0 || removed[0].Op == OpDeleted
 	}
 	if n, err := remaining(WiredToLabel + "=" + ns); err != nil {
 		return out, err
 	} else if n == 0 {
-		removed, err := disableWired(ctx, m, ns, dry)
+		removed, err := deleteBrokers(ctx, m, ns, ours+EnabledByLabel+"="+enabledByWire, dry, opts, out, integrationNS)
 		out = append(out, removed...)
 		if err != nil {
 			return out, err
 		}
 	}
-	if nsGone != nil {
-		out = append(out, *nsGone)
+	if checkNS {
+		c, err := deleteNamespaceIfOurs(ctx, m, integrationNS, out, dry)
+		if err != nil {
+			return out, err
+		}
+		if c != nil {
+			out = append(out, *c)
+		}
 	}
 	return out, nil
 }
 
-func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, dry DryRun) ([]Change, error) {
+// SourceMarks returns the marks an application's existing source carries
+// that a re-apply must keep: wire's, on a source wire created (server-side
+// apply drops labels the applied objects leave out).
+func SourceMarks(ctx context.Context, dyn dynamic.Interface, app, integrationNS string) (map[string]string, error) {
+	dep, err := dyn.Resource(DeploymentsGVR).Namespace(integrationNS).Get(ctx, AdapterName(app), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, APIError(err, "get", "deployment", AdapterName(app), integrationNS)
+	}
+	if v := dep.GetLabels()[CreatedByLabel]; v == "wire" && dep.GetLabels()[AppLabel] == app {
+		return map[string]string{CreatedByLabel: v}, nil
+	}
+	return nil, nil
+}
+
+// deleteWiredSource deletes the application's source if wire created it; a
+// source whose Channel others subscribe to is kept whole (unless
+// opts.InUse): without its adapter their Subscriptions would get nothing.
+func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, dry DryRun, opts DeleteOptions, done []Change) ([]Change, error) {
 	dep, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(integrationNS).Get(ctx, AdapterName(app), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, nil
@@ -254,12 +277,38 @@ func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, d
 	if err != nil {
 		return nil, APIError(err, "get", "deployment", AdapterName(app), integrationNS)
 	}
-	if dep.GetLabels()[CreatedByLabel] != "wire" {
+	if dep.GetLabels()[CreatedByLabel] != "wire" || dep.GetLabels()[AppLabel] != app {
 		return nil, nil
 	}
-	return DeleteHTTPSource(ctx, m.Dynamic, app, integrationNS, dry)
+	return deleteSource(ctx, m, app, integrationNS, dry, opts, done)
 }
 
-func disableWired(ctx context.Context, m Mesh, ns string, dry DryRun) ([]Change, error) {
-	return DeleteSelected(ctx, Client[*knapi.Broker, *knapi.BrokerList](m.Eventing.Brokers(ns)), EnabledByLabel+"="+enabledByWire, "broker", ns, dry)
+// deleteNamespaceIfOurs deletes the namespace if the plugin created it and
+// every object left in it is the plugin's (or goes with what this removal
+// deleted); otherwise it reports the namespace kept, naming what keeps it.
+// Nothing is forced here: a namespace takes everything in it along.
+func deleteNamespaceIfOurs(ctx context.Context, m Mesh, name string, done []Change, dry DryRun) (*Change, error) {
+	ns, err := m.Core.Namespaces().Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, APIError(err, "get", "namespace", name, "")
+	}
+	if ns.Labels[CreatedByLabel] != createdNamespace || ns.Labels[ManagedByLabel] != ManagedByValue || ns.DeletionTimestamp != nil {
+		return nil, nil
+	}
+	left, err := leftInNamespace(ctx, m, name, deletedUIDs(done))
+	if err != nil {
+		c := keptChange(ns, "could not tell whether anything else is in it ("+err.Error()+")")
+		return &c, nil
+	}
+	if len(left) > 0 {
+		c := keptChange(ns, "it still holds "+listed(left))
+		return &c, nil
+	}
+	if err := Delete(ctx, Client[*corev1.Namespace, *corev1.NamespaceList](m.Core.Namespaces()), name, dry); err != nil && !apierrors.IsNotFound(err) {
+		return nil, APIError(err, "delete", "namespace", name, "")
+	}
+	return &Change{Object: ns, Op: OpDeleted}, nil
 }

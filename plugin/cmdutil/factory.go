@@ -133,6 +133,9 @@ func Mesh(f Factory, dry wiring.DryRun) (wiring.Mesh, error) {
 	if m.Policies, err = f.Policies(); err != nil {
 		return m, err
 	}
+	if m.Discovery, err = f.APIDiscovery(); err != nil {
+		return m, err
+	}
 	m.Dynamic, err = f.Dynamic()
 	return m, err
 }

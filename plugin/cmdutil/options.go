@@ -15,9 +15,14 @@ type Options interface {
 	Run(ctx context.Context) error
 }
 
-// RunE is the cobra RunE of a command with options o.
+// RunE is the cobra RunE of a command with options o. A command run with
+// --dry-run=client gets clients that refuse every write (ReadOnly): the one
+// place that decides that a client dry run changes nothing.
 func RunE(f Factory, o Options) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
+		if clientDryRun(cmd) {
+			f = ReadOnly(f)
+		}
 		if err := o.Complete(f, cmd, args); err != nil {
 			return err
 		}
@@ -26,4 +31,11 @@ func RunE(f Factory, o Options) func(*cobra.Command, []string) error {
 		}
 		return o.Run(cmd.Context())
 	}
+}
+
+// clientDryRun says whether cmd runs with --dry-run=client (a bare --dry-run
+// is client too: the flag's NoOptDefVal).
+func clientDryRun(cmd *cobra.Command) bool {
+	fl := cmd.Flags().Lookup("dry-run")
+	return fl != nil && fl.Value.String() == "client"
 }

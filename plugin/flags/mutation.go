@@ -83,24 +83,35 @@ func (m *Mutation) Print(obj runtime.Object, w io.Writer) error {
 // PrintChanges reports what an operation touched: kubectl's "<kind>/<name>
 // <operation>" line per object, or with -o the objects in that format, as one
 // List when there are several (so that -o json stays one JSON document).
-func (m *Mutation) PrintChanges(w io.Writer, changes []wiring.Change) error {
-	if *m.PrintFlags.OutputFormat != "" {
-		objs := make([]runtime.Object, len(changes))
-		for i, c := range changes {
-			objs[i] = c.Object
-		}
-		return output.PrintObjects(m.printer, *m.PrintFlags.OutputFormat, objs, wiring.Scheme(), w)
-	}
+// Objects a removal kept (wiring.OpKept) are a line with the reason on out,
+// or with -o a warning on errOut, so that machine output holds only changes.
+func (m *Mutation) PrintChanges(out, errOut io.Writer, changes []wiring.Change) error {
 	suffix := m.Strategy.Suffix()
 	if suffix != "" {
 		suffix = " " + suffix
 	}
+	machine := *m.PrintFlags.OutputFormat != ""
+	objs := make([]runtime.Object, 0, len(changes))
 	for _, c := range changes {
+		if machine && c.Op != wiring.OpKept {
+			objs = append(objs, c.Object)
+			continue
+		}
 		name, err := wiring.ResourceName(c.Object)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s %s%s\n", name, c.Op, suffix)
+		switch {
+		case c.Op != wiring.OpKept:
+			fmt.Fprintf(out, "%s %s%s\n", name, c.Op, suffix)
+		case machine:
+			fmt.Fprintf(errOut, "warning: %s kept%s: %s\n", name, suffix, c.Reason)
+		default:
+			fmt.Fprintf(out, "%s kept%s: %s\n", name, suffix, c.Reason)
+		}
 	}
-	return nil
+	if !machine {
+		return nil
+	}
+	return output.PrintObjects(m.printer, *m.PrintFlags.OutputFormat, objs, wiring.Scheme(), out)
 }

@@ -5,7 +5,6 @@ package namespace
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -87,7 +86,7 @@ func (o *EnableOptions) Run(ctx context.Context) error {
 		return err
 	}
 	changes, err := wiring.Enable(ctx, m, o.Spec, o.Mutation.Strategy)
-	if perr := report(o.Out, o.Mutation, changes); perr != nil && err == nil {
+	if perr := report(o.IOStreams, o.Mutation, changes); perr != nil && err == nil {
 		err = perr
 	}
 	if err != nil {
@@ -111,6 +110,7 @@ func (o *EnableOptions) Run(ctx context.Context) error {
 // DisableOptions are the inputs of "disable ns".
 type DisableOptions struct {
 	Namespace string
+	InUse     bool
 	Mutation  *flags.Mutation
 
 	factory cmdutil.Factory
@@ -129,6 +129,7 @@ func newCmdDisableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *co
 		RunE: cmdutil.RunE(f, o),
 	}
 	cmd.ValidArgsFunction = cmdutil.CompleteNamespaces(f)
+	flags.AddDeleteInUse(cmd, &o.InUse)
 	o.Mutation.AddFlags(cmd)
 	return cmd
 }
@@ -154,8 +155,8 @@ func (o *DisableOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	changes, err := wiring.Disable(ctx, m, o.Namespace, o.Mutation.Strategy)
-	if perr := report(o.Out, o.Mutation, changes); perr != nil && err == nil {
+	changes, err := wiring.Disable(ctx, m, o.Namespace, o.Mutation.Strategy, wiring.DeleteOptions{InUse: o.InUse})
+	if perr := report(o.IOStreams, o.Mutation, changes); perr != nil && err == nil {
 		err = perr
 	}
 	if err == nil && len(changes) == 0 {
@@ -166,7 +167,7 @@ func (o *DisableOptions) Run(ctx context.Context) error {
 
 // report prints each change; an existing Broker the plugin did not create is
 // called out, since disable will leave it alone.
-func report(w io.Writer, m *flags.Mutation, changes []wiring.Change) error {
+func report(s genericiooptions.IOStreams, m *flags.Mutation, changes []wiring.Change) error {
 	for i, c := range changes {
 		if *m.PrintFlags.OutputFormat == "" && c.Op == wiring.OpUnchanged && !wiring.IsManaged(c.Object) {
 			if _, isNS := c.Object.(*corev1.Namespace); !isNS {
@@ -174,5 +175,5 @@ func report(w io.Writer, m *flags.Mutation, changes []wiring.Change) error {
 			}
 		}
 	}
-	return m.PrintChanges(w, changes)
+	return m.PrintChanges(s.Out, s.ErrOut, changes)
 }

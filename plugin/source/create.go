@@ -53,7 +53,8 @@ func (o *CreateHTTPOptions) Validate() error { return o.Mutation.Validate() }
 // Run builds the source's objects and applies them (creating the integration
 // namespace if missing), then waits for the source if asked.
 func (o *CreateHTTPOptions) Run(ctx context.Context) error {
-	objs, err := wiring.BuildHTTPSource(o.Source.Spec(o.app))
+	spec := o.Source.Spec(o.app)
+	objs, err := wiring.BuildHTTPSource(spec) // checks every input before any request
 	if err != nil {
 		return err
 	}
@@ -61,8 +62,19 @@ func (o *CreateHTTPOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.Dynamic != nil {
+		// A source wire made stays wire's, so that unwire still removes it.
+		if spec.Labels, err = wiring.SourceMarks(ctx, m.Dynamic, o.app, o.Source.IntegrationNamespace); err != nil {
+			return err
+		}
+		if spec.Labels != nil {
+			if objs, err = wiring.BuildHTTPSource(spec); err != nil {
+				return err
+			}
+		}
+	}
 	changes, err := wiring.CreateHTTPSource(ctx, m, objs, o.Source.IntegrationNamespace, o.Mutation.Strategy, o.Source.ForceConflicts)
-	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
+	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
 		err = perr
 	}
 	if err != nil || !o.Mutation.Wait {

@@ -16,6 +16,7 @@ import (
 type DeleteOptions struct {
 	Namespace string
 	Mutation  *flags.Mutation
+	InUse     bool
 
 	app     string
 	factory cmdutil.Factory
@@ -32,6 +33,7 @@ func newCmdDelete(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comman
 		RunE:    cmdutil.RunE(f, o),
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	flags.AddDeleteInUse(cmd, &o.InUse)
 	o.Mutation.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
@@ -56,13 +58,18 @@ func (o *DeleteOptions) Validate() error {
 
 // Run deletes the source's objects and reports each.
 func (o *DeleteOptions) Run(ctx context.Context) error {
-	dyn, err := o.factory.Dynamic()
+	// Knowing what is the application's takes a look at the cluster, even for a
+	// dry run (whose clients refuse every write).
+	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
 	if err != nil {
 		return err
 	}
-	changes, err := wiring.DeleteHTTPSource(ctx, dyn, o.app, o.Namespace, o.Mutation.Strategy)
-	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
+	changes, err := wiring.DeleteHTTPSource(ctx, m, o.app, o.Namespace, o.Mutation.Strategy, wiring.DeleteOptions{InUse: o.InUse})
+	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
 		err = perr
+	}
+	if err == nil && len(changes) == 1 && changes[0].Op == wiring.OpKept {
+		return fmt.Errorf("source %q in namespace %q is in use; nothing was deleted", o.app, o.Namespace)
 	}
 	if err == nil && len(changes) == 0 {
 		return fmt.Errorf("source %q not found in namespace %q", o.app, o.Namespace)

@@ -97,7 +97,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	spec := o.spec
 	changes, err := wiring.Wire(ctx, m, spec, o.Mutation.Strategy)
-	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
+	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
 		err = perr
 	}
 	if err != nil || !o.Mutation.Wait {
@@ -123,6 +123,7 @@ func (o *Options) Run(ctx context.Context) error {
 // UnwireOptions are the inputs of "unwire".
 type UnwireOptions struct {
 	From, IntegrationNamespace string
+	InUse                      bool
 	Mutation                   *flags.Mutation
 
 	app     string
@@ -147,6 +148,7 @@ plugin created it and nothing of the mesh is left in it.`,
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "User namespace to unwire the application from (required).")
 	flags.AddIntegrationNamespace(cmd, &o.IntegrationNamespace)
+	flags.AddDeleteInUse(cmd, &o.InUse)
 	o.Mutation.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	flags.Complete(cmd, "from", "namespaces")
@@ -177,13 +179,14 @@ func (o *UnwireOptions) Validate() error {
 
 // Run removes what wire created and reports each object.
 func (o *UnwireOptions) Run(ctx context.Context) error {
-	// Knowing what wire created takes a look at the cluster, even for a dry run.
+	// Knowing what wire created takes a look at the cluster, even for a dry run
+	// (whose clients refuse every write).
 	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
 	if err != nil {
 		return err
 	}
-	changes, err := wiring.Unwire(ctx, m, o.app, o.IntegrationNamespace, o.From, o.Mutation.Strategy)
-	if perr := o.Mutation.PrintChanges(o.Out, changes); err == nil {
+	changes, err := wiring.Unwire(ctx, m, o.app, o.IntegrationNamespace, o.From, o.Mutation.Strategy, wiring.DeleteOptions{InUse: o.InUse})
+	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
 		err = perr
 	}
 	if err == nil && len(changes) == 0 {

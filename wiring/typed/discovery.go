@@ -13,12 +13,14 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// Discovery is the part of API discovery the plugin asks (doctor only): the
-// server's version and the resources of a group version. Two plain GETs: the
+// Discovery is the part of API discovery the plugin asks: the server's
+// version, its groups and the resources of a group version (doctor, and unwire
+// to list everything left in a namespace). Plain GETs: the
 // discovery client brings OpenAPI and protobuf parsers the plugin never uses.
 // client-go's discovery clients satisfy it too.
 type Discovery interface {
 	ServerVersion() (*version.Info, error)
+	ServerGroups() (*metav1.APIGroupList, error)
 	ServerResourcesForGroupVersion(groupVersion string) (*metav1.APIResourceList, error)
 }
 
@@ -70,4 +72,26 @@ func (d *restDiscovery) ServerResourcesForGroupVersion(gv string) (*metav1.APIRe
 		l.GroupVersion = gv
 	}
 	return &l, nil
+}
+
+// ServerGroups lists the API groups, the core group ("", v1) first, as
+// client-go's discovery client does.
+func (d *restDiscovery) ServerGroups() (*metav1.APIGroupList, error) {
+	var core metav1.APIVersions
+	if err := d.get("/api", &core); err != nil {
+		return nil, err
+	}
+	var groups metav1.APIGroupList
+	if err := d.get("/apis", &groups); err != nil {
+		return nil, err
+	}
+	if len(core.Versions) > 0 {
+		legacy := metav1.APIGroup{Name: ""}
+		for _, v := range core.Versions {
+			legacy.Versions = append(legacy.Versions, metav1.GroupVersionForDiscovery{GroupVersion: v, Version: v})
+		}
+		legacy.PreferredVersion = legacy.Versions[0]
+		groups.Groups = append([]metav1.APIGroup{legacy}, groups.Groups...)
+	}
+	return &groups, nil
 }

@@ -19,6 +19,10 @@ func TestDiscoveryOverHTTP(t *testing.T) {
 		switch r.URL.Path {
 		case "/version":
 			_, _ = w.Write([]byte(`{"major":"1","minor":"32","gitVersion":"v1.32.2"}`))
+		case "/api":
+			_, _ = w.Write([]byte(`{"kind":"APIVersions","versions":["v1"]}`))
+		case "/apis":
+			_, _ = w.Write([]byte(`{"kind":"APIGroupList","groups":[{"name":"eventing.knative.dev","versions":[{"groupVersion":"eventing.knative.dev/v1","version":"v1"}],"preferredVersion":{"groupVersion":"eventing.knative.dev/v1","version":"v1"}}]}`))
 		case "/apis/eventing.knative.dev/v1":
 			_, _ = w.Write([]byte(`{"kind":"APIResourceList","groupVersion":"eventing.knative.dev/v1","resources":[{"name":"brokers","namespaced":true,"kind":"Broker","verbs":["get"]}]}`))
 		default:
@@ -36,6 +40,10 @@ func TestDiscoveryOverHTTP(t *testing.T) {
 	}
 	if l, err := d.ServerResourcesForGroupVersion("eventing.knative.dev/v1"); err != nil || len(l.APIResources) != 1 || l.APIResources[0].Name != "brokers" {
 		t.Fatalf("resources: %+v %v", l, err)
+	}
+	g, err := d.ServerGroups()
+	if err != nil || len(g.Groups) != 2 || g.Groups[0].PreferredVersion.GroupVersion != "v1" || g.Groups[1].PreferredVersion.GroupVersion != "eventing.knative.dev/v1" {
+		t.Fatalf("groups: want the core group first, then eventing: %+v %v", g, err)
 	}
 	if _, err := d.ServerResourcesForGroupVersion("sources.knative.dev/v1"); !apierrors.IsNotFound(err) {
 		t.Fatalf("a group version not served: want NotFound, got %v", err)

@@ -38,6 +38,9 @@ func New(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 	scheme := Scheme()
 	lists := map[schema.GroupVersionResource]string{
 		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"}:         "SinkBindingList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "pingsources"}:          "PingSourceList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "apiserversources"}:     "ApiServerSourceList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "containersources"}:     "ContainerSourceList",
 		{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}:   "InMemoryChannelList",
 		{Group: "messaging.knative.dev", Version: "v1beta1", Resource: "kafkachannels"}: "KafkaChannelList",
 	}

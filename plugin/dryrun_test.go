@@ -1,0 +1,95 @@
+package plugin_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// clientDryRuns runs every command that takes --dry-run as a client dry run,
+// on objects that exist (so that deletes and updates find what they would
+// change): "NAMESPACE|ARGS".
+var clientDryRuns = map[string]string{
+	"broker create":       "shop|broker create b2",
+	"broker delete":       "shop|broker delete default",
+	"broker update":       "shop|broker update default --retry 3",
+	"channel create":      "kyma-integration|channel create c2",
+	"channel delete":      "kyma-integration|channel delete shop",
+	"disable ns":          "shop|disable ns shop",
+	"enable ns":           "shop|enable ns shop2 --create-namespace",
+	"policy allow":        "shop|policy allow shop --to shop",
+	"policy delete":       "shop|policy delete shop-to-default",
+	"send":                "shop|send --to broker:default --type t",
+	"source create http":  "shop|source create http other",
+	"source delete":       "shop|source delete shop --delete-in-use",
+	"subscription create": "kyma-integration|subscription create s2 --channel shop --sink broker:default:shop",
+	"subscription delete": "kyma-integration|subscription delete shop-to-shop",
+	"subscription update": "kyma-integration|subscription update shop-to-shop --sink broker:other:shop",
+	"trigger create":      "shop|trigger create t2 --sink svc:x",
+	"trigger delete":      "shop|trigger delete t1",
+	"trigger update":      "shop|trigger update t1 --filter type=b",
+	"unwire":              "shop|unwire shop --from shop --delete-in-use",
+	"wire":                "shop|wire shop --to shop2 --create-namespace",
+}
+
+// A client dry run writes nothing, whatever the command: each one, run on a
+// wired mesh, sends no create, update, patch or delete (the fake records every
+// request), and every command with --dry-run is in the list.
+func TestEveryClientDryRunWritesNothing(t *testing.T) {
+	// What wire makes (the fake cannot server-side apply), then a Trigger.
+	objs, err := wiring.BuildWire(wiring.WireSpec{Source: wiring.HTTPSourceSpec{App: "shop", Namespace: "kyma-integration", Port: 8080, Image: "example.com/adapter:1"}, To: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
+		// made by the plugin, as wire makes it: unwire would delete it
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kyma-integration",
+			Labels: map[string]string{wiring.ManagedByLabel: wiring.ManagedByValue, wiring.CreatedByLabel: "kubectl-kymamesh"}}})
+	f := cmdtest.NewFactory("shop", objs...)
+	for _, args := range []string{
+		"trigger create t1 --sink svc:x --filter type=a",
+		"policy allow shop --to shop",
+	} {
+		if r := cmdtest.Run(t.Context(), f, "", strings.Fields(args)...); r.Code != 0 {
+			t.Fatalf("setting up with %q: %+v", args, r)
+		}
+	}
+	root := plugin.NewCmdRootWithFactory(f, genericiooptions.NewTestIOStreamsDiscard(), nil)
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Flags().Lookup("dry-run") != nil {
+			path := strings.TrimPrefix(c.CommandPath(), "kubectl kymamesh ")
+			if _, ok := clientDryRuns[path]; !ok {
+				t.Errorf("%q takes --dry-run but has no client dry run in this test", path)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	for name, args := range clientDryRuns {
+		ns, args, _ := strings.Cut(args, "|")
+		f.NS = ns
+		f.Dyn.ClearActions()
+		r := cmdtest.Run(t.Context(), f, "", append(strings.Fields(args), "--dry-run=client")...)
+		if r.Code != 0 {
+			t.Errorf("%s --dry-run=client: exit %d, stdout %q, stderr %q", name, r.Code, r.Stdout, r.Stderr)
+		}
+		for _, a := range f.Dyn.Actions() {
+			switch a.GetVerb() {
+			case "get", "list", "watch":
+			default:
+				t.Errorf("%s --dry-run=client sent %s %s", name, a.GetVerb(), a.GetResource().Resource)
+			}
+		}
+	}
+}
