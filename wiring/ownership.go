@@ -245,10 +245,23 @@ func foreign(objs []unstructured.Unstructured, gone map[types.UID]bool) []string
 		memo[o.GetUID()] = v
 		return v
 	}
+	// Only the roots are named: what hangs off an object that stays (a
+	// Channel's InMemoryChannel, a Service's Endpoints) stays with it.
+	hangsOffStaying := func(o *unstructured.Unstructured) bool {
+		if svc := services[o.GetName()]; o.GetKind() == "Endpoints" && svc != nil {
+			return true
+		}
+		for _, r := range o.GetOwnerReferences() {
+			if owner := byUID[r.UID]; owner != nil && !ours(owner, 0) {
+				return true
+			}
+		}
+		return false
+	}
 	var left []string
 	for i := range objs {
-		if !ours(&objs[i], 0) {
-			left = append(left, kindName(&objs[i]))
+		if o := &objs[i]; !ours(o, 0) && !hangsOffStaying(o) {
+			left = append(left, kindName(o))
 		}
 	}
 	slices.Sort(left)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -24,10 +25,38 @@ type RequestCounter struct {
 	Kubeconfig string
 	mu         sync.Mutex
 	requests   []string
+	// refuse answers every write 403 instead of passing it on (NewWriteRefuser).
+	refuse bool
+}
+
+// NewWriteRefuser is a RequestCounter that never passes a write on: a
+// create, update, patch or delete is recorded and answered 403, so a test can
+// prove a command wrote nothing (and the cluster stays as it was even if it tried).
+func NewWriteRefuser(t testing.TB) *RequestCounter {
+	t.Helper()
+	return newCounter(t, true)
+}
+
+// Writes returns the requests recorded so far that were not reads.
+func (rc *RequestCounter) Writes() []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var out []string
+	for _, r := range rc.requests {
+		if m, _, _ := strings.Cut(r, " "); m != http.MethodGet && m != "WATCH" && m != http.MethodHead {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // NewRequestCounter starts the proxy for the test.
 func NewRequestCounter(t testing.TB) *RequestCounter {
+	t.Helper()
+	return newCounter(t, false)
+}
+
+func newCounter(t testing.TB, refuse bool) *RequestCounter {
 	t.Helper()
 	cfg, err := clientcmd.LoadFromFile(Kubeconfig())
 	if err != nil {
@@ -45,7 +74,7 @@ func NewRequestCounter(t testing.TB) *RequestCounter {
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(ca)
-	rc := &RequestCounter{}
+	rc := &RequestCounter{refuse: refuse}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.Transport = &http.Transport{Proxy: nil, TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: false}
 	proxy.FlushInterval = -1 // watches stream
@@ -57,6 +86,12 @@ func NewRequestCounter(t testing.TB) *RequestCounter {
 		rc.mu.Lock()
 		rc.requests = append(rc.requests, what)
 		rc.mu.Unlock()
+		if rc.refuse && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,"message":"the test's proxy refuses writes: %s"}`, what)
+			return
+		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
