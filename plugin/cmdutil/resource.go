@@ -112,7 +112,9 @@ func (o *DeleteOptions[T, L]) Validate() error {
 	return nil
 }
 
-// Run deletes each object, and waits until each is gone if asked.
+// Run deletes each object, and waits until each is gone if asked. As kubectl
+// delete does, it tries every name: one that fails is reported and the rest
+// still go, so a script learns of each failure, not only the first.
 func (o *DeleteOptions[T, L]) Run(ctx context.Context) error {
 	c, err := o.kind.Client(o.factory, o.namespace)
 	if err != nil {
@@ -122,21 +124,39 @@ func (o *DeleteOptions[T, L]) Run(ctx context.Context) error {
 	if suffix != "" {
 		suffix = " " + suffix
 	}
-	for _, name := range o.names {
-		if err := wiring.Delete(ctx, c, name, o.DryRun.Strategy); err != nil {
-			return wiring.APIError(err, "delete", o.kind.Singular, name, o.namespace)
+	// Each failure but the last is printed as it comes; the last is returned,
+	// for main to print and to decide the exit code.
+	var last error
+	fail := func(err error) {
+		if last != nil {
+			fmt.Fprintf(o.ErrOut, "error: %s\n", OneLine(last))
 		}
+		last = err
+	}
+	deleted := make([]string, 0, len(o.names))
+	for _, name := range o.names {
+		if ctx.Err() != nil { // interrupted: what is left is not tried
+			fail(context.Cause(ctx))
+			break
+		}
+		if err := wiring.Delete(ctx, c, name, o.DryRun.Strategy); err != nil {
+			fail(wiring.APIError(err, "delete", o.kind.Singular, name, o.namespace))
+			continue
+		}
+		deleted = append(deleted, name)
 		fmt.Fprintf(o.Out, "%s/%s deleted%s\n", o.kind.Resource, name, suffix)
 	}
-	if !o.Wait {
-		return nil
-	}
-	for _, name := range o.names {
-		if err := wiring.WaitDeleted(ctx, c, o.kind.Singular, name, o.WaitTimeout); err != nil {
-			return wiring.APIError(err, "wait for the deletion of", o.kind.Singular, name, o.namespace)
+	if o.Wait {
+		for _, name := range deleted {
+			if err := wiring.WaitDeleted(ctx, c, o.kind.Singular, name, o.WaitTimeout); err != nil {
+				fail(wiring.APIError(err, "wait for the deletion of", o.kind.Singular, name, o.namespace))
+				if ctx.Err() != nil {
+					break
+				}
+			}
 		}
 	}
-	return nil
+	return last
 }
 
 // DescribeOptions are the inputs of every "<noun> describe NAME".
