@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -46,4 +47,31 @@ func TestFailedWaitPrintsWhatWasMade(t *testing.T) {
 	if r.Code != 1 || r.Stdout != "b1" {
 		t.Fatalf("broker create --wait -o jsonpath that times out: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
+}
+
+// "enable ns --channel" where the Broker exists without that channel
+// template is refused before anything is created: a Broker's config cannot
+// change, so a ConfigMap would be made that nothing uses. Re-running the same
+// enable stays idempotent.
+func TestEnableChannelOnExistingBrokerIsRefused(t *testing.T) {
+	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})
+	expect(t, f, "enable ns shop", 0, "broker.eventing.knative.dev/default created\n", "")
+	expect(t, f, "enable ns shop --channel imc", 2, "",
+		`error: --channel: broker "default" in namespace "shop" exists without a channel template from --channel, and a Broker's config cannot change; `+
+			`run 'kubectl kymamesh disable ns shop' then 'kubectl kymamesh enable ns shop --channel imc', or give a new Broker name with --broker`+"\n")
+	if l, _ := f.CoreClient().ConfigMaps("shop").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Fatalf("a refused enable created %d ConfigMaps", len(l.Items))
+	}
+	expect(t, f, "enable ns shop --channel imc --broker b2", 0, "configmap/b2-kymamesh-channel created\nbroker.eventing.knative.dev/b2 created\n", "")
+	expect(t, f, "enable ns shop --channel imc --broker b2", 0, "configmap/b2-kymamesh-channel unchanged\nbroker.eventing.knative.dev/b2 unchanged\n", "")
+}
+
+// A Broker enable did not make is not removed by "disable ns": the message
+// names the command that removes it.
+func TestEnableChannelOnOthersBrokerNamesBrokerDelete(t *testing.T) {
+	f := cmdtest.NewFactory("shop", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})
+	expect(t, f, "broker create default", 0, "broker.eventing.knative.dev/default created\n", "")
+	expect(t, f, "enable ns shop --channel imc", 2, "",
+		`error: --channel: broker "default" in namespace "shop" exists without a channel template from --channel, and a Broker's config cannot change; `+
+			`run 'kubectl kymamesh broker delete default -n shop' then 'kubectl kymamesh enable ns shop --channel imc', or give a new Broker name with --broker`+"\n")
 }

@@ -119,6 +119,9 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 		}
 		return out, nil
 	}
+	if err := checkBrokerConfig(ctx, m, s, objs); err != nil {
+		return nil, err
+	}
 	var out []Change
 	ns, made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.Namespace, "--create-namespace", s.CreateNamespace, dry)
 	if err != nil {
@@ -142,6 +145,41 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// checkBrokerConfig refuses --channel, before anything is created, for a
+// Broker that exists without the channel template as its config: Knative
+// does not let a Broker's config change, so the ConfigMap would be made for
+// nothing and the Broker would keep its channel.
+func checkBrokerConfig(ctx context.Context, m Mesh, s EnableSpec, objs []runtime.Object) error {
+	var want *knapi.Broker
+	for _, o := range objs {
+		if b, ok := o.(*knapi.Broker); ok {
+			want = b
+		}
+	}
+	if want == nil || want.Spec.Config == nil {
+		return nil // no --channel: an existing Broker is taken as it is
+	}
+	cur, err := m.Eventing.Brokers(s.Namespace).Get(ctx, want.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return APIError(err, "get", "broker", want.Name, s.Namespace)
+	}
+	if c := cur.Spec.Config; c != nil && c.Kind == want.Spec.Config.Kind && c.Name == want.Spec.Config.Name &&
+		(c.Namespace == "" || c.Namespace == s.Namespace) {
+		return nil // enable --channel made it: a re-run is unchanged
+	}
+	// disable ns removes only a Broker enable made; another one is deleted by name.
+	remove := fmt.Sprintf("kubectl kymamesh disable ns %s", s.Namespace)
+	if cur.Labels[EnabledByLabel] == "" {
+		remove = fmt.Sprintf("kubectl kymamesh broker delete %s -n %s", want.Name, s.Namespace)
+	}
+	return Invalidf("--channel", "broker %q in namespace %q exists without a channel template from --channel, and a Broker's config cannot change; "+
+		"run '%s' then 'kubectl kymamesh enable ns %s --channel %s', or give a new Broker name with --broker",
+		want.Name, s.Namespace, remove, s.Namespace, s.Channel)
 }
 
 func ensure(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change, error) {
