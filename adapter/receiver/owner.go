@@ -6,12 +6,14 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,11 +31,11 @@ const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 // through client-go's rest package: that package would add 4.2 MB to the
 // adapter binary and 3.5 MB to the resident memory of every adapter at start,
 // for one DELETE that only tail's receiver makes (docs/adapter.md).
-func RemoveOwner(name string) (func(context.Context) error, error) {
-	return removeOwner(serviceAccountDir, name)
+func RemoveOwner(name string, log *slog.Logger) (func(context.Context) error, error) {
+	return removeOwner(serviceAccountDir, name, log)
 }
 
-func removeOwner(serviceAccountDir, name string) (func(context.Context) error, error) {
+func removeOwner(serviceAccountDir, name string, log *slog.Logger) (func(context.Context) error, error) {
 	host, port := os.Getenv("KUBERNETES_SERVICE_HOST"), os.Getenv("KUBERNETES_SERVICE_PORT")
 	if host == "" || port == "" {
 		return nil, fmt.Errorf("the tail receiver removes itself through the API server: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not in a pod?)")
@@ -50,15 +52,29 @@ func removeOwner(serviceAccountDir, name string) (func(context.Context) error, e
 	if !roots.AppendCertsFromPEM(caPEM) {
 		return nil, fmt.Errorf("%s/ca.crt holds no certificate", serviceAccountDir)
 	}
+	// No redirect is followed: the request carries the ServiceAccount's
+	// token, which must reach the API server and nothing it points to.
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil,
-		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
+		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tokenFile := filepath.Join(serviceAccountDir, "token")
+	var warned atomic.Bool
 	target := "https://" + net.JoinHostPort(host, port) + "/apis/apps/v1/namespaces/" +
 		url.PathEscape(strings.TrimSpace(string(ns))) + "/deployments/" + url.PathEscape(name)
 	return func(ctx context.Context) error {
 		// Read at each use: the kubelet rotates projected tokens.
-		token, err := os.ReadFile(filepath.Join(serviceAccountDir, "token"))
+		raw, err := os.ReadFile(tokenFile)
 		if err != nil {
 			return err
+		}
+		token := strings.Trim(string(raw), " \t\r\n") // line ends around it, as files are written
+		if strings.ContainsAny(token, "\r\n") {
+			// No header can hold it, and joining the lines could send a wrong
+			// token: say why once, naming the file, never the token.
+			if !warned.Swap(true) && log != nil {
+				log.Warn("the ServiceAccount token file holds a line break inside the token: the tail receiver cannot remove itself", "file", tokenFile)
+			}
+			return fmt.Errorf("the token in %s holds a line break inside", tokenFile)
 		}
 		body := strings.NewReader(`{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"}`)
 		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, target, body)
@@ -66,7 +82,7 @@ func removeOwner(serviceAccountDir, name string) (func(context.Context) error, e
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)
 		if err != nil {
 			return err

@@ -193,7 +193,7 @@ func TestRemoveOwnerDeletesTheDeploymentAsTheServiceAccount(t *testing.T) {
 	host, port, _ := strings.Cut(strings.TrimPrefix(api.URL, "https://"), ":")
 	t.Setenv("KUBERNETES_SERVICE_HOST", host)
 	t.Setenv("KUBERNETES_SERVICE_PORT", port)
-	remove, err := removeOwner(dir, "kymamesh-tail-x1")
+	remove, err := removeOwner(dir, "kymamesh-tail-x1", quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestRemoveOwnerDeletesTheDeploymentAsTheServiceAccount(t *testing.T) {
 		t.Fatalf("a refusal: %v", err)
 	}
 	t.Setenv("KUBERNETES_SERVICE_HOST", "")
-	if _, err := removeOwner(dir, "x"); err == nil || !strings.Contains(err.Error(), "KUBERNETES_SERVICE_HOST") {
+	if _, err := removeOwner(dir, "x", quiet()); err == nil || !strings.Contains(err.Error(), "KUBERNETES_SERVICE_HOST") {
 		t.Fatalf("outside a pod: %v", err)
 	}
 }

@@ -51,7 +51,7 @@ func receive(log *slog.Logger) int {
 	}
 	remove := func(context.Context) error { return nil }
 	if cfg.Owner != "" {
-		if remove, err = receiver.RemoveOwner(cfg.Owner); err != nil {
+		if remove, err = receiver.RemoveOwner(cfg.Owner, log); err != nil {
 			log.Error("bad configuration", "error", err.Error())
 			return 2
 		}
