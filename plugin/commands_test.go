@@ -102,7 +102,7 @@ func TestClientDryRunNeedsNoCluster(t *testing.T) {
 		`{"broker":"default","filter":{"attributes":{"type":"a"}},"subscriber":{"ref":{"apiVersion":"serving.knative.dev/v1","kind":"Service","name":"h","namespace":"demo"}}}`, "")
 	// wire prints the whole set it would apply, in apply order.
 	expect(t, f, "wire commerce --to shop --trigger orders --filter type=order.created --sink ksvc:h --dry-run=client -o name", 0,
-		"serviceaccount/commerce-adapter\nchannel.messaging.knative.dev/commerce\ndeployment.apps/commerce-adapter\nservice/commerce-adapter\n"+
+		"namespace/kyma-integration\nserviceaccount/commerce-adapter\nchannel.messaging.knative.dev/commerce\ndeployment.apps/commerce-adapter\nservice/commerce-adapter\n"+
 			"sinkbinding.sources.knative.dev/commerce-adapter\nbroker.eventing.knative.dev/default\n"+
 			"subscription.messaging.knative.dev/commerce-to-shop\ntrigger.eventing.knative.dev/orders\n", "")
 	// Several objects with -o json are one List, which any JSON parser reads.
@@ -111,9 +111,9 @@ func TestClientDryRunNeedsNoCluster(t *testing.T) {
 		Kind  string
 		Items []struct{ Kind string }
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || r.Code != 0 || list.Kind != "List" || len(list.Items) != 7 ||
-		list.Items[2].Kind != "Deployment" || list.Items[6].Kind != "Subscription" {
-		t.Fatalf("wire --dry-run=client -o json: want one List of 7 objects in apply order, got %v %+v", err, r)
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || r.Code != 0 || list.Kind != "List" || len(list.Items) != 8 ||
+		list.Items[0].Kind != "Namespace" || list.Items[3].Kind != "Deployment" || list.Items[7].Kind != "Subscription" {
+		t.Fatalf("wire --dry-run=client -o json: want one List of 8 objects in apply order, the integration namespace first, got %v %+v", err, r)
 	}
 	r = cmdtest.Run(t.Context(), f, "", "version", "-o", "json")
 	var v struct{ Version, GoVersion, Platform string }

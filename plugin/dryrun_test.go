@@ -93,3 +93,24 @@ func TestEveryClientDryRunWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A client dry run's output applies whole with kubectl apply -f -: the
+// namespaces it would create come first, unmarked (applied over an existing
+// namespace they must not make it look like the plugin's).
+func TestClientDryRunListsTheNamespacesItWouldCreate(t *testing.T) {
+	f := cmdtest.NewFactory("default")
+	f.NoCluster = true
+	expect(t, f, "enable ns shop --create-namespace --dry-run=client -o name", 0,
+		"namespace/shop\nbroker.eventing.knative.dev/default\n", "")
+	expect(t, f, "wire shop --to orders --create-namespace --dry-run=client -o name", 0,
+		"namespace/orders\nnamespace/kyma-integration\nserviceaccount/shop-adapter\nchannel.messaging.knative.dev/shop\n"+
+			"deployment.apps/shop-adapter\nservice/shop-adapter\nsinkbinding.sources.knative.dev/shop-adapter\n"+
+			"broker.eventing.knative.dev/default\nsubscription.messaging.knative.dev/shop-to-orders\n", "")
+	expect(t, f, "source create http shop --dry-run=client -o name", 0,
+		"namespace/kyma-integration\nserviceaccount/shop-adapter\nchannel.messaging.knative.dev/shop\n"+
+			"deployment.apps/shop-adapter\nservice/shop-adapter\nsinkbinding.sources.knative.dev/shop-adapter\n", "")
+	r := cmdtest.Run(t.Context(), f, "", "wire", "shop", "--to", "orders", "--dry-run=client", "-o", "yaml")
+	if r.Code != 0 || strings.Contains(r.Stdout, "created-by: kubectl-kymamesh") {
+		t.Fatalf("the dry run's namespaces must carry no mark of the plugin's: %+v", r)
+	}
+}

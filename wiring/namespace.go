@@ -111,6 +111,9 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 	}
 	if dry == DryRunClient {
 		out := changes(objs, OpCreated)
+		if s.CreateNamespace {
+			out = append([]Change{dryRunNamespace(s.Namespace)}, out...)
+		}
 		if s.InjectionLabel { // the namespace change too, as it would be made
 			ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 				ObjectMeta: metav1.ObjectMeta{Name: s.Namespace, Labels: map[string]string{InjectionLabel: "enabled"},

@@ -42,3 +42,13 @@ func EnsureNamespace(ctx context.Context, namespaces *typed.NamespaceClient, nam
 	}
 	return got, &Change{Object: got, Op: OpCreated}, nil
 }
+
+// dryRunNamespace is the Namespace a client dry run reports among what it
+// would create when the namespace is missing (it cannot know; the output
+// must apply whole with kubectl apply -f -). It carries no mark of the
+// plugin's: applied over an existing namespace, it must not make that
+// namespace look like one the plugin created (unwire would delete it).
+func dryRunNamespace(name string) Change {
+	return Change{Object: &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: name}}, Op: OpCreated}
+}

@@ -86,7 +86,7 @@ func channelUsers(ctx context.Context, m Mesh, ch metav1.Object, gone map[types.
 	}
 	var users []string
 	for _, s := range l.Items {
-		if s.Spec.Channel.Name == ch.GetName() && live(&s, gone) {
+		if s.Spec.Channel.Name == ch.GetName() && len(s.OwnerReferences) == 0 && live(&s, gone) {
 			users = append(users, "subscription/"+s.Name)
 		}
 	}
@@ -112,6 +112,9 @@ func subscriptionsUsing(ctx context.Context, m Mesh, kind, name, ns string, gone
 			return nil, APIError(err, "list", "subscriptions", "", n)
 		}
 		for _, s := range l.Items {
+			if len(s.OwnerReferences) > 0 {
+				continue // made by Knative for a Trigger (or the like): it goes with its owner
+			}
 			for _, d := range []*duckv1.Destination{s.Spec.Subscriber, s.Spec.Reply} {
 				if d != nil && d.Ref != nil && d.Ref.Kind == kind && d.Ref.Name == name && orNS(d.Ref.Namespace, s.Namespace) == ns && live(&s, gone) {
 					users = append(users, "subscription/"+s.Name+" in namespace "+s.Namespace)

@@ -2,30 +2,27 @@ package wiring
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 )
 
-// OpApplied is the operation reported for a server-side apply, as kubectl does.
-const OpApplied = "serverside-applied"
-
-// gvrOf maps an object's kind to its resource among the HTTP source's resources.
+// gvrOf maps an object's kind to its resource among those the plugin applies.
 func gvrOf(u *unstructured.Unstructured) (schema.GroupVersionResource, error) {
 	gvk := u.GroupVersionKind()
 	for _, gvr := range HTTPSourceGVRs {
 		if gvr.Group == gvk.Group && gvr.Version == gvk.Version && kindToResource(gvk.Kind) == gvr.Resource {
 			return gvr, nil
 		}
+	}
+	if gvr, ok := applyGVRs[gvk.Kind]; ok && gvr.GroupVersion() == gvk.GroupVersion() {
+		return gvr, nil
 	}
 	return schema.GroupVersionResource{}, fmt.Errorf("no resource known for %s", gvk)
 }
@@ -47,35 +44,44 @@ func resourceToKind(resource string) string {
 	return resource
 }
 
-// ApplyObjects server-side applies objs in order with the plugin's field manager.
-// Re-applying the same objects changes nothing, which makes it idempotent. A
-// field someone else set since (kubectl scale, an edit) is a conflict, unless
-// force takes it over, as kubectl apply --server-side --force-conflicts does.
+// ApplyObjects server-side applies objs in order with the plugin's field
+// manager (converge.go): re-applying the same objects changes nothing, which
+// makes it idempotent; what differs is changed and reported configured. A
+// SinkBinding sink another tool set is checked before anything is applied. A
+// client dry run reports every object as it would be created.
 func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructured.Unstructured, dry DryRun, force bool) ([]Change, error) {
 	out := make([]Change, 0, len(objs))
-	for _, o := range objs {
-		if dry == DryRunClient {
-			out = append(out, Change{Object: o, Op: OpApplied})
-			continue
+	if dry == DryRunClient {
+		for _, o := range objs {
+			out = append(out, Change{Object: o, Op: OpCreated})
 		}
-		gvr, err := gvrOf(o)
+		return out, nil
+	}
+	// Every object is read first: a SinkBinding sink another tool set stops
+	// the apply before anything is applied.
+	clients := make([]dynamic.ResourceInterface, len(objs))
+	curs := make([]*unstructured.Unstructured, len(objs))
+	replaced := false
+	for i, o := range objs {
+		var err error
+		if clients[i], curs[i], err = current(ctx, dyn, o); err != nil {
+			return nil, err
+		}
+		if o.GetKind() == "SinkBinding" {
+			if replaced, err = checkSinkBinding(ctx, clients[i], o, curs[i], dry, force); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i, o := range objs {
+		c, err := applyOver(ctx, clients[i], o, curs[i], dry, force)
 		if err != nil {
 			return out, err
 		}
-		data, err := json.Marshal(o.Object)
-		if err != nil {
-			return out, err
+		if replaced && o.GetKind() == "SinkBinding" && c.Op == OpUnchanged {
+			c.Op = OpConfigured
 		}
-		got, err := dyn.Resource(gvr).Namespace(o.GetNamespace()).Patch(ctx, o.GetName(), types.ApplyPatchType, data,
-			metav1.PatchOptions{FieldManager: ManagedByValue, Force: &force, DryRun: dry.serverFlag()})
-		if apierrors.IsConflict(err) {
-			return out, fmt.Errorf("conflict applying %s %q in namespace %q: %w; add --force-conflicts to take these fields over",
-				strings.ToLower(o.GetKind()), o.GetName(), o.GetNamespace(), err)
-		}
-		if err != nil {
-			return out, APIError(err, "apply", gvr.Resource, o.GetName(), o.GetNamespace())
-		}
-		out = append(out, Change{Object: got, Op: OpApplied})
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package wiring
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -89,16 +90,25 @@ func BuildWire(s WireSpec) ([]runtime.Object, error) {
 	return out, nil
 }
 
-// Wire provisions the application into the namespace, in dependency order.
-// Re-running it changes nothing; a source that exists already (from `source
-// create` or an earlier wire) is used as it is.
+// Wire provisions the application into the namespace, in dependency order,
+// and makes the cluster match what it wires (converge.go): re-running it
+// changes nothing; a changed --image, Broker, filter or sink is applied and
+// reported configured; what was deleted is made again. A source that
+// `source create` made, or a Broker the plugin did not make, is used as it is.
 func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error) {
 	objs, err := BuildWire(s)
 	if err != nil {
 		return nil, err
 	}
 	if dry == DryRunClient {
-		return changes(objs, OpCreated), nil
+		var nss []Change
+		if s.CreateNamespace {
+			nss = append(nss, dryRunNamespace(s.To))
+		}
+		if s.Source.Namespace != s.To || !s.CreateNamespace {
+			nss = append(nss, dryRunNamespace(s.Source.Namespace))
+		}
+		return append(nss, changes(objs, OpCreated)...), nil
 	}
 	// The user namespace first: nothing is created for a namespace that is not there.
 	var out []Change
@@ -109,19 +119,21 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	if made != nil {
 		out = append(out, *made)
 	}
-	_, err = m.Dynamic.Resource(DeploymentsGVR).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
+	dep, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
 	switch {
-	case apierrors.IsNotFound(err):
+	case err == nil && dep.GetLabels()[CreatedByLabel] != "wire":
+		// source create's: used as it is
+	case err == nil || apierrors.IsNotFound(err):
 		applied, err := applySource(ctx, m, objs[:len(HTTPSourceGVRs)], s.Source.Namespace, dry, s.ForceConflicts)
 		out = append(out, applied...)
 		if err != nil {
 			return out, err
 		}
-	case err != nil:
+	default:
 		return out, APIError(err, "get", "deployment", AdapterName(s.Source.App), s.Source.Namespace)
 	}
 	for _, o := range objs[len(HTTPSourceGVRs):] {
-		c, err := ensureWired(ctx, m, o, dry)
+		c, err := ensureWired(ctx, m, o, dry, s.ForceConflicts)
 		if err != nil {
 			return out, err
 		}
@@ -149,8 +161,9 @@ func applySource(ctx context.Context, m Mesh, objs []runtime.Object, namespace s
 // dry run only reports the objects.
 // m needs Core and Dynamic (none for a client dry run).
 func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstructured, namespace string, dry DryRun, force bool) ([]Change, error) {
-	var out []Change
+	out := []Change{dryRunNamespace(namespace)}
 	if dry != DryRunClient {
+		out = out[:0]
 		_, made, err := EnsureNamespace(ctx, m.Core.Namespaces(), namespace, "", true, dry)
 		if err != nil {
 			return nil, err
@@ -163,14 +176,36 @@ func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstruct
 	return append(out, applied...), err
 }
 
-func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change, error) {
-	switch o := obj.(type) {
-	case *knapi.Subscription:
-		return ensureObject(ctx, m.Messaging.Subscriptions(o.Namespace), o, "subscription", dry, nil)
-	case *knapi.Trigger:
-		return ensureObject(ctx, m.Eventing.Triggers(o.Namespace), o, "trigger", dry, nil)
+// ensureWired applies the Subscription and Trigger wire makes (they are
+// wire's by name); one of that name that the plugin did not make is someone
+// else's and is not touched: an error names it. The Broker is ensured as
+// enable ns does (created when missing, used as it is otherwise).
+func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun, force bool) (Change, error) {
+	switch obj.(type) {
+	case *knapi.Subscription, *knapi.Trigger:
+	default:
+		return ensure(ctx, m, obj, dry)
 	}
-	return ensure(ctx, m, obj, dry)
+	u, err := toUnstructured(obj)
+	if err != nil {
+		return Change{}, err
+	}
+	gvr, err := gvrOf(u)
+	if err != nil {
+		return Change{}, err
+	}
+	kind := strings.ToLower(u.GetKind())
+	cur, err := m.Dynamic.Resource(gvr).Namespace(u.GetNamespace()).Get(ctx, u.GetName(), metav1.GetOptions{})
+	switch {
+	case err == nil && cur.GetLabels()[ManagedByLabel] != ManagedByValue:
+		return Change{}, fmt.Errorf("%s %q in namespace %q exists and was not made by kubectl-kymamesh: wire leaves it alone; delete it or choose another name",
+			kind, u.GetName(), u.GetNamespace())
+	case apierrors.IsNotFound(err):
+		cur = nil
+	case err != nil:
+		return Change{}, APIError(err, "get", kind, u.GetName(), u.GetNamespace())
+	}
+	return applyOver(ctx, m.Dynamic.Resource(gvr).Namespace(u.GetNamespace()), u, cur, dry, force)
 }
 
 // Unwire removes what Wire created for the application and namespace: its

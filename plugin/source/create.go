@@ -25,7 +25,7 @@ type CreateHTTPOptions struct {
 }
 
 func newCmdCreateHTTP(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &CreateHTTPOptions{Mutation: flags.NewMutation(wiring.OpApplied, true), IOStreams: s}
+	o := &CreateHTTPOptions{Mutation: flags.NewMutation(wiring.OpCreated, true), IOStreams: s}
 	cmd := &cobra.Command{
 		Use:   "http APP",
 		Short: "Deploy an application's HTTP source adapter and its Channel (server-side apply, idempotent)",

@@ -51,7 +51,7 @@ spec:
 		{"unwire", "own", "--from", user, "--integration-namespace", integration},
 		{"unwire", "own", "--from", user, "--integration-namespace", integration, "--delete-in-use"},
 		{"disable", "ns", user},
-		{"source", "delete", "own", "--integration-namespace", integration},
+		{"source", "delete", "own", "--integration-namespace", integration, "--delete-in-use"},
 		{"wire", "own", "--to", user, "--integration-namespace", integration},
 		{"enable", "ns", user},
 		{"source", "create", "http", "own", "--integration-namespace", integration},
@@ -108,8 +108,8 @@ spec:
 	// The others clean up; unwire, run again, takes the rest.
 	testbed.MustKubectl(t, "delete", "secret", "users-secret", "-n", integration)
 	testbed.MustKubectl(t, "delete", "configmap", "users-config", "-n", integration)
-	testbed.MustKubectl(t, "delete", "channel", "default", "-n", integration, "--wait=true")
-	testbed.MustKubectl(t, "delete", "trigger", "someone-elses", "-n", user, "--wait=true")
+	testbed.MustKubectl(t, "delete", "channels.messaging.knative.dev", "default", "-n", integration, "--wait=true")
+	testbed.MustKubectl(t, "delete", "triggers.eventing.knative.dev", "someone-elses", "-n", user, "--wait=true")
 	r = mustKM(t, "unwire", "own", "--from", user, "--integration-namespace", integration)
 	if !strings.Contains(r.Stdout, "broker.eventing.knative.dev/default deleted") || !strings.Contains(r.Stdout, "namespace/"+integration+" deleted") {
 		t.Fatalf("the second unwire should delete the Broker and the namespace: %s", r)

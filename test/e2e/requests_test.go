@@ -36,11 +36,13 @@ func TestRequestsPerCommand(t *testing.T) {
 		{[]string{"trigger", "describe", "t1"}, 1},
 		{[]string{"trigger", "delete", "t1"}, 1},
 		{[]string{"broker", "list"}, 1},
-		{append([]string{"wire", "shop", "--to", user}, in...), 11},
+		// each object read before it is applied (converge: created, configured or unchanged)
+		{append([]string{"wire", "shop", "--to", user}, in...), 16},
 		{append([]string{"source", "list"}, in...), 4},
 		{append([]string{"status"}, in...), 8},
 		{append([]string{"send", "--to", "app:shop", "--type", "order.created"}, in...), 3},
-		{append([]string{"unwire", "shop", "--from", user}, in...), 18},
+		// the Channel's and the Broker's users looked up before either is deleted
+		{append([]string{"unwire", "shop", "--from", user}, in...), 19},
 	}
 	var table strings.Builder
 	fmt.Fprintln(&table, "| command | requests | what |")

@@ -24,7 +24,7 @@ func TestWireSendUnwire(t *testing.T) {
 	args := []string{"wire", "shop", "--to", user, "--integration-namespace", integration,
 		"--trigger", "created", "--filter", "type=order.created", "--sink", sub.URL, "--wait", "--wait-timeout", "90s"}
 	r := mustKM(t, args...)
-	for _, want := range []string{"deployment.apps/shop-adapter serverside-applied", "sinkbinding.sources.knative.dev/shop-adapter serverside-applied",
+	for _, want := range []string{"deployment.apps/shop-adapter created", "sinkbinding.sources.knative.dev/shop-adapter created",
 		"broker.eventing.knative.dev/default created", "subscription.messaging.knative.dev/shop-to-" + user + " created",
 		"trigger.eventing.knative.dev/created created"} {
 		if !strings.Contains(r.Stdout, want) {
@@ -44,7 +44,7 @@ func TestWireSendUnwire(t *testing.T) {
 	}
 	// Re-running changes nothing.
 	r = mustKM(t, args...)
-	if strings.Contains(r.Stdout, " created") || strings.Contains(r.Stdout, "serverside-applied") {
+	if strings.Contains(r.Stdout, " created") || strings.Contains(r.Stdout, " configured") {
 		t.Fatalf("second wire changed something: %s", r)
 	}
 	r = mustKM(t, "source", "describe", "shop", "--integration-namespace", integration)
@@ -110,7 +110,7 @@ func TestSourceCreateListDelete(t *testing.T) {
 	// A port of the user's choosing: the adapter listens there, the Service targets it.
 	port := "8088"
 	r := mustKM(t, "source", "create", "http", "crm", "--integration-namespace", integration, "--port", port, "--channel", "imc", "--wait", "--wait-timeout", "90s")
-	if !strings.Contains(r.Stdout, "deployment.apps/crm-adapter serverside-applied") || !strings.Contains(r.Stderr, "is ready") {
+	if !strings.Contains(r.Stdout, "deployment.apps/crm-adapter created") || !strings.Contains(r.Stderr, "is ready") {
 		t.Fatalf("source create: %s", r)
 	}
 	d := getJSON(t, "get", "deployment", "crm-adapter", "-n", integration)
@@ -145,7 +145,7 @@ func TestSourceCreateListDelete(t *testing.T) {
 	again := []string{"source", "create", "http", "crm", "--integration-namespace", integration, "--port", port, "--channel", "imc"}
 	r = km(t, again...)
 	wantExit(t, r, 1, `conflict applying deployment "crm-adapter" in namespace "`+integration+`"`)
-	if !strings.Contains(r.Stderr, ".spec.replicas") || !strings.Contains(r.Stderr, "add --force-conflicts to take these fields over") {
+	if !strings.Contains(r.Stderr, `spec.replicas is managed by "kubectl"`) || !strings.Contains(r.Stderr, "add --force-conflicts to take these fields over") {
 		t.Fatalf("the conflict does not name the field and the way out: %s", r)
 	}
 	mustKM(t, append(again, "--force-conflicts")...)
