@@ -73,6 +73,7 @@ func NewSinkClient(timeout time.Duration) *http.Client {
 	t.MaxIdleConns = 1000
 	t.MaxIdleConnsPerHost = 1000
 	t.IdleConnTimeout = 90 * time.Second
+	t.MaxResponseHeaderBytes = maxSinkHeadBytes // the pool's limit; the default is 10 MiB
 	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: noRedirects}
 }
 
@@ -418,6 +419,12 @@ func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEve
 	ev.auth = h.token.authorization(start)
 	code, retryAfter, err := h.send(ctx, ev)
 	h.metrics.observeSink(time.Since(start))
+	if err != nil && oversizedAnswer(err) {
+		// The sink answered, but with a head larger than the adapter reads.
+		h.quiet.log1(slog.LevelWarn, "sink_head", "the sink's answer head is over the adapter's limit; not read", "limit_bytes", maxSinkHeadBytes, "limit_lines", maxSinkHeadLines)
+		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
+		return
+	}
 	if err != nil {
 		reason := "sink_unreachable"
 		var ne net.Error
@@ -470,6 +477,13 @@ func (h *Handler) send(ctx context.Context, ev *outEvent) (int, string, error) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	resp.Body.Close()
 	return resp.StatusCode, retryAfterOf(resp), nil
+}
+
+// oversizedAnswer says whether err is a sink answer refused for the size of
+// its head: by the pool, or by net/http's MaxResponseHeaderBytes (whose error
+// is not exported).
+func oversizedAnswer(err error) bool {
+	return errors.Is(err, errSinkHeadTooLarge) || strings.Contains(err.Error(), "server response headers exceeded")
 }
 
 // retryAfterOf is a 429 or 503 answer's Retry-After, the statuses it is

@@ -44,6 +44,10 @@ type sinkConn struct {
 	peek    *idlePeek
 	written int
 	used    time.Time // when its last round trip started
+	// head follows the sink's answer heads as they are read (scanning),
+	// so that one larger than maxSinkHead* is refused while it arrives.
+	head     headScan
+	scanning bool
 }
 
 // peekAfter: a connection idle this long is peeked at before it carries an
@@ -55,6 +59,19 @@ type sinkConn struct {
 // (503: neither lost nor sent twice).
 const peekAfter = 10 * time.Millisecond
 
+// Read stops an answer whose head is larger than the pool takes: net/http
+// reads a head into memory whole before anyone can look at it.
+func (c *sinkConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.scanning && n > 0 {
+		c.head.feed(p[:n])
+		if c.head.bytes > maxSinkHeadBytes || c.head.lines > maxSinkHeadLines {
+			return 0, errSinkHeadTooLarge
+		}
+	}
+	return n, err
+}
+
 func (c *sinkConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
 	c.written += n
@@ -64,6 +81,22 @@ func (c *sinkConn) Write(b []byte) (int, error) {
 // max1xx bounds the interim answers (100 Continue, 103 Early Hints) read
 // before the final one, as net/http's client does.
 const max1xx = 5
+
+// A sink's answer heads (interim ones and the final one together, as
+// net/http's client counts them) may hold at most
+// maxSinkHeadBytes in at most maxSinkHeadLines lines (status line included):
+// at most about 45 KiB parsed (headLineCost), so MAX_IN_FLIGHT round trips
+// cannot take the adapter past its memory limit. A Knative Channel's answer
+// head is about 100 bytes in 3 lines (Envoy in between adds a few); 16 KiB is
+// Node.js's default limit for a whole head. net/http's client, which counts
+// bytes only, gets the same byte limit (NewSinkClient); its default is 10 MiB.
+const (
+	maxSinkHeadBytes = 16 << 10
+	maxSinkHeadLines = 64
+)
+
+// errSinkHeadTooLarge: the sink's answer head is over the limits above.
+var errSinkHeadTooLarge = errors.New("the sink's answer head is larger than the adapter reads")
 
 // maxDrain is how much of a sink's answer body is read to keep the connection;
 // a longer body closes it instead.
@@ -120,7 +153,7 @@ func (p *sinkPool) get(now, deadline time.Time) (*sinkConn, bool, error) {
 		return nil, false, err
 	}
 	c := &sinkConn{Conn: nc, peek: newIdlePeek(nc), used: now}
-	c.r, c.w = bufio.NewReader(nc), bufio.NewWriter(c)
+	c.r, c.w = bufio.NewReader(c), bufio.NewWriter(c)
 	return c, false, c.SetDeadline(deadline)
 }
 
@@ -183,7 +216,9 @@ func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, string, error) {
 	}
 	// A sink may answer before it read the whole request (and then close):
 	// its answer stands even when the rest of the request could not be written.
+	c.head, c.scanning = headScan{interim: true}, true
 	resp, err := readFinal(c.r)
+	c.scanning = false
 	if err != nil {
 		if werr != nil {
 			err = werr
