@@ -75,3 +75,33 @@ func TestEnableChannelOnOthersBrokerNamesBrokerDelete(t *testing.T) {
 		`error: --channel: broker "default" in namespace "shop" exists without a channel template from --channel, and a Broker's config cannot change; `+
 			`run 'kubectl kymamesh broker delete default -n shop' then 'kubectl kymamesh enable ns shop --channel imc', or give a new Broker name with --broker`+"\n")
 }
+
+// Every --cesql is kept (each its own entry of spec.filters, which Knative
+// ANDs), and --filter given with spec.filters goes into spec.filters as an
+// exact filter, where Knative reads it: the same in every command that builds
+// a Trigger.
+func TestTriggerFiltersAreAllKept(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	expect(t, f, "trigger|create|t1|--sink|ksvc:h|--cesql|type = 'a'|--cesql|source = 'b'|--dry-run=client|-o|jsonpath={.spec.filters}", 0,
+		`[{"cesql":"type = 'a'"},{"cesql":"source = 'b'"}]`, "")
+	expect(t, f, "trigger|create|t1|--sink|ksvc:h|--filter|type=a|--filter-prefix|source=shop|--cesql|subject = 'x'|--dry-run=client|-o|jsonpath={.spec}", 0,
+		`{"broker":"default","filters":[{"exact":{"type":"a"}},{"prefix":{"source":"shop"}},{"cesql":"subject = 'x'"}],`+
+			`"subscriber":{"ref":{"apiVersion":"serving.knative.dev/v1","kind":"Service","name":"h","namespace":"demo"}}}`, "")
+	expect(t, f, `wire|commerce|--to|shop|--trigger|orders|--sink|ksvc:h|--filter|type=a|--cesql|source = 'x'|--cesql|subject = 'y'|--dry-run=client|-o|jsonpath={.items[?(@.kind=="Trigger")].spec.filter}{.items[?(@.kind=="Trigger")].spec.filters}`, 0,
+		`[{"exact":{"type":"a"}},{"cesql":"source = 'x'"},{"cesql":"subject = 'y'"}]`, "")
+}
+
+// trigger update --cesql adds an expression (said in its help); --cesql-remove
+// takes one away; an exact filter follows the Trigger's filters into spec.filters.
+func TestTriggerUpdateCESQL(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	expect(t, f, "trigger create t1 --sink ksvc:h --filter type=a", 0, "trigger.eventing.knative.dev/t1 created\n", "")
+	expect(t, f, "trigger|update|t1|--cesql|source = 'x'|-o|jsonpath={.spec.filter}{.spec.filters}", 0,
+		`[{"exact":{"type":"a"}},{"cesql":"source = 'x'"}]`, "")
+	expect(t, f, "trigger|update|t1|--filter|subject=s|--cesql|id = '1'|-o|jsonpath={.spec.filter}{.spec.filters}", 0,
+		`[{"exact":{"subject":"s","type":"a"}},{"cesql":"source = 'x'"},{"cesql":"id = '1'"}]`, "")
+	expect(t, f, "trigger|update|t1|--cesql-remove|source = 'x'|--filter|type-|-o|jsonpath={.spec.filter}{.spec.filters}", 0,
+		`[{"exact":{"subject":"s"}},{"cesql":"id = '1'"}]`, "")
+	expect(t, f, "trigger|update|t1|--cesql-remove|nope = 'x'", 2, "",
+		`error: --cesql-remove: trigger "t1" has no CESQL filter "nope = 'x'" (it has: "id = '1'")`+"\n")
+}

@@ -12,6 +12,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // expect runs the command and compares stdout and stderr exactly, and the exit code.
@@ -123,11 +124,20 @@ func TestClientDryRunNeedsNoCluster(t *testing.T) {
 }
 
 func TestTriggerCommands(t *testing.T) {
-	f := cmdtest.NewFactory("demo")
-	warning := "Warning: trigger \"t1\" has both spec.filter and spec.filters; Knative ignores spec.filter (--filter) when spec.filters is set\n"
-	expect(t, f, "trigger|create|t1|--sink|ksvc:h|--filter|type=a|--cesql|source = 'x'", 0, "trigger.eventing.knative.dev/t1 created\n", warning)
-	expect(t, f, "trigger update t1 --filter type- --filter subject=s -o jsonpath={.spec.filter}", 0, `{"attributes":{"subject":"s"}}`, warning)
-	expectIn(t, f, "- prefix: {type: order.}\n", "trigger update t1 --filters-file - -o jsonpath={.spec.filters}", 0, `[{"prefix":{"type":"order."}}]`, warning)
+	// A Trigger made elsewhere with both spec.filter and spec.filters: an
+	// update that leaves its filters alone says Knative ignores spec.filter.
+	both := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "both", Namespace: "demo"}, Spec: knapi.TriggerSpec{Broker: "default",
+		Filter:  &knapi.TriggerFilter{Attributes: knapi.TriggerFilterAttributes{"type": "a"}},
+		Filters: []knapi.SubscriptionsAPIFilter{{CESQL: "source = 'x'"}}}}
+	f := cmdtest.NewFactory("demo", both)
+	expect(t, f, "trigger update both --sink ksvc:h", 0, "trigger.eventing.knative.dev/both updated\n",
+		"Warning: trigger \"both\" has both spec.filter and spec.filters; Knative ignores spec.filter (--filter) when spec.filters is set\n")
+	expect(t, f, "trigger delete both", 0, "trigger.eventing.knative.dev/both deleted\n", "")
+	expect(t, f, "trigger|create|t1|--sink|ksvc:h|--filter|type=a", 0, "trigger.eventing.knative.dev/t1 created\n", "")
+	expect(t, f, "trigger update t1 --filter type- --filter subject=s -o jsonpath={.spec.filter}", 0, `{"attributes":{"subject":"s"}}`, "")
+	// With spec.filters set, the exact attribute moves there, where Knative reads it.
+	expectIn(t, f, "- prefix: {type: order.}\n", "trigger update t1 --filters-file - -o jsonpath={.spec.filter}{.spec.filters}", 0,
+		`[{"exact":{"subject":"s"}},{"prefix":{"type":"order."}}]`, "")
 	expect(t, f, "trigger update t1 --broker other --sink ksvc:x", 2, "",
 		"error: --broker: the broker of a trigger cannot be changed (\"default\" to \"other\"); delete and create it instead\n")
 	expect(t, f, "trigger update nope --sink ksvc:x", 1, "",
@@ -142,8 +152,8 @@ func TestTriggerCommands(t *testing.T) {
 		"Broker:            default\n"+
 		"Sink:              ksvc:h\n"+
 		"Subscriber URI:    <none>\n"+
-		"Filter:            subject=s\n"+
-		`Filters:           [{"prefix":{"type":"order."}}]`+"\n"+
+		"Filter:            <none>\n"+
+		`Filters:           [{"exact":{"subject":"s"}},{"prefix":{"type":"order."}}]`+"\n"+
 		"Dead letter sink:  <none>\n"+
 		"Conditions:  <none>\n", "")
 	expect(t, f, "trigger delete t1", 0, "trigger.eventing.knative.dev/t1 deleted\n", "")

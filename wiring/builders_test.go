@@ -81,7 +81,7 @@ func TestBuildTrigger(t *testing.T) {
 		"trigger-exact": {Name: "orders", Namespace: "shop", Broker: "default", Sink: "ksvc:handler",
 			Filter: []string{"type=order.created", "source=shop"}},
 		"trigger-dialects": {Name: "eu", Namespace: "shop", Broker: "default", Sink: "svc:eu:billing",
-			Prefix: []string{"type=order."}, Suffix: []string{"subject=.json"}, CESQL: "region = 'eu'",
+			Prefix: []string{"type=order."}, Suffix: []string{"subject=.json"}, CESQL: []string{"region = 'eu'"},
 			Delivery: DeliveryOptions{Retry: ptr[int32](0)}},
 		"trigger-file": {Name: "audit", Namespace: "shop", Broker: "default", Sink: "http://audit.example.com/in",
 			FiltersFile: []byte("- any:\n  - exact: {type: a}\n  - not: {prefix: {source: test-}}\n")},

@@ -31,7 +31,7 @@ type TailSpec struct {
 	Broker          string
 	Image           string
 	Filter          []string // exact attributes, "k=v"
-	CESQL           string
+	CESQL           []string // each its own spec.filters entry
 	// IdleTimeout: the receiver removes itself once nobody has watched it
 	// for this long (tail was killed before it could clean up).
 	IdleTimeout time.Duration

@@ -5,7 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // The session's token goes into a Secret the Deployment mounts as a file:
@@ -54,5 +57,25 @@ func TestBuildTailKeepsTheTokenInItsSecret(t *testing.T) {
 	s.Token = ""
 	if _, _, err := BuildTail(s); err == nil {
 		t.Fatal("a session without a token")
+	}
+}
+
+// tail's Trigger keeps every --cesql and puts --filter into spec.filters
+// beside them (Knative would ignore spec.filter): the rule trigger create and
+// wire follow too.
+func TestBuildTailTriggerKeepsEveryFilter(t *testing.T) {
+	token, err := NewTailToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := TailSpec{Name: TailName("abcde"), Namespace: "shop", Broker: "default", Image: "img:1", IdleTimeout: time.Minute, Token: token,
+		Filter: []string{"type=a"}, CESQL: []string{"source = 'x'", "subject = 'y'"}}
+	_, trig, err := BuildTail(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []knapi.SubscriptionsAPIFilter{{Exact: map[string]string{"type": "a"}}, {CESQL: "source = 'x'"}, {CESQL: "subject = 'y'"}}
+	if diff := cmp.Diff(want, trig.Spec.Filters); diff != "" || trig.Spec.Filter != nil {
+		t.Fatalf("filters (-want +got):\n%s\nfilter: %+v", diff, trig.Spec.Filter)
 	}
 }

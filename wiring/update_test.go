@@ -11,31 +11,38 @@ import (
 
 func TestUpdateTrigger(t *testing.T) {
 	tr, err := BuildTrigger(TriggerSpec{Name: "t", Namespace: "ns", Broker: "default", Sink: "ksvc:a",
-		Filter: []string{"type=a", "source=s"}, CESQL: "subject = 'x'"})
+		Filter: []string{"type=a", "source=s"}, CESQL: []string{"subject = 'x'"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = UpdateTrigger(tr, TriggerSpec{Sink: "svc:b", Filter: []string{"type-", "id=1"}, CESQL: "subject = 'x'",
+	err = UpdateTrigger(tr, TriggerSpec{Sink: "svc:b", Filter: []string{"type-", "id=1"}, CESQL: []string{"subject = 'x'"},
 		Prefix: []string{"type=o."}, Delivery: DeliveryOptions{BackoffPolicy: "linear"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := knapi.TriggerSpec{Broker: "default"}
 	want.Subscriber = *must(ParseSink("--sink", "svc:b", "ns"))
-	want.Filter = &knapi.TriggerFilter{Attributes: knapi.TriggerFilterAttributes{"source": "s", "id": "1"}}
-	// The repeated CESQL filter is not added twice; the new prefix filter is appended.
-	want.Filters = []knapi.SubscriptionsAPIFilter{{CESQL: "subject = 'x'"}, {Prefix: map[string]string{"type": "o."}}}
+	// With spec.filters in use, the exact attributes live there (Knative
+	// ignores spec.filter then). The repeated CESQL filter is not added twice;
+	// the new prefix filter is appended.
+	want.Filters = []knapi.SubscriptionsAPIFilter{{Exact: map[string]string{"source": "s", "id": "1"}},
+		{CESQL: "subject = 'x'"}, {Prefix: map[string]string{"type": "o."}}}
 	policy := "linear"
 	want.Delivery = must(ApplyDelivery(nil, DeliveryOptions{BackoffPolicy: policy}, "ns"))
 	if diff := cmp.Diff(want, tr.Spec); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if !FilterConflict(tr) {
-		t.Fatal("spec.filter and spec.filters are both set: want a conflict reported")
+	if FilterConflict(tr) {
+		t.Fatal("spec.filter and spec.filters are both set")
 	}
-	// Removing the last attribute drops spec.filter.
-	if err := UpdateTrigger(tr, TriggerSpec{Filter: []string{"source-", "id-"}}); err != nil || tr.Spec.Filter != nil {
-		t.Fatalf("want spec.filter gone, got %+v, %v", tr.Spec.Filter, err)
+	// Removing the last attribute drops the exact filter.
+	if err := UpdateTrigger(tr, TriggerSpec{Filter: []string{"source-", "id-"}}); err != nil || tr.Spec.Filter != nil || len(tr.Spec.Filters) != 2 {
+		t.Fatalf("want the exact filter gone, got %+v, %+v, %v", tr.Spec.Filter, tr.Spec.Filters, err)
+	}
+	// A Trigger made elsewhere with both keeps them when no filter flag is given.
+	tr.Spec.Filter = &knapi.TriggerFilter{Attributes: knapi.TriggerFilterAttributes{"type": "a"}}
+	if err := UpdateTrigger(tr, TriggerSpec{Sink: "svc:c"}); err != nil || !FilterConflict(tr) {
+		t.Fatalf("an update of the sink moved the filters: %+v, %v", tr.Spec, err)
 	}
 	if err := UpdateTrigger(tr, TriggerSpec{Broker: "other"}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("changing the broker: want an invalid-input error, got %v", err)

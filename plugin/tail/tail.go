@@ -75,7 +75,7 @@ Kubernetes' garbage collector removes the rest with it.`,
 	fl := cmd.Flags()
 	fl.StringVar(&o.Spec.Broker, "broker", o.Spec.Broker, "Broker whose events to watch.")
 	fl.StringArrayVar(&o.Spec.Filter, "filter", nil, "Exact attribute filter KEY=VALUE, repeatable, e.g. --filter type=order.created.")
-	fl.StringVar(&o.Spec.CESQL, "cesql", "", "CloudEvents SQL filter, e.g. \"type LIKE 'order.%'\".")
+	fl.StringArrayVar(&o.Spec.CESQL, "cesql", nil, "CloudEvents SQL filter, e.g. \"type LIKE 'order.%'\"; repeatable (an event must match all).")
 	fl.IntVar(&o.Count, "count", 0, "Stop after this many events (0: until Ctrl-C or --timeout).")
 	fl.DurationVar(&o.Timeout, "timeout", 0, "Stop after watching this long (0: no limit).")
 	fl.DurationVar(&o.WaitTimeout, "wait-timeout", o.WaitTimeout, "How long to wait for the receiver and its Trigger to be ready.")

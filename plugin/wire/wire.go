@@ -21,7 +21,7 @@ type Options struct {
 	Source          flags.Source
 	Trigger         string
 	Filter          []string
-	CESQL           string
+	CESQL           []string
 	Sink            string
 	CreateNamespace bool
 	Mutation        *flags.Mutation
@@ -53,7 +53,7 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
 	fl.StringVar(&o.Broker, "broker", o.Broker, "Broker of the user namespace.")
 	fl.StringVar(&o.Trigger, "trigger", "", "Also create a Trigger of this name in the user namespace.")
 	fl.StringArrayVar(&o.Filter, "filter", nil, "The Trigger's exact attribute filter KEY=VALUE, repeatable.")
-	fl.StringVar(&o.CESQL, "cesql", "", "The Trigger's CloudEvents SQL filter.")
+	fl.StringArrayVar(&o.CESQL, "cesql", nil, "The Trigger's CloudEvents SQL filter, repeatable (an event must match all); with it, --filter goes to spec.filters too.")
 	fl.StringVar(&o.Sink, "sink", "", "The Trigger's sink (sink syntax).")
 	fl.BoolVar(&o.CreateNamespace, "create-namespace", false, "Create the user namespace if it does not exist (the integration namespace is always created when missing).")
 	o.Source.AddFlags(cmd)
@@ -79,7 +79,7 @@ func (o *Options) Validate() error {
 	if o.To == "" {
 		return wiring.Invalidf("--to", "the user namespace is required")
 	}
-	if o.Trigger == "" && (len(o.Filter) > 0 || o.CESQL != "" || o.Sink != "") {
+	if o.Trigger == "" && (len(o.Filter) > 0 || len(o.CESQL) > 0 || o.Sink != "") {
 		return wiring.Invalidf("--trigger", "--filter, --cesql and --sink describe a trigger: name it with --trigger")
 	}
 	if err := o.Mutation.Validate(); err != nil {

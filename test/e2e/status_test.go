@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,7 +24,11 @@ func TestStatusShowsEachBrokenLinkWithItsFix(t *testing.T) {
 		"--trigger", "orders", "--filter", "type=order.created", "--sink", sub.URL, "--wait", "--wait-timeout", "90s")
 	// The broken links.
 	mustKM(t, "subscription", "create", "dangling", "-n", integration, "--channel", "shop", "--sink", "broker:missing:"+user)
-	mustKM(t, "trigger", "create", "both", "-n", user, "--filter", "type=a", "--cesql", "source = 'x'", "--sink", sub.URL)
+	// The plugin puts --filter into spec.filters beside --cesql; another tool may not.
+	both := filepath.Join(t.TempDir(), "both.yaml")
+	os.WriteFile(both, []byte("apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: both, namespace: "+user+"}\n"+
+		"spec:\n  broker: default\n  filter: {attributes: {type: a}}\n  filters: [{cesql: \"source = 'x'\"}]\n  subscriber: {uri: \""+sub.URL+"\"}\n"), 0o600)
+	testbed.MustKubectl(t, "apply", "-f", both)
 	mustKM(t, "trigger", "create", "lost", "-n", user, "--sink", "ksvc:nowhere")
 	mustKM(t, "broker", "create", "lonely", "-n", user, "--dl-sink", "ksvc:no-dead-letters")
 	mustKM(t, "trigger", "create", "orphan", "-n", user, "--broker", "gone", "--sink", sub.URL)

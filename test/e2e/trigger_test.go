@@ -63,14 +63,16 @@ func TestTriggerUpdateFilters(t *testing.T) {
 		t.Fatalf("attributes after update: %v", attrs)
 	}
 
-	// The new dialects go to spec.filters; Knative then ignores spec.filter, and we say so.
+	// The new dialects go to spec.filters; Knative then ignores spec.filter,
+	// so the exact attributes move there too, as an exact filter.
 	r = mustKM(t, "trigger", "update", "t1", "-n", ns, "--cesql", "type LIKE 'order.%'")
-	if !strings.Contains(r.Stderr, "Knative ignores spec.filter") {
-		t.Fatalf("want a warning about spec.filter: %s", r)
+	if r.Stderr != "" {
+		t.Fatalf("update --cesql: %s", r)
 	}
-	filters := field(getJSON(t, "get", "triggers", "t1", "-n", ns), "spec", "filters").([]any)
-	if len(filters) != 1 || field(filters[0], "cesql") != "type LIKE 'order.%'" {
-		t.Fatalf("filters: %v", filters)
+	tr := getJSON(t, "get", "triggers", "t1", "-n", ns)
+	filters := field(tr, "spec", "filters").([]any)
+	if len(filters) != 2 || field(filters[0], "exact", "subject") != "x" || field(filters[1], "cesql") != "type LIKE 'order.%'" || field(tr, "spec", "filter") != nil {
+		t.Fatalf("filters: %v, filter %v", filters, field(tr, "spec", "filter"))
 	}
 
 	file := filepath.Join(t.TempDir(), "filters.yaml")
@@ -78,7 +80,7 @@ func TestTriggerUpdateFilters(t *testing.T) {
 	mustKM(t, "trigger", "update", "t1", "-n", ns, "--filters-file", file)
 	filters = field(getJSON(t, "get", "triggers", "t1", "-n", ns), "spec", "filters").([]any)
 	if len(filters) != 2 || field(filters[1], "not", "suffix", "subject") != ".tmp" {
-		t.Fatalf("filters from file: %v", filters)
+		t.Fatalf("filters from file (it replaces spec.filters, the exact filter too): %v", filters)
 	}
 
 	// The broker is immutable: refused before any request.
