@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/netutil"
 )
 
 // Server runs the events listener (with /healthz and /readyz) and the metrics
@@ -21,6 +19,7 @@ type Server struct {
 	metrics *Metrics
 	ready   atomic.Bool
 	events  *http.Server
+	gate    *connGate
 	mon     *http.Server
 }
 
@@ -39,6 +38,8 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 	// sent) lets go of its connection and memory.
 	s.events = &http.Server{Handler: mux, ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout), ReadTimeout: cfg.ReadTimeout,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	s.gate = newConnGate(nil, cfg.MaxConnections, h) // its listener comes in Run
+	s.gate.attach(s.events)
 	monMux := http.NewServeMux()
 	monMux.Handle("/metrics", getOnly(s.metrics.ServeHTTP))
 	s.mon = &http.Server{Handler: monMux, ReadHeaderTimeout: 10 * time.Second}
@@ -77,9 +78,7 @@ func (s *Server) Run(ctx context.Context, addr, metricsAddr string) error {
 	if err != nil {
 		return fmt.Errorf("events listener: %w", err)
 	}
-	if s.cfg.MaxConnections > 0 {
-		ln = netutil.LimitListener(ln, s.cfg.MaxConnections)
-	}
+	s.gate.Listener = ln
 	mln, err := net.Listen("tcp", metricsAddr)
 	if err != nil {
 		ln.Close()
@@ -87,7 +86,7 @@ func (s *Server) Run(ctx context.Context, addr, metricsAddr string) error {
 	}
 	s.log.Info("adapter listening", "addr", ln.Addr().String(), "metrics", mln.Addr().String(), "source", s.cfg.Source, "sink", redact(s.cfg.Sink))
 	errs := make(chan error, 2)
-	go func() { errs <- s.events.Serve(ln) }()
+	go func() { errs <- s.events.Serve(s.gate) }()
 	go func() { errs <- s.mon.Serve(mln) }()
 	s.ready.Store(true)
 	select {
@@ -95,8 +94,10 @@ func (s *Server) Run(ctx context.Context, addr, metricsAddr string) error {
 	case err := <-errs:
 		return err
 	}
-	s.ready.Store(false)
+	// Keep-alive off before not ready: whoever sees not ready gets answers
+	// that close their connection.
 	s.events.SetKeepAlivesEnabled(false) // callers reconnect, to the pods still in the Service
+	s.ready.Store(false)
 	s.log.Info("draining: not ready, still serving", "for", s.cfg.DrainPeriod.String())
 	select {
 	case <-time.After(s.cfg.DrainPeriod):
