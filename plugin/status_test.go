@@ -94,3 +94,47 @@ func TestStatusSaysTheNamespaceDoesNotExist(t *testing.T) {
 		t.Fatalf("an existing empty namespace reported missing: %+v", r)
 	}
 }
+
+// status reports the links that look whole but are not: a wired Subscription
+// repointed away from its namespace, a Subscription whose Channel is gone, an
+// adapter whose SinkBinding bypasses its Channel; --exit-code makes them exit 3.
+func TestStatusNamesLinksThatLookWholeButAreNot(t *testing.T) {
+	ready := duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
+	broker := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
+	broker.Status.Status = ready
+	trig := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "t", Namespace: "shop"}, Spec: knapi.TriggerSpec{Broker: "default"}}
+	trig.Status.Status = ready
+	repointed := &knapi.Subscription{ObjectMeta: metav1.ObjectMeta{Name: "crm-to-shop", Namespace: "kyma-integration",
+		Labels: map[string]string{"kymamesh.kyma-project.io/application": "crm", "kymamesh.kyma-project.io/wired-to": "shop"}},
+		Spec: knapi.SubscriptionSpec{Channel: duckv1.KReference{Kind: "Channel", Name: "crm"},
+			Subscriber: &duckv1.Destination{Ref: &duckv1.KReference{Kind: "Broker", Name: "default", Namespace: "elsewhere"}}}}
+	repointed.Status.Status = ready
+	orphan := &knapi.Subscription{ObjectMeta: metav1.ObjectMeta{Name: "lost", Namespace: "kyma-integration"},
+		Spec: knapi.SubscriptionSpec{Channel: duckv1.KReference{Kind: "Channel", Name: "gone"},
+			Subscriber: &duckv1.Destination{Ref: &duckv1.KReference{Kind: "Broker", Name: "default", Namespace: "shop"}}}}
+	orphan.Status.Status = ready
+	ch := adapterObject("messaging.knative.dev/v1", "Channel", "crm", "Ready", "True")
+	_ = unstructured.SetNestedField(ch.Object, "http://crm-kn-channel.kyma-integration.svc.cluster.local", "status", "address", "url")
+	sb := adapterObject("sources.knative.dev/v1", "SinkBinding", "crm-adapter", "Ready", "True")
+	_ = unstructured.SetNestedField(sb.Object, "http://somewhere.else/", "status", "sinkUri")
+	f := cmdtest.NewFactory("shop", broker, trig, repointed, orphan, ch, sb,
+		adapterObject("apps/v1", "Deployment", "crm-adapter", "Available", "True"),
+		adapterObject("v1", "Service", "crm-adapter", "Ready", "True"))
+	r := cmdtest.Run(t.Context(), f, "", "status", "--exit-code")
+	for _, want := range []string{
+		"subscription kyma-integration/crm-to-shop: was wired to namespace shop but delivers to broker elsewhere/default",
+		"kubectl kymamesh wire crm --to shop --integration-namespace kyma-integration --force-conflicts",
+		"subscription kyma-integration/lost: its channel gone does not exist: it delivers nothing",
+		"application kyma-integration/crm: its SinkBinding sends to http://somewhere.else/, not to its Channel (http://crm-kn-channel.kyma-integration.svc.cluster.local)",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if r.Code != 3 || r.Stderr != "error: 3 broken link(s)\n" {
+		t.Fatalf("status --exit-code with broken links: want exit 3 and the count, got %d %q", r.Code, r.Stderr)
+	}
+	if r := cmdtest.Run(t.Context(), f, "", "status"); r.Code != 0 {
+		t.Fatalf("without --exit-code, status exits 0: %+v", r)
+	}
+}

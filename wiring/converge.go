@@ -136,31 +136,68 @@ func sameContent(a, b *unstructured.Unstructured) bool {
 	return equality.Semantic.DeepEqual(strip(a), strip(b))
 }
 
-// checkSinkBinding stops a source's apply before anything is applied when
-// another tool set the SinkBinding's sink (cur) to a URI: the plugin sets a
-// reference, and Knative refuses a sink with both. With force, the URI is
-// removed (and the reference set) in one patch, so the apply that follows
-// passes the webhook. It says whether it replaced the sink.
-func checkSinkBinding(ctx context.Context, c dynamic.ResourceInterface, sb, cur *unstructured.Unstructured, dry DryRun, force bool) (bool, error) {
-	if cur == nil {
+// destinations are where each applied kind holds a Knative destination.
+var destinations = map[string][]string{
+	"SinkBinding":  {"spec", "sink"},
+	"Subscription": {"spec", "subscriber"},
+	"Trigger":      {"spec", "subscriber"},
+}
+
+// checkDestination stops an apply when another tool set the object's
+// destination (cur) the other way, a URI where the plugin sets a reference or
+// the reverse: an apply cannot remove another manager's field, and Knative
+// refuses a destination with both. With force, the other way is removed in
+// the same patch that sets the plugin's, so the apply that follows passes the
+// webhook. It says whether it replaced the destination.
+func checkDestination(ctx context.Context, c dynamic.ResourceInterface, u, cur *unstructured.Unstructured, dry DryRun, force bool) (bool, error) {
+	path, ok := destinations[u.GetKind()]
+	if !ok || cur == nil {
 		return false, nil
 	}
-	uri, _, _ := unstructured.NestedString(cur.Object, "spec", "sink", "uri")
-	if uri == "" {
+	want, _, _ := unstructured.NestedMap(u.Object, path...)
+	have, _, _ := unstructured.NestedMap(cur.Object, path...)
+	other := "uri"
+	if _, setsURI := want["uri"]; setsURI {
+		other = "ref"
+	}
+	if have[other] == nil {
 		return false, nil
 	}
+	field := strings.Join(append(append([]string{}, path...), other), ".")
+	kind := strings.ToLower(u.GetKind())
 	if !force {
 		by := "another tool"
-		if m := fieldManagers(cur, "f:spec", "f:sink", "f:uri"); len(m) > 0 {
+		fpath := []string{}
+		for _, p := range path {
+			fpath = append(fpath, "f:"+p)
+		}
+		if m := fieldManagers(cur, append(fpath, "f:"+other)...); len(m) > 0 {
 			by = strings.Join(m, ", ")
 		}
-		return false, fmt.Errorf("sinkbinding %q in namespace %q: spec.sink.uri was set to %s by %s, and the plugin sets spec.sink.ref to the application's Channel (Knative takes one of them): add --force-conflicts to replace it; nothing was applied",
-			sb.GetName(), sb.GetNamespace(), uri, by)
+		if uri, ok := have["uri"].(string); ok && other == "uri" {
+			field += " (" + uri + ")"
+		}
+		return false, fmt.Errorf("%s %q in namespace %q: %s was set by %s, where the plugin sets %s.%s (Knative takes one of them): add --force-conflicts to replace it; the %s was not applied",
+			kind, u.GetName(), u.GetNamespace(), field, by, strings.Join(path, "."), map[string]string{"uri": "ref", "ref": "uri"}[other], kind)
 	}
-	ref, _, _ := unstructured.NestedMap(sb.Object, "spec", "sink", "ref")
-	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"sink": map[string]any{"uri": nil, "ref": ref}}})
-	if _, err := c.Patch(ctx, sb.GetName(), types.MergePatchType, patch, metav1.PatchOptions{FieldManager: ManagedByValue, DryRun: dry.serverFlag()}); err != nil {
-		return false, APIError(err, "patch", "sinkbinding", sb.GetName(), sb.GetNamespace())
+	set := map[string]any{other: nil}
+	for k, v := range want {
+		set[k] = v
+	}
+	patch := map[string]any{}
+	nest := patch
+	for i, p := range path {
+		if i == len(path)-1 {
+			nest[p] = set
+			break
+		}
+		next := map[string]any{}
+		nest[p] = next
+		nest = next
+	}
+	data, _ := json.Marshal(patch)
+	if _, err := c.Patch(ctx, u.GetName(), types.MergePatchType, data, metav1.PatchOptions{FieldManager: ManagedByValue, DryRun: dry.serverFlag()}); err != nil {
+		return false, APIError(err, "patch", kind, u.GetName(), u.GetNamespace())
 	}
 	return true, nil
 }

@@ -57,8 +57,8 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 		}
 		return out, nil
 	}
-	// Every object is read first: a SinkBinding sink another tool set stops
-	// the apply before anything is applied.
+	// Every object is read first: a SinkBinding sink another tool set the
+	// other way stops the apply before anything is applied.
 	clients := make([]dynamic.ResourceInterface, len(objs))
 	curs := make([]*unstructured.Unstructured, len(objs))
 	replaced := false
@@ -68,7 +68,7 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 			return nil, err
 		}
 		if o.GetKind() == "SinkBinding" {
-			if replaced, err = checkSinkBinding(ctx, clients[i], o, curs[i], dry, force); err != nil {
+			if replaced, err = checkDestination(ctx, clients[i], o, curs[i], dry, force); err != nil {
 				return nil, err
 			}
 		}

@@ -111,6 +111,9 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 		return MeshStatus{}, APIError(err, "list", "triggers", "", ns)
 	}
 	st := AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items)
+	if err := orphanSubscriptions(ctx, m, s.IntegrationNamespace, sources, subs.Items, &st); err != nil {
+		return st, err
+	}
 	// An empty namespace may be one that does not exist (a typo in -n): one
 	// more request, only then, to say so.
 	if !s.All && len(brokers.Items) == 0 && len(triggers.Items) == 0 && m.Core != nil {
@@ -139,6 +142,42 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 	return st, nil
 }
 
+// orphanSubscriptions reports the integration namespace's Subscriptions
+// whose Channel does not exist. Those on an application's Channel are known
+// from the sources; the Channels are listed only when some are not.
+func orphanSubscriptions(ctx context.Context, m Mesh, ns string, sources []SourceStatus, subs []knapi.Subscription, st *MeshStatus) error {
+	have := map[string]bool{}
+	for _, src := range sources {
+		if src.Object("Channel").Found {
+			have[src.App] = true
+		}
+	}
+	var unknown []*knapi.Subscription
+	for i := range subs {
+		if !have[subs[i].Spec.Channel.Name] {
+			unknown = append(unknown, &subs[i])
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	chans, err := m.Messaging.Channels(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return APIError(err, "list", "channels", "", ns)
+	}
+	for _, c := range chans.Items {
+		have[c.Name] = true
+	}
+	for _, sub := range unknown {
+		if ch := sub.Spec.Channel; !have[ch.Name] && ch.Kind == "Channel" {
+			st.Problems = append(st.Problems, Problem{fmt.Sprintf("subscription %s/%s", sub.Namespace, sub.Name),
+				"its channel " + ch.Name + " does not exist: it delivers nothing",
+				fmt.Sprintf("kubectl kymamesh channel create %s -n %s (or delete the subscription)", ch.Name, sub.Namespace)})
+		}
+	}
+	return nil
+}
+
 // AnalyzeMesh builds the picture from what was read; it makes no request.
 func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []knapi.Subscription, brokers []knapi.Broker, triggers []knapi.Trigger) MeshStatus {
 	out := MeshStatus{Apps: []AppStatus{}, Namespaces: []NamespaceStatus{}, Problems: []Problem{}}
@@ -160,9 +199,16 @@ func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []knapi.Subscriptio
 			problem(name, "its SinkBinding has not bound the adapter to the Channel (no K_SINK): the adapter answers 503",
 				fmt.Sprintf("kubectl kymamesh source describe %s --integration-namespace %s", src.App, src.Namespace))
 		}
-		if ch.Ready != "True" {
+		switch {
+		case !ch.Found:
+			problem(name, "its Channel does not exist: the adapter has nowhere to send its events",
+				fmt.Sprintf("kubectl kymamesh source create http %s --integration-namespace %s", src.App, src.Namespace))
+		case ch.Ready != "True":
 			problem(name, "its Channel is not ready ("+orNone(ch.Reason)+")",
 				fmt.Sprintf("kubectl kymamesh channel describe %s -n %s", src.App, src.Namespace))
+		case app.Sink != "" && ch.Detail != "" && app.Sink != ch.Detail:
+			problem(name, "its SinkBinding sends to "+app.Sink+", not to its Channel ("+ch.Detail+"): the Channel's Subscriptions get none of its events",
+				fmt.Sprintf("kubectl kymamesh source create http %s --integration-namespace %s --force-conflicts", src.App, src.Namespace))
 		}
 		for i := range subs {
 			sub := &subs[i]
@@ -172,6 +218,10 @@ func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []knapi.Subscriptio
 			ss := SubscriptionStatus{Name: sub.Name, Health: health(sub), To: subscriberString(sub)}
 			app.Subscriptions = append(app.Subscriptions, ss)
 			subName := fmt.Sprintf("subscription %s/%s", sub.Namespace, sub.Name)
+			if to := sub.Labels[WiredToLabel]; to != "" && !deliversToBrokerIn(sub, to) {
+				problem(subName, "was wired to namespace "+to+" but delivers to "+orNone(ss.To)+": namespace "+to+" gets none of the application's events",
+					fmt.Sprintf("kubectl kymamesh wire %s --to %s --integration-namespace %s --force-conflicts", src.App, to, src.Namespace))
+			}
 			if ref := sub.Spec.Subscriber; ref != nil && ref.Ref != nil && ref.Ref.Kind == "Broker" {
 				key := ref.Ref.Namespace + "/" + ref.Ref.Name
 				if _, ok := brokerByKey[key]; !ok && (s.All || ref.Ref.Namespace == s.Namespace) {
@@ -297,6 +347,12 @@ func health(obj runtime.Object) Health {
 		}
 	}
 	return Health{Ready: "Unknown"}
+}
+
+// deliversToBrokerIn says whether the Subscription's subscriber is a Broker in namespace ns.
+func deliversToBrokerIn(sub *knapi.Subscription, ns string) bool {
+	d := sub.Spec.Subscriber
+	return d != nil && d.Ref != nil && d.Ref.Kind == "Broker" && orNS(d.Ref.Namespace, sub.Namespace) == ns
 }
 
 func subscriberString(sub *knapi.Subscription) string {

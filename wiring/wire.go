@@ -205,7 +205,16 @@ func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun, fo
 	case err != nil:
 		return Change{}, APIError(err, "get", kind, u.GetName(), u.GetNamespace())
 	}
-	return applyOver(ctx, m.Dynamic.Resource(gvr).Namespace(u.GetNamespace()), u, cur, dry, force)
+	c := m.Dynamic.Resource(gvr).Namespace(u.GetNamespace())
+	replaced, err := checkDestination(ctx, c, u, cur, dry, force)
+	if err != nil {
+		return Change{}, err
+	}
+	ch, err := applyOver(ctx, c, u, cur, dry, force)
+	if replaced && ch.Op == OpUnchanged {
+		ch.Op = OpConfigured
+	}
+	return ch, err
 }
 
 // Unwire removes what Wire created for the application and namespace: its

@@ -17,6 +17,7 @@ const (
 	ExitOK          = 0
 	ExitFailure     = 1 // the API or the runtime failed
 	ExitUsage       = 2 // the command line or an input was wrong
+	ExitFound       = 3 // a check asked for with --exit-code found something (status: broken links)
 	ExitInterrupted = 130
 )
 
@@ -40,11 +41,20 @@ func UsageErrorf(format string, args ...any) error {
 	return invalid.Errorf("", format, args...)
 }
 
+// FoundError is a command's finding that --exit-code turns into ExitFound
+// (as git diff --exit-code does): the output was printed, nothing failed.
+type FoundError struct{ What string }
+
+func (e FoundError) Error() string { return e.What }
+
 // ExitCode maps an error returned by a command to the process's exit code.
 func ExitCode(err error) int {
+	var found FoundError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &found):
+		return ExitFound
 	case errors.Is(err, invalid.Err):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):

@@ -4,6 +4,7 @@ package status
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -16,8 +17,9 @@ import (
 
 // Options are the inputs of "status".
 type Options struct {
-	Scope  wiring.StatusScope
-	Output string
+	Scope    wiring.StatusScope
+	Output   string
+	ExitCode bool
 
 	factory cmdutil.Factory
 	genericiooptions.IOStreams
@@ -35,8 +37,10 @@ Triggers), each kind once, and shows the chain from each application to the
 subscribers. Every broken link is listed with the command that mends it: a
 Subscription to a Broker that does not exist, a Broker or Trigger not Ready, a
 Trigger whose subscriber does not resolve or whose filter Knative ignores, an
-adapter not available, a SinkBinding that has not bound, a Broker without
-Triggers, a dead-letter sink that does not resolve.`,
+adapter not available, a SinkBinding that has not bound or sends past its
+Channel, a Channel that does not exist, a wired Subscription repointed away
+from its namespace, a Broker without Triggers, a dead-letter sink that does not
+resolve. With --exit-code, broken links make the exit code 3.`,
 		Example: `  kubectl kymamesh status -n shop
   kubectl kymamesh status -A --app commerce
   kubectl kymamesh status -A -o json
@@ -49,6 +53,7 @@ Triggers, a dead-letter sink that does not resolve.`,
 	cmd.Flags().StringVar(&o.Scope.App, "app", "", "Only this application's chain.")
 	flags.Complete(cmd, "app", "apps")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: tree (the default), dot (Graphviz), json or yaml.")
+	cmd.Flags().BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when there is a broken link (after printing the mesh), for scripts; 0 when there is none.")
 	flags.Complete(cmd, "output", "values", "tree", "dot", "json", "yaml")
 	return cmd
 }
@@ -88,9 +93,14 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	switch o.Output {
 	case "dot":
-		return output.MeshDot(o.Out, st)
+		err = output.MeshDot(o.Out, st)
 	case "json", "yaml":
-		return output.Data(o.Out, o.Output, st)
+		err = output.Data(o.Out, o.Output, st)
+	default:
+		err = output.MeshTree(o.Out, st)
 	}
-	return output.MeshTree(o.Out, st)
+	if err == nil && o.ExitCode && len(st.Problems) > 0 {
+		return cmdutil.FoundError{What: fmt.Sprintf("%d broken link(s)", len(st.Problems))}
+	}
+	return err
 }

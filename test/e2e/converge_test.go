@@ -52,6 +52,11 @@ func TestWireConverges(t *testing.T) {
 	// manager, nothing changed; --force-conflicts takes it back.
 	testbed.MustKubectl(t, "patch", "subscriptions.messaging.knative.dev", "conv-to-"+user, "-n", integration, "--type=merge",
 		"-p", `{"spec":{"subscriber":{"ref":{"name":"elsewhere"}}}}`)
+	// status names the repointed link, and --exit-code fails on it.
+	r = km(t, "status", "-n", user, "--integration-namespace", integration, "--exit-code")
+	if r.Code != 3 || !strings.Contains(r.Stdout, "subscription "+integration+"/conv-to-"+user+": delivers to broker "+user+"/elsewhere, which does not exist") {
+		t.Fatalf("status --exit-code should name the repointed Subscription and exit 3: %s", r)
+	}
 	r = wire(same...)
 	wantExit(t, r, 1, `conflict applying subscription "conv-to-`+user+`"`)
 	if !strings.Contains(r.Stderr, `spec.subscriber.ref.name is managed by "kubectl-patch"`) || !strings.Contains(r.Stderr, "--force-conflicts") {
@@ -64,13 +69,30 @@ func TestWireConverges(t *testing.T) {
 	if field(sub, "spec", "subscriber", "ref", "name") != "default" {
 		t.Fatalf("subscriber after --force-conflicts: %v", field(sub, "spec", "subscriber"))
 	}
+	// Repointed to a URL (as kn subscription update --sink URL does): status
+	// says the namespace gets nothing; wire refuses to leave both ways set
+	// and --force-conflicts puts the Broker back.
+	testbed.MustKubectl(t, "patch", "subscriptions.messaging.knative.dev", "conv-to-"+user, "-n", integration, "--type=merge",
+		"-p", `{"spec":{"subscriber":{"ref":null,"uri":"http://elsewhere.example.invalid/"}}}`)
+	r = km(t, "status", "-n", user, "--integration-namespace", integration, "--exit-code")
+	if r.Code != 3 || !strings.Contains(r.Stdout, "was wired to namespace "+user+" but delivers to http://elsewhere.example.invalid/") {
+		t.Fatalf("status --exit-code should name the Subscription repointed to a URL: %s", r)
+	}
+	wantExit(t, wire(same...), 1, `spec.subscriber.uri (http://elsewhere.example.invalid/) was set by "kubectl-patch"`)
+	if r := wire(append(same, "--force-conflicts")...); r.Code != 0 || !strings.Contains(r.Stdout, "subscription.messaging.knative.dev/conv-to-"+user+" configured\n") {
+		t.Fatalf("--force-conflicts should put the Broker back: %s", r)
+	}
+	sub = getJSON(t, "get", "subscriptions.messaging.knative.dev", "conv-to-"+user, "-n", integration)
+	if field(sub, "spec", "subscriber", "uri") != nil || field(sub, "spec", "subscriber", "ref", "name") != "default" {
+		t.Fatalf("subscriber after the second --force-conflicts: %v", field(sub, "spec", "subscriber"))
+	}
 
 	// Another tool sets the SinkBinding's sink to a URL: wire stops before it
 	// applies anything, naming field and manager; --force-conflicts replaces it.
 	testbed.MustKubectl(t, "patch", "sinkbindings.sources.knative.dev", "conv-adapter", "-n", integration, "--type=merge",
 		"-p", `{"spec":{"sink":{"ref":null,"uri":"http://elsewhere.example.invalid/"}}}`)
 	r = wire(append(same[:len(same)-1], "example.com/adapter:3")...)
-	wantExit(t, r, 1, `spec.sink.uri was set to http://elsewhere.example.invalid/ by "kubectl-patch"`)
+	wantExit(t, r, 1, `spec.sink.uri (http://elsewhere.example.invalid/) was set by "kubectl-patch", where the plugin sets spec.sink.ref`)
 	if r.Stdout != "" || !strings.Contains(testbed.MustKubectl(t, "get", "deployment", "conv-adapter", "-n", integration, "-o", "jsonpath={.spec.template.spec.containers[0].image}"), "adapter:2") {
 		t.Fatalf("wire applied something before stopping: %s", r)
 	}
