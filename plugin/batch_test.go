@@ -14,8 +14,8 @@ import (
 )
 
 // batch runs each line as the command typed alone: 40 Triggers are created,
-// one result line each in input order; a line that fails its own checks is
-// reported and makes the exit code 2, the others still run.
+// one result line each in input order; a line that fails when it runs (the
+// API refuses it) is reported and makes the exit code 1, the others still run.
 func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
 	f := cmdtest.NewFactory("shop")
 	var in strings.Builder
@@ -23,7 +23,7 @@ func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
 	for i := 1; i <= 40; i++ {
 		fmt.Fprintf(&in, "trigger create t%d --sink http://handler.example/ --filter type=t%d\n", i, i)
 	}
-	in.WriteString("trigger create bad --sink nowhere:x\n")
+	in.WriteString("trigger create t1 --sink http://handler.example/\n")
 	r := cmdtest.Run(t.Context(), f, in.String(), "batch", "-f", "-", "--concurrency", "8")
 	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 	if len(lines) != 41 {
@@ -34,7 +34,7 @@ func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
 			t.Fatalf("line %d: got %q, want %q", i, l, want)
 		}
 	}
-	if !strings.HasPrefix(lines[40], "43 error: --sink") || r.Code != 2 {
+	if lines[40] != `43 error: trigger "t1" already exists in namespace "shop": triggers.eventing.knative.dev "t1" already exists` || r.Code != 1 {
 		t.Fatalf("the bad line: %q, exit %d", lines[40], r.Code)
 	}
 	l, err := f.EventingClient().Triggers("shop").List(t.Context(), metav1.ListOptions{})
@@ -64,6 +64,29 @@ func TestBatchParsesEveryLineFirst(t *testing.T) {
 		if l, _ := f.EventingClient().Triggers("shop").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
 			t.Fatalf("%q: a refused batch created %d Triggers", bad, len(l.Items))
 		}
+	}
+}
+
+// Every line is checked, as its client dry run would be, before any runs: a
+// line with a usage error stops the batch with nothing created (the other
+// lines were good), each failing line named on stderr.
+func TestBatchChecksEveryLineBeforeRunningAny(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	in := "trigger create t1 --sink http://x.example/\n" +
+		"trigger create t2 --sink http://x.example/ --filter type=a\n" +
+		"# a comment\n" +
+		"trigger create bad --sink nowhere:x\n" +
+		"broker create b --no-such-flag\n" +
+		"trigger create t3 --sink http://x.example/\n"
+	r := cmdtest.Run(t.Context(), f, in, "batch", "-f", "-")
+	want := "4 error: --sink: \"nowhere:x\": unknown sink type \"nowhere\"; use KIND:APIVERSION:NAME for other kinds\n" +
+		"5 error: unknown flag: --no-such-flag (see 'kubectl kymamesh broker create -h')\n" +
+		"error: --filename: 2 of 5 lines failed their checks; none was run\n"
+	if r.Code != 2 || r.Stdout != "" || r.Stderr != want {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2, no stdout, stderr %q", r.Code, r.Stdout, r.Stderr, want)
+	}
+	if l, _ := f.EventingClient().Triggers("shop").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Fatalf("a batch with a bad line created %d Triggers", len(l.Items))
 	}
 }
 

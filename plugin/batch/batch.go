@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/google/shlex"
 	"github.com/spf13/cobra"
@@ -34,8 +33,8 @@ type Options struct {
 	Filename    string
 	Concurrency int
 
-	lines   []line   // parsed by Complete
-	inherit []string // the connection flags given to batch itself
+	lines   []line        // parsed by Complete
+	inherit []*pflag.Flag // the connection flags given to batch itself
 	newRoot NewRoot
 	genericiooptions.IOStreams
 }
@@ -56,11 +55,13 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams, newRoot NewRoot) *c
 		Long: `batch runs one kymamesh command per line of FILE (- for stdin), without the
 "kubectl kymamesh" in front; blank lines and lines starting with # are skipped.
 Each line is parsed and checked exactly as the same command typed alone, and
-every line is parsed before any runs: a line that cannot be parsed stops the
-batch (exit 2) before anything is created. Up to --concurrency lines run at
+every line is checked before any runs, as a client dry run of it would be
+(its flags, arguments and values; no request that writes): a line that fails
+its checks stops the batch before anything is created, with each failing line
+on stderr (exit 2 for a usage error, else 1). Up to --concurrency lines run at
 once, sharing the connection to the API server. The connection flags given
-to batch (--kubeconfig, --context, -n, ...) apply to every line unless the
-line gives its own.
+to batch (--kubeconfig, --context, -n, --as-group, ...) reach every line
+exactly as typed, unless the line gives its own.
 
 It prints one result line per input line, in input order:
 "LINE ok: OUTPUT" or "LINE error: MESSAGE", and exits 0 when every line
@@ -122,7 +123,7 @@ func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) er
 	// merged flag set, which marks the shared flag but not the root's set.
 	cmd.Root().PersistentFlags().VisitAll(func(fl *pflag.Flag) {
 		if fl.Changed {
-			o.inherit = append(o.inherit, "--"+fl.Name+"="+fl.Value.String())
+			o.inherit = append(o.inherit, fl)
 		}
 	})
 	return nil
@@ -142,21 +143,78 @@ type result struct {
 	out, warn string
 }
 
-// Run runs the lines, at most Concurrency at once, and prints each result
-// in input order as soon as the lines before it are done.
+// Run checks every line, then runs the lines, at most Concurrency at once,
+// and prints each result in input order as soon as the lines before it are
+// done.
 func (o *Options) Run(ctx context.Context) error {
+	if err := o.check(ctx); err != nil {
+		return err
+	}
+	results := o.each(ctx, func(l line) result { return o.runLine(ctx, l) })
+	failed, usage := 0, false
+	for i, l := range o.lines {
+		r := <-results[i]
+		status := "ok"
+		if r.code != cmdutil.ExitOK {
+			status, failed = "error", failed+1
+			usage = usage || r.code == cmdutil.ExitUsage
+		}
+		fmt.Fprintf(o.Out, "%d %s: %s\n", l.number, status, r.out)
+		if r.warn != "" {
+			fmt.Fprintf(o.ErrOut, "%d: %s\n", l.number, r.warn)
+		}
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%d of %d lines failed or did not run: %w", failed, len(o.lines), context.Cause(ctx))
+	case usage:
+		return wiring.Invalidf("--filename", "%d of %d lines failed, one or more with a usage error", failed, len(o.lines))
+	}
+	return fmt.Errorf("%d of %d lines failed", failed, len(o.lines))
+}
+
+// check parses, completes and validates every line as its client dry run
+// would, with clients that refuse to write, and runs none: the help promises
+// that a batch with a bad line creates nothing. Each failing line is
+// reported on stderr; the exit code is 2 if one is a usage error, else 1.
+func (o *Options) check(ctx context.Context) error {
+	results := o.each(cmdutil.CheckOnly(ctx), func(l line) result { return o.runLine(cmdutil.CheckOnly(ctx), l) })
+	failed, usage := 0, false
+	for i, l := range o.lines {
+		r := <-results[i]
+		if r.code == cmdutil.ExitOK {
+			continue
+		}
+		failed++
+		usage = usage || r.code == cmdutil.ExitUsage
+		fmt.Fprintf(o.ErrOut, "%d error: %s\n", l.number, r.out)
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("checking the lines: %w", context.Cause(ctx))
+	case usage:
+		return wiring.Invalidf("--filename", "%d of %d lines failed their checks; none was run", failed, len(o.lines))
+	}
+	return fmt.Errorf("%d of %d lines failed their checks; none was run", failed, len(o.lines))
+}
+
+// each calls do for every line from at most Concurrency workers and returns
+// one channel per line with its result; lines not started when ctx ends get
+// "not run".
+func (o *Options) each(ctx context.Context, do func(line) result) []chan result {
 	results := make([]chan result, len(o.lines))
 	for i := range results {
 		results[i] = make(chan result, 1)
 	}
 	work := make(chan int)
-	var wg sync.WaitGroup
 	for w := 0; w < min(o.Concurrency, len(o.lines)); w++ {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for i := range work {
-				results[i] <- o.runLine(ctx, o.lines[i])
+				results[i] <- do(o.lines[i])
 			}
 		}()
 	}
@@ -173,42 +231,57 @@ func (o *Options) Run(ctx context.Context) error {
 			}
 		}
 	}()
-	failed, usage := 0, false
-	for i, l := range o.lines {
-		r := <-results[i]
-		status := "ok"
-		if r.code != cmdutil.ExitOK {
-			status, failed = "error", failed+1
-			usage = usage || r.code == cmdutil.ExitUsage
-		}
-		fmt.Fprintf(o.Out, "%d %s: %s\n", l.number, status, r.out)
-		if r.warn != "" {
-			fmt.Fprintf(o.ErrOut, "%d: %s\n", l.number, r.warn)
-		}
-	}
-	wg.Wait()
-	switch {
-	case failed == 0:
-		return nil
-	case ctx.Err() != nil:
-		return fmt.Errorf("%d of %d lines failed or did not run: %w", failed, len(o.lines), context.Cause(ctx))
-	case usage:
-		return wiring.Invalidf("--filename", "%d of %d lines failed, one or more with a usage error", failed, len(o.lines))
-	}
-	return fmt.Errorf("%d of %d lines failed", failed, len(o.lines))
+	return results
 }
 
 // runLine runs one line in a tree of its own and returns its outcome.
 func (o *Options) runLine(ctx context.Context, l line) result {
 	var out, errOut bytes.Buffer
 	root := o.newRoot(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, l.args[0])
-	root.SetArgs(append(append([]string{}, o.inherit...), l.args...))
+	o.inheritFlags(root)
+	root.SetArgs(l.args)
 	err := root.ExecuteContext(ctx)
 	r := result{code: cmdutil.ExitCode(err), out: oneLine(out.String()), warn: oneLine(errOut.String())}
 	if err != nil {
 		r.out = cmdutil.OneLine(err)
 	}
 	return r
+}
+
+// inheritFlags gives the line's tree batch's connection flags, once the line
+// is parsed, for those the line does not give itself. The values are copied,
+// not re-parsed from their String(): "--as-group=[g1]" is what a string
+// array's String() gives, and a list flag repeated on the line must replace
+// batch's, not add to it.
+func (o *Options) inheritFlags(root *cobra.Command) {
+	if len(o.inherit) == 0 {
+		return
+	}
+	prev := root.PersistentPreRun
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		for _, from := range o.inherit {
+			to := cmd.Flags().Lookup(from.Name)
+			if to == nil || to.Changed {
+				continue
+			}
+			var err error
+			list, fromList := from.Value.(pflag.SliceValue)
+			toList, toIsList := to.Value.(pflag.SliceValue)
+			if fromList && toIsList {
+				err = toList.Replace(list.GetSlice())
+			} else {
+				err = to.Value.Set(from.Value.String())
+			}
+			if err != nil {
+				return fmt.Errorf("--%s from batch: %w", from.Name, err)
+			}
+			to.Changed = true
+		}
+		if prev != nil {
+			prev(cmd, args)
+		}
+		return nil
+	}
 }
 
 // oneLine joins a command's output lines with "; ".

@@ -96,7 +96,9 @@ func (o *MutateOptions[T, L]) Complete(f Factory, cmd *cobra.Command, args []str
 	return o.spec().Complete(cmd, o.name, ns, o.In)
 }
 
-// Validate checks the flags and the spec; nothing is built or sent.
+// Validate checks the flags and the spec; a create also builds its object
+// (pure, no cluster), so that every input is checked before any request (a
+// batch checks all its lines this way before it runs one). Nothing is sent.
 func (o *MutateOptions[T, L]) Validate() error {
 	if err := wiring.ValidateName("NAME", o.name); err != nil {
 		return err
@@ -104,7 +106,14 @@ func (o *MutateOptions[T, L]) Validate() error {
 	if err := o.Mutation.Validate(); err != nil {
 		return err
 	}
-	return o.spec().Validate()
+	if err := o.spec().Validate(); err != nil {
+		return err
+	}
+	if o.create != nil {
+		_, err := o.create.Build()
+		return err
+	}
+	return nil
 }
 
 // Run builds the object once and creates it, or reads, changes and writes it

@@ -116,7 +116,12 @@ func (o *AllowOptions) Validate() error {
 	if o.Spec.Namespace == "" {
 		return wiring.Invalidf("--to", "the namespace is required")
 	}
-	return o.Mutation.Validate()
+	if err := o.Mutation.Validate(); err != nil {
+		return err
+	}
+	// Every input, as Run builds it (pure): checked before any request.
+	_, err := wiring.BuildPolicy(o.Spec)
+	return err
 }
 
 // Run builds the EventPolicy and creates it (or leaves an existing one).

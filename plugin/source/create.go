@@ -46,9 +46,16 @@ func (o *CreateHTTPOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args [
 	return o.Mutation.Complete()
 }
 
-// Validate checks the flags; the source's settings are checked as Run builds
-// its objects, before any request.
-func (o *CreateHTTPOptions) Validate() error { return o.Mutation.Validate() }
+// Validate checks the flags and the source's settings, building its objects
+// as Run does.
+func (o *CreateHTTPOptions) Validate() error {
+	if err := o.Mutation.Validate(); err != nil {
+		return err
+	}
+	// Every input, as Run builds it (pure): checked before any request.
+	_, err := wiring.BuildHTTPSource(o.Source.Spec(o.app))
+	return err
+}
 
 // Run builds the source's objects and applies them (creating the integration
 // namespace if missing), then waits for the source if asked.
