@@ -163,7 +163,11 @@ func (h *Handler) busy(w http.ResponseWriter) {
 // event: its attributes are checked where they are, in the headers, and sent
 // on with the source replaced (measured faster, see docs/benchmarks.md).
 func (h *Handler) passBinary(w http.ResponseWriter, r *http.Request) {
-	if problem := checkBinaryHeaders(r.Header); problem != "" {
+	if problem := checkBinaryHeaders(r.Header); problem == extensionProblem {
+		// In binary mode extensions are header fields.
+		h.fail(w, http.StatusRequestHeaderFieldsTooLarge, "too_large", problem)
+		return
+	} else if problem != "" {
 		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+problem)
 		return
 	}
@@ -183,6 +187,19 @@ func (h *Handler) passStructured(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.release(body)
+	// Extensions are bounded before anything decodes them, and their copies
+	// are paid for (the body itself already is).
+	n, size := extensionsIn(*body.buf)
+	if n > maxExtensions || size > maxExtensionBytes {
+		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", extensionProblem)
+		return
+	}
+	cost := int64(extensionCopies * (size + headLineCost*n))
+	if !h.budget.take(cost) {
+		h.busy(w)
+		return
+	}
+	defer h.budget.give(cost)
 	se, problem := inspectStructured(*body.buf)
 	if problem != "" {
 		h.fail(w, http.StatusBadRequest, "invalid", "not a valid CloudEvent: "+problem)
@@ -318,6 +335,7 @@ func (h *Handler) release(hb heldBody) {
 // not required, the adapter sets it. A time with RFC 3339's lower-case "t"
 // or "z" is accepted and passed on in upper case, which every reader takes.
 func checkBinaryHeaders(hdr http.Header) string {
+	extensions, extensionBytes := 0, 0
 	for k, vs := range hdr {
 		if !strings.HasPrefix(k, "Ce-") || len(vs) == 0 {
 			continue
@@ -349,7 +367,14 @@ func checkBinaryHeaders(hdr http.Header) string {
 		case "Ce-Datacontenttype":
 			// The SDK refuses it; the binding carries it as Content-Type.
 			return "datacontenttype: in binary mode it is the Content-Type header, not ce-datacontenttype"
+		case "Ce-Specversion", "Ce-Id", "Ce-Source", "Ce-Type":
+		default:
+			extensions++
+			extensionBytes += len(k) - 3 + len(vs[0])
 		}
+	}
+	if extensions > maxExtensions || extensionBytes > maxExtensionBytes {
+		return extensionProblem
 	}
 	switch {
 	case strings.TrimSpace(hdr.Get("Ce-Id")) == "":
