@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -64,7 +63,10 @@ type Summary struct {
 
 // Load sends opts.Count copies of ev, each with its own id (the event's id with
 // a sequence number), from opts.Concurrency workers over one connection pool.
-// The event is encoded once; each request only gets a fresh id.
+// The event is encoded once; each request only gets a fresh id. Its memory
+// is bounded by the concurrency, not the count: outcomes are counted as they
+// come (latencies in a fixed-size histogram) and each --results line is
+// written as its event is answered, in that order.
 func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (Summary, error) {
 	header, body, err := Encode(ctx, ev, s.mode)
 	if err != nil {
@@ -72,12 +74,7 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 	}
 	structured := s.mode == ModeStructured
 	var next atomic.Int64
-	latencies := make([]time.Duration, opts.Count)
-	codes := make([]int, opts.Count) // 0: no answer
-	var errs []error                 // per event, only when results are asked for
-	if opts.Results != nil {
-		errs = make([]error, opts.Count)
-	}
+	t := newTally(opts.Results)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < opts.Concurrency; w++ {
@@ -102,6 +99,7 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 					c.SetID(id)
 					var encErr error // per worker: the workers run at once
 					if _, b, encErr = Encode(ctx, &c, s.mode); encErr != nil {
+						t.add(id, 0, 0, encErr, false)
 						continue
 					}
 				} else {
@@ -109,84 +107,92 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 				}
 				t0 := time.Now()
 				resp, err := s.post(ctx, h, b)
-				latencies[i] = time.Since(t0)
-				if err != nil {
-					if errs != nil {
-						errs[i] = err
-					}
-					if opts.Progress != nil {
-						opts.Progress(false)
-					}
-					continue
+				latency := time.Since(t0)
+				code := 0
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					code = resp.StatusCode
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				codes[i] = resp.StatusCode
+				acked := err == nil && s.acked(code)
+				t.add(id, code, latency, err, acked)
 				if opts.Progress != nil {
-					opts.Progress(s.acked(codes[i]))
+					opts.Progress(acked)
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	if opts.Results != nil {
-		if err := WriteResults(opts.Results, eventResults(ev.ID(), latencies, codes, errs)); err != nil {
-			return Summary{}, fmt.Errorf("writing results: %w", err)
-		}
+	if err := t.flush(); err != nil {
+		return Summary{}, fmt.Errorf("writing results: %w", err)
 	}
-	return summarize(s.target.Name, latencies, codes, elapsed, ctx.Err(), s.acked), nil
+	return t.summary(s.target.Name, elapsed), nil
 }
 
-// eventResults lists the events that were sent, in sequence order.
-func eventResults(baseID string, latencies []time.Duration, codes []int, errs []error) []EventResult {
-	out := make([]EventResult, 0, len(codes))
-	for i, c := range codes {
-		if c == 0 && latencies[i] == 0 && errs[i] == nil {
-			continue // never sent: interrupted
-		}
-		r := EventResult{ID: baseID + "-" + strconv.Itoa(i), Status: c, LatencyMillis: float64(latencies[i].Microseconds()) / 1000}
-		if errs[i] != nil {
-			r.Error = errs[i].Error()
-		}
-		out = append(out, r)
-	}
-	return out
+// tally is what the workers of a load found, counted as each event is
+// answered, and the --results file written at the same time.
+type tally struct {
+	mu        sync.Mutex
+	latencies histogram
+	sum       Summary
+	results   *bufio.Writer // nil: no --results
+	enc       *json.Encoder
+	writeErr  error
 }
 
-func summarize(target string, latencies []time.Duration, codes []int, elapsed time.Duration, ctxErr error, acked func(int) bool) Summary {
-	sum := Summary{Target: target, Seconds: elapsed.Seconds(), ByStatus: map[string]int{}}
-	done := latencies[:0:0]
-	for i, c := range codes {
-		if latencies[i] == 0 && c == 0 && ctxErr != nil {
-			continue // never sent: interrupted
-		}
-		sum.Sent++
-		done = append(done, latencies[i])
-		switch {
-		case acked(c):
-			sum.Acknowledged++
-		case c == 0:
-			sum.Failed++
-			sum.ByStatus["no answer"]++
-		default:
-			sum.Failed++
-			sum.ByStatus[strconv.Itoa(c)+" "+http.StatusText(c)]++
-		}
+func newTally(results io.Writer) *tally {
+	t := &tally{sum: Summary{ByStatus: map[string]int{}}}
+	if results != nil {
+		t.results = bufio.NewWriter(results)
+		t.enc = json.NewEncoder(t.results)
 	}
+	return t
+}
+
+// add counts one event that was sent (or could not be: err, code 0).
+func (t *tally) add(id string, code int, latency time.Duration, err error, acked bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sum.Sent++
+	t.latencies.add(latency)
+	switch {
+	case acked:
+		t.sum.Acknowledged++
+	case code == 0:
+		t.sum.Failed++
+		t.sum.ByStatus["no answer"]++
+	default:
+		t.sum.Failed++
+		t.sum.ByStatus[strconv.Itoa(code)+" "+http.StatusText(code)]++
+	}
+	if t.enc == nil || t.writeErr != nil {
+		return
+	}
+	r := EventResult{ID: id, Status: code, LatencyMillis: float64(latency.Microseconds()) / 1000}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	t.writeErr = t.enc.Encode(r)
+}
+
+func (t *tally) flush() error {
+	if t.results == nil || t.writeErr != nil {
+		return t.writeErr
+	}
+	return t.results.Flush()
+}
+
+func (t *tally) summary(target string, elapsed time.Duration) Summary {
+	sum := t.sum
+	sum.Target, sum.Seconds = target, elapsed.Seconds()
 	if len(sum.ByStatus) == 0 {
 		sum.ByStatus = nil
 	}
 	if sum.Seconds > 0 {
 		sum.EventsPerSec = float64(sum.Sent) / sum.Seconds
 	}
-	slices.Sort(done)
-	pct := func(p float64) float64 {
-		if len(done) == 0 {
-			return 0
-		}
-		return float64(done[min(len(done)-1, int(p*float64(len(done))))].Microseconds()) / 1000
-	}
-	sum.P50Millis, sum.P90Millis, sum.P99Millis = pct(0.50), pct(0.90), pct(0.99)
+	ms := func(p float64) float64 { return float64(t.latencies.percentile(p).Microseconds()) / 1000 }
+	sum.P50Millis, sum.P90Millis, sum.P99Millis = ms(0.50), ms(0.90), ms(0.99)
 	return sum
 }
