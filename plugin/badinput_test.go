@@ -35,6 +35,8 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-prefix", "type=a.,subject=b"}, `--filter-prefix: "type=a.,subject=b": one KEY=VALUE per flag`},
 		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type"}, `--filter: "type": want KEY=VALUE`},
 		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "Type=x"}, `--filter: attribute name "Type": only lower-case letters and digits`},
+		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "1type=x"}, `--filter: attribute name "1type": must start with a lower-case letter`},
+		{[]string{"wire", "shop", "--to", "orders", "--trigger", "t", "--filter", "9x=y", "--sink", "ksvc:a"}, `attribute name "9x": must start with a lower-case letter`},
 		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "=x"}, "--filter: empty attribute name"},
 		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type=a", "--filter", "type=b"}, `--filter: attribute "type" given twice`},
 		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type-"}, `--filter: "type-": want KEY=VALUE`},
@@ -109,7 +111,22 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"source", "create", "http", "shop", "--image", "bad image"}, `--image: "bad image" is not an image reference`},
 		{[]string{"source", "create", "http", "shop", "--channel", "nats"}, `--channel: "nats": want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND`},
 		{[]string{"source", "create", "http", "shop", "--integration-namespace", "Not_NS"}, `--integration-namespace: "Not_NS" is not a valid namespace name`},
-		{[]string{"source", "create", "http", strings.Repeat("a", 60)}, "is too long"},
+		{[]string{"source", "create", "http", strings.Repeat("a", 60)}, `would be refused (must be no more than 63 characters); use a name that starts with a letter, of at most 52 characters`},
+		// Names the API server would refuse for a Service made from the
+		// application's name: refused before anything is created.
+		{[]string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--rate", "NaN"}, `--rate: NaN: must be a finite number`},
+		{[]string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--rate", "+Inf"}, `--rate: +Inf: must be a finite number`},
+		{[]string{"trigger", "list", "--request-timeout", "abc"}, `--request-timeout: "abc": want a whole number of seconds or a duration`},
+		{[]string{"trigger", "list", "--request-timeout", "-5s"}, `--request-timeout: "-5s"`},
+		// -n where the namespace comes from elsewhere is refused, not ignored.
+		{[]string{"wire", "shop", "--to", "orders", "-n", "other"}, `--namespace: kubectl kymamesh wire does not take -n/--namespace: the user namespace is --to`},
+		{[]string{"unwire", "shop", "--from", "orders", "-n", "other"}, `the user namespace is --from`},
+		{[]string{"source", "delete", "shop", "-n", "other"}, `the applications' namespace is --integration-namespace`},
+		{[]string{"enable", "ns", "shop", "-n", "other"}, `the namespace is the NAME argument`},
+		{[]string{"policy", "allow", "shop", "--to", "orders", "-n", "other"}, `the namespace is --to`},
+		{[]string{"source", "create", "http", "1shop"}, `APP: "1shop" cannot name an application: its Service "1shop-adapter" would be refused`},
+		{[]string{"wire", "1shop", "--to", "orders"}, `APP: "1shop" cannot name an application`},
+		{[]string{"source", "create", "http", strings.Repeat("a", 53)}, `its Service "` + strings.Repeat("a", 53) + `-kn-channel" would be refused`},
 		{[]string{"wire", "shop"}, "--to: the user namespace is required"},
 		{[]string{"wire", "shop", "--to", "Bad"}, `--to: "Bad" is not a valid namespace name`},
 		{[]string{"wire", "shop", "--to", "orders", "--sink", "ksvc:a"}, "--trigger: --filter, --cesql and --sink describe a trigger"},
@@ -151,7 +168,7 @@ func TestBadInputs(t *testing.T) {
 			args, stdin := splitStdin(tc.args)
 			f := cmdtest.NewFactory("demo")
 			f.NoCluster = true
-			r := cmdtest.Run(t.Context(), f, stdin, args...)
+			r := cmdtest.RunWithConnectionFlags(t.Context(), f, stdin, args...)
 			if r.Code != 2 {
 				t.Fatalf("want exit 2, got %d (stdout %q, stderr %q)", r.Code, r.Stdout, r.Stderr)
 			}

@@ -55,8 +55,8 @@ func commaAttribute(val string) string {
 	return ""
 }
 
-// validAttributeName applies the CloudEvents rule for attribute names: lower-case
-// letters and digits only, which is also what Knative's filters match on.
+// validAttributeName applies Knative's rule for filter attribute names (its
+// Trigger webhook): lower-case letters and digits, starting with a letter.
 func validAttributeName(field, k string) error {
 	if k == "" {
 		return Invalidf(field, "empty attribute name")
@@ -65,6 +65,9 @@ func validAttributeName(field, k string) error {
 		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
 			return Invalidf(field, "attribute name %q: only lower-case letters and digits are allowed", k)
 		}
+	}
+	if k[0] < 'a' || k[0] > 'z' {
+		return Invalidf(field, "attribute name %q: must start with a lower-case letter", k)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ var (
 
 // BuildHTTPSource renders the embedded manifests for spec, in apply order.
 func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
-	if err := ValidateName("APP", s.App); err != nil {
+	if err := ValidateAppName("APP", s.App); err != nil {
 		return nil, err
 	}
 	if len(AdapterName(s.App)) > 63 {

@@ -20,6 +20,7 @@ import (
 // NewCmdEnable returns the "enable" group with its "ns" command.
 func NewCmdEnable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "enable", Short: "Make a namespace part of the eventing mesh"}
+	cmdutil.NamespaceFrom(cmd, "the namespace is the NAME argument")
 	cmd.AddCommand(newCmdEnableNamespace(f, s))
 	return cmd
 }
@@ -27,6 +28,7 @@ func NewCmdEnable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comman
 // NewCmdDisable returns the "disable" group with its "ns" command.
 func NewCmdDisable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "disable", Short: "Take a namespace out of the eventing mesh"}
+	cmdutil.NamespaceFrom(cmd, "the namespace is the NAME argument")
 	cmd.AddCommand(newCmdDisableNamespace(f, s))
 	return cmd
 }

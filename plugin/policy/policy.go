@@ -96,6 +96,7 @@ doctor' says whether it is.`,
 		Args:    cmdutil.ExactArgs("APP"),
 		RunE:    cmdutil.RunE(f, o),
 	}
+	cmdutil.NamespaceFrom(cmd, "the namespace is --to")
 	cmd.Flags().StringVar(&o.Spec.Namespace, "to", "", "Namespace whose Broker the application may send to (required).")
 	cmd.Flags().StringVar(&o.Spec.Broker, "broker", o.Spec.Broker, "The namespace's Broker.")
 	flags.AddIntegrationNamespace(cmd, &o.Spec.IntegrationNamespace)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"strings"
@@ -130,6 +131,8 @@ func (o *Options) Validate() error {
 		return wiring.Invalidf("--concurrency", "%d: must be 1 to 1000", o.Load.Concurrency)
 	case o.Load.Rate < 0:
 		return wiring.Invalidf("--rate", "%g: must not be negative", o.Load.Rate)
+	case math.IsNaN(o.Load.Rate) || math.IsInf(o.Load.Rate, 0):
+		return wiring.Invalidf("--rate", "%g: must be a finite number of events per second (0 for as fast as the target takes them)", o.Load.Rate)
 	case o.Timeout <= 0:
 		return wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
 	}

@@ -13,6 +13,7 @@ import (
 // NewCmd returns the "source" command group.
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "source", Short: "Manage applications' HTTP sources (adapter and Channel)"}
+	cmdutil.NamespaceFrom(cmd, "the applications' namespace is --integration-namespace")
 	create := &cobra.Command{Use: "create", Short: "Create a source"}
 	create.AddCommand(newCmdCreateHTTP(f, s))
 	cmd.AddCommand(create, newCmdList(f, s), newCmdDescribe(f, s), newCmdDelete(f, s))

@@ -48,6 +48,7 @@ Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
 		Args: cmdutil.ExactArgs("APP"),
 		RunE: cmdutil.RunE(f, o),
 	}
+	cmdutil.NamespaceFrom(cmd, "the user namespace is --to, the applications' namespace --integration-namespace")
 	fl := cmd.Flags()
 	fl.StringVar(&o.To, "to", "", "User namespace to deliver the application's events to (required).")
 	fl.StringVar(&o.Broker, "broker", o.Broker, "Broker of the user namespace.")
@@ -146,6 +147,7 @@ plugin created it and nothing of the mesh is left in it.`,
 		Args:    cmdutil.ExactArgs("APP"),
 		RunE:    cmdutil.RunE(f, o),
 	}
+	cmdutil.NamespaceFrom(cmd, "the user namespace is --from, the applications' namespace --integration-namespace")
 	cmd.Flags().StringVar(&o.From, "from", "", "User namespace to unwire the application from (required).")
 	flags.AddIntegrationNamespace(cmd, &o.IntegrationNamespace)
 	flags.AddDeleteInUse(cmd, &o.InUse)

@@ -49,7 +49,7 @@ func TestRequestsPerCommand(t *testing.T) {
 	fmt.Fprintln(&table, "|---|---|---|")
 	for _, row := range rows {
 		args := append(append([]string{}, row.args...), "--kubeconfig", rc.Kubeconfig)
-		if row.args[0] != "version" && row.args[0] != "enable" && !strings.Contains(strings.Join(row.args, " "), "--to "+user) &&
+		if row.args[0] != "version" && row.args[0] != "enable" && row.args[0] != "source" && !strings.Contains(strings.Join(row.args, " "), "--to "+user) &&
 			!strings.Contains(strings.Join(row.args, " "), "--from "+user) {
 			args = append(args, ns...)
 		}

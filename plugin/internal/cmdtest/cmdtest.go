@@ -119,9 +119,20 @@ type Result struct {
 // Run executes "kubectl kymamesh ARGS" against f, with stdin, and maps the error
 // to an exit code and an "error: ..." line exactly as main does.
 func Run(ctx context.Context, f cmdutil.Factory, stdin string, args ...string) Result {
+	return run(ctx, f, nil, stdin, args...)
+}
+
+// RunWithConnectionFlags is Run with kubectl's connection flags (-n,
+// --request-timeout, ...) on the root, as main has them; f still serves the
+// clients and the namespace.
+func RunWithConnectionFlags(ctx context.Context, f cmdutil.Factory, stdin string, args ...string) Result {
+	return run(ctx, f, cmdutil.NewConfigFlags(), stdin, args...)
+}
+
+func run(ctx context.Context, f cmdutil.Factory, flags *cmdutil.ConfigFlags, stdin string, args ...string) Result {
 	var out, errOut bytes.Buffer
 	s := genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
-	root := plugin.NewCmdRootWithFactory(f, s, nil)
+	root := plugin.NewCmdRootWithFactory(f, s, flags)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil {
