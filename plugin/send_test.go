@@ -80,7 +80,7 @@ func TestSendToURL(t *testing.T) {
 		}
 	}
 	expect(t, f, "send --to "+rc.URL+" --type ok --id s --results /nonexistent/dir/r.jsonl", 2, "",
-		"error: --results: open /nonexistent/dir/r.jsonl: no such file or directory\n")
+		"error: --results: /nonexistent/dir/r.jsonl: its directory /nonexistent/dir does not exist\n")
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != 61 {

@@ -77,6 +77,12 @@ func ParseConfigRef(field, v, namespace string) (*duckv1.KReference, error) {
 			return nil, Invalidf(field, "%q: empty namespace", v)
 		}
 		ref.Namespace = parts[2]
+		if err := ValidateNamespaceName(field, ref.Namespace); err != nil {
+			return nil, err
+		}
+	}
+	if err := ValidateName(field, ref.Name); err != nil {
+		return nil, err
 	}
 	return ref, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
@@ -33,7 +34,23 @@ func ParseChannelType(field, v string) (metav1.TypeMeta, error) {
 	if err != nil || gv.Group == "" {
 		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND", v)
 	}
-	return metav1.TypeMeta{APIVersion: gv.String(), Kind: v[i+1:]}, nil
+	kind := v[i+1:]
+	// As the API server checks a CRD's group, version and kind.
+	if len(validation.IsDNS1123Subdomain(gv.Group)) > 0 || len(validation.IsDNS1123Label(gv.Version)) > 0 || !validKind(kind) {
+		return metav1.TypeMeta{}, Invalidf(field, "%q: the group must be a DNS subdomain (messaging.knative.dev), the version a DNS label (v1), the kind a word starting with a capital letter (InMemoryChannel)", v)
+	}
+	return metav1.TypeMeta{APIVersion: gv.String(), Kind: kind}, nil
+}
+
+// validKind says whether k is a Kubernetes kind: a letter, then letters and digits.
+func validKind(k string) bool {
+	for i, r := range k {
+		upper, lower, digit := r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9'
+		if (i == 0 && !upper) || !(upper || lower || digit) {
+			return false
+		}
+	}
+	return k != ""
 }
 
 // ChannelSpec is what a user can say about a Channel.

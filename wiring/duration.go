@@ -28,6 +28,11 @@ func ISODuration(field, v string, allowZero bool) (string, error) {
 		}
 		iso = fmt.Sprintf("PT%sS", strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
 	}
+	// Knative reads these with a period type that keeps tenths of a second:
+	// a finer fraction is silently dropped (PT0.05S reads as zero).
+	if _, frac, ok := strings.Cut(strings.TrimSuffix(iso, "S"), "."); ok && strings.TrimRight(frac, "0") != "" && len(strings.TrimRight(frac, "0")) > 1 {
+		return "", Invalidf(field, "%q: Knative keeps tenths of a second and would read the rest as lost; use a multiple of 100ms", v)
+	}
 	if !allowZero && strings.Trim(iso, "PTYMWDHS0.") == "" {
 		return "", Invalidf(field, "%q must be positive: Knative refuses a zero %s", v, strings.TrimPrefix(field, "--"))
 	}

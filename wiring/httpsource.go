@@ -5,9 +5,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/template"
 
+	"github.com/distribution/reference"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -70,8 +70,11 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 	if err := ValidateNamespaceName("--integration-namespace", s.Namespace); err != nil {
 		return nil, err
 	}
-	if s.Image == "" || strings.ContainsAny(s.Image, " \t\n\"'") {
-		return nil, Invalidf("--image", "%q is not an image reference", s.Image)
+	// The API server takes any image string; the kubelet then fails to pull
+	// one that is not a reference (InvalidImageName) and the source never
+	// becomes ready. Refused here, by the registries' own grammar.
+	if _, err := reference.ParseNormalizedNamed(s.Image); err != nil {
+		return nil, Invalidf("--image", "%q is not an image reference: %v", s.Image, err)
 	}
 	if s.Port < 1 || s.Port > 65535 {
 		return nil, Invalidf("--port", "%d is not a port number", s.Port)

@@ -58,13 +58,16 @@ func TestSinkStringRoundTrips(t *testing.T) {
 func TestISODuration(t *testing.T) {
 	for in, want := range map[string]string{
 		"PT2S": "PT2S", "PT0.5S": "PT0.5S", "P1DT2H": "P1DT2H", "200ms": "PT0.2S", "1m30s": "PT90S", "2h": "PT7200S",
+		"PT1.50S": "PT1.50S", "1500ms": "PT1.5S",
 	} {
 		got, err := ISODuration("--x", in, false)
 		if err != nil || got != want {
 			t.Errorf("ISODuration(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "P", "PT", "2", "-1s", "0s", "PT0S", "PT0.0S", "P0D", "P1.5D", "PTS", "soon"} {
+	// Knative keeps tenths of a second: finer fractions would be read as lost.
+	for _, bad := range []string{"", "P", "PT", "2", "-1s", "0s", "PT0S", "PT0.0S", "P0D", "P1.5D", "PTS", "soon",
+		"1ns", "50ms", "1.25s", "PT0.05S", "PT1.55S"} {
 		if _, err := ISODuration("--x", bad, false); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ISODuration(%q): want an error", bad)
 		}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -143,6 +144,23 @@ func (o *Options) Validate() error {
 		if _, err := reach.CheckTarget(o.To, o.namespace); err != nil {
 			return err
 		}
+	}
+	return checkResultsPath(o.Results)
+}
+
+// checkResultsPath checks, with the other flags and in a dry run too, that
+// --results can be made where it points, without making it: its folder
+// exists and it is not a folder itself.
+func checkResultsPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return wiring.Invalidf("--results", "%s is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return wiring.Invalidf("--results", "%s: its directory %s does not exist", path, dir)
 	}
 	return nil
 }
