@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -319,6 +320,8 @@ func TestMainReport(t *testing.T) {
 	}
 	t.Run("adapter SIGTERMed mid-load", adapterStoppedMidLoad)
 	t.Run("500 slow clients announcing 1 MiB bodies", slowClients)
+	t.Run("heads and extensions flooding 150 connections", headAndExtensionFloods)
+	t.Run("idle connections holding MAX_CONNECTIONS", idleConnectionsAtTheLimit)
 }
 
 func runCase(t *testing.T, name, mode string, during func(*testing.T, **exec.Cmd, string, string, *adapter, <-chan struct{}), env ...string) {
@@ -457,5 +460,172 @@ func slowClients(t *testing.T) {
 	}
 	if g1 > g0+2 {
 		t.Errorf("goroutines: %d before, %d after READ_TIMEOUT let the slow clients go", g0, g1)
+	}
+}
+
+// 100 connections each send a head of 256 KiB of short header lines and hold
+// it unfinished, and 50 senders post, over and over, 110 KiB structured
+// events of 10,000 short extensions, while a normal load runs on other
+// connections. Parsed, each head would be about 5 MiB of header map and each
+// event about 7 MiB of maps and headers: the adapter refuses both (431,
+// 413) as they arrive, its memory stays far under the Deployment's limit and
+// the load is served in full.
+func headAndExtensionFloods(t *testing.T) {
+	sinkAddr, sinkLog := freeAddr(t), filepath.Join(t.TempDir(), "sink.log")
+	startSink(t, "none", sinkAddr, sinkLog)
+	a := startAdapter(t, sinkAddr, "READ_TIMEOUT=3s")
+	g0 := a.goroutines(t)
+	rss0, _ := a.memory()
+	addr := strings.TrimSuffix(strings.TrimPrefix(a.url, "http://"), "/")
+	var head strings.Builder
+	head.WriteString("POST / HTTP/1.1\r\nHost: a\r\nCe-Specversion: 1.0\r\nCe-Id: flood\r\nCe-Type: t\r\n")
+	for i := 0; head.Len() < 256<<10; i++ {
+		fmt.Fprintf(&head, "X%d: v\r\n", i)
+	}
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		go func() { _, _ = c.Write([]byte(head.String())) }() // no blank line: the head is held
+	}
+	_ = conns[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+	if b, _ := bufio.NewReader(conns[0]).ReadString('\n'); !strings.Contains(b, "431") {
+		t.Errorf("a 256 KiB head of short lines: want 431, got %q", b)
+	}
+	var ev strings.Builder
+	ev.WriteString(`{"specversion":"1.0","id":"x","type":"t","source":"/s"`)
+	for i := 0; i < 10000; i++ {
+		fmt.Fprintf(&ev, `,"e%d":""`, i)
+	}
+	ev.WriteString("}")
+	body := ev.String()
+	stop := make(chan struct{})
+	floods := make(chan map[int]int, 50)
+	for i := 0; i < 50; i++ {
+		go func() {
+			got := map[int]int{}
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			for {
+				select {
+				case <-stop:
+					floods <- got
+					return
+				default:
+				}
+				resp, err := client.Post(a.url, "application/cloudevents+json", strings.NewReader(body))
+				if err != nil {
+					got[0]++
+					continue
+				}
+				resp.Body.Close()
+				got[resp.StatusCode]++
+			}
+		}()
+	}
+	results, cmd := send(t, a.url, "beside-floods", events)
+	_ = cmd.Wait()
+	close(stop)
+	statuses := map[int]int{}
+	for i := 0; i < 50; i++ {
+		for k, v := range <-floods {
+			statuses[k] += v
+		}
+	}
+	_, peak := a.memory()
+	rss1, _ := a.memory()
+	j := join(t, results, sinkLog)
+	for _, c := range conns {
+		c.Close()
+	}
+	g1 := a.settle(t, g0, 10*time.Second)
+	report(t, "100 connections holding 256 KiB heads of short lines, 50 posting 10,000-extension events, a load beside them", j, g0, g1, rss0, rss1, peak)
+	t.Logf("the extension floods got (status: count; 0 = no answer): %v", statuses)
+	if j.acked != events {
+		t.Errorf("beside the floods %d of %d events were acknowledged", j.acked, events)
+	}
+	if peak*(1<<20) >= memLimit/2 {
+		t.Errorf("adapter peak RSS %.1f MiB: want well under the %d MiB limit", peak, memLimit>>20)
+	}
+	for code, n := range statuses {
+		if code != http.StatusRequestEntityTooLarge && code != http.StatusServiceUnavailable {
+			t.Errorf("%d extension floods got %d, want 413 (or 503 while memory is short)", n, code)
+		}
+	}
+	if g1 > g0+2 {
+		t.Errorf("goroutines: %d before, %d after", g0, g1)
+	}
+}
+
+// MAX_CONNECTIONS (64 here) are all kept-alive connections that sent one
+// event and wait, idle, for their next; then a sender with 32 connections
+// comes. The idle ones give way (the longest idle first) and the load is
+// served in full; before, the sender waited in the listen queue until the
+// idle connections timed out (two minutes), each of its events timing out.
+func idleConnectionsAtTheLimit(t *testing.T) {
+	sinkAddr, sinkLog := freeAddr(t), filepath.Join(t.TempDir(), "sink.log")
+	startSink(t, "none", sinkAddr, sinkLog)
+	a := startAdapter(t, sinkAddr, "MAX_CONNECTIONS=64")
+	g0 := a.goroutines(t)
+	rss0, _ := a.memory()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections() // startAdapter's probes hold one otherwise
+	addr := strings.TrimSuffix(strings.TrimPrefix(a.url, "http://"), "/")
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 64; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: a\r\nCe-Specversion: 1.0\r\nCe-Id: idle-%d\r\nCe-Type: t\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", i)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("idle connection %d: its one event: %v %v", i, resp, err)
+		}
+	}
+	results, cmd := send(t, a.url, "beside-idle", events, "--rate", rate)
+	finished := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-finished
+		t.Fatal("the sender did not finish within 60 s: starved by the idle connections")
+	}
+	_, peak := a.memory()
+	rss1, _ := a.memory()
+	j := join(t, results, sinkLog)
+	closed := 0
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); err == io.EOF {
+			closed++
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	g1 := a.settle(t, g0, 3*time.Second)
+	report(t, "MAX_CONNECTIONS=64 held by idle kept-alive connections, then a 32-connection sender", j, g0, g1, rss0, rss1, peak)
+	t.Logf("%d of the 64 idle connections gave way", closed)
+	if j.acked != events {
+		t.Errorf("beside the idle connections %d of %d events were acknowledged", j.acked, events)
+	}
+	if g1 > g0+2 {
+		t.Errorf("goroutines: %d before, %d after", g0, g1)
 	}
 }
