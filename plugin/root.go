@@ -2,6 +2,9 @@
 package plugin
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -89,7 +92,7 @@ Exit codes: 0 success, 1 API or runtime failure, 2 usage or validation error,
 	// Our own completion command: cobra's registers the script for "kymamesh"
 	// and prints help for an unknown shell.
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+	root.SetFlagErrorFunc(flagError)
 	root.SetGlobalNormalizationFunc(flags.KnNames)
 	markGroups(root)
 	return root
@@ -148,9 +151,42 @@ func markGroups(c *cobra.Command) {
 	}
 }
 
+// groupRunE refuses an unknown subcommand with cobra's suggestions: setting
+// Args (which markGroups must, for the usage error) turns cobra's own "did
+// you mean" off, so it is asked for here, on the one error line.
 func groupRunE(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return cmdutil.UsageErrorf("unknown command %q for %q (see '%s -h')", args[0], cmd.CommandPath(), cmd.CommandPath())
+		return unknownCommand(cmd, args[0])
 	}
 	return cmd.Help()
+}
+
+// flagError reports a mistyped subcommand followed by flags ("policy alow
+// app --to x") as the unknown command it is: the group parses the flags
+// meant for the subcommand and fails on them first.
+func flagError(cmd *cobra.Command, err error) error {
+	if args := cmd.Flags().Args(); cmd.HasSubCommands() && len(args) > 0 {
+		return unknownCommand(cmd, args[0])
+	}
+	return cmdutil.FlagErrorFunc(cmd, err)
+}
+
+func unknownCommand(cmd *cobra.Command, name string) error {
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only on its own path
+	}
+	return cmdutil.UsageErrorf("unknown command %q for %q%s (see '%s -h')", name, cmd.CommandPath(),
+		didYouMean(cmd.SuggestionsFor(name)), cmd.CommandPath())
+}
+
+// didYouMean is "; did you mean "a"?" (or "a" or "b"), or nothing.
+func didYouMean(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return "; did you mean " + strings.Join(quoted, " or ") + "?"
 }

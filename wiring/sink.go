@@ -30,6 +30,9 @@ func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
 	if value == "" {
 		return nil, Invalidf(field, "a sink is required")
 	}
+	if meant, ok := urlTypo(value); ok {
+		return nil, Invalidf(field, "%q: did you mean %q?", value, meant)
+	}
 	if kind, apiVersion, name, ok := kindAPIVersionName(value); ok {
 		if _, err := schema.ParseGroupVersion(apiVersion); err != nil || name == "" {
 			return nil, Invalidf(field, "%q: want KIND:APIVERSION:NAME", value)
@@ -57,6 +60,25 @@ func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
 	}
 	kref := &duckv1.KReference{Kind: kind, APIVersion: ref.GVR.GroupVersion().String(), Name: ref.Name, Namespace: ref.Namespace}
 	return &duckv1.Destination{Ref: kref}, checkRef(field, value, kref)
+}
+
+// urlTypo recognises a URL missing its colon or a slash (http//host,
+// http:/host, http:host), which would otherwise be read as a Knative
+// Service name (or refused as a URL without a host), and returns the URL
+// meant.
+func urlTypo(value string) (string, bool) {
+	for _, scheme := range []string{"https", "http"} {
+		rest, ok := strings.CutPrefix(value, scheme)
+		if !ok || strings.HasPrefix(rest, "://") {
+			continue
+		}
+		for _, typo := range []string{"//", ":/", ":"} {
+			if host, ok := strings.CutPrefix(rest, typo); ok && host != "" {
+				return scheme + "://" + host, true
+			}
+		}
+	}
+	return "", false
 }
 
 // checkRef refuses a reference the API server would: a name that is not a
