@@ -86,11 +86,8 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 				if i >= opts.Count || ctx.Err() != nil {
 					return
 				}
-				if opts.Rate > 0 {
-					due := start.Add(time.Duration(float64(i) / opts.Rate * float64(time.Second)))
-					if d := time.Until(due); d > 0 {
-						time.Sleep(d)
-					}
+				if opts.Rate > 0 && !waitUntil(ctx, start.Add(time.Duration(float64(i)/opts.Rate*float64(time.Second)))) {
+					return // stopped while waiting: this event is not sent
 				}
 				h, b := header.Clone(), body
 				id := ev.ID() + "-" + strconv.Itoa(i)
@@ -128,6 +125,24 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 		return Summary{}, fmt.Errorf("writing results: %w", err)
 	}
 	return t.summary(s.target.Name, elapsed), nil
+}
+
+// waitUntil sleeps until due and says whether it got there; a cancelled ctx
+// ends the wait at once (Ctrl-C must not wait for the next scheduled event,
+// which at a low --rate is seconds away).
+func waitUntil(ctx context.Context, due time.Time) bool {
+	d := time.Until(due)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // tally is what the workers of a load found, counted as each event is

@@ -323,3 +323,21 @@ func TestLoadMemoryDoesNotGrowWithCount(t *testing.T) {
 		t.Fatalf("a load of 20M events stopped at once allocated %d MB", alloc>>20)
 	}
 }
+
+// A cancelled load does not wait for the next event --rate schedules: with
+// one event every 20s, a cancel 100ms in ends it at once, and the event that
+// was waiting is neither sent nor counted (issue 21).
+func TestLoadCancelledDuringRateWaitStopsAtOnce(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(202) })
+	ev, _ := BuildEvent(spec())
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	sum, _ := New(Target{URL: rc.URL}, ModeBinary, 1, time.Second).Load(ctx, ev, LoadOptions{Count: 10, Concurrency: 1, Rate: 0.05})
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("a cancelled load waited %s for its next scheduled event", took)
+	}
+	if sum.Sent != 1 || rc.n.Load() != 1 {
+		t.Fatalf("want the first event only, sent and counted: %+v (received %d)", sum, rc.n.Load())
+	}
+}
