@@ -53,7 +53,11 @@ const eventingNamespace = "knative-eventing"
 func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 	var out []Check
 	add := func(name, result, detail, fix string) { out = append(out, Check{name, result, detail, fix}) }
-	v, err := c.Discovery.ServerVersion()
+	disc := typed.WithContext(ctx, c.Discovery) // Ctrl-C ends a hung TLS handshake too
+	v, err := disc.ServerVersion()
+	if ctx.Err() != nil {
+		return out // stopped: the server's failure is not known
+	}
 	if err != nil {
 		add("API server", Fail, "not reachable: "+err.Error(), "check --kubeconfig, --context and that the cluster is up")
 		return out
@@ -61,7 +65,7 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 	add("API server", Pass, "Kubernetes "+v.GitVersion, "")
 	installed := true
 	for _, gv := range []string{"eventing.knative.dev/v1", "messaging.knative.dev/v1", "sources.knative.dev/v1"} {
-		l, err := c.Discovery.ServerResourcesForGroupVersion(gv)
+		l, err := disc.ServerResourcesForGroupVersion(gv)
 		if err != nil {
 			installed = false
 			add("Knative API "+gv, Fail, "not served: "+err.Error(), "install Knative Eventing (knative.dev/docs/install), v1.x or later")

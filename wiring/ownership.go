@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
 
 // The ownership model (docs/usage.md, "What the plugin owns"): the plugin
@@ -162,14 +164,15 @@ func leftInNamespace(ctx context.Context, m Mesh, ns string, gone map[types.UID]
 	if m.Discovery == nil {
 		return nil, fmt.Errorf("no API discovery to list what is left in namespace %q", ns)
 	}
-	groups, err := m.Discovery.ServerGroups()
+	disc := typed.WithContext(ctx, m.Discovery)
+	groups, err := disc.ServerGroups()
 	if err != nil {
 		return nil, fmt.Errorf("listing the API groups: %w", err)
 	}
 	var objs []unstructured.Unstructured
 	for _, g := range groups.Groups {
 		gv := g.PreferredVersion.GroupVersion
-		rl, err := m.Discovery.ServerResourcesForGroupVersion(gv)
+		rl, err := disc.ServerResourcesForGroupVersion(gv)
 		if err != nil {
 			return nil, fmt.Errorf("listing the resources of %s: %w", gv, err)
 		}

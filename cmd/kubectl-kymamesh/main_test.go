@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -93,5 +94,70 @@ func TestProgressOnATerminalOnly(t *testing.T) {
 	if !strings.Contains(string(tty), "sending") || !strings.Contains(string(tty), "events/s") ||
 		!strings.Contains(string(tty), "sent 60, acknowledged 60, failed 0") {
 		t.Fatalf("under a terminal, no progress bar before the summary: %q", tty)
+	}
+}
+
+// stopsWithin starts bin with args, sends SIGINT after 500ms and returns
+// how long it took to exit after the signal, its exit code and stderr.
+func stopsWithin(t *testing.T, bin string, args ...string) (time.Duration, int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	sent := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	took := time.Since(sent)
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return took, cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// The first Ctrl-C stops a send --rate at once, not at the next scheduled
+// event (one every 20 s here): 130 and the summary, well within the interval.
+func TestCtrlCDoesNotWaitForTheNextScheduledEvent(t *testing.T) {
+	bin := buildPlugin(t)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	defer rc.Close()
+	took, code, stderr := stopsWithin(t, bin, "send", "--to", rc.URL, "--type", "t", "--count", "10", "--rate", "0.05")
+	if took > 5*time.Second || code != 130 || !strings.Contains(stderr, "error: stopped after 1 of 10 events, 1 acknowledged: interrupted by interrupt") {
+		t.Fatalf("send --rate 0.05 took %s to stop after Ctrl-C, exit %d:\n%s", took, code, stderr)
+	}
+}
+
+// The first Ctrl-C stops doctor while the API server's TLS handshake hangs
+// (a listener on 127.0.0.1 that accepts and never answers), instead of
+// waiting out client-go's 10 s handshake timeout.
+func TestCtrlCStopsDoctorDuringATLSHandshake(t *testing.T) {
+	bin := buildPlugin(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent, until the test ends
+		}
+	}()
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	cfg := "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://" + ln.Addr().String() + "', insecure-skip-tls-verify: true}}]\n" +
+		"users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n"
+	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	took, code, stderr := stopsWithin(t, bin, "doctor", "--kubeconfig", kubeconfig)
+	if took > 3*time.Second || code != 130 {
+		t.Fatalf("doctor took %s to stop after Ctrl-C during a TLS handshake, exit %d:\n%s", took, code, stderr)
 	}
 }

@@ -83,6 +83,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if ctx.Err() != nil { // stopped (Ctrl-C): the checks printed are how far it got
+		return context.Cause(ctx)
+	}
 	failed := 0
 	for _, ch := range checks {
 		if ch.Result == wiring.Fail {

@@ -37,14 +37,28 @@ func NewDiscovery(cfg *rest.Config) (Discovery, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &restDiscovery{rc: rc}, nil
+	return &restDiscovery{rc: rc, ctx: context.Background()}, nil
 }
 
-type restDiscovery struct{ rc rest.Interface }
+type restDiscovery struct {
+	rc  rest.Interface
+	ctx context.Context
+}
+
+// WithContext returns d bound to ctx: its requests, TLS handshake included,
+// end when ctx does (Ctrl-C), which client-go's context-free interface
+// cannot say. Other Discovery implementations (fakes) are returned as they are.
+func WithContext(ctx context.Context, d Discovery) Discovery {
+	if r, ok := d.(*restDiscovery); ok {
+		return &restDiscovery{rc: r.rc, ctx: ctx}
+	}
+	return d
+}
 
 func (d *restDiscovery) get(path string, into any) error {
-	// The interface (client-go's) takes no context; c.Timeout bounds it.
-	body, err := d.rc.Get().AbsPath(path).Do(context.Background()).Raw()
+	// The interface (client-go's) takes no context: d.ctx (WithContext), and
+	// c.Timeout, bound it.
+	body, err := d.rc.Get().AbsPath(path).Do(d.ctx).Raw()
 	if err != nil {
 		return err
 	}

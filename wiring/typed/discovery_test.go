@@ -1,9 +1,13 @@
 package typed_test
 
 import (
+	"context"
+	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
@@ -47,5 +51,36 @@ func TestDiscoveryOverHTTP(t *testing.T) {
 	}
 	if _, err := d.ServerResourcesForGroupVersion("sources.knative.dev/v1"); !apierrors.IsNotFound(err) {
 		t.Fatalf("a group version not served: want NotFound, got %v", err)
+	}
+}
+
+// A discovery bound to a context stops when it ends, also in a TLS
+// handshake that never completes (a listener on 127.0.0.1 that accepts and
+// stays silent): Ctrl-C must not wait for client-go's handshake timeout.
+func TestDiscoveryWithContextEndsAHungHandshake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	d, err := typed.NewDiscovery(&rest.Config{Host: "https://" + ln.Addr().String(), TLSClientConfig: rest.TLSClientConfig{Insecure: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = typed.WithContext(ctx, d).ServerVersion()
+	if took := time.Since(start); took > 5*time.Second || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ServerVersion returned %v after %s", err, took)
 	}
 }
