@@ -45,8 +45,7 @@ func main() {
 	if err != nil && errors.As(context.Cause(ctx), &sig) {
 		code = sig.ExitCode()
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "error: %s\n", cmdutil.OneLine(err))
-	}
+	// One "error:" line, or none for a normal stop (tail's Ctrl-C).
+	fmt.Fprint(os.Stderr, cmdutil.ErrorLine(err))
 	os.Exit(code)
 }

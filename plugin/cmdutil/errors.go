@@ -35,6 +35,27 @@ func (e SignalError) ExitCode() int {
 	return ExitInterrupted
 }
 
+// StoppedError is a command's normal stop by a signal (tail's Ctrl-C): the
+// process still exits 128+n, as a shell reports a stopped process and as
+// "kubectl logs -f" ends, but nothing went wrong, so there is no "error:"
+// line (see ErrorLine).
+type StoppedError struct{ Cause error }
+
+func (e StoppedError) Error() string { return e.Cause.Error() }
+
+// Unwrap exposes the signal, for the exit code.
+func (e StoppedError) Unwrap() error { return e.Cause }
+
+// ErrorLine is the line main prints for err on stderr: "error: MESSAGE" on
+// one line, or nothing for a StoppedError (or no error).
+func ErrorLine(err error) string {
+	var stopped StoppedError
+	if err == nil || errors.As(err, &stopped) {
+		return ""
+	}
+	return "error: " + OneLine(err) + "\n"
+}
+
 // UsageErrorf builds a usage error (the one kind there is, invalid.Error)
 // whose message names the flag or argument itself; format may use %w.
 func UsageErrorf(format string, args ...any) error {
@@ -50,11 +71,14 @@ func (e FoundError) Error() string { return e.What }
 // ExitCode maps an error returned by a command to the process's exit code.
 func ExitCode(err error) int {
 	var found FoundError
+	var sig SignalError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &found):
 		return ExitFound
+	case errors.As(err, &sig):
+		return sig.ExitCode()
 	case errors.Is(err, invalid.Err):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):

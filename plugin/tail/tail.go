@@ -301,7 +301,9 @@ func (o *Options) watch(ctx context.Context, stream *bufio.Reader) error {
 				}
 				return nil
 			}
-			return context.Cause(ctx)
+			// Ctrl-C is how a tail without --count or --timeout ends: exit
+			// 128+n as documented, but no "error:" line.
+			return cmdutil.StoppedError{Cause: context.Cause(ctx)}
 		case err := <-failed:
 			return fmt.Errorf("the receiver's event stream ended after %d events: %w", n, err)
 		case line := <-lines:

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/receiver"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
@@ -91,5 +93,28 @@ func TestOpenStreamPresentsTheSessionToken(t *testing.T) {
 	}
 	if e, err := parseLine(line); err != nil || e.ID() != "e-1" {
 		t.Fatalf("%v %q", err, line)
+	}
+}
+
+// Ctrl-C is tail's normal stop: the watch ends with the signal's exit code
+// (130) and no "error:" line (issue 21).
+func TestCtrlCIsANormalStop(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out, errOut bytes.Buffer
+	o := &Options{Output: "table", IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(50*time.Millisecond, func() { cancel(cmdutil.SignalError{Signal: os.Interrupt}) })
+	err = o.watch(ctx, bufio.NewReader(resp.Body))
+	if code, line := cmdutil.ExitCode(err), cmdutil.ErrorLine(err); code != 130 || line != "" {
+		t.Fatalf("tail's Ctrl-C: exit %d, error line %q (%v)", code, line, err)
 	}
 }

@@ -135,8 +135,6 @@ func run(ctx context.Context, f cmdutil.Factory, flags *cmdutil.ConfigFlags, std
 	root := plugin.NewCmdRootWithFactory(f, s, flags)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
-		errOut.WriteString("error: " + cmdutil.OneLine(err) + "\n")
-	}
+	errOut.WriteString(cmdutil.ErrorLine(err))
 	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: cmdutil.ExitCode(err), Err: err}
 }
