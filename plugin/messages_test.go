@@ -3,6 +3,12 @@ package plugin_test
 import (
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8stesting "k8s.io/client-go/testing"
+
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 )
 
@@ -40,4 +46,45 @@ func TestURLSinkTypoSuggests(t *testing.T) {
 		`error: --sink: "https:/h.example": did you mean "https://h.example"?`+"\n")
 	expect(t, f, "send --to http//h:8080 --type t --dry-run=client", 2, "",
 		`error: --to: "http//h:8080": did you mean "http://h:8080"?`+"\n")
+}
+
+// notServed is the API server's answer for a resource type it does not serve.
+var notServed = &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: 404,
+	Reason: metav1.StatusReasonNotFound, Message: "the server could not find the requested resource"}}
+
+// A sink or target whose API is missing names the product that serves it: a
+// ksvc: on a cluster without Knative Serving is not "Knative Eventing is not
+// installed".
+func TestMissingAPINamesItsProduct(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	f.Dyn.PrependReactor("get", "services", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed })
+	expect(t, f, "send --to ksvc:handler --type t", 1, "",
+		"error: Knative Serving is not installed (serving.knative.dev/v1 not found)\n")
+	f = cmdtest.NewFactory("demo")
+	f.Dyn.PrependReactor("list", "sinkbindings", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed })
+	expect(t, f, "source list", 1, "",
+		"error: Knative Eventing's sources API is not installed (sources.knative.dev/v1 not found)\n")
+	f = cmdtest.NewFactory("demo")
+	f.Dyn.PrependReactor("create", "triggers", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed })
+	expect(t, f, "trigger create t --sink ksvc:h", 1, "",
+		"error: Knative Eventing is not installed (eventing.knative.dev/v1 not found)\n")
+}
+
+// A create in a namespace that does not exist says so and how to make it,
+// not "trigger not found" (the API server answers NotFound for the namespace).
+func TestCreateInMissingNamespaceNamesIt(t *testing.T) {
+	f := cmdtest.NewFactory("nope")
+	missing := func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "nope")
+	}
+	for _, r := range []string{"triggers", "brokers", "channels", "subscriptions"} {
+		f.Dyn.PrependReactor("create", r, missing)
+	}
+	const want = "error: namespace \"nope\" does not exist: create it with 'kubectl create namespace nope'\n"
+	expect(t, f, "trigger create t --sink ksvc:h", 1, "", want)
+	expect(t, f, "broker create b", 1, "", want)
+	expect(t, f, "channel create c", 1, "", want)
+	expect(t, f, "subscription create s --channel c --sink ksvc:h", 1, "", want)
+	// A missing object is still "not found".
+	expect(t, f, "trigger describe t", 1, "", `error: trigger "t" not found in namespace "nope": triggers.eventing.knative.dev "t" not found`+"\n")
 }

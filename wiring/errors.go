@@ -7,6 +7,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
@@ -16,8 +17,67 @@ import (
 var ErrInvalid = invalid.Err
 
 // ErrNotInstalled says the Knative Eventing API is missing on the cluster; the
-// message starts with the product's name, hence the capital letter.
-var ErrNotInstalled = errors.New("Knative Eventing is not installed (eventing.knative.dev/v1 not found)")
+// message starts with the product's name, hence the capital letter. Every
+// NotInstalledError matches it with errors.Is, whichever API is missing.
+var ErrNotInstalled = &NotInstalledError{Product: "Knative Eventing", GroupVersion: "eventing.knative.dev/v1"}
+
+// NotInstalledError names the API a request needed that the cluster does not
+// serve, by the product that brings it: a missing Knative Serving is not
+// reported as a missing Knative Eventing.
+type NotInstalledError struct {
+	Product      string // "Knative Serving"
+	GroupVersion string // "serving.knative.dev/v1"
+}
+
+func (e *NotInstalledError) Error() string {
+	return fmt.Sprintf("%s is not installed (%s not found)", e.Product, e.GroupVersion)
+}
+
+// Is makes every NotInstalledError match ErrNotInstalled.
+func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInstalled }
+
+// apiOf is the group version of each Knative resource the plugin asks for,
+// by the names APIError is given (kind or resource, singular or plural).
+// Core and apps resources are always served and are not listed; "service"
+// is therefore Knative Serving's.
+var apiOf = func() map[string]schema.GroupVersion {
+	m := map[string]schema.GroupVersion{}
+	add := func(gv schema.GroupVersion, names ...string) {
+		for _, n := range names {
+			m[n] = gv
+		}
+	}
+	eventing := schema.GroupVersion{Group: "eventing.knative.dev", Version: "v1"}
+	messaging := schema.GroupVersion{Group: "messaging.knative.dev", Version: "v1"}
+	sources := schema.GroupVersion{Group: "sources.knative.dev", Version: "v1"}
+	add(eventing, "broker", "brokers", "trigger", "triggers")
+	add(schema.GroupVersion{Group: "eventing.knative.dev", Version: "v1alpha1"}, "eventpolicy", "eventpolicies")
+	add(messaging, "channel", "channels", "subscription", "subscriptions", "inmemorychannel", "inmemorychannels")
+	add(schema.GroupVersion{Group: "messaging.knative.dev", Version: "v1beta1"}, "kafkachannel", "kafkachannels")
+	add(schema.GroupVersion{Group: "flows.knative.dev", Version: "v1"}, "sequence", "sequences", "parallel", "parallels")
+	add(sources, "sinkbinding", "sinkbindings", "pingsource", "pingsources", "apiserversource", "apiserversources",
+		"containersource", "containersources")
+	add(schema.GroupVersion{Group: "serving.knative.dev", Version: "v1"}, "service", "services", "ksvc")
+	return m
+}()
+
+// notInstalled names the product that serves resource's API.
+func notInstalled(resource string) error {
+	gv, ok := apiOf[strings.ToLower(resource)]
+	if !ok {
+		return fmt.Errorf("the cluster does not serve the API of %s: install what provides it ('kubectl kymamesh doctor' lists the Knative APIs served)", resource)
+	}
+	product := "Knative Eventing"
+	switch {
+	case gv.Group == "serving.knative.dev":
+		product = "Knative Serving"
+	case gv.Group == "sources.knative.dev":
+		product = "Knative Eventing's sources API"
+	case strings.HasPrefix(resource, "kafkachannel"):
+		product = "Knative's Kafka channel"
+	}
+	return &NotInstalledError{Product: product, GroupVersion: gv.String()}
+}
 
 // ErrWaitTimeout is returned when an object did not become Ready in time.
 var ErrWaitTimeout = errors.New("timed out waiting for the condition")
@@ -46,9 +106,12 @@ func APIError(err error, verb, resource, name, namespace string) error {
 	}
 	switch {
 	case isMissingAPI(err):
-		return ErrNotInstalled
+		return notInstalled(resource)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("forbidden: cannot %s %s%s: %w", verb, what, where, trimForbidden(err))
+	case missingNamespace(err, resource) != "":
+		ns := missingNamespace(err, resource)
+		return &wrapped{fmt.Sprintf("namespace %q does not exist: create it with 'kubectl create namespace %s'", ns, ns), err}
 	case apierrors.IsNotFound(err):
 		return fmt.Errorf("%s not found%s: %w", what, where, err)
 	case apierrors.IsAlreadyExists(err):
@@ -56,6 +119,31 @@ func APIError(err error, verb, resource, name, namespace string) error {
 	}
 	return fmt.Errorf("cannot %s %s%s: %w", verb, what, where, err)
 }
+
+// missingNamespace returns the namespace a NotFound is about when it is not
+// the object asked for but its namespace: the API server refuses a create
+// in a namespace that does not exist with NotFound for "namespaces", which
+// would otherwise read "trigger not found".
+func missingNamespace(err error, resource string) string {
+	var st apierrors.APIStatus
+	if resource == "namespace" || resource == "namespaces" || !errors.As(err, &st) || !apierrors.IsNotFound(err) {
+		return ""
+	}
+	if d := st.Status().Details; d != nil && d.Group == "" && d.Kind == "namespaces" {
+		return d.Name
+	}
+	return ""
+}
+
+// wrapped is an error with its own message that still matches what it wraps
+// (errors.Is(err, NotFound) and the like).
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return w.msg }
+func (w *wrapped) Unwrap() error { return w.err }
 
 // isMissingAPI tells a 404 for the resource type (no CRD) from one for a named object.
 func isMissingAPI(err error) bool {
