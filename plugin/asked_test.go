@@ -32,10 +32,10 @@ func TestDeleteTriesEveryName(t *testing.T) {
 // A failed --wait still says what was created, on stdout, before the wait's
 // failure: a script with -o name learns the object exists.
 func TestFailedWaitPrintsWhatWasMade(t *testing.T) {
-	f := cmdtest.NewFactory("demo")
+	f := cmdtest.NewFactory("demo", &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "demo"}})
 	r := cmdtest.Run(t.Context(), f, "", "trigger", "create", "t1", "--sink", "ksvc:h", "--wait", "--wait-timeout", "50ms", "-o", "name")
 	if r.Code != 1 || r.Stdout != "trigger.eventing.knative.dev/t1\n" ||
-		!strings.HasSuffix(r.Stderr, "error: trigger \"t1\" is not ready after 50ms: it has no conditions yet (is the Knative controller running?)\n") {
+		!strings.HasSuffix(r.Stderr, "error: trigger \"t1\" is not ready after 50ms: it has no conditions: no Knative controller has acted on it; 'kubectl kymamesh doctor' checks the installation\n") {
 		t.Fatalf("create --wait that times out: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	r = cmdtest.Run(t.Context(), f, "", "trigger", "update", "t1", "--sink", "ksvc:h2", "--wait", "--wait-timeout", "50ms")

@@ -10,6 +10,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // Tests that a message names the real cause and the fix (issue 21,
@@ -87,4 +88,22 @@ func TestCreateInMissingNamespaceNamesIt(t *testing.T) {
 	expect(t, f, "subscription create s --channel c --sink ksvc:h", 1, "", want)
 	// A missing object is still "not found".
 	expect(t, f, "trigger describe t", 1, "", `error: trigger "t" not found in namespace "nope": triggers.eventing.knative.dev "t" not found`+"\n")
+}
+
+// A wait that fails because what the object waits on does not exist names
+// that object and how to make it, instead of blaming the Knative controller
+// (Knative leaves a Trigger of a missing Broker without any condition).
+func TestWaitNamesTheMissingParent(t *testing.T) {
+	f := cmdtest.NewFactory("demo", &knapi.Channel{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "demo"}})
+	expect(t, f, "trigger create t --broker missing --sink ksvc:h --wait --wait-timeout 50ms", 1, "trigger.eventing.knative.dev/t created\n",
+		`error: trigger "t" is not ready after 50ms: broker "missing" does not exist in namespace "demo": create it with 'kubectl kymamesh enable ns demo --broker missing'`+"\n")
+	expect(t, f, "trigger create t2 --sink ksvc:h --wait --wait-timeout 50ms", 1, "trigger.eventing.knative.dev/t2 created\n",
+		`error: trigger "t2" is not ready after 50ms: broker "default" does not exist in namespace "demo": create it with 'kubectl kymamesh enable ns demo'`+"\n")
+	expect(t, f, "subscription create s --channel c --sink broker:missing --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s created\n",
+		`error: subscription "s" is not ready after 50ms: broker "missing" does not exist in namespace "demo": create it with 'kubectl kymamesh enable ns demo --broker missing'`+"\n")
+	expect(t, f, "subscription create s2 --channel imc:gone --sink ksvc:h --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s2 created\n",
+		`error: subscription "s2" is not ready after 50ms: channel "gone" does not exist in namespace "demo": create it with 'kubectl kymamesh channel create gone -n demo --type imc'`+"\n")
+	// With everything there, the controller is what is left to blame, and doctor checks it.
+	expect(t, f, "subscription create s3 --channel c --sink ksvc:h --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s3 created\n",
+		`error: subscription "s3" is not ready after 50ms: it has no conditions: no Knative controller has acted on it; 'kubectl kymamesh doctor' checks the installation`+"\n")
 }

@@ -17,27 +17,41 @@ import (
 )
 
 // NotReadyError says an object did not become Ready; it carries the object's
-// conditions so the user sees why.
+// conditions so the user sees why, and what it waits on that does not exist
+// (ExplainNotReady), which explains it better than any condition.
 type NotReadyError struct {
 	Kind, Name string
 	Timeout    time.Duration
 	Cause      error
 	Conditions apis.Conditions
+	// Missing names a Broker or Channel the object needs that does not
+	// exist, and how to make it.
+	Missing error
 }
 
 func (e *NotReadyError) Error() string {
 	var b strings.Builder
-	if e.Cause != nil && !errors.Is(e.Cause, ErrWaitTimeout) {
-		// Knative reported Ready=False and kept it: say why instead of "timed out".
-		fmt.Fprintf(&b, "%s %q is not ready: %v", e.Kind, e.Name, e.Cause)
-	} else {
+	timedOut := e.Cause == nil || errors.Is(e.Cause, ErrWaitTimeout)
+	if timedOut {
 		fmt.Fprintf(&b, "%s %q is not ready after %s", e.Kind, e.Name, e.Timeout)
+	} else {
+		fmt.Fprintf(&b, "%s %q is not ready", e.Kind, e.Name)
 	}
-	if len(e.Conditions) == 0 {
-		b.WriteString(": it has no conditions yet (is the Knative controller running?)")
+	switch {
+	case e.Missing != nil:
+		fmt.Fprintf(&b, ": %v", e.Missing)
+	case !timedOut:
+		// Knative reported Ready=False and kept it, or the wait was stopped: say why.
+		fmt.Fprintf(&b, ": %v", e.Cause)
+	case len(e.Conditions) == 0:
+		b.WriteString(noController)
 	}
 	return b.String()
 }
+
+// noController ends the message of an object no controller has touched and
+// that lacks nothing ExplainNotReady can see.
+const noController = ": it has no conditions: no Knative controller has acted on it; 'kubectl kymamesh doctor' checks the installation"
 
 // Unwrap exposes the cause, so errors.Is(err, context.Canceled) works.
 func (e *NotReadyError) Unwrap() error { return e.Cause }

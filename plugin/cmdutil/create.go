@@ -147,7 +147,7 @@ func (o *MutateOptions[T, L]) Run(ctx context.Context) error {
 	if err != nil {
 		return wiring.APIError(err, verb, o.kind.Singular, o.name, o.namespace)
 	}
-	return Finish(ctx, o.Mutation, c, o.kind.Singular, obj, o.Out, o.ErrOut)
+	return Finish(ctx, o.factory, o.Mutation, c, o.kind.Singular, obj, o.Out, o.ErrOut)
 }
 
 func (o *MutateOptions[T, L]) warn(obj T) {

@@ -20,8 +20,10 @@ import (
 // interrupted. kubectl's line and -o name do not depend on the object's
 // state and are printed before waiting (a second Ctrl-C cannot lose them);
 // other -o formats print the object as the wait last saw it. Waiting errors
-// keep the object's conditions on stderr, so the user sees why it is not Ready.
-func Finish[T runtime.Object, L runtime.Object](ctx context.Context, m *flags.Mutation, c wiring.Client[T, L], kind string, obj T, out, errOut io.Writer) error {
+// keep the object's conditions on stderr, so the user sees why it is not Ready,
+// and name a Broker or Channel it waits on that does not exist (f's client
+// looks).
+func Finish[T runtime.Object, L runtime.Object](ctx context.Context, f Factory, m *flags.Mutation, c wiring.Client[T, L], kind string, obj T, out, errOut io.Writer) error {
 	if !m.Wait {
 		return m.Print(obj, out)
 	}
@@ -46,6 +48,9 @@ func Finish[T runtime.Object, L runtime.Object](ctx context.Context, m *flags.Mu
 	}
 	if err != nil {
 		PrintConditions(errOut, last)
+		if dyn, derr := f.Dynamic(); derr == nil {
+			err = wiring.ExplainNotReady(ctx, dyn, last, err)
+		}
 	}
 	return err
 }

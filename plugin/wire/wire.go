@@ -115,7 +115,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	if last, err := wiring.WaitReady(ctx, subs, "subscription", sub, o.Mutation.WaitTimeout); err != nil {
 		cmdutil.PrintConditions(o.ErrOut, last)
-		return err
+		return wiring.ExplainNotReady(ctx, m.Dynamic, last, err)
 	}
 	fmt.Fprintf(o.ErrOut, "application %q is wired to namespace %q\n", spec.Source.App, spec.To)
 	return nil
