@@ -1,8 +1,10 @@
 package plugin_test
 
 import (
+	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -106,4 +108,43 @@ func TestWaitNamesTheMissingParent(t *testing.T) {
 	// With everything there, the controller is what is left to blame, and doctor checks it.
 	expect(t, f, "subscription create s3 --channel c --sink ksvc:h --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s3 created\n",
 		`error: subscription "s3" is not ready after 50ms: it has no conditions: no Knative controller has acted on it; 'kubectl kymamesh doctor' checks the installation`+"\n")
+}
+
+// Knative's webhook refusing --retry-after-max because its feature flag is
+// off says which flag and how to turn it on (the webhook's own words are
+// "must not set the field(s)").
+func TestFeatureFlagRefusalNamesTheFlag(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	f.Dyn.PrependReactor("create", "brokers", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: 400, Reason: metav1.StatusReasonBadRequest,
+			Message: `admission webhook "validation.webhook.eventing.knative.dev" denied the request: validation failed: must not set the field(s): spec.delivery.retryAfterMax`}}
+	})
+	expect(t, f, "broker create b --retry-after-max PT5S", 1, "",
+		`error: cannot create broker "b" in namespace "demo": --retry-after-max needs Knative's feature delivery-retryafter, which is off; turn it on with: `+
+			`kubectl -n knative-eventing patch configmap config-features -p '{"data":{"delivery-retryafter":"enabled"}}', or leave out --retry-after-max `+
+			`(admission webhook "validation.webhook.eventing.knative.dev" denied the request: validation failed: must not set the field(s): spec.delivery.retryAfterMax)`+"\n")
+}
+
+// doctor reports the feature flags that change what the plugin can do, read
+// from config-features (a flag it does not list has Knative's default).
+func TestDoctorReportsFeatureFlags(t *testing.T) {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-features", Namespace: "knative-eventing"},
+		Data: map[string]string{"delivery-retryafter": "disabled", "authentication-oidc": "enabled"}}
+	f := cmdtest.NewFactory("shop", cm)
+	f.Disc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "channels"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings"}}},
+	}
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	for _, want := range []string{
+		"PASS  OIDC authentication: on: EventPolicies (policy allow) are enforced\n",
+		"WARN  feature delivery-retryafter: off: Knative refuses --retry-after-max (delivery.retryAfterMax)\n" +
+			"      fix: set delivery-retryafter: enabled in config-features (knative-eventing) to use it\n",
+		"PASS  feature delivery-timeout: on: Knative takes --delivery-timeout\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+		}
+	}
 }

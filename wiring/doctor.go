@@ -83,6 +83,7 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 	if installed {
 		out = append(out, webhookCheck(ctx, c.Mesh, s.Namespace))
 		out = append(out, brokerDefaults(ctx, c.Mesh)...)
+		out = append(out, featureChecks(ctx, c.Mesh.Core.ConfigMaps(eventingNamespace))...)
 	}
 	out = append(out, permissions(ctx, c.Access, s)...)
 	if _, err := c.Mesh.Core.Namespaces().Get(ctx, s.IntegrationNamespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {
@@ -147,16 +148,6 @@ func brokerDefaults(ctx context.Context, m Mesh) []Check {
 			}
 		}
 	}
-	features, err := cms.Get(ctx, "config-features", metav1.GetOptions{})
-	switch {
-	case err != nil:
-		out = append(out, Check{"OIDC authentication", Warn, "config-features not readable: whether EventPolicies are enforced is unknown", ""})
-	case features.Data["authentication-oidc"] == "enabled":
-		out = append(out, Check{"OIDC authentication", Pass, "on: EventPolicies (policy allow) are enforced", ""})
-	default:
-		out = append(out, Check{"OIDC authentication", Warn, "off: Knative refuses new EventPolicies (policy allow) and enforces none",
-			"set authentication-oidc: enabled in config-features (knative-eventing) to enforce them"})
-	}
 	sugar, err := cms.Get(ctx, "config-sugar", metav1.GetOptions{})
 	switch {
 	case err != nil:
@@ -165,6 +156,40 @@ func brokerDefaults(ctx context.Context, m Mesh) []Check {
 		out = append(out, Check{"namespace injection", Warn, "the sugar controller acts on no namespace label (Kyma's injection label does nothing here)", "use enable ns, which makes the Broker itself"})
 	default:
 		out = append(out, Check{"namespace injection", Pass, "the sugar controller acts on namespaces matching " + strings.Join(strings.Fields(sugar.Data["namespace-selector"]), " "), ""})
+	}
+	return out
+}
+
+// featureChecks reads Knative's feature flags (config-features) that change
+// what the plugin can do: the delivery fields Knative refuses while their
+// flag is off, and OIDC, without which EventPolicies are refused.
+func featureChecks(ctx context.Context, cms *typed.ConfigMapClient) []Check {
+	var out []Check
+	cm, err := cms.Get(ctx, "config-features", metav1.GetOptions{})
+	if err != nil {
+		out = append(out, Check{"OIDC authentication", Warn, "config-features not readable: whether EventPolicies are enforced is unknown", ""})
+		for _, f := range deliveryFeatures() {
+			out = append(out, Check{"feature " + f.Name, Warn, "config-features not readable: whether Knative takes " + f.Flag + " is unknown", ""})
+		}
+		return out
+	}
+	if cm.Data["authentication-oidc"] == "enabled" {
+		out = append(out, Check{"OIDC authentication", Pass, "on: EventPolicies (policy allow) are enforced", ""})
+	} else {
+		out = append(out, Check{"OIDC authentication", Warn, "off: Knative refuses new EventPolicies (policy allow) and enforces none",
+			"set authentication-oidc: enabled in config-features (knative-eventing) to enforce them"})
+	}
+	for _, f := range deliveryFeatures() {
+		on := f.Default
+		if v, ok := cm.Data[f.Name]; ok {
+			on = v == "enabled"
+		}
+		if on {
+			out = append(out, Check{"feature " + f.Name, Pass, "on: Knative takes " + f.Flag, ""})
+			continue
+		}
+		out = append(out, Check{"feature " + f.Name, Warn, "off: Knative refuses " + f.Flag + " (delivery." + f.Field + ")",
+			"set " + f.Name + ": enabled in config-features (knative-eventing) to use it"})
 	}
 	return out
 }

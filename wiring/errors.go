@@ -116,8 +116,51 @@ func APIError(err error, verb, resource, name, namespace string) error {
 		return fmt.Errorf("%s not found%s: %w", what, where, err)
 	case apierrors.IsAlreadyExists(err):
 		return fmt.Errorf("%s already exists%s: %w", what, where, err)
+	case featureOff(err) != nil:
+		// Worded as policy allow's refusal for OIDC, the other feature flag;
+		// Knative's own words follow, in parentheses.
+		f := featureOff(err)
+		return fmt.Errorf("cannot %s %s%s: %s needs Knative's feature %s, which is off; turn it on with: "+
+			`kubectl -n knative-eventing patch configmap config-features -p '{"data":{"%s":"enabled"}}', or leave out %s (%w)`,
+			verb, what, where, f.Flag, f.Name, f.Name, f.Flag, err)
 	}
 	return fmt.Errorf("cannot %s %s%s: %w", verb, what, where, err)
+}
+
+// feature is one of Knative Eventing's feature flags (config-features in
+// knative-eventing) that decides whether Knative takes a delivery field the
+// plugin sets, with the plugin's flag for it.
+type feature struct {
+	Name    string // "delivery-retryafter"
+	Field   string // the field Knative refuses while it is off: "retryAfterMax"
+	Flag    string // "--retry-after-max"
+	Default bool   // Knative's default when config-features does not say
+}
+
+// deliveryFeatures are the feature flags that gate delivery fields (Knative
+// v1.x's pkg/apis/feature defaults).
+func deliveryFeatures() []feature {
+	return []feature{
+		{Name: "delivery-retryafter", Field: "retryAfterMax", Flag: "--retry-after-max"},
+		{Name: "delivery-timeout", Field: "timeout", Flag: "--delivery-timeout", Default: true},
+	}
+}
+
+// featureOff recognises Knative's webhook refusing a delivery field because
+// its feature flag is off ("must not set the field(s): spec.delivery.retryAfterMax"),
+// a raw refusal that does not say a flag would allow it.
+func featureOff(err error) *feature {
+	msg := err.Error()
+	i := strings.Index(msg, "must not set the field(s):")
+	if i < 0 {
+		return nil
+	}
+	for _, f := range deliveryFeatures() {
+		if strings.Contains(msg[i:], "delivery."+f.Field) {
+			return &f
+		}
+	}
+	return nil
 }
 
 // missingNamespace returns the namespace a NotFound is about when it is not

@@ -32,7 +32,10 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 		Short: "Check that the cluster can carry the mesh and that you may build it (PASS/WARN/FAIL, each with a fix)",
 		Long: `doctor checks the API server, the Knative Eventing APIs, that the eventing
 webhook admits a Broker (a server dry run), the default broker class and channel,
-whether Kyma's namespace injection label would act, every permission the plugin's
+whether Kyma's namespace injection label would act, the Knative features that
+change what the plugin can do (authentication-oidc for policy allow,
+delivery-retryafter for --retry-after-max, delivery-timeout for --delivery-timeout,
+read from config-features), every permission the plugin's
 commands need in the user namespace (-n) and the integration namespace (one
 SelfSubjectAccessReview each, listing what is missing), the integration namespace
 and the adapter image. Exit code 1 if any check fails.`,
