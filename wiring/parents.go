@@ -51,11 +51,11 @@ type parent struct {
 func parentsOf(obj runtime.Object) []parent {
 	var out []parent
 	broker := func(name, ns string) parent {
-		make := "kubectl kymamesh enable ns " + ns
+		how := "kubectl kymamesh enable ns " + ns
 		if name != "default" {
-			make += " --broker " + name
+			how += " --broker " + name
 		}
-		return parent{duckv1.KReference{Kind: "Broker", APIVersion: "eventing.knative.dev/v1", Name: name, Namespace: ns}, make}
+		return parent{duckv1.KReference{Kind: "Broker", APIVersion: "eventing.knative.dev/v1", Name: name, Namespace: ns}, how}
 	}
 	switch o := obj.(type) {
 	case *knapi.Trigger:
@@ -65,11 +65,11 @@ func parentsOf(obj runtime.Object) []parent {
 	case *knapi.Subscription:
 		ch := o.Spec.Channel
 		ch.Namespace = o.Namespace
-		make := fmt.Sprintf("kubectl kymamesh channel create %s -n %s", ch.Name, ch.Namespace)
+		how := fmt.Sprintf("kubectl kymamesh channel create %s -n %s", ch.Name, ch.Namespace)
 		if ch.Kind == "InMemoryChannel" {
-			make += " --type imc"
+			how += " --type imc"
 		}
-		out = append(out, parent{ch, make})
+		out = append(out, parent{ch, how})
 		if d := o.Spec.Subscriber; d != nil && d.Ref != nil && d.Ref.Kind == "Broker" && d.Ref.APIVersion == "eventing.knative.dev/v1" {
 			ns := d.Ref.Namespace
 			if ns == "" {
