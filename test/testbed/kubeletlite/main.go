@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command kubeletlite stands in for the kubelet (and the scheduler, and the
 // Deployment and ReplicaSet controllers) in the test bed, for the workloads the
 // plugin deploys: the HTTP source adapters and tail's receivers. For each such
