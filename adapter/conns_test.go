@@ -3,6 +3,7 @@ package adapter
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -214,7 +215,7 @@ func TestIdleConnectionsGiveWayAtTheLimit(t *testing.T) {
 		t.Fatalf("a new sender at the limit, beside 4 idle connections: %d %v after %v", code, err, time.Since(start))
 	}
 	_ = idle[0].SetReadDeadline(time.Now().Add(2 * time.Second))
-	if _, err := idle[0].Read(make([]byte, 1)); err != io.EOF {
+	if _, err := idle[0].Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		t.Fatalf("the connection idle longest: want it closed (EOF), got %v", err)
 	}
 	// Now four connections in the middle of a request: none gives way.

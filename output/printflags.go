@@ -119,21 +119,21 @@ func (f *PrintFlags) printerFor(raw string) (printers.ResourcePrinter, error) {
 	if strings.HasSuffix(name, "file") {
 		data, err := os.ReadFile(arg)
 		if err != nil {
-			return nil, fmt.Errorf("error reading --template %s, %v", arg, err)
+			return nil, fmt.Errorf("error reading --template %s, %w", arg, err)
 		}
 		arg = string(data)
 	}
 	if isTemplate {
 		p, err := printers.NewGoTemplatePrinter([]byte(arg))
 		if err != nil {
-			return nil, fmt.Errorf("error parsing template %s, %v", arg, err)
+			return nil, fmt.Errorf("error parsing template %s, %w", arg, err)
 		}
 		p.AllowMissingKeys(*f.AllowMissingTemplateKeys)
 		return p, nil
 	}
 	p, err := printers.NewJSONPathPrinter(arg)
 	if err != nil {
-		return nil, fmt.Errorf("error parsing jsonpath %s, %v", arg, err)
+		return nil, fmt.Errorf("error parsing jsonpath %s, %w", arg, err)
 	}
 	p.AllowMissingKeys(*f.AllowMissingTemplateKeys)
 	if name == "jsonpath-as-json" {

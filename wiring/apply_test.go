@@ -121,7 +121,7 @@ func TestAPIError(t *testing.T) {
 		t.Error("a missing CRD must match ErrNotInstalled")
 	}
 	invalid := Invalidf("--sink", "bad")
-	if APIError(invalid, "create", "trigger", "t", "shop") != invalid {
+	if APIError(invalid, "create", "trigger", "t", "shop") != invalid { //nolint:errorlint // the very same error, unwrapped
 		t.Error("input errors pass through unchanged")
 	}
 }

@@ -114,7 +114,7 @@ func WaitReady[T runtime.Object, L runtime.Object](ctx context.Context, c Client
 	var falseSince time.Time
 	for !IsReady(last) {
 		err = watchReady(wctx, c, name, version, &last, &falseSince)
-		if err == nil || err != errWatchEnded {
+		if err == nil || !errors.Is(err, errWatchEnded) {
 			break
 		}
 		if m, merr := metaOf(last); merr == nil {

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -85,7 +84,7 @@ func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) er
 	if o.Filename == "" {
 		return wiring.Invalidf("--filename", "a file of commands is required (- for stdin)")
 	}
-	var in io.Reader = o.In
+	in := o.In
 	if o.Filename != "-" {
 		f, err := os.Open(o.Filename)
 		if err != nil {

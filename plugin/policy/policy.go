@@ -140,7 +140,7 @@ func (o *AllowOptions) Run(ctx context.Context) error {
 	}
 	made, err := wiring.Create(ctx, c, p, o.Mutation.Strategy)
 	if err != nil && strings.Contains(err.Error(), "oidc-authentication feature not enabled") {
-		return fmt.Errorf("Knative refuses EventPolicies while its OIDC authentication is off; turn it on with: "+
+		return fmt.Errorf("EventPolicies are refused by Knative while its OIDC authentication is off; turn it on with: "+
 			"kubectl -n knative-eventing patch configmap config-features -p '{\"data\":{\"authentication-oidc\":\"enabled\"}}' (%w)", err)
 	}
 	if err != nil {

@@ -257,7 +257,7 @@ func withForwardError(err error, fwd *reach.PortForward) error {
 	if err == nil || fwd == nil || fwd.Err() == nil {
 		return err
 	}
-	return fmt.Errorf("%w (%v)", err, fwd.Err())
+	return fmt.Errorf("%w (%w)", err, fwd.Err())
 }
 
 func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event) error {

@@ -245,7 +245,7 @@ func (o *Options) readyPod(ctx context.Context, resolve func(context.Context) (r
 		}
 		select {
 		case <-ctx.Done():
-			if context.Cause(ctx) == context.DeadlineExceeded {
+			if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
 				return pp, fmt.Errorf("the receiver %s/%s was not ready within %s (--wait-timeout): %w", o.Spec.Namespace, o.Spec.Name, o.WaitTimeout, err)
 			}
 			return pp, context.Cause(ctx)

@@ -98,7 +98,7 @@ func TestPolicyAllowOnAClusterWithoutOIDC(t *testing.T) {
 		t.Fatalf("policy allow --dry-run=client: %v %s", err, r)
 	}
 	r = km(t, "policy", "allow", "shop", "--to", user)
-	wantExit(t, r, 1, "Knative refuses EventPolicies while its OIDC authentication is off; turn it on with: kubectl -n knative-eventing patch configmap config-features")
+	wantExit(t, r, 1, "EventPolicies are refused by Knative while its OIDC authentication is off; turn it on with: kubectl -n knative-eventing patch configmap config-features")
 	if r = mustKM(t, "doctor", "-n", user); !strings.Contains(r.Stdout, "WARN  OIDC authentication: off: Knative refuses new EventPolicies (policy allow) and enforces none") {
 		t.Fatalf("doctor does not say OIDC is off:\n%s", r.Stdout)
 	}

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -110,8 +110,15 @@ func TestGoldenObjectsRoundTripThroughUpstreamTypes(t *testing.T) {
 // Random upstream objects (every field, nested filters, nil and empty) make
 // the same trip: a field added upstream and missed here fails the test.
 func TestFuzzedObjectsRoundTripThroughUpstreamTypes(t *testing.T) {
+	// KNAPI_FUZZ_SEED replays a run (its seed is logged).
 	seed := time.Now().UnixNano()
-	t.Logf("seed %d", seed)
+	if v := os.Getenv("KNAPI_FUZZ_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseInt(v, 10, 64); err != nil {
+			t.Fatalf("KNAPI_FUZZ_SEED: %v", err)
+		}
+	}
+	t.Logf("seed %d (KNAPI_FUZZ_SEED=%d replays it)", seed, seed)
 	f := fuzz.NewWithSeed(seed).NilChance(0.2).NumElements(0, 3).MaxDepth(8).Funcs(
 		func(u *apis.URL, c fuzz.Continue) {
 			*u = apis.URL{Scheme: "http", Host: fmt.Sprintf("h%d.example", c.Intn(1000)), Path: "/p"}
@@ -124,7 +131,6 @@ func TestFuzzedObjectsRoundTripThroughUpstreamTypes(t *testing.T) {
 		},
 		func(fv *metav1.FieldsV1, c fuzz.Continue) { fv.Raw = []byte(`{"f:spec":{}}`) },
 	)
-	rand.Seed(seed)
 	for _, p := range pairs {
 		for i := 0; i < 200; i++ {
 			up := p.upstream()

@@ -72,7 +72,7 @@ func (n *podNetwork) attach(pid int, addr string) error {
 	}
 	inside := "ip link set lo up && ip addr add " + addr + "/24 dev eth0 && ip link set eth0 up && ip route add default via " + n.gateway
 	if out, err := exec.Command("nsenter", "--net=/proc/"+strconv.Itoa(pid)+"/ns/net", "sh", "-c", inside).CombinedOutput(); err != nil {
-		return fmt.Errorf("pod network inside pid %d: %v: %s", pid, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("pod network inside pid %d: %w: %s", pid, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
@@ -87,7 +87,7 @@ func (n *podNetwork) release(addr string) {
 
 func ip4(args ...string) error {
 	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
