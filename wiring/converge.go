@@ -202,6 +202,46 @@ func checkDestination(ctx context.Context, c dynamic.ResourceInterface, u, cur *
 	return true, nil
 }
 
+// checkFilterKeys stops an apply of a Trigger when another tool added an
+// attribute to its spec.filter that wire does not ask for: an apply leaves
+// another manager's key in place, and the Trigger would then drop every event
+// without it. With force (or when only the plugin itself set the key, by an
+// update), the keys are removed in one patch before the apply. It says
+// whether it removed any.
+func checkFilterKeys(ctx context.Context, c dynamic.ResourceInterface, u, cur *unstructured.Unstructured, dry DryRun, force bool) (bool, error) {
+	if u.GetKind() != "Trigger" || cur == nil {
+		return false, nil
+	}
+	want, _, _ := unstructured.NestedStringMap(u.Object, "spec", "filter", "attributes")
+	have, _, _ := unstructured.NestedStringMap(cur.Object, "spec", "filter", "attributes")
+	remove := map[string]any{}
+	var theirs []string
+	for k := range have {
+		if _, ok := want[k]; ok {
+			continue
+		}
+		remove[k] = nil
+		for _, m := range fieldManagers(cur, "f:spec", "f:filter", "f:attributes", "f:"+k) {
+			if m != fmt.Sprintf("%q", ManagedByValue) {
+				theirs = append(theirs, fmt.Sprintf("spec.filter.attributes.%s is managed by %s", k, m))
+			}
+		}
+	}
+	if len(remove) == 0 {
+		return false, nil
+	}
+	if len(theirs) > 0 && !force {
+		slices.Sort(theirs)
+		return false, fmt.Errorf("conflict applying trigger %q in namespace %q: %s, which wire does not ask for (the Trigger would drop every event without it); add --force-conflicts to remove it",
+			u.GetName(), u.GetNamespace(), strings.Join(theirs, ", "))
+	}
+	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"filter": map[string]any{"attributes": remove}}})
+	if _, err := c.Patch(ctx, u.GetName(), types.MergePatchType, patch, metav1.PatchOptions{FieldManager: ManagedByValue, DryRun: dry.serverFlag()}); err != nil {
+		return false, APIError(err, "patch", "trigger", u.GetName(), u.GetNamespace())
+	}
+	return true, nil
+}
+
 // fieldManagers names the managers that hold the field at path (managedFields' f: keys).
 func fieldManagers(u *unstructured.Unstructured, path ...string) []string {
 	var out []string

@@ -107,6 +107,11 @@ func APIError(err error, verb, resource, name, namespace string) error {
 	switch {
 	case isMissingAPI(err):
 		return notInstalled(resource)
+	case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "because it is being terminated"):
+		// The API server says "forbidden", but nothing is: the namespace is
+		// being deleted (unwire may just have removed it).
+		return fmt.Errorf("cannot %s %s%s: the namespace is being deleted; wait until it is gone (kubectl wait --for=delete namespace/NAME), then run again: %w",
+			verb, what, where, err)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("forbidden: cannot %s %s%s: %w", verb, what, where, trimForbidden(err))
 	case missingNamespace(err, resource) != "":

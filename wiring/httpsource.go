@@ -84,7 +84,7 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 	labels[ComponentLabel] = AdapterComponent
 	selector := map[string]string{AppLabel: s.App, ComponentLabel: AdapterComponent}
 	data := map[string]any{
-		"App": s.App, "Name": AdapterName(s.App), "Namespace": s.Namespace, "Image": quote(s.Image), "Source": quote(s.App),
+		"App": quote(s.App), "Name": quote(AdapterName(s.App)), "Namespace": quote(s.Namespace), "Image": quote(s.Image), "Source": quote(s.App),
 		"Port": s.Port, "MetricsPort": metricsPort(s.Port), "Labels": inline(labels), "Selector": inline(selector),
 	}
 	if s.Channel != "" {

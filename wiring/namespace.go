@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -326,7 +327,7 @@ func deleteBrokers(ctx context.Context, m Mesh, ns, selector string, dry DryRun,
 				return out, err
 			}
 			if len(users) > 0 {
-				out = append(out, keptChange(b, "used by "+listed(users)+"; add --delete-in-use to delete it anyway"))
+				out = append(out, keptChange(b, strings.Join(users, "; ")+"; add --delete-in-use to delete it anyway"))
 				continue
 			}
 		}

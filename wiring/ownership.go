@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
@@ -50,108 +49,137 @@ func deletedUIDs(changes []Change) map[types.UID]bool {
 	return gone
 }
 
-// brokerUsers names what still depends on the Broker: Triggers on it,
-// Subscriptions delivering to it (in every namespace the user may list, else
-// in its own and in alsoIn), and sources whose sink is it; and a change
-// someone made to its spec since it was created.
+// brokerUsers says why the Broker must stay: what still refers to it (see
+// referrers), and a change someone made to its spec since it was created.
 func brokerUsers(ctx context.Context, m Mesh, b metav1.Object, gone map[types.UID]bool, alsoIn string) ([]string, error) {
-	var users []string
+	var why []string
 	if b.GetGeneration() > 1 {
-		users = append(users, fmt.Sprintf("its spec was changed since it was made (generation %d)", b.GetGeneration()))
+		why = append(why, fmt.Sprintf("its spec was changed since it was made (generation %d)", b.GetGeneration()))
 	}
-	ns, name := b.GetNamespace(), b.GetName()
-	triggers, err := m.Eventing.Triggers(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, APIError(err, "list", "triggers", "", ns)
-	}
-	for _, t := range triggers.Items {
-		on := t.Spec.Broker == name || (t.Spec.BrokerRef != nil && t.Spec.BrokerRef.Name == name && orNS(t.Spec.BrokerRef.Namespace, ns) == ns)
-		if on && live(&t, gone) {
-			users = append(users, "trigger/"+t.Name)
-		}
-	}
-	subs, err := subscriptionsUsing(ctx, m, "Broker", name, ns, gone, alsoIn)
+	users, err := referrers(ctx, m, "Broker", b, gone, alsoIn)
 	if err != nil {
 		return nil, err
 	}
-	users = append(users, subs...)
-	srcs, err := sourcesSinkingTo(ctx, m, "Broker", name, ns, gone)
-	return append(users, srcs...), err
+	if len(users) > 0 {
+		why = append(why, "used by "+listed(users))
+	}
+	return why, nil
 }
 
-// channelUsers names the Subscriptions on the Channel that this removal does
-// not delete.
+// channelUsers names the Subscriptions on the Channel, and anything else that
+// refers to it, that this removal does not delete.
 func channelUsers(ctx context.Context, m Mesh, ch metav1.Object, gone map[types.UID]bool) ([]string, error) {
-	l, err := m.Messaging.Subscriptions(ch.GetNamespace()).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, APIError(err, "list", "subscriptions", "", ch.GetNamespace())
+	users, err := referrers(ctx, m, "Channel", ch, gone, ch.GetNamespace())
+	if err != nil || len(users) == 0 {
+		return nil, err
 	}
-	var users []string
-	for _, s := range l.Items {
-		if s.Spec.Channel.Name == ch.GetName() && len(s.OwnerReferences) == 0 && live(&s, gone) {
-			users = append(users, "subscription/"+s.Name)
-		}
-	}
-	return users, nil
+	return []string{"used by " + listed(users)}, nil
 }
 
-// subscriptionsUsing lists Subscriptions whose subscriber or reply is the
-// object. Across namespaces when the user may; a user who may not is asked
-// about the object's namespace and alsoIn.
-func subscriptionsUsing(ctx context.Context, m Mesh, kind, name, ns string, gone map[types.UID]bool, alsoIn string) ([]string, error) {
-	namespaces := []string{metav1.NamespaceAll}
-	l, err := m.Messaging.Subscriptions(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
-	if apierrors.IsForbidden(err) {
-		namespaces = slices.Compact([]string{ns, alsoIn})
-		l, err = m.Messaging.Subscriptions(ns).List(ctx, metav1.ListOptions{})
-	}
+// referringResources are the kinds that can point at a Broker or Channel:
+// Triggers (their Broker, their subscriber), Brokers (a dead-letter sink),
+// Subscriptions (channel, subscriber, reply), Knative's sources (their sink)
+// and flows (a reply, a step). One not served is skipped.
+var referringResources = []schema.GroupVersionResource{
+	{Group: "eventing.knative.dev", Version: "v1", Resource: "triggers"},
+	{Group: "eventing.knative.dev", Version: "v1", Resource: "brokers"},
+	{Group: "messaging.knative.dev", Version: "v1", Resource: "subscriptions"},
+	{Group: "sources.knative.dev", Version: "v1", Resource: "pingsources"},
+	{Group: "sources.knative.dev", Version: "v1", Resource: "apiserversources"},
+	{Group: "sources.knative.dev", Version: "v1", Resource: "containersources"},
+	{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"},
+	{Group: "flows.knative.dev", Version: "v1", Resource: "sequences"},
+	{Group: "flows.knative.dev", Version: "v1", Resource: "parallels"},
+}
+
+// referrers names every object, in any namespace the user may list (else in
+// the target's own and alsoIn), that refers to the target anywhere in its
+// spec: a reference {kind, name[, namespace]}, or a Trigger's broker by name.
+// Objects Knative made for another (owner references) go with their owner and
+// are not counted; neither is what this removal deletes.
+func referrers(ctx context.Context, m Mesh, kind string, target metav1.Object, gone map[types.UID]bool, alsoIn string) ([]string, error) {
+	ns, name := target.GetNamespace(), target.GetName()
 	var users []string
-	for i, n := range namespaces {
-		if i > 0 && n != "" {
-			l, err = m.Messaging.Subscriptions(n).List(ctx, metav1.ListOptions{})
-		}
+	for _, gvr := range referringResources {
+		items, err := listEverywhere(ctx, m, gvr, ns, alsoIn)
 		if err != nil {
-			return nil, APIError(err, "list", "subscriptions", "", n)
+			return nil, err
 		}
-		for _, s := range l.Items {
-			if len(s.OwnerReferences) > 0 {
-				continue // made by Knative for a Trigger (or the like): it goes with its owner
+		for i := range items {
+			o := &items[i]
+			self := o.GetKind() == kind && o.GetNamespace() == ns && o.GetName() == name
+			if self || len(o.GetOwnerReferences()) > 0 || !live(o, gone) {
+				continue
 			}
-			for _, d := range []*duckv1.Destination{s.Spec.Subscriber, s.Spec.Reply} {
-				if d != nil && d.Ref != nil && d.Ref.Kind == kind && d.Ref.Name == name && orNS(d.Ref.Namespace, s.Namespace) == ns && live(&s, gone) {
-					users = append(users, "subscription/"+s.Name+" in namespace "+s.Namespace)
-					break
+			spec, _ := o.Object["spec"].(map[string]any)
+			refers := refersTo(spec, kind, name, ns, o.GetNamespace())
+			if broker, _ := spec["broker"].(string); kind == "Broker" && o.GetKind() == "Trigger" && broker == name && o.GetNamespace() == ns {
+				refers = true
+			}
+			if refers {
+				who := strings.ToLower(o.GetKind()) + "/" + o.GetName()
+				if o.GetNamespace() != ns {
+					who += " in namespace " + o.GetNamespace()
 				}
+				users = append(users, who)
 			}
 		}
 	}
 	return users, nil
 }
 
-// sourceResources are Knative's sources that can point at a Broker.
-var sourceResources = []string{"pingsources", "apiserversources", "containersources", "sinkbindings"}
-
-// sourcesSinkingTo lists the namespace's Knative sources whose sink is the
-// object; a source kind the cluster does not serve is skipped.
-func sourcesSinkingTo(ctx context.Context, m Mesh, kind, name, ns string, gone map[types.UID]bool) ([]string, error) {
-	var users []string
-	for _, r := range sourceResources {
-		gvr := schema.GroupVersionResource{Group: "sources.knative.dev", Version: "v1", Resource: r}
-		l, err := m.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
+// listEverywhere lists gvr in every namespace, or, for a user who may not,
+// in ns and alsoIn; a resource the cluster does not serve lists nothing.
+func listEverywhere(ctx context.Context, m Mesh, gvr schema.GroupVersionResource, ns, alsoIn string) ([]unstructured.Unstructured, error) {
+	l, err := m.Dynamic.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	switch {
+	case err == nil:
+		return l.Items, nil
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case !apierrors.IsForbidden(err):
+		return nil, APIError(err, "list", gvr.Resource, "", "")
+	}
+	var out []unstructured.Unstructured
+	for _, n := range slices.Compact([]string{ns, alsoIn}) {
+		l, err := m.Dynamic.Resource(gvr).Namespace(n).List(ctx, metav1.ListOptions{})
 		if apierrors.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return nil, APIError(err, "list", r, "", ns)
+			return nil, APIError(err, "list", gvr.Resource, "", n)
 		}
-		for _, o := range l.Items {
-			ref, _, _ := unstructured.NestedStringMap(o.Object, "spec", "sink", "ref")
-			if ref["kind"] == kind && ref["name"] == name && orNS(ref["namespace"], ns) == ns && live(&o, gone) {
-				users = append(users, strings.ToLower(o.GetKind())+"/"+o.GetName())
+		out = append(out, l.Items...)
+	}
+	return out, nil
+}
+
+// refersTo walks v for a reference to kind/name in namespace ns (a reference
+// without a namespace means the referring object's own, ownNS).
+func refersTo(v any, kind, name, ns, ownNS string) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		if k, _ := x["kind"].(string); k == kind {
+			if n, _ := x["name"].(string); n == name {
+				refNS, _ := x["namespace"].(string)
+				if orNS(refNS, ownNS) == ns {
+					return true
+				}
+			}
+		}
+		for _, e := range x {
+			if refersTo(e, kind, name, ns, ownNS) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if refersTo(e, kind, name, ns, ownNS) {
+				return true
 			}
 		}
 	}
-	return users, nil
+	return false
 }
 
 // leftInNamespace names what is left in the namespace, listing every
@@ -177,7 +205,10 @@ func leftInNamespace(ctx context.Context, m Mesh, ns string, gone map[types.UID]
 			return nil, fmt.Errorf("listing the resources of %s: %w", gv, err)
 		}
 		for _, r := range rl.APIResources {
-			if !r.Namespaced || strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") || r.Name == "events" {
+			// Events come and go; core Endpoints follow their Service (and
+			// listing them draws a deprecation warning since Kubernetes 1.33).
+			if !r.Namespaced || strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") || r.Name == "events" ||
+				(g.Name == "" && r.Name == "endpoints") {
 				continue
 			}
 			gvr := schema.GroupVersionResource{Group: g.Name, Version: g.PreferredVersion.Version, Resource: r.Name}

@@ -99,3 +99,34 @@ func TestDisableKeepsABrokerInUse(t *testing.T) {
 		t.Fatalf("disable --delete-in-use: %+v %v", changes, err)
 	}
 }
+
+// A reference counts wherever it sits in a spec, with its namespace or the
+// referring object's own.
+func TestRefersToFindsAReferenceAnywhereInASpec(t *testing.T) {
+	spec := map[string]any{"delivery": map[string]any{"deadLetterSink": map[string]any{"ref": map[string]any{"kind": "Broker", "name": "default", "namespace": "shop"}}}}
+	if !refersTo(spec, "Broker", "default", "shop", "other") {
+		t.Error("a dead-letter sink naming the Broker's namespace")
+	}
+	steps := map[string]any{"steps": []any{map[string]any{"ref": map[string]any{"kind": "Broker", "name": "default"}}}}
+	if !refersTo(steps, "Broker", "default", "shop", "shop") || refersTo(steps, "Broker", "default", "shop", "other") {
+		t.Error("a reference without a namespace is to the referring object's own")
+	}
+	if refersTo(spec, "Channel", "default", "shop", "shop") || refersTo(spec, "Broker", "other", "shop", "shop") {
+		t.Error("another kind or name is not a reference")
+	}
+}
+
+// Names YAML reads as something else (null, true, on) stay the names given.
+func TestYAMLishNamesStayNames(t *testing.T) {
+	for _, app := range []string{"null", "true", "y", "on"} {
+		objs, err := BuildHTTPSource(HTTPSourceSpec{App: app, Namespace: "off", Image: "example.com/a:1", Port: 8080})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if o.GetNamespace() != "off" || (o.GetName() != app && o.GetName() != app+"-adapter") {
+				t.Errorf("app %q: %s named %q in namespace %q", app, o.GetKind(), o.GetName(), o.GetNamespace())
+			}
+		}
+	}
+}

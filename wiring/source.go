@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -67,6 +68,9 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 		if clients[i], curs[i], err = current(ctx, dyn, o); err != nil {
 			return nil, err
 		}
+		if err := checkOurs(o, curs[i]); err != nil {
+			return nil, err
+		}
 		if o.GetKind() == "SinkBinding" {
 			if replaced, err = checkDestination(ctx, clients[i], o, curs[i], dry, force); err != nil {
 				return nil, err
@@ -86,6 +90,22 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 	return out, nil
 }
 
+// checkOurs refuses to apply over an object of the same name that the plugin
+// did not make for this application (another team's Channel or
+// ServiceAccount): applying would put the plugin's marks on it, and a later
+// removal would delete it.
+func checkOurs(want, cur *unstructured.Unstructured) error {
+	if cur == nil {
+		return nil
+	}
+	app := want.GetLabels()[AppLabel]
+	if cur.GetLabels()[ManagedByLabel] == ManagedByValue && cur.GetLabels()[AppLabel] == app {
+		return nil
+	}
+	return fmt.Errorf("%s %q in namespace %q exists and was not made by kubectl-kymamesh for application %q: nothing was applied; choose another application name, or another --integration-namespace",
+		strings.ToLower(cur.GetKind()), cur.GetName(), cur.GetNamespace(), app)
+}
+
 // DeleteHTTPSource deletes an application's source objects, in reverse apply
 // order; objects already gone, and objects of the same name that are not the
 // application's, are skipped. A source whose Channel has Subscriptions is kept
@@ -95,7 +115,17 @@ func DeleteHTTPSource(ctx context.Context, m Mesh, app, namespace string, dry Dr
 	if err := ValidateName("APP", app); err != nil {
 		return nil, err
 	}
-	return deleteSource(ctx, m, app, namespace, dry, opts, nil)
+	out, err := deleteSource(ctx, m, app, namespace, dry, opts, nil)
+	if err != nil || len(out) == 0 || out[0].Op != OpDeleted {
+		return out, err
+	}
+	// The integration namespace goes too if the plugin made it and nothing
+	// else is left in it, as after unwire.
+	c, err := deleteNamespaceIfOurs(ctx, m, namespace, out, dry)
+	if c != nil {
+		out = append(out, *c)
+	}
+	return out, err
 }
 
 // deleteSource is DeleteHTTPSource after done (what this removal already
@@ -124,12 +154,17 @@ func deleteSource(ctx context.Context, m Mesh, app, namespace string, dry DryRun
 			continue // not ours: an object of the same name that the plugin did not create
 		}
 		if gvr.Resource == "channels" && !opts.InUse {
-			users, err := channelUsers(ctx, m, cur, deletedUIDs(done))
+			// The source's own objects (its SinkBinding sinks to the Channel) go with it.
+			gone := deletedUIDs(done)
+			for _, f := range ours {
+				gone[f.obj.GetUID()] = true
+			}
+			users, err := channelUsers(ctx, m, cur, gone)
 			if err != nil {
 				return nil, err
 			}
 			if len(users) > 0 {
-				return []Change{keptChange(cur, "used by "+listed(users)+
+				return []Change{keptChange(cur, strings.Join(users, "; ")+
 					"; the application's adapter is kept with it; add --delete-in-use to delete them anyway")}, nil
 			}
 		}

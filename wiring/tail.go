@@ -93,7 +93,7 @@ func BuildTail(s TailSpec) ([]*unstructured.Unstructured, *knapi.Trigger, error)
 		return nil, nil, err
 	}
 	selector := map[string]string{ComponentLabel: TailComponent, TailLabel: s.Name}
-	objs, err := renderManifests("tail", tailManifest, map[string]any{"Name": s.Name, "Namespace": s.Namespace,
+	objs, err := renderManifests("tail", tailManifest, map[string]any{"Name": quote(s.Name), "Namespace": quote(s.Namespace),
 		"Image": quote(s.Image), "IdleTimeout": quote(s.IdleTimeout.String()), "Token": quote(s.Token), "Labels": inline(s.labels()), "Selector": inline(selector)})
 	return objs, t, err
 }

@@ -119,8 +119,14 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	if made != nil {
 		out = append(out, *made)
 	}
+	if err := checkTriggerBroker(ctx, m, s); err != nil {
+		return out, err
+	}
 	dep, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
 	switch {
+	case err == nil && (dep.GetLabels()[ManagedByLabel] != ManagedByValue || dep.GetLabels()[AppLabel] != s.Source.App):
+		return out, fmt.Errorf("deployment %q in namespace %q exists and was not made by kubectl-kymamesh for application %q: nothing was applied; choose another application name, or another --integration-namespace",
+			dep.GetName(), dep.GetNamespace(), s.Source.App)
 	case err == nil && dep.GetLabels()[CreatedByLabel] != "wire":
 		// source create's: used as it is
 	case err == nil || apierrors.IsNotFound(err):
@@ -140,6 +146,27 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// checkTriggerBroker stops wire before it applies anything when its Trigger
+// exists on another Broker than --broker: Knative does not let a Trigger's
+// Broker change, and applying the rest would send the events to a Broker the
+// Trigger is not on.
+func checkTriggerBroker(ctx context.Context, m Mesh, s WireSpec) error {
+	if s.Trigger == nil {
+		return nil
+	}
+	cur, err := m.Eventing.Triggers(s.To).Get(ctx, s.Trigger.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return APIError(err, "get", "trigger", s.Trigger.Name, s.To)
+	case cur.Spec.Broker == s.broker():
+		return nil
+	}
+	return fmt.Errorf("--broker: trigger %q in namespace %q is on broker %q, and Knative does not let a Trigger's broker change: nothing was applied; delete it first (kubectl kymamesh trigger delete %s -n %s), or give another --trigger",
+		s.Trigger.Name, s.To, cur.Spec.Broker, s.Trigger.Name, s.To)
 }
 
 // applySource creates the integration namespace if it is missing (it belongs
@@ -210,6 +237,11 @@ func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun, fo
 	if err != nil {
 		return Change{}, err
 	}
+	removed, err := checkFilterKeys(ctx, c, u, cur, dry, force)
+	if err != nil {
+		return Change{}, err
+	}
+	replaced = replaced || removed
 	ch, err := applyOver(ctx, c, u, cur, dry, force)
 	if replaced && ch.Op == OpUnchanged {
 		ch.Op = OpConfigured

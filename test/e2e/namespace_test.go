@@ -126,8 +126,13 @@ func TestWireIntoNamespacesThatDoNotExist(t *testing.T) {
 		!strings.Contains(r.Stdout, "namespace/"+integration+" kept: it still holds channel.messaging.knative.dev/other, deployment.apps/other-adapter") {
 		t.Fatalf("unwire should keep an integration namespace still in use, and say why: %s", r)
 	}
-	mustKM(t, "source", "delete", "other", "--integration-namespace", integration)
-	// Wired again and unwired: now it is the last thing there, and it goes.
+	// The last source out (source delete, as unwire) takes the plugin's namespace with it.
+	r = mustKM(t, "source", "delete", "other", "--integration-namespace", integration)
+	if !strings.HasSuffix(r.Stdout, "namespace/"+integration+" deleted\n") {
+		t.Fatalf("source delete of the last source kept the plugin's empty integration namespace: %s", r)
+	}
+	eventually(t, 60*time.Second, "namespace "+integration+" to be gone", func() bool { return notFound(t, "namespace", integration) })
+	// Wired again and unwired: it is made again, is the last thing there, and goes.
 	mustKM(t, args...)
 	r = mustKM(t, "unwire", "shop", "--from", user, "--integration-namespace", integration)
 	if !strings.HasSuffix(r.Stdout, "namespace/"+integration+" deleted\n") {

@@ -41,6 +41,8 @@ func New(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 		{Group: "sources.knative.dev", Version: "v1", Resource: "pingsources"}:          "PingSourceList",
 		{Group: "sources.knative.dev", Version: "v1", Resource: "apiserversources"}:     "ApiServerSourceList",
 		{Group: "sources.knative.dev", Version: "v1", Resource: "containersources"}:     "ContainerSourceList",
+		{Group: "flows.knative.dev", Version: "v1", Resource: "sequences"}:              "SequenceList",
+		{Group: "flows.knative.dev", Version: "v1", Resource: "parallels"}:              "ParallelList",
 		{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}:   "InMemoryChannelList",
 		{Group: "messaging.knative.dev", Version: "v1beta1", Resource: "kafkachannels"}: "KafkaChannelList",
 	}
