@@ -128,7 +128,11 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 		return out, fmt.Errorf("deployment %q in namespace %q exists and was not made by kubectl-kymamesh for application %q: nothing was applied; choose another application name, or another --integration-namespace",
 			dep.GetName(), dep.GetNamespace(), s.Source.App)
 	case err == nil && dep.GetLabels()[CreatedByLabel] != "wire":
-		// source create's: used as it is
+		// source create's: used as it is, and said so (wire's --image, --channel
+		// and --port do not apply to it)
+		out = append(out, Change{Object: dep, Op: OpUnchanged,
+			Reason: fmt.Sprintf("made by 'source create': wire uses it as it is; change it with 'kubectl kymamesh source create http %s --integration-namespace %s ...'",
+				s.Source.App, s.Source.Namespace)})
 	case err == nil || apierrors.IsNotFound(err):
 		applied, err := applySource(ctx, m, objs[:len(HTTPSourceGVRs)], s.Source.Namespace, dry, s.ForceConflicts)
 		out = append(out, applied...)

@@ -102,6 +102,8 @@ func (m *Mutation) PrintChanges(out, errOut io.Writer, changes []wiring.Change) 
 			return err
 		}
 		switch {
+		case c.Op != wiring.OpKept && c.Reason != "":
+			fmt.Fprintf(out, "%s %s%s (%s)\n", name, c.Op, suffix, c.Reason)
 		case c.Op != wiring.OpKept:
 			fmt.Fprintf(out, "%s %s%s\n", name, c.Op, suffix)
 		case machine:

@@ -104,3 +104,14 @@ func TestYAMLishNamesAndSourceDeleteRemovesItsNamespace(t *testing.T) {
 		t.Fatalf("source delete should remove the integration namespace it made: %s", r)
 	}
 }
+
+// wire uses a source that source create made as it is, and says so: its
+// --image does not apply there.
+func TestWireSaysItUsesSourceCreatesSourceAsItIs(t *testing.T) {
+	integration, user := testbed.Namespace(t), testbed.Namespace(t)
+	mustKM(t, "source", "create", "http", "sc", "--integration-namespace", integration)
+	r := mustKM(t, "wire", "sc", "--to", user, "--integration-namespace", integration, "--image", "example.com/other:2")
+	if !strings.Contains(r.Stdout, "deployment.apps/sc-adapter unchanged (made by 'source create': wire uses it as it is") {
+		t.Fatalf("wire should say it uses source create's source as it is: %s", r)
+	}
+}
