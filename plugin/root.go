@@ -25,6 +25,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/trigger"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/version"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/wire"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // NewCmdRoot returns the whole command tree, with kubectl's connection flags
@@ -175,7 +176,7 @@ func unknownCommand(cmd *cobra.Command, name string) error {
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only on its own path
 	}
-	return cmdutil.UsageErrorf("unknown command %q for %q%s (see '%s -h')", name, cmd.CommandPath(),
+	return invalid.Errorf("", "unknown command %q for %q%s (see '%s -h')", name, cmd.CommandPath(),
 		didYouMean(cmd.SuggestionsFor(name)), cmd.CommandPath())
 }
 

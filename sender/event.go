@@ -22,8 +22,6 @@ import (
 	inputerr "github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
-func invalid(flag, format string, args ...any) error { return inputerr.Errorf(flag, format, args...) }
-
 // Modes of putting an event on the wire.
 const (
 	ModeBinary     = "binary"
@@ -42,20 +40,20 @@ type EventSpec struct {
 // now as time.
 func BuildEvent(s EventSpec) (*event.Event, error) {
 	if s.Type == "" {
-		return nil, invalid("--type", "an event type is required")
+		return nil, inputerr.Errorf("--type", "an event type is required")
 	}
 	if s.Mode != ModeBinary && s.Mode != ModeStructured {
-		return nil, invalid("--mode", "%q: want binary or structured", s.Mode)
+		return nil, inputerr.Errorf("--mode", "%q: want binary or structured", s.Mode)
 	}
 	// The SDK drops a value it cannot parse and then calls it missing.
 	if _, err := url.Parse(s.Source); err != nil || s.Source == "" {
-		return nil, invalid("--source", "%q is not a URI reference", s.Source)
+		return nil, inputerr.Errorf("--source", "%q is not a URI reference", s.Source)
 	}
 	if d, err := url.Parse(s.DataSchema); s.DataSchema != "" && (err != nil || !d.IsAbs()) {
-		return nil, invalid("--dataschema", "%q is not an absolute URI", s.DataSchema)
+		return nil, inputerr.Errorf("--dataschema", "%q is not an absolute URI", s.DataSchema)
 	}
 	if s.ContentType != "" && format.Lookup(s.ContentType) != nil {
-		return nil, invalid("--content-type", "%q is an event format, not the data's type: use --mode structured for a structured-mode event", s.ContentType)
+		return nil, inputerr.Errorf("--content-type", "%q is an event format, not the data's type: use --mode structured for a structured-mode event", s.ContentType)
 	}
 	ev := cloudevents.NewEvent(cloudevents.VersionV1)
 	ev.SetType(s.Type)
@@ -72,7 +70,7 @@ func BuildEvent(s EventSpec) (*event.Event, error) {
 	} else {
 		t, err := time.Parse(time.RFC3339Nano, s.Time)
 		if err != nil {
-			return nil, invalid("--time", "%q is not an RFC 3339 time (2006-01-02T15:04:05Z)", s.Time)
+			return nil, inputerr.Errorf("--time", "%q is not an RFC 3339 time (2006-01-02T15:04:05Z)", s.Time)
 		}
 		ev.SetTime(t)
 	}
@@ -82,7 +80,7 @@ func BuildEvent(s EventSpec) (*event.Event, error) {
 	for _, kv := range s.Extensions {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return nil, invalid("--ext", "%q: want NAME=VALUE", kv)
+			return nil, inputerr.Errorf("--ext", "%q: want NAME=VALUE", kv)
 		}
 		if err := validExtension(k); err != nil {
 			return nil, err
@@ -94,7 +92,7 @@ func BuildEvent(s EventSpec) (*event.Event, error) {
 	}
 	if len(s.Data) > 0 {
 		if strings.Contains(s.ContentType, "json") && !json.Valid(s.Data) {
-			return nil, invalid("--data", "not valid JSON for content type %s (set --content-type for other data)", s.ContentType)
+			return nil, inputerr.Errorf("--data", "not valid JSON for content type %s (set --content-type for other data)", s.ContentType)
 		}
 		var data any = s.Data
 		if strings.Contains(s.ContentType, "json") {
@@ -102,13 +100,13 @@ func BuildEvent(s EventSpec) (*event.Event, error) {
 			data = json.RawMessage(s.Data)
 		}
 		if err := ev.SetData(s.ContentType, data); err != nil {
-			return nil, invalid("--data", "%v", err)
+			return nil, inputerr.Errorf("--data", "%v", err)
 		}
 	} else {
 		ev.SetDataContentType(s.ContentType)
 	}
 	if err := ev.Validate(); err != nil {
-		return nil, invalid("event", "%v", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil, inputerr.Errorf("event", "%v", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return &ev, nil
 }
@@ -120,15 +118,15 @@ var reserved = map[string]bool{"id": true, "source": true, "specversion": true, 
 // validExtension applies the CloudEvents naming rule: lower-case letters and digits.
 func validExtension(k string) error {
 	if k == "" || len(k) > 20 {
-		return invalid("--ext", "extension name %q must have 1 to 20 characters", k)
+		return inputerr.Errorf("--ext", "extension name %q must have 1 to 20 characters", k)
 	}
 	for _, r := range k {
 		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
-			return invalid("--ext", "extension name %q: only lower-case letters and digits are allowed", k)
+			return inputerr.Errorf("--ext", "extension name %q: only lower-case letters and digits are allowed", k)
 		}
 	}
 	if reserved[k] {
-		return invalid("--ext", "%q is a context attribute, not an extension; use its own flag", k)
+		return inputerr.Errorf("--ext", "%q is a context attribute, not an extension; use its own flag", k)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
@@ -49,7 +50,7 @@ func TestEnableIsIdempotentAndDisableIsExact(t *testing.T) {
 	}
 	// A different channel for an enabled namespace is refused, not silently ignored.
 	spec.Channel = "kafka"
-	if _, err := Enable(ctx, m, spec, DryRunNone); !errors.Is(err, ErrInvalid) {
+	if _, err := Enable(ctx, m, spec, DryRunNone); !errors.Is(err, invalid.Err) {
 		t.Fatalf("changing the channel: want an invalid-input error, got %v", err)
 	}
 	// Objects not made by enable stay.
@@ -120,7 +121,7 @@ func TestAPIError(t *testing.T) {
 	if !errors.Is(APIError(missingAPI, "get", "broker", "b", "shop"), ErrNotInstalled) {
 		t.Error("a missing CRD must match ErrNotInstalled")
 	}
-	invalid := Invalidf("--sink", "bad")
+	invalid := invalid.Errorf("--sink", "bad")
 	if APIError(invalid, "create", "trigger", "t", "shop") != invalid { //nolint:errorlint // the very same error, unwrapped
 		t.Error("input errors pass through unchanged")
 	}

@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -46,7 +47,7 @@ func BuildBroker(s BrokerSpec) (*knapi.Broker, error) {
 // config are immutable in Knative, so they are not offered.
 func UpdateBroker(b *knapi.Broker, d DeliveryOptions) error {
 	if d.IsZero() {
-		return Invalidf("", "nothing to update: give at least one delivery flag")
+		return invalid.Errorf("", "nothing to update: give at least one delivery flag")
 	}
 	spec, err := ApplyDelivery(b.Spec.Delivery, d, b.Namespace)
 	if err != nil {
@@ -61,7 +62,7 @@ func UpdateBroker(b *knapi.Broker, d DeliveryOptions) error {
 func ParseConfigRef(field, v, namespace string) (*duckv1.KReference, error) {
 	parts := strings.Split(v, ":")
 	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return nil, Invalidf(field, "%q: want KIND:NAME[:NAMESPACE], e.g. ConfigMap:config-br-default-channel", v)
+		return nil, invalid.Errorf(field, "%q: want KIND:NAME[:NAMESPACE], e.g. ConfigMap:config-br-default-channel", v)
 	}
 	ref := &duckv1.KReference{Kind: parts[0], Name: parts[1], Namespace: namespace}
 	switch strings.ToLower(ref.Kind) {
@@ -70,11 +71,11 @@ func ParseConfigRef(field, v, namespace string) (*duckv1.KReference, error) {
 	case "secret":
 		ref.Kind, ref.APIVersion = "Secret", "v1"
 	default:
-		return nil, Invalidf(field, "%q: unsupported kind %q (want ConfigMap or Secret)", v, parts[0])
+		return nil, invalid.Errorf(field, "%q: unsupported kind %q (want ConfigMap or Secret)", v, parts[0])
 	}
 	if len(parts) == 3 {
 		if parts[2] == "" {
-			return nil, Invalidf(field, "%q: empty namespace", v)
+			return nil, invalid.Errorf(field, "%q: empty namespace", v)
 		}
 		ref.Namespace = parts[2]
 		if err := ValidateNamespaceName(field, ref.Namespace); err != nil {

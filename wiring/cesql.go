@@ -8,6 +8,8 @@ import (
 	cesqlgen "github.com/cloudevents/sdk-go/sql/v2/gen"
 	cesqlparser "github.com/cloudevents/sdk-go/sql/v2/parser"
 	cesqlruntime "github.com/cloudevents/sdk-go/sql/v2/runtime"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // syntaxErrors collects the first syntax error of the CESQL lexer or parser with
@@ -30,7 +32,7 @@ func (s *syntaxErrors) SyntaxError(_ antlr.Recognizer, _ interface{}, line, colu
 // reports the first error with its position (1-based) in the expression.
 func ValidateCESQL(field, expr string) error {
 	if expr == "" {
-		return Invalidf(field, "the expression is empty")
+		return invalid.Errorf(field, "the expression is empty")
 	}
 	listener := &syntaxErrors{}
 	lexer := cesqlgen.NewCESQLParserLexer(cesqlparser.NewCaseChangingStream(antlr.NewInputStream(expr), true))
@@ -41,19 +43,19 @@ func ValidateCESQL(field, expr string) error {
 	p.AddErrorListener(listener)
 	tree := p.Cesql()
 	if listener.first != "" {
-		return Invalidf(field, "%q: %s", expr, listener.first)
+		return invalid.Errorf(field, "%q: %s", expr, listener.first)
 	}
 	// Functions are resolved only when Knative evaluates the filter, so an
 	// unknown one would be accepted and then match nothing: check them here.
 	fc := &functionCheck{}
 	antlr.ParseTreeWalkerDefault.Walk(fc, tree)
 	if fc.first != "" {
-		return Invalidf(field, "%q: %s", expr, fc.first)
+		return invalid.Errorf(field, "%q: %s", expr, fc.first)
 	}
 	// The syntax is fine; the library's own parse catches what the grammar allows
 	// but the language does not (unknown functions, wrong argument counts).
 	if _, err := cesqlparser.Parse(expr); err != nil {
-		return Invalidf(field, "%q: %s", expr, err.Error())
+		return invalid.Errorf(field, "%q: %s", expr, err.Error())
 	}
 	return nil
 }

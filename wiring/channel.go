@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -28,16 +29,16 @@ func ParseChannelType(field, v string) (metav1.TypeMeta, error) {
 	}
 	i := strings.LastIndex(v, "/")
 	if i <= 0 || i == len(v)-1 || !strings.Contains(v[:i], "/") {
-		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND", v)
+		return metav1.TypeMeta{}, invalid.Errorf(field, "%q: want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND", v)
 	}
 	gv, err := schema.ParseGroupVersion(v[:i])
 	if err != nil || gv.Group == "" {
-		return metav1.TypeMeta{}, Invalidf(field, "%q: want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND", v)
+		return metav1.TypeMeta{}, invalid.Errorf(field, "%q: want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND", v)
 	}
 	kind := v[i+1:]
 	// As the API server checks a CRD's group, version and kind.
 	if len(validation.IsDNS1123Subdomain(gv.Group)) > 0 || len(validation.IsDNS1123Label(gv.Version)) > 0 || !validKind(kind) {
-		return metav1.TypeMeta{}, Invalidf(field, "%q: the group must be a DNS subdomain (messaging.knative.dev), the version a DNS label (v1), the kind a word starting with a capital letter (InMemoryChannel)", v)
+		return metav1.TypeMeta{}, invalid.Errorf(field, "%q: the group must be a DNS subdomain (messaging.knative.dev), the version a DNS label (v1), the kind a word starting with a capital letter (InMemoryChannel)", v)
 	}
 	return metav1.TypeMeta{APIVersion: gv.String(), Kind: kind}, nil
 }
@@ -94,7 +95,7 @@ func ParseChannelRef(field, v string) (duckv1.KReference, error) {
 	}
 	tm, err := ParseChannelType(field, kindPart)
 	if err != nil {
-		return duckv1.KReference{}, Invalidf(field, "%q: want NAME, channel:NAME, imc:NAME or GROUP/VERSION/KIND:NAME", v)
+		return duckv1.KReference{}, invalid.Errorf(field, "%q: want NAME, channel:NAME, imc:NAME or GROUP/VERSION/KIND:NAME", v)
 	}
 	return duckv1.KReference{APIVersion: tm.APIVersion, Kind: tm.Kind, Name: name}, nil
 }

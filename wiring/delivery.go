@@ -2,6 +2,8 @@ package wiring
 
 import (
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // DeliveryOptions are the user's delivery settings; empty fields are left alone.
@@ -37,7 +39,7 @@ func ApplyDelivery(spec *eventingduckv1.DeliverySpec, o DeliveryOptions, namespa
 	}
 	if o.Retry != nil {
 		if *o.Retry < 0 {
-			return nil, Invalidf("--retry", "%d must not be negative", *o.Retry)
+			return nil, invalid.Errorf("--retry", "%d must not be negative", *o.Retry)
 		}
 		r := *o.Retry
 		spec.Retry = &r
@@ -45,7 +47,7 @@ func ApplyDelivery(spec *eventingduckv1.DeliverySpec, o DeliveryOptions, namespa
 	if o.BackoffPolicy != "" {
 		p := eventingduckv1.BackoffPolicyType(o.BackoffPolicy)
 		if p != eventingduckv1.BackoffPolicyLinear && p != eventingduckv1.BackoffPolicyExponential {
-			return nil, Invalidf("--backoff-policy", "%q: want linear or exponential", o.BackoffPolicy)
+			return nil, invalid.Errorf("--backoff-policy", "%q: want linear or exponential", o.BackoffPolicy)
 		}
 		spec.BackoffPolicy = &p
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // isoDuration matches the ISO-8601 durations Knative's delivery fields accept
@@ -21,20 +23,20 @@ func ISODuration(field, v string, allowZero bool) (string, error) {
 	if !isoDuration.MatchString(v) || v == "P" || v[len(v)-1] == 'T' {
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			return "", Invalidf(field, "%q is neither an ISO-8601 duration (PT2S) nor a Go duration (2s)", v)
+			return "", invalid.Errorf(field, "%q is neither an ISO-8601 duration (PT2S) nor a Go duration (2s)", v)
 		}
 		if d < 0 {
-			return "", Invalidf(field, "%q must not be negative", v)
+			return "", invalid.Errorf(field, "%q must not be negative", v)
 		}
 		iso = fmt.Sprintf("PT%sS", strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
 	}
 	// Knative reads these with a period type that keeps tenths of a second:
 	// a finer fraction is silently dropped (PT0.05S reads as zero).
 	if _, frac, ok := strings.Cut(strings.TrimSuffix(iso, "S"), "."); ok && strings.TrimRight(frac, "0") != "" && len(strings.TrimRight(frac, "0")) > 1 {
-		return "", Invalidf(field, "%q: Knative keeps tenths of a second and would read the rest as lost; use a multiple of 100ms", v)
+		return "", invalid.Errorf(field, "%q: Knative keeps tenths of a second and would read the rest as lost; use a multiple of 100ms", v)
 	}
 	if !allowZero && strings.Trim(iso, "PTYMWDHS0.") == "" {
-		return "", Invalidf(field, "%q must be positive: Knative refuses a zero %s", v, strings.TrimPrefix(field, "--"))
+		return "", invalid.Errorf(field, "%q must be positive: Knative refuses a zero %s", v, strings.TrimPrefix(field, "--"))
 	}
 	return iso, nil
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
-// ErrInvalid marks errors in what the user asked for (as opposed to failures of
-// the cluster): the CLI turns them into usage errors with exit code 2.
-var ErrInvalid = invalid.Err
-
 // ErrNotInstalled says the Knative Eventing API is missing on the cluster; the
 // message starts with the product's name, hence the capital letter. Every
 // NotInstalledError matches it with errors.Is, whichever API is missing.
@@ -82,18 +78,10 @@ func notInstalled(resource string) error {
 // ErrWaitTimeout is returned when an object did not become Ready in time.
 var ErrWaitTimeout = errors.New("timed out waiting for the condition")
 
-// InvalidError is a validation error about one field or input.
-type InvalidError = invalid.Error
-
-// Invalidf builds an InvalidError for field.
-func Invalidf(field, format string, args ...any) error {
-	return invalid.Errorf(field, format, args...)
-}
-
 // APIError turns an API failure into a one-line message that names the verb,
 // resource and namespace; a missing Knative CRD becomes ErrNotInstalled.
 func APIError(err error, verb, resource, name, namespace string) error {
-	if err == nil || errors.Is(err, ErrInvalid) {
+	if err == nil || errors.Is(err, invalid.Err) {
 		return err
 	}
 	what := resource

@@ -7,6 +7,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -26,18 +27,18 @@ func ParseKeyValues(field string, values []string, allowRemoval bool) (map[strin
 		}
 		k, val, ok := strings.Cut(v, "=")
 		if !ok {
-			return nil, nil, Invalidf(field, "%q: want KEY=VALUE", v)
+			return nil, nil, invalid.Errorf(field, "%q: want KEY=VALUE", v)
 		}
 		if err := validAttributeName(field, k); err != nil {
 			return nil, nil, err
 		}
 		if _, dup := set[k]; dup {
-			return nil, nil, Invalidf(field, "attribute %q given twice", k)
+			return nil, nil, invalid.Errorf(field, "attribute %q given twice", k)
 		}
 		if next := commaAttribute(val); next != "" {
 			// kn users may write a=b,c=d; here each flag holds one filter, and
 			// a value with ",name=" in it is more likely two filters than one.
-			return nil, nil, Invalidf(field, "%q: one KEY=VALUE per flag: write %s %s=%s %s %s", v, field, k, val[:strings.Index(val, ","+next)], field, val[strings.Index(val, ","+next)+1:])
+			return nil, nil, invalid.Errorf(field, "%q: one KEY=VALUE per flag: write %s %s=%s %s %s", v, field, k, val[:strings.Index(val, ","+next)], field, val[strings.Index(val, ","+next)+1:])
 		}
 		set[k] = val
 	}
@@ -59,15 +60,15 @@ func commaAttribute(val string) string {
 // Trigger webhook): lower-case letters and digits, starting with a letter.
 func validAttributeName(field, k string) error {
 	if k == "" {
-		return Invalidf(field, "empty attribute name")
+		return invalid.Errorf(field, "empty attribute name")
 	}
 	for _, r := range k {
 		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
-			return Invalidf(field, "attribute name %q: only lower-case letters and digits are allowed", k)
+			return invalid.Errorf(field, "attribute name %q: only lower-case letters and digits are allowed", k)
 		}
 	}
 	if k[0] < 'a' || k[0] > 'z' {
-		return Invalidf(field, "attribute name %q: must start with a lower-case letter", k)
+		return invalid.Errorf(field, "attribute name %q: must start with a lower-case letter", k)
 	}
 	return nil
 }
@@ -76,7 +77,7 @@ func validAttributeName(field, k string) error {
 // checks that each entry uses exactly one known dialect.
 func ParseFiltersFile(field string, data []byte) ([]knapi.SubscriptionsAPIFilter, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, Invalidf(field, "the file is empty")
+		return nil, invalid.Errorf(field, "the file is empty")
 	}
 	var filters []knapi.SubscriptionsAPIFilter
 	if err := yaml.UnmarshalStrict(data, &filters); err != nil {
@@ -84,10 +85,10 @@ func ParseFiltersFile(field string, data []byte) ([]knapi.SubscriptionsAPIFilter
 		if i := strings.Index(msg, "unknown field "); i >= 0 {
 			msg = "unknown filter dialect " + strings.TrimPrefix(msg[i:], "unknown field ") + " (want exact, prefix, suffix, all, any, not or cesql)"
 		}
-		return nil, Invalidf(field, "%s", msg)
+		return nil, invalid.Errorf(field, "%s", msg)
 	}
 	if len(filters) == 0 {
-		return nil, Invalidf(field, "the list of filters is empty")
+		return nil, invalid.Errorf(field, "the list of filters is empty")
 	}
 	for i := range filters {
 		if err := validateFilter(fmt.Sprintf("%s: filters[%d]", field, i), filters[i]); err != nil {
@@ -105,7 +106,7 @@ func validateFilter(path string, f knapi.SubscriptionsAPIFilter) error {
 		}
 	}
 	if n != 1 {
-		return Invalidf(path, "each filter needs exactly one dialect (exact, prefix, suffix, all, any, not or cesql), found %d", n)
+		return invalid.Errorf(path, "each filter needs exactly one dialect (exact, prefix, suffix, all, any, not or cesql), found %d", n)
 	}
 	for _, m := range []map[string]string{f.Exact, f.Prefix, f.Suffix} {
 		for k := range m {

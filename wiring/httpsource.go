@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 //go:embed manifests/httpsource.yaml
@@ -65,7 +67,7 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 		return nil, err
 	}
 	if len(AdapterName(s.App)) > 63 {
-		return nil, Invalidf("APP", "%q is too long: the adapter's Service name %q must fit in 63 characters", s.App, AdapterName(s.App))
+		return nil, invalid.Errorf("APP", "%q is too long: the adapter's Service name %q must fit in 63 characters", s.App, AdapterName(s.App))
 	}
 	if err := ValidateNamespaceName("--integration-namespace", s.Namespace); err != nil {
 		return nil, err
@@ -74,10 +76,10 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 	// one that is not a reference (InvalidImageName) and the source never
 	// becomes ready. Refused here, by the registries' own grammar.
 	if _, err := reference.ParseNormalizedNamed(s.Image); err != nil {
-		return nil, Invalidf("--image", "%q is not an image reference: %v", s.Image, err)
+		return nil, invalid.Errorf("--image", "%q is not an image reference: %v", s.Image, err)
 	}
 	if s.Port < 1 || s.Port > 65535 {
-		return nil, Invalidf("--port", "%d is not a port number", s.Port)
+		return nil, invalid.Errorf("--port", "%d is not a port number", s.Port)
 	}
 	labels := managedLabels(s.Labels)
 	labels[AppLabel] = s.App

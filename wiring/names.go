@@ -4,16 +4,18 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // ValidateName checks an object name as Kubernetes will (DNS-1123 subdomain),
 // before any request is made.
 func ValidateName(field, name string) error {
 	if name == "" {
-		return Invalidf(field, "a name is required")
+		return invalid.Errorf(field, "a name is required")
 	}
 	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
-		return Invalidf(field, "%q is not a valid name: %s", name, shortReason(errs))
+		return invalid.Errorf(field, "%q is not a valid name: %s", name, shortReason(errs))
 	}
 	return nil
 }
@@ -21,10 +23,10 @@ func ValidateName(field, name string) error {
 // ValidateNamespaceName checks a namespace name (DNS-1123 label).
 func ValidateNamespaceName(field, name string) error {
 	if name == "" {
-		return Invalidf(field, "a namespace name is required")
+		return invalid.Errorf(field, "a namespace name is required")
 	}
 	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
-		return Invalidf(field, "%q is not a valid namespace name: %s", name, shortReason(errs))
+		return invalid.Errorf(field, "%q is not a valid namespace name: %s", name, shortReason(errs))
 	}
 	return nil
 }
@@ -54,7 +56,7 @@ func ValidateAppName(field, app string) error {
 	}
 	for _, derived := range []string{AdapterName(app), app + channelServiceSuffix} {
 		if errs := validation.IsDNS1035Label(derived); len(errs) > 0 {
-			return Invalidf(field, "%q cannot name an application: its Service %q would be refused (%s); use a name that starts with a letter, of at most %d characters",
+			return invalid.Errorf(field, "%q cannot name an application: its Service %q would be refused (%s); use a name that starts with a letter, of at most %d characters",
 				app, derived, shortReason(errs), validation.DNS1035LabelMaxLength-len(channelServiceSuffix))
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
@@ -181,7 +182,7 @@ func checkBrokerConfig(ctx context.Context, m Mesh, s EnableSpec, objs []runtime
 	if cur.Labels[EnabledByLabel] == "" {
 		remove = fmt.Sprintf("kubectl kymamesh broker delete %s -n %s", want.Name, s.Namespace)
 	}
-	return Invalidf("--channel", "broker %q in namespace %q exists without a channel template from --channel, and a Broker's config cannot change; "+
+	return invalid.Errorf("--channel", "broker %q in namespace %q exists without a channel template from --channel, and a Broker's config cannot change; "+
 		"run '%s' then 'kubectl kymamesh enable ns %s --channel %s', or give a new Broker name with --broker",
 		want.Name, s.Namespace, remove, s.Namespace, s.Channel)
 }
@@ -191,7 +192,7 @@ func ensure(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change
 	case *corev1.ConfigMap:
 		return ensureObject(ctx, m.Core.ConfigMaps(o.Namespace), o, "configmap", dry, func(cur *corev1.ConfigMap) error {
 			if cur.Data[ChannelTemplateKey] != o.Data[ChannelTemplateKey] {
-				return Invalidf("--channel", "namespace %q already has a channel template for broker %q (%s); run 'disable ns' first to change it",
+				return invalid.Errorf("--channel", "namespace %q already has a channel template for broker %q (%s); run 'disable ns' first to change it",
 					o.Namespace, o.Name, cur.Data[ChannelTemplateKey])
 			}
 			return nil
@@ -200,7 +201,7 @@ func ensure(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change
 		return ensureObject(ctx, m.Eventing.Brokers(o.Namespace), o, "broker", dry, func(cur *knapi.Broker) error {
 			if cur.Labels[EnabledByLabel] != "" && o.Annotations[BrokerClassAnnotation] != "" &&
 				cur.Annotations[BrokerClassAnnotation] != o.Annotations[BrokerClassAnnotation] {
-				return Invalidf("--class", "broker %q in namespace %q has class %q; run 'disable ns' first to change it",
+				return invalid.Errorf("--class", "broker %q in namespace %q has class %q; run 'disable ns' first to change it",
 					o.Name, o.Namespace, cur.Annotations[BrokerClassAnnotation])
 			}
 			return nil

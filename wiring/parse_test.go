@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 func TestParseSink(t *testing.T) {
@@ -37,7 +39,7 @@ func TestParseSink(t *testing.T) {
 		t.Fatalf("URL sink: %+v %v", got, err)
 	}
 	for _, bad := range []string{"", "x:y:z:w", "ksvc:", "broker:b:", "http://", "flows.knative.dev/v1/unknowns:x"} {
-		if _, err := ParseSink("--sink", bad, "cur"); !errors.Is(err, ErrInvalid) {
+		if _, err := ParseSink("--sink", bad, "cur"); !errors.Is(err, invalid.Err) {
 			t.Errorf("%q: want an invalid-input error, got %v", bad, err)
 		}
 	}
@@ -68,7 +70,7 @@ func TestISODuration(t *testing.T) {
 	// Knative keeps tenths of a second: finer fractions would be read as lost.
 	for _, bad := range []string{"", "P", "PT", "2", "-1s", "0s", "PT0S", "PT0.0S", "P0D", "P1.5D", "PTS", "soon",
 		"1ns", "50ms", "1.25s", "PT0.05S", "PT1.55S"} {
-		if _, err := ISODuration("--x", bad, false); !errors.Is(err, ErrInvalid) {
+		if _, err := ISODuration("--x", bad, false); !errors.Is(err, invalid.Err) {
 			t.Errorf("ISODuration(%q): want an error", bad)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"knative.dev/client/pkg/flags/sink"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // knownKinds maps the resources kn's sink prefixes name to their kinds, so a
@@ -28,14 +30,14 @@ var knownKinds = map[schema.GroupVersionResource]string{
 // or an http(s) URL. namespace is the current namespace.
 func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
 	if value == "" {
-		return nil, Invalidf(field, "a sink is required")
+		return nil, invalid.Errorf(field, "a sink is required")
 	}
 	if meant, ok := urlTypo(value); ok {
-		return nil, Invalidf(field, "%q: did you mean %q?", value, meant)
+		return nil, invalid.Errorf(field, "%q: did you mean %q?", value, meant)
 	}
 	if kind, apiVersion, name, ok := kindAPIVersionName(value); ok {
 		if _, err := schema.ParseGroupVersion(apiVersion); err != nil || name == "" {
-			return nil, Invalidf(field, "%q: want KIND:APIVERSION:NAME", value)
+			return nil, invalid.Errorf(field, "%q: want KIND:APIVERSION:NAME", value)
 		}
 		ref := &duckv1.KReference{Kind: kind, APIVersion: apiVersion, Name: name, Namespace: namespace}
 		return &duckv1.Destination{Ref: ref}, checkRef(field, value, ref)
@@ -43,20 +45,20 @@ func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
 	if strings.HasPrefix(value, "http:") || strings.HasPrefix(value, "https:") {
 		u, err := apis.ParseURL(value)
 		if err != nil || u.Host == "" {
-			return nil, Invalidf(field, "%q is not a valid URL", value)
+			return nil, invalid.Errorf(field, "%q is not a valid URL", value)
 		}
 		return &duckv1.Destination{URI: u}, nil
 	}
 	ref, err := sink.Parse(value, namespace, sink.DefaultMappings)
 	if err != nil || ref.KubeReference == nil {
-		return nil, Invalidf(field, "%q: want ksvc:NAME, svc:NAME, broker:NAME, channel:NAME (each with an optional :NAMESPACE), KIND:APIVERSION:NAME or a URL", value)
+		return nil, invalid.Errorf(field, "%q: want ksvc:NAME, svc:NAME, broker:NAME, channel:NAME (each with an optional :NAMESPACE), KIND:APIVERSION:NAME or a URL", value)
 	}
 	kind, ok := knownKinds[ref.GVR]
 	if !ok {
-		return nil, Invalidf(field, "%q: unknown sink type %q; use KIND:APIVERSION:NAME for other kinds", value, strings.SplitN(value, ":", 2)[0])
+		return nil, invalid.Errorf(field, "%q: unknown sink type %q; use KIND:APIVERSION:NAME for other kinds", value, strings.SplitN(value, ":", 2)[0])
 	}
 	if parts := strings.SplitN(value, ":", 3); ref.Name == "" || len(parts) == 3 && parts[2] == "" {
-		return nil, Invalidf(field, "%q: the name and namespace must not be empty", value)
+		return nil, invalid.Errorf(field, "%q: the name and namespace must not be empty", value)
 	}
 	kref := &duckv1.KReference{Kind: kind, APIVersion: ref.GVR.GroupVersion().String(), Name: ref.Name, Namespace: ref.Namespace}
 	return &duckv1.Destination{Ref: kref}, checkRef(field, value, kref)
@@ -86,16 +88,16 @@ func urlTypo(value string) (string, bool) {
 // also what an extra ":part" in the sink makes it).
 func checkRef(field, value string, ref *duckv1.KReference) error {
 	if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
-		return Invalidf(field, "%q: %q is not a valid name: %s", value, ref.Name, shortReason(errs))
+		return invalid.Errorf(field, "%q: %q is not a valid name: %s", value, ref.Name, shortReason(errs))
 	}
 	if ref.Namespace == "" {
 		return nil
 	}
 	if errs := validation.IsDNS1123Label(ref.Namespace); len(errs) > 0 {
 		if strings.Contains(ref.Namespace, ":") {
-			return Invalidf(field, "%q: too many parts: want PREFIX:NAME[:NAMESPACE]", value)
+			return invalid.Errorf(field, "%q: too many parts: want PREFIX:NAME[:NAMESPACE]", value)
 		}
-		return Invalidf(field, "%q: %q is not a valid namespace name: %s", value, ref.Namespace, shortReason(errs))
+		return invalid.Errorf(field, "%q: %q is not a valid namespace name: %s", value, ref.Namespace, shortReason(errs))
 	}
 	return nil
 }

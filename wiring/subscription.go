@@ -3,6 +3,7 @@ package wiring
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -22,7 +23,7 @@ func BuildSubscription(s SubscriptionSpec) (*knapi.Subscription, error) {
 		return nil, err
 	}
 	if s.Channel == "" {
-		return nil, Invalidf("--channel", "a channel is required")
+		return nil, invalid.Errorf("--channel", "a channel is required")
 	}
 	ch, err := ParseChannelRef("--channel", s.Channel)
 	if err != nil {
@@ -53,11 +54,11 @@ func UpdateSubscription(sub *knapi.Subscription, s SubscriptionSpec) error {
 			return err
 		}
 		if ch.Name != sub.Spec.Channel.Name || ch.Kind != sub.Spec.Channel.Kind {
-			return Invalidf("--channel", "the channel of a subscription cannot be changed; delete and create it instead")
+			return invalid.Errorf("--channel", "the channel of a subscription cannot be changed; delete and create it instead")
 		}
 	}
 	if s.Sink == "" && s.Reply == "" && s.Delivery.IsZero() {
-		return Invalidf("", "nothing to update: give --sink, --reply or a delivery flag")
+		return invalid.Errorf("", "nothing to update: give --sink, --reply or a delivery flag")
 	}
 	var err error
 	if s.Sink != "" {

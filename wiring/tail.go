@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -74,13 +75,13 @@ func BuildTail(s TailSpec) ([]*unstructured.Unstructured, *knapi.Trigger, error)
 		return nil, nil, err
 	}
 	if s.Image == "" || strings.ContainsAny(s.Image, " \t\n\"'") {
-		return nil, nil, Invalidf("--image", "%q is not an image reference", s.Image)
+		return nil, nil, invalid.Errorf("--image", "%q is not an image reference", s.Image)
 	}
 	if s.IdleTimeout <= 0 {
-		return nil, nil, Invalidf("--receiver-idle-timeout", "%s: must be positive", s.IdleTimeout)
+		return nil, nil, invalid.Errorf("--receiver-idle-timeout", "%s: must be positive", s.IdleTimeout)
 	}
 	if len(s.Token) < 32 || strings.ContainsAny(s.Token, " \t\n\"'") {
-		return nil, nil, Invalidf("", "the tail session has no usable token")
+		return nil, nil, invalid.Errorf("", "the tail session has no usable token")
 	}
 	// The receiver answers 503 for what it cannot hold now: the Trigger
 	// retries it (as Knative's default Broker delivery does), whatever the

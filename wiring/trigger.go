@@ -8,6 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -54,7 +55,7 @@ func BuildTrigger(s TriggerSpec) (*knapi.Trigger, error) {
 // immutable in Knative; asking to change it is an error here, not at the webhook.
 func UpdateTrigger(t *knapi.Trigger, s TriggerSpec) error {
 	if s.Broker != "" && s.Broker != t.Spec.Broker {
-		return Invalidf("--broker", "the broker of a trigger cannot be changed (%q to %q); delete and create it instead", t.Spec.Broker, s.Broker)
+		return invalid.Errorf("--broker", "the broker of a trigger cannot be changed (%q to %q); delete and create it instead", t.Spec.Broker, s.Broker)
 	}
 	if s.Sink != "" {
 		dest, err := ParseSink("--sink", s.Sink, t.Namespace)
@@ -80,7 +81,7 @@ func applyTriggerFilters(t *knapi.Trigger, s TriggerSpec, update bool) error {
 	}
 	if len(s.FiltersFile) > 0 {
 		if len(s.Prefix)+len(s.Suffix)+len(s.CESQL)+len(s.CESQLRemove) > 0 {
-			return Invalidf("--filters-file", "cannot be combined with --filter-prefix, --filter-suffix or --cesql")
+			return invalid.Errorf("--filters-file", "cannot be combined with --filter-prefix, --filter-suffix or --cesql")
 		}
 		if t.Spec.Filters, err = ParseFiltersFile("--filters-file", s.FiltersFile); err != nil {
 			return err
@@ -180,9 +181,9 @@ func removeCESQL(t *knapi.Trigger, exprs []string) error {
 				}
 			}
 			if len(have) == 0 {
-				return Invalidf("--cesql-remove", "trigger %q has no CESQL filter %q (it has none)", t.Name, expr)
+				return invalid.Errorf("--cesql-remove", "trigger %q has no CESQL filter %q (it has none)", t.Name, expr)
 			}
-			return Invalidf("--cesql-remove", "trigger %q has no CESQL filter %q (it has: %s)", t.Name, expr, strings.Join(have, ", "))
+			return invalid.Errorf("--cesql-remove", "trigger %q has no CESQL filter %q (it has: %s)", t.Name, expr, strings.Join(have, ", "))
 		}
 		t.Spec.Filters = nilIfEmpty(slices.Delete(t.Spec.Filters, i, i+1))
 	}
@@ -217,7 +218,7 @@ func dialectFilters(s TriggerSpec) ([]knapi.SubscriptionsAPIFilter, error) {
 			return nil, err
 		}
 		if slices.Contains(s.CESQL[:i], expr) {
-			return nil, Invalidf("--cesql", "%q given twice", expr)
+			return nil, invalid.Errorf("--cesql", "%q given twice", expr)
 		}
 		out = append(out, knapi.SubscriptionsAPIFilter{CESQL: expr})
 	}

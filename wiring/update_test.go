@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -44,7 +45,7 @@ func TestUpdateTrigger(t *testing.T) {
 	if err := UpdateTrigger(tr, TriggerSpec{Sink: "svc:c"}); err != nil || !FilterConflict(tr) {
 		t.Fatalf("an update of the sink moved the filters: %+v, %v", tr.Spec, err)
 	}
-	if err := UpdateTrigger(tr, TriggerSpec{Broker: "other"}); !errors.Is(err, ErrInvalid) {
+	if err := UpdateTrigger(tr, TriggerSpec{Broker: "other"}); !errors.Is(err, invalid.Err) {
 		t.Fatalf("changing the broker: want an invalid-input error, got %v", err)
 	}
 }
@@ -58,10 +59,10 @@ func TestUpdateSubscription(t *testing.T) {
 	if diff := cmp.Diff(want, sub.Spec); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if err := UpdateSubscription(sub, SubscriptionSpec{Channel: "imc:c", Sink: "ksvc:b"}); !errors.Is(err, ErrInvalid) {
+	if err := UpdateSubscription(sub, SubscriptionSpec{Channel: "imc:c", Sink: "ksvc:b"}); !errors.Is(err, invalid.Err) {
 		t.Fatalf("changing the channel kind: want an error, got %v", err)
 	}
-	if err := UpdateSubscription(sub, SubscriptionSpec{}); !errors.Is(err, ErrInvalid) {
+	if err := UpdateSubscription(sub, SubscriptionSpec{}); !errors.Is(err, invalid.Err) {
 		t.Fatalf("empty update: want an error, got %v", err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // NewRoot builds a fresh command tree writing to the given streams: each
@@ -82,13 +82,13 @@ var notInBatch = map[string]bool{"batch": true, "tail": true, "completion": true
 // Complete reads and parses every line, and notes batch's own connection flags.
 func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) error {
 	if o.Filename == "" {
-		return wiring.Invalidf("--filename", "a file of commands is required (- for stdin)")
+		return invalid.Errorf("--filename", "a file of commands is required (- for stdin)")
 	}
 	in := o.In
 	if o.Filename != "-" {
 		f, err := os.Open(o.Filename)
 		if err != nil {
-			return wiring.Invalidf("--filename", "%v", err)
+			return invalid.Errorf("--filename", "%v", err)
 		}
 		defer f.Close()
 		in = f
@@ -102,21 +102,21 @@ func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) er
 		}
 		args, err := shlex.Split(text)
 		if err != nil {
-			return wiring.Invalidf("--filename", "line %d: %v", n, err)
+			return invalid.Errorf("--filename", "line %d: %v", n, err)
 		}
 		if len(args) >= 2 && args[0] == "kubectl" && args[1] == "kymamesh" {
 			args = args[2:]
 		}
 		if len(args) == 0 || notInBatch[args[0]] {
-			return wiring.Invalidf("--filename", "line %d: %q cannot run in a batch", n, text)
+			return invalid.Errorf("--filename", "line %d: %q cannot run in a batch", n, text)
 		}
 		o.lines = append(o.lines, line{number: n, text: text, args: args})
 	}
 	if err := sc.Err(); err != nil {
-		return wiring.Invalidf("--filename", "%v", err)
+		return invalid.Errorf("--filename", "%v", err)
 	}
 	if len(o.lines) == 0 { // as kubectl apply -f of an empty file: likely a script's mistake
-		return wiring.Invalidf("--filename", "%s holds no commands", o.Filename)
+		return invalid.Errorf("--filename", "%s holds no commands", o.Filename)
 	}
 	// Changed, not Visit: the flags were parsed through the subcommand's
 	// merged flag set, which marks the shared flag but not the root's set.
@@ -131,7 +131,7 @@ func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) er
 // Validate checks the flags.
 func (o *Options) Validate() error {
 	if o.Concurrency < 1 || o.Concurrency > 256 {
-		return wiring.Invalidf("--concurrency", "%d: must be 1 to 256", o.Concurrency)
+		return invalid.Errorf("--concurrency", "%d: must be 1 to 256", o.Concurrency)
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func (o *Options) Run(ctx context.Context) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%d of %d lines failed or did not run: %w", failed, len(o.lines), context.Cause(ctx))
 	case usage:
-		return wiring.Invalidf("--filename", "%d of %d lines failed, one or more with a usage error", failed, len(o.lines))
+		return invalid.Errorf("--filename", "%d of %d lines failed, one or more with a usage error", failed, len(o.lines))
 	}
 	return fmt.Errorf("%d of %d lines failed", failed, len(o.lines))
 }
@@ -196,7 +196,7 @@ func (o *Options) check(ctx context.Context) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("checking the lines: %w", context.Cause(ctx))
 	case usage:
-		return wiring.Invalidf("--filename", "%d of %d lines failed their checks; none was run", failed, len(o.lines))
+		return invalid.Errorf("--filename", "%d of %d lines failed their checks; none was run", failed, len(o.lines))
 	}
 	return fmt.Errorf("%d of %d lines failed their checks; none was run", failed, len(o.lines))
 }

@@ -56,12 +56,6 @@ func ErrorLine(err error) string {
 	return "error: " + OneLine(err) + "\n"
 }
 
-// UsageErrorf builds a usage error (the one kind there is, invalid.Error)
-// whose message names the flag or argument itself; format may use %w.
-func UsageErrorf(format string, args ...any) error {
-	return invalid.Errorf("", format, args...)
-}
-
 // FoundError is a command's finding that --exit-code turns into ExitFound
 // (as git diff --exit-code does): the output was printed, nothing failed.
 type FoundError struct{ What string }
@@ -93,9 +87,9 @@ func ExactArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		switch {
 		case len(args) < len(names):
-			return UsageErrorf("%s is required (see '%s -h')", names[len(args)], cmd.CommandPath())
+			return invalid.Errorf("", "%s is required (see '%s -h')", names[len(args)], cmd.CommandPath())
 		case len(args) > len(names):
-			return UsageErrorf("unexpected argument %q (see '%s -h')", args[len(names)], cmd.CommandPath())
+			return invalid.Errorf("", "unexpected argument %q (see '%s -h')", args[len(names)], cmd.CommandPath())
 		}
 		return nil
 	}
@@ -106,7 +100,7 @@ func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs()(cmd, a
 
 // FlagErrorFunc makes cobra's flag parsing errors usage errors.
 func FlagErrorFunc(cmd *cobra.Command, err error) error {
-	return UsageErrorf("%w (see '%s -h')", err, cmd.CommandPath())
+	return invalid.Errorf("", "%w (see '%s -h')", err, cmd.CommandPath())
 }
 
 // OneLine flattens an error message to one line: API errors can carry newlines

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 func TestExitCode(t *testing.T) {
 	for want, errs := range map[int][]error{
 		ExitOK:          {nil},
-		ExitUsage:       {UsageErrorf("bad flag"), wiring.Invalidf("--sink", "bad"), fmt.Errorf("wrapped: %w", wiring.Invalidf("", "x"))},
+		ExitUsage:       {invalid.Errorf("", "bad flag"), invalid.Errorf("--sink", "bad"), fmt.Errorf("wrapped: %w", invalid.Errorf("", "x"))},
 		ExitFailure:     {errors.New("boom"), wiring.ErrNotInstalled, &wiring.NotReadyError{Kind: "broker", Name: "b", Cause: wiring.ErrWaitTimeout}},
 		ExitInterrupted: {context.Canceled, fmt.Errorf("listing: %w", context.Canceled), StoppedError{Cause: SignalError{Signal: syscall.SIGINT}}},
 		143:             {StoppedError{Cause: SignalError{Signal: syscall.SIGTERM}}, fmt.Errorf("x: %w", SignalError{Signal: syscall.SIGTERM})},

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // -n is checked as Kubernetes checks namespace names, before any request.
@@ -14,7 +14,7 @@ func TestFactoryRefusesABadNamespace(t *testing.T) {
 	bad := "Bad_NS"
 	flags.Overrides.Context.Namespace = bad
 	_, err := NewFactory(flags).Namespace()
-	if !errors.Is(err, wiring.ErrInvalid) || ExitCode(err) != ExitUsage || !strings.HasPrefix(err.Error(), `--namespace: "Bad_NS" is not a valid namespace name`) {
+	if !errors.Is(err, invalid.Err) || ExitCode(err) != ExitUsage || !strings.HasPrefix(err.Error(), `--namespace: "Bad_NS" is not a valid namespace name`) {
 		t.Fatalf("want a usage error naming --namespace, got %v", err)
 	}
 	good := "orders"

@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // Kind describes one resource the plugin manages, so that list, describe and
@@ -72,7 +73,7 @@ func NewCmdDelete[T runtime.Object, L runtime.Object](f Factory, s genericioopti
 		Example: fmt.Sprintf("  kubectl kymamesh %s delete my-%s -n demo\n  kubectl kymamesh %s delete my-%s --wait", k.Singular, k.Singular, k.Singular, k.Singular),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return UsageErrorf("NAME is required (see '%s -h')", cmd.CommandPath())
+				return invalid.Errorf("", "NAME is required (see '%s -h')", cmd.CommandPath())
 			}
 			return nil
 		},
@@ -104,10 +105,10 @@ func (o *DeleteOptions[T, L]) Validate() error {
 		}
 	}
 	if o.Wait && o.WaitTimeout <= 0 {
-		return UsageErrorf("--wait-timeout: must be positive, got %s", o.WaitTimeout)
+		return invalid.Errorf("", "--wait-timeout: must be positive, got %s", o.WaitTimeout)
 	}
 	if o.Wait && o.DryRun.Strategy != wiring.DryRunNone {
-		return UsageErrorf("--wait cannot be combined with --dry-run")
+		return invalid.Errorf("", "--wait cannot be combined with --dry-run")
 	}
 	return nil
 }
@@ -270,7 +271,7 @@ func (o *ListOptions[T, L]) Complete(f Factory, _ *cobra.Command, _ []string) er
 // Validate checks -o and the selector.
 func (o *ListOptions[T, L]) Validate() error {
 	if _, err := labels.Parse(o.Selector); err != nil {
-		return UsageErrorf("--selector: %w", err)
+		return invalid.Errorf("", "--selector: %w", err)
 	}
 	return checkOutput(o.PrintFlags)
 }
@@ -341,7 +342,7 @@ func checkOutput(flags *output.PrintFlags) error {
 		return nil
 	}
 	if _, err := flags.ToPrinter(); err != nil {
-		return UsageErrorf("--output: %w", err)
+		return invalid.Errorf("", "--output: %w", err)
 	}
 	return nil
 }
@@ -352,7 +353,7 @@ func checkOutput(flags *output.PrintFlags) error {
 func printMachine(flags *output.PrintFlags, obj runtime.Object, s genericiooptions.IOStreams) error {
 	p, err := flags.ToPrinter()
 	if err != nil {
-		return UsageErrorf("--output: %w", err)
+		return invalid.Errorf("", "--output: %w", err)
 	}
 	setKinds := func(o runtime.Object) error {
 		kinds, _, err := wiring.Scheme().ObjectKinds(o)

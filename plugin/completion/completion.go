@@ -12,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // Binary is the name the scripts register for: the executable a shell runs.
@@ -50,7 +51,7 @@ func (o *Options) Complete(_ cmdutil.Factory, cmd *cobra.Command, args []string)
 // Validate checks the shell.
 func (o *Options) Validate() error {
 	if !slices.Contains(shells, o.Shell) {
-		return cmdutil.UsageErrorf("SHELL: %q: want bash, zsh, fish or powershell", o.Shell)
+		return invalid.Errorf("", "SHELL: %q: want bash, zsh, fish or powershell", o.Shell)
 	}
 	return nil
 }

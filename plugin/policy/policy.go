@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
@@ -115,7 +116,7 @@ func (o *AllowOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []stri
 // Validate checks the flags.
 func (o *AllowOptions) Validate() error {
 	if o.Spec.Namespace == "" {
-		return wiring.Invalidf("--to", "the namespace is required")
+		return invalid.Errorf("--to", "the namespace is required")
 	}
 	if err := o.Mutation.Validate(); err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/reach"
 )
 
@@ -123,19 +124,19 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 func (o *Options) Validate() error {
 	switch {
 	case o.To == "" && o.DryRun.Strategy != wiring.DryRunClient:
-		return wiring.Invalidf("--to", "a target is required")
+		return invalid.Errorf("--to", "a target is required")
 	case o.Via != ViaPortForward && o.Via != ViaDirect:
-		return wiring.Invalidf("--via", "%q: want port-forward or direct", o.Via)
+		return invalid.Errorf("--via", "%q: want port-forward or direct", o.Via)
 	case o.Load.Count < 1:
-		return wiring.Invalidf("--count", "%d: must be at least 1", o.Load.Count)
+		return invalid.Errorf("--count", "%d: must be at least 1", o.Load.Count)
 	case o.Load.Concurrency < 1 || o.Load.Concurrency > 1000:
-		return wiring.Invalidf("--concurrency", "%d: must be 1 to 1000", o.Load.Concurrency)
+		return invalid.Errorf("--concurrency", "%d: must be 1 to 1000", o.Load.Concurrency)
 	case o.Load.Rate < 0:
-		return wiring.Invalidf("--rate", "%g: must not be negative", o.Load.Rate)
+		return invalid.Errorf("--rate", "%g: must not be negative", o.Load.Rate)
 	case math.IsNaN(o.Load.Rate) || math.IsInf(o.Load.Rate, 0):
-		return wiring.Invalidf("--rate", "%g: must be a finite number of events per second (0 for as fast as the target takes them)", o.Load.Rate)
+		return invalid.Errorf("--rate", "%g: must be a finite number of events per second (0 for as fast as the target takes them)", o.Load.Rate)
 	case o.Timeout <= 0:
-		return wiring.Invalidf("--timeout", "%s: must be positive", o.Timeout)
+		return invalid.Errorf("--timeout", "%s: must be positive", o.Timeout)
 	}
 	if err := output.CheckDataFormat(o.Output); err != nil {
 		return err
@@ -156,11 +157,11 @@ func checkResultsPath(path string) error {
 		return nil
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return wiring.Invalidf("--results", "%s is a directory", path)
+		return invalid.Errorf("--results", "%s is a directory", path)
 	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return wiring.Invalidf("--results", "%s: its directory %s does not exist", path, dir)
+		return invalid.Errorf("--results", "%s: its directory %s does not exist", path, dir)
 	}
 	return nil
 }
@@ -170,13 +171,13 @@ func (o *Options) readData() ([]byte, error) {
 	case o.Data == "-":
 		b, err := io.ReadAll(o.In)
 		if err != nil {
-			return nil, wiring.Invalidf("--data", "reading stdin: %v", err)
+			return nil, invalid.Errorf("--data", "reading stdin: %v", err)
 		}
 		return b, nil
 	case strings.HasPrefix(o.Data, "@"):
 		b, err := os.ReadFile(o.Data[1:])
 		if err != nil {
-			return nil, wiring.Invalidf("--data", "%s: %v", o.Data[1:], unwrap(err))
+			return nil, invalid.Errorf("--data", "%s: %v", o.Data[1:], unwrap(err))
 		}
 		return b, nil
 	}
@@ -209,7 +210,7 @@ func (o *Options) Run(ctx context.Context) error {
 	var results *os.File
 	if o.Results != "" {
 		if results, err = os.Create(o.Results); err != nil {
-			return wiring.Invalidf("--results", "%v", err)
+			return invalid.Errorf("--results", "%v", err)
 		}
 		defer results.Close()
 		o.Load.Results = results

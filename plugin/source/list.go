@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // ListOptions are the inputs of "source list".
@@ -56,7 +57,7 @@ func (o *ListOptions) Validate() error {
 		return err
 	}
 	if _, err := labels.Parse(o.Selector); err != nil {
-		return cmdutil.UsageErrorf("--selector: %w", err)
+		return invalid.Errorf("", "--selector: %w", err)
 	}
 	if o.AllNamespaces {
 		return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // Options are the inputs of "status".
@@ -71,7 +72,7 @@ func (o *Options) Validate() error {
 	switch o.Output {
 	case "", "tree", "dot", "json", "yaml":
 	default:
-		return cmdutil.UsageErrorf("--output: %q: want tree, dot, json or yaml", o.Output)
+		return invalid.Errorf("", "--output: %q: want tree, dot, json or yaml", o.Output)
 	}
 	if o.Scope.App != "" {
 		if err := wiring.ValidateName("--app", o.Scope.App); err != nil {

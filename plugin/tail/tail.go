@@ -21,6 +21,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 
@@ -107,13 +108,13 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 func (o *Options) Validate() error {
 	switch {
 	case o.Count < 0:
-		return wiring.Invalidf("--count", "%d: must not be negative", o.Count)
+		return invalid.Errorf("--count", "%d: must not be negative", o.Count)
 	case o.Timeout < 0:
-		return wiring.Invalidf("--timeout", "%s: must not be negative", o.Timeout)
+		return invalid.Errorf("--timeout", "%s: must not be negative", o.Timeout)
 	case o.WaitTimeout <= 0:
-		return wiring.Invalidf("--wait-timeout", "%s: must be positive", o.WaitTimeout)
+		return invalid.Errorf("--wait-timeout", "%s: must be positive", o.WaitTimeout)
 	case o.Output != "table" && o.Output != "json":
-		return wiring.Invalidf("--output", "%q: want table or json", o.Output)
+		return invalid.Errorf("--output", "%q: want table or json", o.Output)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
@@ -62,10 +63,10 @@ func (f *spec) Complete(cmd *cobra.Command, name, namespace string, in io.Reader
 		data, err = os.ReadFile(f.filtersFile)
 	}
 	if err != nil {
-		return wiring.Invalidf("--filters-file", "%v", unwrapPathError(err))
+		return invalid.Errorf("--filters-file", "%v", unwrapPathError(err))
 	}
 	if len(data) == 0 {
-		return wiring.Invalidf("--filters-file", "%q is empty", f.filtersFile)
+		return invalid.Errorf("--filters-file", "%q is empty", f.filtersFile)
 	}
 	f.spec.FiltersFile = data
 	return nil
@@ -77,22 +78,22 @@ func (f *spec) Validate() error {
 	s := f.spec
 	if len(s.Filter) > 0 && len(s.FiltersFile) > 0 {
 		if f.update {
-			return wiring.Invalidf("--filters-file", "cannot be combined with --filter")
+			return invalid.Errorf("--filters-file", "cannot be combined with --filter")
 		}
-		return wiring.Invalidf("--filters-file", "cannot be combined with --filter; put the exact filter into the file as an \"exact\" entry")
+		return invalid.Errorf("--filters-file", "cannot be combined with --filter; put the exact filter into the file as an \"exact\" entry")
 	}
 	if !f.update {
 		return nil // BuildTrigger checks every field
 	}
 	if s.Sink == "" && len(s.Filter)+len(s.Prefix)+len(s.Suffix)+len(s.FiltersFile)+len(s.CESQL)+len(s.CESQLRemove) == 0 && s.Delivery.IsZero() {
-		return wiring.Invalidf("", "nothing to update: give --sink, a filter flag or a delivery flag")
+		return invalid.Errorf("", "nothing to update: give --sink, a filter flag or a delivery flag")
 	}
 	// Which expressions the Trigger has is known only in Run: here the
 	// change is checked on a Trigger that has those to remove.
 	empty := &knapi.Trigger{Spec: knapi.TriggerSpec{Broker: s.Broker}}
 	for _, expr := range s.CESQLRemove {
 		if expr == "" {
-			return wiring.Invalidf("--cesql-remove", "the expression is empty")
+			return invalid.Errorf("--cesql-remove", "the expression is empty")
 		}
 		empty.Spec.Filters = append(empty.Spec.Filters, knapi.SubscriptionsAPIFilter{CESQL: expr})
 	}

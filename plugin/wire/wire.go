@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // Options are the inputs of "wire".
@@ -78,10 +79,10 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) e
 // Validate checks the flags and every object wire would make, without a cluster.
 func (o *Options) Validate() error {
 	if o.To == "" {
-		return wiring.Invalidf("--to", "the user namespace is required")
+		return invalid.Errorf("--to", "the user namespace is required")
 	}
 	if o.Trigger == "" && (len(o.Filter) > 0 || len(o.CESQL) > 0 || o.Sink != "") {
-		return wiring.Invalidf("--trigger", "--filter, --cesql and --sink describe a trigger: name it with --trigger")
+		return invalid.Errorf("--trigger", "--filter, --cesql and --sink describe a trigger: name it with --trigger")
 	}
 	if err := o.Mutation.Validate(); err != nil {
 		return err
@@ -166,7 +167,7 @@ func (o *UnwireOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []str
 // Validate checks the flags.
 func (o *UnwireOptions) Validate() error {
 	if o.From == "" {
-		return wiring.Invalidf("--from", "the user namespace is required")
+		return invalid.Errorf("--from", "the user namespace is required")
 	}
 	if err := wiring.ValidateName("APP", o.app); err != nil {
 		return err

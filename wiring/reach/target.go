@@ -16,6 +16,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // ResolveTarget turns a send target into the URL to post to: an http(s) URL as
@@ -50,7 +51,7 @@ func CheckTarget(target, namespace string) (*duckv1.Destination, error) {
 	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
 		u, err := url.Parse(target)
 		if err != nil || u.Host == "" {
-			return nil, wiring.Invalidf("--to", "%q is not a valid URL", target)
+			return nil, invalid.Errorf("--to", "%q is not a valid URL", target)
 		}
 		return nil, nil
 	}
@@ -59,14 +60,14 @@ func CheckTarget(target, namespace string) (*duckv1.Destination, error) {
 			return nil, err
 		}
 		if len(wiring.AdapterName(app)) > 63 {
-			return nil, wiring.Invalidf("--to", "%q: no application can have that name: its adapter Service name would be longer than 63 characters", app)
+			return nil, invalid.Errorf("--to", "%q: no application can have that name: its adapter Service name would be longer than 63 characters", app)
 		}
 		return nil, nil
 	}
 	dest, err := wiring.ParseSink("--to", target, namespace)
-	var ie *wiring.InvalidError
+	var ie *invalid.Error
 	if errors.As(err, &ie) && strings.Contains(ie.Error(), "unknown sink type") {
-		return nil, wiring.Invalidf("--to", "%q: want app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink or a URL", target)
+		return nil, invalid.Errorf("--to", "%q: want app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink or a URL", target)
 	}
 	return dest, err
 }
@@ -76,7 +77,7 @@ func CheckTarget(target, namespace string) (*duckv1.Destination, error) {
 func addressOf(ctx context.Context, dyn dynamic.Interface, ref *duckv1.KReference) (string, error) {
 	gvr, err := wiring.SinkResource(ref)
 	if err != nil {
-		return "", wiring.Invalidf("--to", "bad API version %q", ref.APIVersion)
+		return "", invalid.Errorf("--to", "bad API version %q", ref.APIVersion)
 	}
 	obj, err := dyn.Resource(gvr).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 	if err != nil {
