@@ -1,6 +1,8 @@
-// Package cmdutil holds what every kymamesh command shares: the client factory,
-// usage errors and exit codes, and the flag groups for dry runs, waiting,
-// delivery and output.
+// Package cmdutil holds what every kymamesh command shares: the command shape
+// and RunE (Complete, Validate, Run; a client dry run gets clients that refuse
+// every write), the clients' factory over kubectl's connection flags, exit
+// codes, completions, and create/update/list/describe/delete written once over
+// a Kind. The flag groups are in plugin/flags.
 package cmdutil
 
 import (

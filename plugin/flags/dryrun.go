@@ -11,7 +11,9 @@ import (
 )
 
 // DryRun is --dry-run with kubectl's values; a bare --dry-run means client.
-// Commands that cannot send a server dry run (send) leave out "server".
+// Commands that cannot send a server dry run (send) leave out "server". That a
+// client dry run writes nothing is not left to each command: cmdutil.RunE gives
+// it clients that refuse every write.
 type DryRun struct {
 	Value    string
 	Strategy wiring.DryRun
