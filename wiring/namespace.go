@@ -191,9 +191,15 @@ func ensure(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun) (Change
 	switch o := obj.(type) {
 	case *corev1.ConfigMap:
 		return ensureObject(ctx, m.Core.ConfigMaps(o.Namespace), o, "configmap", dry, func(cur *corev1.ConfigMap) error {
+			broker := strings.TrimSuffix(o.Name, "-kymamesh-channel")
+			if !IsManaged(cur) {
+				// Someone else's ConfigMap of that name: neither used nor changed.
+				return fmt.Errorf("configmap %q in namespace %q exists and was not made by kubectl-kymamesh: enable ns keeps broker %q's channel template there; choose another --broker name, or remove that ConfigMap",
+					cur.Name, cur.Namespace, broker)
+			}
 			if cur.Data[ChannelTemplateKey] != o.Data[ChannelTemplateKey] {
-				return invalid.Errorf("--channel", "namespace %q already has a channel template for broker %q (%s); run 'disable ns' first to change it",
-					o.Namespace, o.Name, cur.Data[ChannelTemplateKey])
+				return invalid.Errorf("--channel", "broker %q in namespace %q already has another channel template (configmap %s); a Broker's channel cannot change: run 'kubectl kymamesh disable ns %s' first, or give a new --broker name",
+					broker, o.Namespace, cur.Name, o.Namespace)
 			}
 			return nil
 		})

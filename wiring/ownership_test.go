@@ -1,6 +1,7 @@
 package wiring
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"strings"
 	"testing"
 
@@ -128,5 +129,25 @@ func TestYAMLishNamesStayNames(t *testing.T) {
 				t.Errorf("app %q: %s named %q in namespace %q", app, o.GetKind(), o.GetName(), o.GetNamespace())
 			}
 		}
+	}
+}
+
+// enable ns --channel neither uses nor changes a ConfigMap of the template's
+// name that someone else made, and says so before making the Broker.
+func TestEnableLeavesOthersConfigMapOfTheTemplatesName(t *testing.T) {
+	ctx := t.Context()
+	theirs := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName("default"), Namespace: "shop"}, Data: map[string]string{"k": "v"}}
+	dyn := typedfake.New(namespace("shop", nil), theirs)
+	m := Mesh{Core: &typed.Core{Dyn: dyn}, Eventing: &typed.Eventing{Dyn: dyn}, Messaging: &typed.Messaging{Dyn: dyn}, Dynamic: dyn}
+	_, err := Enable(ctx, m, EnableSpec{Namespace: "shop", Broker: "default", Channel: "imc"}, DryRunNone)
+	if err == nil || !strings.Contains(err.Error(), `configmap "default-kymamesh-channel" in namespace "shop" exists and was not made by kubectl-kymamesh`) {
+		t.Fatalf("want a refusal naming the ConfigMap, got %v", err)
+	}
+	if l, _ := m.Eventing.Brokers("shop").List(ctx, metav1.ListOptions{}); len(l.Items) != 0 {
+		t.Fatalf("a Broker was made: %+v", l.Items)
+	}
+	got, _ := m.Core.ConfigMaps("shop").Get(ctx, ConfigMapName("default"), metav1.GetOptions{})
+	if len(got.Data) != 1 || got.Data["k"] != "v" {
+		t.Fatalf("their ConfigMap was changed: %+v", got.Data)
 	}
 }
