@@ -68,7 +68,7 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 		if clients[i], curs[i], err = current(ctx, dyn, o); err != nil {
 			return nil, err
 		}
-		if err := checkOurs(o, curs[i]); err != nil {
+		if err := checkOurs(o.GetLabels()[AppLabel], curs[i]); err != nil {
 			return nil, err
 		}
 		if o.GetKind() == "SinkBinding" {
@@ -91,15 +91,11 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 }
 
 // checkOurs refuses to apply over an object of the same name that the plugin
-// did not make for this application (another team's Channel or
+// did not make for application app (another team's Channel or
 // ServiceAccount): applying would put the plugin's marks on it, and a later
-// removal would delete it.
-func checkOurs(want, cur *unstructured.Unstructured) error {
-	if cur == nil {
-		return nil
-	}
-	app := want.GetLabels()[AppLabel]
-	if cur.GetLabels()[ManagedByLabel] == ManagedByValue && cur.GetLabels()[AppLabel] == app {
+// removal would delete it. cur nil (no such object) is fine.
+func checkOurs(app string, cur *unstructured.Unstructured) error {
+	if cur == nil || (cur.GetLabels()[ManagedByLabel] == ManagedByValue && cur.GetLabels()[AppLabel] == app) {
 		return nil
 	}
 	return fmt.Errorf("%s %q in namespace %q exists and was not made by kubectl-kymamesh for application %q: nothing was applied; choose another application name, or another --integration-namespace",

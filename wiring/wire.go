@@ -124,9 +124,8 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	}
 	dep, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(s.Source.Namespace).Get(ctx, AdapterName(s.Source.App), metav1.GetOptions{})
 	switch {
-	case err == nil && (dep.GetLabels()[ManagedByLabel] != ManagedByValue || dep.GetLabels()[AppLabel] != s.Source.App):
-		return out, fmt.Errorf("deployment %q in namespace %q exists and was not made by kubectl-kymamesh for application %q: nothing was applied; choose another application name, or another --integration-namespace",
-			dep.GetName(), dep.GetNamespace(), s.Source.App)
+	case err == nil && checkOurs(s.Source.App, dep) != nil:
+		return out, checkOurs(s.Source.App, dep)
 	case err == nil && dep.GetLabels()[CreatedByLabel] != "wire":
 		// source create's: used as it is, and said so (wire's --image, --channel
 		// and --port do not apply to it)
@@ -257,8 +256,7 @@ func ensureWired(ctx context.Context, m Mesh, obj runtime.Object, dry DryRun, fo
 // Triggers there and its Subscription; then the source, if wire created it and
 // no other namespace is wired to it; then the namespace's Broker, if wire
 // created it and no other application is wired to it; then the integration
-// namespace, if the plugin created it and nothing but the plugin's is left in
-// it. A Channel, Broker or namespace that others still use is kept and
+// namespace, if the plugin created it and nothing else is left in it. A Channel, Broker or namespace that others still use is kept and
 // reported (OpKept) with what uses it.
 func Unwire(ctx context.Context, m Mesh, app, integrationNS, ns string, dry DryRun, opts DeleteOptions) ([]Change, error) {
 	if err := ValidateName("APP", app); err != nil {
@@ -364,8 +362,8 @@ func deleteWiredSource(ctx context.Context, m Mesh, app, integrationNS string, d
 }
 
 // deleteNamespaceIfOurs deletes the namespace if the plugin created it and
-// every object left in it is the plugin's (or goes with what this removal
-// deleted); otherwise it reports the namespace kept, naming what keeps it.
+// nothing is left in it but what this removal deleted (and what goes with
+// that); otherwise it reports the namespace kept, naming what keeps it.
 // Nothing is forced here: a namespace takes everything in it along.
 func deleteNamespaceIfOurs(ctx context.Context, m Mesh, name string, done []Change, dry DryRun) (*Change, error) {
 	ns, err := m.Core.Namespaces().Get(ctx, name, metav1.GetOptions{})

@@ -39,10 +39,14 @@ func NewCmdWire(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command 
 		Use:   "wire APP --to NAMESPACE",
 		Short: "Wire an application into a namespace: adapter and Channel, the namespace's Broker, the Subscription between them",
 		Long: `wire does the whole Kyma provisioning in dependency order: the application's HTTP
-source adapter and Channel in the integration namespace (if missing), the user
-namespace's Broker (as 'enable ns'), and a Subscription from the Channel to that
-Broker, plus a Trigger when --trigger is given. Re-running it changes nothing;
-'unwire APP --from NAMESPACE' removes exactly what it created.`,
+source adapter and Channel in the integration namespace, the user namespace's
+Broker (as 'enable ns'), and a Subscription from the Channel to that Broker, plus
+a Trigger when --trigger is given. Like 'kubectl apply', it makes the cluster
+match: each object is reported created, configured or unchanged; a field another
+tool set is a conflict until --force-conflicts; an object of its names that the
+plugin did not make stops it before anything is applied. A source that 'source
+create' made is used as it is. 'unwire APP --from NAMESPACE' removes what it
+created.`,
 		Example: `  kubectl kymamesh wire shop --to orders --wait
   kubectl kymamesh wire shop --to orders --trigger created --filter type=order.created --sink ksvc:handler
   kubectl kymamesh wire shop --to orders --dry-run=client -o yaml`,
@@ -143,7 +147,10 @@ func NewCmdUnwire(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comman
 application and namespace; then the application's source, if 'wire' created it and
 no other namespace is wired to it; then the namespace's Broker, if 'wire' created
 it and no other application is wired to it; then the integration namespace, if the
-plugin created it and nothing of the mesh is left in it.`,
+plugin created it and nothing else is left in it. A Channel or Broker that
+anything else still refers to, and a namespace that still holds anything, is
+kept and named with what keeps it; --delete-in-use deletes Brokers and Channels
+anyway.`,
 		Example: "  kubectl kymamesh unwire shop --from orders",
 		Args:    cmdutil.ExactArgs("APP"),
 		RunE:    cmdutil.RunE(f, o),
