@@ -39,6 +39,22 @@ func Describe(w io.Writer, fields []Field, conds apis.Conditions, now time.Time)
 	return table(w, "  ", []string{"type", "status", "reason", "message", "age"}, ConditionRows(conds, now), false)
 }
 
+// NotReadyConditions writes the conditions of an object a wait gave up on,
+// without their age: what matters there is why it is not Ready.
+func NotReadyConditions(w io.Writer, conds apis.Conditions) error {
+	if len(conds) == 0 {
+		return nil
+	}
+	if _, err := fmt.Fprintln(w, "Conditions:"); err != nil {
+		return err
+	}
+	rows := ConditionRows(conds, time.Time{})
+	for i := range rows {
+		rows[i] = rows[i][:4]
+	}
+	return Table(w, []string{"type", "status", "reason", "message"}, rows, false)
+}
+
 // ConditionRows renders conditions as table rows, Ready first.
 func ConditionRows(conds apis.Conditions, now time.Time) [][]string {
 	rows := make([][]string, 0, len(conds))

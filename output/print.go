@@ -1,30 +1,19 @@
 package output
 
 import (
+	"fmt"
 	"io"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
-
-// ObjectPrinter returns the printer for flags; a dry run adds kubectl's suffix
-// to the "<kind>/<name> <operation>" line.
-func ObjectPrinter(flags *PrintFlags, dryRunSuffix string) (printers.ResourcePrinter, error) {
-	if dryRunSuffix != "" {
-		if err := flags.Complete("%s " + dryRunSuffix); err != nil {
-			return nil, err
-		}
-	}
-	return flags.ToPrinter()
-}
-
-// IsHuman says whether -o asks for the human view (table or describe) rather
-// than a machine format.
-func IsHuman(format string) bool { return format == "" || format == "wide" }
 
 // Age renders the time since t the way kubectl does ("5m", "3d").
 func Age(t time.Time, now time.Time) string {
@@ -34,11 +23,37 @@ func Age(t time.Time, now time.Time) string {
 	return duration.HumanDuration(now.Sub(t))
 }
 
-// PrintObjects prints objs as -o asks: one object as itself, several as one
-// v1 List (as kubectl does, so that -o json stays one JSON document), and for
-// -o name one line each. typer fills in the kinds objects built in code lack.
-func PrintObjects(p printers.ResourcePrinter, format string, objs []runtime.Object, typer runtime.ObjectTyper, w io.Writer) error {
-	if len(objs) == 1 || format == "name" {
+// Objects prints objs with a machine printer (json, yaml, name, templates):
+// one object as itself (a typed list as that list), several as one v1 List,
+// as kubectl does, so that -o json stays one JSON document; -o name prints a
+// line per object or list item. apiVersion and kind come from the scheme
+// first: an object built in code (a client dry run) has none.
+func Objects(w io.Writer, p printers.ResourcePrinter, objs ...runtime.Object) error {
+	_, short := p.(*printers.NamePrinter)
+	for _, o := range objs {
+		if err := setKind(o); err != nil {
+			return err
+		}
+		if meta.IsListType(o) {
+			if err := meta.EachListItem(o, setKind); err != nil {
+				return err
+			}
+		}
+	}
+	if short || len(objs) != 1 {
+		items := make([]runtime.Object, 0, len(objs))
+		for _, o := range objs {
+			if !meta.IsListType(o) {
+				items = append(items, o)
+				continue
+			}
+			if err := meta.EachListItem(o, func(it runtime.Object) error { items = append(items, it); return nil }); err != nil {
+				return err
+			}
+		}
+		objs = items
+	}
+	if short || len(objs) == 1 {
 		for _, o := range objs {
 			if err := p.PrintObj(o, w); err != nil {
 				return err
@@ -46,16 +61,62 @@ func PrintObjects(p printers.ResourcePrinter, format string, objs []runtime.Obje
 		}
 		return nil
 	}
-	list := &corev1.List{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
+	list := &corev1.List{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}, Items: []runtime.RawExtension{}}
 	for _, o := range objs {
-		if o.GetObjectKind().GroupVersionKind().Empty() {
-			kinds, _, err := typer.ObjectKinds(o)
-			if err != nil {
-				return err
-			}
-			o.GetObjectKind().SetGroupVersionKind(kinds[0])
-		}
 		list.Items = append(list.Items, runtime.RawExtension{Object: o})
 	}
 	return p.PrintObj(list, w)
+}
+
+func setKind(o runtime.Object) error {
+	if !o.GetObjectKind().GroupVersionKind().Empty() {
+		return nil
+	}
+	kinds, _, err := wiring.Scheme().ObjectKinds(o)
+	if err != nil {
+		return err
+	}
+	o.GetObjectKind().SetGroupVersionKind(kinds[0])
+	return nil
+}
+
+// Changes reports what an operation did, the one place that writes kubectl's
+// "<kind>/<name> <operation>" lines: a line per change on out, with the dry
+// run's suffix ("(dry run)", "(server dry run)") and a reason where there is
+// one. With a machine printer (p not nil) out gets the changed objects in
+// that format instead, and an object a removal kept (wiring.OpKept) becomes a
+// warning on errOut, so that machine output holds only changes.
+func Changes(out, errOut io.Writer, p printers.ResourcePrinter, dryRunSuffix string, changes []wiring.Change) error {
+	suffix := ""
+	if dryRunSuffix != "" {
+		suffix = " " + dryRunSuffix
+	}
+	objs := make([]runtime.Object, 0, len(changes))
+	for _, c := range changes {
+		if p != nil && c.Op != wiring.OpKept {
+			objs = append(objs, c.Object)
+			continue
+		}
+		name, err := wiring.ResourceName(c.Object)
+		if err != nil {
+			return err
+		}
+		switch {
+		case c.Op != wiring.OpKept && c.Reason != "":
+			_, err = fmt.Fprintf(out, "%s %s%s (%s)\n", name, c.Op, suffix, c.Reason)
+		case c.Op != wiring.OpKept:
+			_, err = fmt.Fprintf(out, "%s %s%s\n", name, c.Op, suffix)
+		case p != nil:
+			_, err = fmt.Fprintf(errOut, "warning: %s kept%s: %s\n", name, suffix, c.Reason)
+		default:
+			_, err = fmt.Fprintf(out, "%s kept%s: %s\n", name, suffix, c.Reason)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if p == nil {
+		return nil
+	}
+	return Objects(out, p, objs...)
 }

@@ -2,35 +2,25 @@ package output
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
-	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/printers"
 )
 
-// PrintFlags are kubectl's -o, --template, --allow-missing-template-keys and
-// --show-managed-fields, with kubectl's formats and messages, over cli-runtime's
-// printers. (cli-runtime's own PrintFlags live in a package that also holds its
-// resource builder, which alone weighs more than the whole plugin.)
+// PrintFlags are the values of kubectl's -o, --template,
+// --allow-missing-template-keys and --show-managed-fields, turned into
+// cli-runtime's printers with kubectl's formats and messages. The flags
+// themselves are registered by plugin/flags; this package only prints.
+// (cli-runtime's own PrintFlags live in a package that also holds its resource
+// builder, which alone weighs more than the whole plugin.)
 type PrintFlags struct {
-	OutputFormat             *string
-	TemplateArgument         *string
-	AllowMissingTemplateKeys *bool
+	OutputFormat             string
+	TemplateArgument         string
+	AllowMissingTemplateKeys bool
 	ShowManagedFields        bool
-	// Operation is what "<kind>/<name> OPERATION" lines say ("created").
-	Operation string
-	// TypeSetterPrinter, when set, fills in apiVersion and kind before printing.
-	TypeSetterPrinter *printers.TypeSetterPrinter
-
-	outputChanged func() bool
-}
-
-// NewPrintFlags returns the flags for an operation ("" for read commands).
-func NewPrintFlags(operation string) *PrintFlags {
-	format, template, allowMissing := "", "", true
-	return &PrintFlags{OutputFormat: &format, TemplateArgument: &template, AllowMissingTemplateKeys: &allowMissing, Operation: operation}
+	// ReadFile reads a -o ...-file=PATH template; the caller decides how.
+	ReadFile func(path string) ([]byte, error)
 }
 
 var (
@@ -38,27 +28,17 @@ var (
 	jsonpathFormats = []string{"jsonpath", "jsonpath-as-json", "jsonpath-file"}
 )
 
-// AllowedFormats lists what -o takes, in kubectl's order.
-func (f *PrintFlags) AllowedFormats() []string {
+// ObjectFormats lists the -o values for API objects, in kubectl's order.
+func ObjectFormats() []string {
 	formats := append([]string{"json", "yaml", "name"}, templateFormats...)
 	return append(formats, jsonpathFormats...)
 }
 
-// AddFlags registers the flags on cmd.
-func (f *PrintFlags) AddFlags(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVarP(f.OutputFormat, "output", "o", *f.OutputFormat, fmt.Sprintf("Output format. One of: (%s).", strings.Join(f.AllowedFormats(), ", ")))
-	fl.StringVar(f.TemplateArgument, "template", *f.TemplateArgument, "Template string or path to template file to use when -o=go-template, -o=go-template-file. The template format is golang templates [http://golang.org/pkg/text/template/#pkg-overview].")
-	_ = cmd.MarkFlagFilename("template")
-	fl.BoolVar(f.AllowMissingTemplateKeys, "allow-missing-template-keys", *f.AllowMissingTemplateKeys, "If true, ignore any errors in templates when a field or map key is missing in the template. Only applies to golang and jsonpath output formats.")
-	fl.BoolVar(&f.ShowManagedFields, "show-managed-fields", f.ShowManagedFields, "If true, keep the managedFields when printing objects in JSON or YAML format.")
-	f.outputChanged = func() bool { return cmd.Flag("output").Changed }
-}
-
-// Complete puts the operation into kubectl's success line, e.g. "%s (dry run)".
-func (f *PrintFlags) Complete(successTemplate string) error {
-	f.Operation = fmt.Sprintf(successTemplate, f.Operation)
-	return nil
+// IsObjectFormat says whether format (as -o holds it, "jsonpath=..." too)
+// is one of ObjectFormats.
+func IsObjectFormat(format string) bool {
+	name, _, _ := strings.Cut(strings.ToLower(format), "=")
+	return contains(ObjectFormats(), name)
 }
 
 // NoPrinterError says -o names no format this command prints.
@@ -71,24 +51,10 @@ func (e NoPrinterError) Error() string {
 	return fmt.Sprintf("unable to match a printer suitable for the output format %q, allowed formats are: %s", e.Format, strings.Join(e.Allowed, ","))
 }
 
-// ToPrinter returns the printer -o asks for.
-func (f *PrintFlags) ToPrinter() (printers.ResourcePrinter, error) {
-	raw := *f.OutputFormat
-	// kubectl honours --template without -o as -o go-template.
-	if *f.TemplateArgument != "" && (f.outputChanged == nil || !f.outputChanged()) {
-		raw = "go-template"
-	}
-	p, err := f.printerFor(raw)
-	if err != nil {
-		return nil, err
-	}
-	if f.TypeSetterPrinter != nil {
-		p = f.TypeSetterPrinter.ToPrinter(p)
-	}
-	return p, nil
-}
-
-func (f *PrintFlags) printerFor(raw string) (printers.ResourcePrinter, error) {
+// ToPrinter returns the printer of a machine format (json, yaml, name, a
+// template or jsonpath).
+func (f PrintFlags) ToPrinter() (printers.ResourcePrinter, error) {
+	raw := f.OutputFormat
 	switch format := strings.ToLower(raw); format {
 	case "json", "yaml":
 		var p printers.ResourcePrinter = &printers.JSONPrinter{}
@@ -99,17 +65,17 @@ func (f *PrintFlags) printerFor(raw string) (printers.ResourcePrinter, error) {
 			p = &printers.OmitManagedFieldsPrinter{Delegate: p}
 		}
 		return p, nil
-	case "", "name":
-		return &printers.NamePrinter{Operation: f.Operation, ShortOutput: format == "name"}, nil
+	case "name":
+		return &printers.NamePrinter{ShortOutput: true}, nil
 	}
 	name, arg, _ := strings.Cut(raw, "=")
 	name = strings.ToLower(name)
-	if *f.TemplateArgument != "" {
-		arg = *f.TemplateArgument
+	if f.TemplateArgument != "" {
+		arg = f.TemplateArgument
 	}
 	isTemplate, isJSONPath := contains(templateFormats, name), contains(jsonpathFormats, name)
 	if !isTemplate && !isJSONPath {
-		allowed := f.AllowedFormats()
+		allowed := ObjectFormats()
 		sort.Strings(allowed) // kubectl's message lists them sorted
 		return nil, NoPrinterError{Format: raw, Allowed: allowed}
 	}
@@ -117,7 +83,10 @@ func (f *PrintFlags) printerFor(raw string) (printers.ResourcePrinter, error) {
 		return nil, fmt.Errorf("template format specified but no template given")
 	}
 	if strings.HasSuffix(name, "file") {
-		data, err := os.ReadFile(arg)
+		if f.ReadFile == nil {
+			return nil, fmt.Errorf("error reading --template %s: no files here", arg)
+		}
+		data, err := f.ReadFile(arg)
 		if err != nil {
 			return nil, fmt.Errorf("error reading --template %s, %w", arg, err)
 		}
@@ -128,14 +97,14 @@ func (f *PrintFlags) printerFor(raw string) (printers.ResourcePrinter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("error parsing template %s, %w", arg, err)
 		}
-		p.AllowMissingKeys(*f.AllowMissingTemplateKeys)
+		p.AllowMissingKeys(f.AllowMissingTemplateKeys)
 		return p, nil
 	}
 	p, err := printers.NewJSONPathPrinter(arg)
 	if err != nil {
 		return nil, fmt.Errorf("error parsing jsonpath %s, %w", arg, err)
 	}
-	p.AllowMissingKeys(*f.AllowMissingTemplateKeys)
+	p.AllowMissingKeys(f.AllowMissingTemplateKeys)
 	if name == "jsonpath-as-json" {
 		p.EnableJSONOutput(true)
 	}

@@ -91,7 +91,28 @@ func TestEveryClientDryRunWritesNothing(t *testing.T) {
 				t.Errorf("%s --dry-run=client sent %s %s", name, a.GetVerb(), a.GetResource().Resource)
 			}
 		}
+		// Every command that changes objects takes -o name, as kubectl's do:
+		// one resource/name line per object, no operation.
+		r = cmdtest.Run(t.Context(), f, "", append(strings.Fields(args), "--dry-run=client", "-o", "name")...)
+		if name == "send" {
+			continue // sends an event, not an object
+		}
+		if r.Code != 0 || r.Stdout == "" && !strings.Contains(r.Stderr, " kept ") || strings.Contains(r.Stdout, " ") {
+			t.Errorf("%s --dry-run=client -o name: exit %d, stdout %q, stderr %q", name, r.Code, r.Stdout, r.Stderr)
+		}
 	}
+}
+
+// A delete prints what kubectl delete prints, and takes -o name only.
+func TestDeleteOutputIsKubectls(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	f.NoCluster = false
+	expect(t, f, "trigger create t1 --sink svc:x", 0, "trigger.eventing.knative.dev/t1 created\n", "")
+	expect(t, f, "trigger create t2 --sink svc:x -o name", 0, "trigger.eventing.knative.dev/t2\n", "")
+	expect(t, f, "trigger delete t1 --dry-run=client", 0, "trigger.eventing.knative.dev/t1 deleted (dry run)\n", "")
+	expect(t, f, "trigger delete t1 t2 -o name", 0, "trigger.eventing.knative.dev/t1\ntrigger.eventing.knative.dev/t2\n", "")
+	expect(t, f, "trigger delete t1 -o json", 2, "",
+		"error: --output: unable to match a printer suitable for the output format \"json\", allowed formats are: name\n")
 }
 
 // A client dry run's output applies whole with kubectl apply -f -: the

@@ -1,8 +1,10 @@
 // Package cmdutil holds what every kymamesh command shares: the command shape
 // and RunE (Complete, Validate, Run; a client dry run gets clients that refuse
 // every write), the clients' factory over kubectl's connection flags, exit
-// codes, completions, and create/update/list/describe/delete written once over
-// a Kind. The flag groups are in plugin/flags.
+// codes, completions, create/update/list/describe/delete written once over a
+// Kind (a file per verb), and the mesh operations written once as a ChangeSet
+// (change.go). The flag groups, -o among them, are in plugin/flags; what is
+// printed is written by output.
 package cmdutil
 
 import (

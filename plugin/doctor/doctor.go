@@ -18,7 +18,7 @@ import (
 // Options are the inputs of "doctor".
 type Options struct {
 	Scope  wiring.DoctorScope
-	Output string
+	Output *flags.Output
 
 	factory cmdutil.Factory
 	genericiooptions.IOStreams
@@ -44,7 +44,8 @@ and the adapter image. Exit code 1 if any check fails.`,
 		RunE:    cmdutil.RunE(f, o),
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Scope.IntegrationNamespace)
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the checks).")
+	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml (the checks).")
+	o.Output.AddFlags(cmd)
 	return cmd
 }
 
@@ -58,7 +59,7 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 
 // Validate checks the flags.
 func (o *Options) Validate() error {
-	if err := output.CheckDataFormat(o.Output); err != nil {
+	if err := o.Output.Complete(); err != nil {
 		return err
 	}
 	return wiring.ValidateNamespaceName("--integration-namespace", o.Scope.IntegrationNamespace)
@@ -78,8 +79,8 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	checks := wiring.Doctor(ctx, c, o.Scope)
-	if o.Output != "" {
-		err = output.Data(o.Out, o.Output, map[string]any{"checks": checks})
+	if !o.Output.Human() {
+		err = o.Output.Data(o.Out, map[string]any{"checks": checks})
 	} else {
 		err = output.Checks(o.Out, checks)
 	}

@@ -59,9 +59,3 @@ func AddChannelType(cmd *cobra.Command, name string, dst *string, usage string) 
 	cmd.Flags().StringVar(dst, name, "", usage)
 	complete(cmd, name, channelTypes...)
 }
-
-// DataOutput registers -o for what is not an API object: json or yaml.
-func DataOutput(cmd *cobra.Command, dst *string, usage string) {
-	cmd.Flags().StringVarP(dst, "output", "o", "", usage)
-	complete(cmd, "output", "json", "yaml")
-}

@@ -1,6 +1,7 @@
-// Package flags holds the flag groups the commands share, each registered in
-// one place: --dry-run, the mutation flags (-o, --wait), delivery, the
-// source's settings, and kn's flag names.
+// Package flags holds the flag groups the commands share, each registered,
+// completed and checked in one place: -o (output.go), --dry-run, the mutation
+// group (--dry-run, -o, --wait/--wait-timeout), delivery, the source's
+// settings, and kn's flag names.
 package flags
 
 import (

@@ -1,13 +1,10 @@
 package flags
 
 import (
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
@@ -15,105 +12,75 @@ import (
 )
 
 // Mutation is the flag group of every command that changes objects:
-// --dry-run, -o and, where objects become Ready, --wait/--wait-timeout.
+// --dry-run, -o and, where the command can wait, --wait/--wait-timeout.
 type Mutation struct {
 	DryRun
-	Wait        bool
-	WaitTimeout time.Duration
-	PrintFlags  *output.PrintFlags
-
-	waits   bool
-	printer printers.ResourcePrinter
+	Waiting
+	Output *Output
 }
 
-// NewMutation returns the flags for an operation ("created", "updated", ...);
-// waits adds --wait and --wait-timeout.
-func NewMutation(operation string, waits bool) *Mutation {
-	return &Mutation{DryRun: NewDryRun(true), PrintFlags: output.NewPrintFlags(operation), WaitTimeout: 60 * time.Second, waits: waits}
+// NewMutation returns the flags of a command that creates, changes or removes
+// objects; waits says what --wait waits for ("" for a command that cannot wait).
+func NewMutation(waits string) *Mutation {
+	return &Mutation{DryRun: NewDryRun(true), Output: ObjectOutput(), Waiting: NewWaiting(waits)}
 }
 
 // AddFlags registers the flags on cmd.
 func (m *Mutation) AddFlags(cmd *cobra.Command) {
-	m.PrintFlags.AddFlags(cmd)
-	complete(cmd, "output", objectFormats...)
+	m.Output.AddFlags(cmd)
 	m.DryRun.AddFlag(cmd)
-	if m.waits {
-		cmd.Flags().BoolVar(&m.Wait, "wait", m.Wait, "Wait until the object is Ready; on timeout print its conditions and exit 1.")
-		cmd.Flags().DurationVar(&m.WaitTimeout, "wait-timeout", m.WaitTimeout, "How long --wait waits, e.g. 30s or 2m.")
-	}
+	m.Waiting.AddFlags(cmd)
 }
 
-// Complete sets the dry-run strategy and makes the printer, with kubectl's
-// dry-run suffix. It runs once: completing the print flags twice would repeat
-// the suffix.
+// Complete sets the dry-run strategy and makes the printer.
 func (m *Mutation) Complete() error {
 	if err := m.DryRun.Complete(); err != nil {
 		return err
 	}
-	if *m.PrintFlags.OutputFormat == "wide" {
-		return invalid.Errorf("--output", "%q is only for list commands; use json, yaml, name, jsonpath=... or go-template=...", "wide")
-	}
-	// The type setter is added here, not at construction, so start-up does not
-	// build the scheme for every command.
-	m.PrintFlags.TypeSetterPrinter = printers.NewTypeSetter(wiring.Scheme())
-	p, err := output.ObjectPrinter(m.PrintFlags, m.Strategy.Suffix())
-	if err != nil {
-		return invalid.Errorf("--output", "%w", err)
-	}
-	m.printer = p
-	return nil
+	return m.Output.Complete()
 }
 
 // Validate checks the combinations of the flags.
-func (m *Mutation) Validate() error {
-	if m.Wait && m.WaitTimeout <= 0 {
-		return invalid.Errorf("--wait-timeout", "must be positive, got %s", m.WaitTimeout)
+func (m *Mutation) Validate() error { return m.Waiting.Validate(m.Strategy) }
+
+// PrintChanges reports what an operation touched (output.Changes): kubectl's
+// "<kind>/<name> <operation>" lines, or the objects in the -o format.
+func (m *Mutation) PrintChanges(out, errOut io.Writer, changes ...wiring.Change) error {
+	return output.Changes(out, errOut, m.Output.Printer(), m.Strategy.Suffix(), changes)
+}
+
+// Waiting is --wait and --wait-timeout, the same pair wherever a command waits.
+type Waiting struct {
+	Wait        bool
+	WaitTimeout time.Duration
+	help        string
+}
+
+// NewWaiting returns the pair; help says what --wait waits for ("" for none).
+func NewWaiting(help string) Waiting { return Waiting{WaitTimeout: 60 * time.Second, help: help} }
+
+// AddFlags registers the pair, if the command waits.
+func (w *Waiting) AddFlags(cmd *cobra.Command) {
+	if w.help == "" {
+		return
 	}
-	if m.Wait && m.Strategy != wiring.DryRunNone {
+	cmd.Flags().BoolVar(&w.Wait, "wait", w.Wait, w.help)
+	cmd.Flags().DurationVar(&w.WaitTimeout, "wait-timeout", w.WaitTimeout, "How long --wait waits, e.g. 30s or 2m.")
+}
+
+// Validate checks the pair against the dry-run strategy.
+func (w *Waiting) Validate(dry wiring.DryRun) error {
+	if w.Wait && w.WaitTimeout <= 0 {
+		return invalid.Errorf("--wait-timeout", "must be positive, got %s", w.WaitTimeout)
+	}
+	if w.Wait && dry != wiring.DryRunNone {
 		return invalid.Errorf("", "--wait cannot be combined with --dry-run")
 	}
 	return nil
 }
 
-// Print writes obj with the printer Complete made.
-func (m *Mutation) Print(obj runtime.Object, w io.Writer) error {
-	return m.printer.PrintObj(obj, w)
-}
-
-// PrintChanges reports what an operation touched: kubectl's "<kind>/<name>
-// <operation>" line per object, or with -o the objects in that format, as one
-// List when there are several (so that -o json stays one JSON document).
-// Objects a removal kept (wiring.OpKept) are a line with the reason on out,
-// or with -o a warning on errOut, so that machine output holds only changes.
-func (m *Mutation) PrintChanges(out, errOut io.Writer, changes []wiring.Change) error {
-	suffix := m.Strategy.Suffix()
-	if suffix != "" {
-		suffix = " " + suffix
-	}
-	machine := *m.PrintFlags.OutputFormat != ""
-	objs := make([]runtime.Object, 0, len(changes))
-	for _, c := range changes {
-		if machine && c.Op != wiring.OpKept {
-			objs = append(objs, c.Object)
-			continue
-		}
-		name, err := wiring.ResourceName(c.Object)
-		if err != nil {
-			return err
-		}
-		switch {
-		case c.Op != wiring.OpKept && c.Reason != "":
-			fmt.Fprintf(out, "%s %s%s (%s)\n", name, c.Op, suffix, c.Reason)
-		case c.Op != wiring.OpKept:
-			fmt.Fprintf(out, "%s %s%s\n", name, c.Op, suffix)
-		case machine:
-			fmt.Fprintf(errOut, "warning: %s kept%s: %s\n", name, suffix, c.Reason)
-		default:
-			fmt.Fprintf(out, "%s kept%s: %s\n", name, suffix, c.Reason)
-		}
-	}
-	if !machine {
-		return nil
-	}
-	return output.PrintObjects(m.printer, *m.PrintFlags.OutputFormat, objs, wiring.Scheme(), out)
-}
+// The --wait help of what the commands wait for.
+const (
+	WaitReady = "Wait until the object is Ready; on timeout print its conditions and exit 1."
+	WaitGone  = "Wait until each object is gone (its finalizers done)."
+)

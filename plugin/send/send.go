@@ -40,7 +40,7 @@ type Options struct {
 	Data                          string
 	Load                          sender.LoadOptions
 	Timeout                       time.Duration
-	Output                        string
+	Output                        *flags.Output
 	DryRun                        flags.DryRun
 	Results                       string
 	Verbose                       bool
@@ -91,7 +91,8 @@ Exit code 1 if any event was not acknowledged: by an application's adapter
 	fl.IntVar(&o.Load.Concurrency, "concurrency", o.Load.Concurrency, "How many to send at once (one connection pool).")
 	fl.Float64Var(&o.Load.Rate, "rate", 0, "Events per second at most; 0 for as fast as the target takes them.")
 	fl.DurationVar(&o.Timeout, "timeout", o.Timeout, "Timeout of each request.")
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the result, or the load summary).")
+	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml (the result, or the load summary).")
+	o.Output.AddFlags(cmd)
 	fl.StringVar(&o.Results, "results", "", "Write one JSON line per event to this file: id, status, latencyMillis, error.")
 	o.DryRun.AddFlag(cmd)
 	flags.Complete(cmd, "to", "targets")
@@ -138,7 +139,7 @@ func (o *Options) Validate() error {
 	case o.Timeout <= 0:
 		return invalid.Errorf("--timeout", "%s: must be positive", o.Timeout)
 	}
-	if err := output.CheckDataFormat(o.Output); err != nil {
+	if err := o.Output.Complete(); err != nil {
 		return err
 	}
 	if o.To != "" {
@@ -195,7 +196,7 @@ func unwrap(err error) error {
 func (o *Options) Run(ctx context.Context) error {
 	ev := o.event
 	if o.DryRun.Strategy == wiring.DryRunClient {
-		if o.Output != "" { // the event itself, as -o asks: the JSON event format
+		if !o.Output.Human() { // the event itself, as -o asks: the JSON event format
 			return o.print(ev)
 		}
 		return output.EventDryRun(o.Out, ev, o.Event.Mode)
@@ -270,7 +271,7 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 			return fmt.Errorf("--results: %w", err)
 		}
 	}
-	if o.Output != "" {
+	if !o.Output.Human() {
 		if err := o.print(res); err != nil {
 			return err
 		}
@@ -284,7 +285,7 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 		}
 		return fmt.Errorf("event %s was not acknowledged by %s: %s", res.ID, res.Target, res.Error)
 	}
-	if o.Output == "" {
+	if o.Output.Human() {
 		fmt.Fprintf(o.ErrOut, "event %s accepted by %s (HTTP %d)\n", res.ID, res.Target, res.StatusCode)
 	}
 	return nil
@@ -340,10 +341,10 @@ func (o *Options) forwarded(addr string, pp reach.PodPort, fwd *reach.PortForwar
 
 // print writes a result as -o asks: nothing without -o, else JSON or YAML.
 func (o *Options) print(v any) error {
-	if o.Output == "" {
+	if o.Output.Human() {
 		return nil
 	}
-	return output.Data(o.Out, o.Output, v)
+	return o.Output.Data(o.Out, v)
 }
 
 func (o *Options) verbosef(format string, args ...any) {

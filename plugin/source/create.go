@@ -25,7 +25,7 @@ type CreateHTTPOptions struct {
 }
 
 func newCmdCreateHTTP(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &CreateHTTPOptions{Mutation: flags.NewMutation(wiring.OpCreated, true), IOStreams: s}
+	o := &CreateHTTPOptions{Mutation: flags.NewMutation(flags.WaitReady), IOStreams: s}
 	cmd := &cobra.Command{
 		Use:   "http APP",
 		Short: "Deploy an application's HTTP source adapter and its Channel (server-side apply, idempotent)",
@@ -61,33 +61,25 @@ func (o *CreateHTTPOptions) Validate() error {
 // namespace if missing), then waits for the source if asked.
 func (o *CreateHTTPOptions) Run(ctx context.Context) error {
 	spec := o.Source.Spec(o.app)
-	objs, err := wiring.BuildHTTPSource(spec) // checks every input before any request
-	if err != nil {
-		return err
-	}
-	m, err := cmdutil.Mesh(o.factory, o.Mutation.Strategy)
-	if err != nil {
-		return err
-	}
-	if m.Dynamic != nil {
-		// A source wire made stays wire's, so that unwire still removes it.
-		if spec.Labels, err = wiring.SourceMarks(ctx, m.Dynamic, o.app, o.Source.IntegrationNamespace); err != nil {
-			return err
-		}
-		if spec.Labels != nil {
-			if objs, err = wiring.BuildHTTPSource(spec); err != nil {
-				return err
+	return cmdutil.RunChangeSet(ctx, o.factory, o.Mutation, o.IOStreams, cmdutil.ChangeSet{
+		Apply: func(ctx context.Context, m wiring.Mesh, dry wiring.DryRun) ([]wiring.Change, error) {
+			if m.Dynamic != nil {
+				// A source wire made stays wire's, so that unwire still removes it.
+				var err error
+				if spec.Labels, err = wiring.SourceMarks(ctx, m.Dynamic, o.app, o.Source.IntegrationNamespace); err != nil {
+					return nil, err
+				}
 			}
-		}
-	}
-	changes, err := wiring.CreateHTTPSource(ctx, m, objs, o.Source.IntegrationNamespace, o.Mutation.Strategy, o.Source.ForceConflicts)
-	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
-		err = perr
-	}
-	if err != nil || !o.Mutation.Wait {
-		return err
-	}
-	return waitSource(ctx, m, o.IOStreams, o.app, o.Source.IntegrationNamespace, o.Mutation.WaitTimeout)
+			objs, err := wiring.BuildHTTPSource(spec)
+			if err != nil {
+				return nil, err
+			}
+			return wiring.CreateHTTPSource(ctx, m, objs, o.Source.IntegrationNamespace, dry, o.Source.ForceConflicts)
+		},
+		Wait: func(ctx context.Context, m wiring.Mesh, _ []wiring.Change) error {
+			return waitSource(ctx, m, o.IOStreams, o.app, o.Source.IntegrationNamespace, o.Mutation.WaitTimeout)
+		},
+	})
 }
 
 func waitSource(ctx context.Context, m wiring.Mesh, s genericiooptions.IOStreams, app, ns string, timeout time.Duration) error {

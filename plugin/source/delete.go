@@ -24,7 +24,7 @@ type DeleteOptions struct {
 }
 
 func newCmdDelete(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &DeleteOptions{Mutation: flags.NewMutation(wiring.OpDeleted, false), IOStreams: s}
+	o := &DeleteOptions{Mutation: flags.NewMutation(""), IOStreams: s}
 	cmd := &cobra.Command{
 		Use:     "delete APP",
 		Short:   "Delete an application's adapter and Channel",
@@ -56,23 +56,22 @@ func (o *DeleteOptions) Validate() error {
 	return wiring.ValidateNamespaceName("--integration-namespace", o.Namespace)
 }
 
-// Run deletes the source's objects and reports each.
+// Run deletes the source's objects and reports each. Knowing what is the
+// application's takes a look at the cluster, even for a dry run.
 func (o *DeleteOptions) Run(ctx context.Context) error {
-	// Knowing what is the application's takes a look at the cluster, even for a
-	// dry run (whose clients refuse every write).
-	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
-	if err != nil {
-		return err
-	}
-	changes, err := wiring.DeleteHTTPSource(ctx, m, o.app, o.Namespace, o.Mutation.Strategy, wiring.DeleteOptions{InUse: o.InUse})
-	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
-		err = perr
-	}
-	if err == nil && len(changes) == 1 && changes[0].Op == wiring.OpKept {
-		return fmt.Errorf("source %q in namespace %q is in use; nothing was deleted", o.app, o.Namespace)
-	}
-	if err == nil && len(changes) == 0 {
-		return fmt.Errorf("source %q not found in namespace %q", o.app, o.Namespace)
-	}
-	return err
+	return cmdutil.RunChangeSet(ctx, o.factory, o.Mutation, o.IOStreams, cmdutil.ChangeSet{
+		Removal: true,
+		Apply: func(ctx context.Context, m wiring.Mesh, dry wiring.DryRun) ([]wiring.Change, error) {
+			return wiring.DeleteHTTPSource(ctx, m, o.app, o.Namespace, dry, wiring.DeleteOptions{InUse: o.InUse})
+		},
+		Check: func(changes []wiring.Change) error {
+			switch {
+			case len(changes) == 1 && changes[0].Op == wiring.OpKept:
+				return fmt.Errorf("source %q in namespace %q is in use; nothing was deleted", o.app, o.Namespace)
+			case len(changes) == 0:
+				return fmt.Errorf("source %q not found in namespace %q", o.app, o.Namespace)
+			}
+			return nil
+		},
+	})
 }

@@ -15,7 +15,8 @@ import (
 
 // DescribeOptions are the inputs of "source describe".
 type DescribeOptions struct {
-	Namespace, Output string
+	Namespace string
+	Output    *flags.Output
 
 	app     string
 	factory cmdutil.Factory
@@ -32,7 +33,8 @@ func newCmdDescribe(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comm
 		RunE:    cmdutil.RunE(f, o),
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml.")
+	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml.")
+	o.Output.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
@@ -45,7 +47,7 @@ func (o *DescribeOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []s
 
 // Validate checks the application's name, the namespace and -o.
 func (o *DescribeOptions) Validate() error {
-	if err := output.CheckDataFormat(o.Output); err != nil {
+	if err := o.Output.Complete(); err != nil {
 		return err
 	}
 	if err := wiring.ValidateName("APP", o.app); err != nil {
@@ -67,8 +69,8 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 	if !st.Object("Deployment").Found {
 		return fmt.Errorf("source %q not found in namespace %q", o.app, o.Namespace)
 	}
-	if o.Output != "" {
-		return output.Data(o.Out, o.Output, views(st)[0])
+	if !o.Output.Human() {
+		return o.Output.Data(o.Out, views(st)[0])
 	}
 	fmt.Fprintf(o.Out, "Application:  %s\nNamespace:    %s\nReady:        %s\nObjects:\n", o.app, o.Namespace, readyWord(st))
 	return output.IndentedTable(o.Out, "  ", statusHeaders, statusRows(st))

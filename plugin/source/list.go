@@ -18,7 +18,7 @@ import (
 // ListOptions are the inputs of "source list".
 type ListOptions struct {
 	Namespace                string
-	Output                   string
+	Output                   *flags.Output
 	AllNamespaces, NoHeaders bool
 	Selector                 string
 
@@ -37,7 +37,8 @@ func newCmdList(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command 
 		RunE:    cmdutil.RunE(f, o),
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (the sources and their objects' readiness).")
+	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml (the sources and their objects' readiness).")
+	o.Output.AddFlags(cmd)
 	cmdutil.AddListFlags(cmd, &o.AllNamespaces, &o.NoHeaders, &o.Selector)
 	return cmd
 }
@@ -53,7 +54,7 @@ func (o *ListOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) 
 
 // Validate checks -o, the selector and the namespace.
 func (o *ListOptions) Validate() error {
-	if err := output.CheckDataFormat(o.Output); err != nil {
+	if err := o.Output.Complete(); err != nil {
 		return err
 	}
 	if _, err := labels.Parse(o.Selector); err != nil {
@@ -75,8 +76,8 @@ func (o *ListOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Output != "" {
-		return output.Data(o.Out, o.Output, map[string]any{"items": views(sources...)})
+	if !o.Output.Human() {
+		return o.Output.Data(o.Out, map[string]any{"items": views(sources...)})
 	}
 	if len(sources) == 0 {
 		where := fmt.Sprintf(" in namespace %q", o.Namespace)

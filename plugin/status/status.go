@@ -13,13 +13,12 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
 // Options are the inputs of "status".
 type Options struct {
 	Scope    wiring.StatusScope
-	Output   string
+	Output   *flags.Output
 	ExitCode bool
 
 	factory cmdutil.Factory
@@ -53,9 +52,9 @@ resolve. With --exit-code, broken links make the exit code 3.`,
 	cmd.Flags().BoolVarP(&o.Scope.All, "all-namespaces", "A", false, "Brokers and Triggers of every namespace.")
 	cmd.Flags().StringVar(&o.Scope.App, "app", "", "Only this application's chain.")
 	flags.Complete(cmd, "app", "apps")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: tree (the default), dot (Graphviz), json or yaml.")
+	o.Output = flags.DataOutput("tree", "dot").WithHelp("Output format: tree (the default), dot (Graphviz), json or yaml.")
+	o.Output.AddFlags(cmd)
 	cmd.Flags().BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when there is a broken link (after printing the mesh), for scripts; 0 when there is none.")
-	flags.Complete(cmd, "output", "values", "tree", "dot", "json", "yaml")
 	return cmd
 }
 
@@ -69,10 +68,8 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 
 // Validate checks the flags.
 func (o *Options) Validate() error {
-	switch o.Output {
-	case "", "tree", "dot", "json", "yaml":
-	default:
-		return invalid.Errorf("", "--output: %q: want tree, dot, json or yaml", o.Output)
+	if err := o.Output.Complete(); err != nil {
+		return err
 	}
 	if o.Scope.App != "" {
 		if err := wiring.ValidateName("--app", o.Scope.App); err != nil {
@@ -92,11 +89,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	switch o.Output {
+	switch o.Output.Format {
 	case "dot":
 		err = output.MeshDot(o.Out, st)
 	case "json", "yaml":
-		err = output.Data(o.Out, o.Output, st)
+		err = o.Output.Data(o.Out, st)
 	default:
 		err = output.MeshTree(o.Out, st)
 	}

@@ -38,7 +38,7 @@ type Options struct {
 	Count       int
 	Timeout     time.Duration
 	WaitTimeout time.Duration
-	Output      string
+	Output      *flags.Output
 
 	objs     []*unstructured.Unstructured // built by Complete: the receiver
 	trigger  *knapi.Trigger
@@ -49,7 +49,8 @@ type Options struct {
 
 // NewCmd returns "tail".
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{IOStreams: s, Spec: wiring.TailSpec{Broker: "default", IdleTimeout: 2 * time.Minute}, WaitTimeout: 2 * time.Minute, Output: "table"}
+	o := &Options{IOStreams: s, Spec: wiring.TailSpec{Broker: "default", IdleTimeout: 2 * time.Minute}, WaitTimeout: 2 * time.Minute,
+		Output: flags.ViewOutput("table", "table", "json").WithHelp("Output format: table or json (one CloudEvent per line).")}
 	cmd := &cobra.Command{
 		Use:   "tail",
 		Short: "Watch the events a Broker delivers, as they arrive",
@@ -82,8 +83,7 @@ Kubernetes' garbage collector removes the rest with it.`,
 	fl.DurationVar(&o.WaitTimeout, "wait-timeout", o.WaitTimeout, "How long to wait for the receiver and its Trigger to be ready.")
 	fl.DurationVar(&o.Spec.IdleTimeout, "receiver-idle-timeout", o.Spec.IdleTimeout, "If tail is killed, the receiver removes itself after nobody watched it this long.")
 	fl.StringVar(&o.Spec.Image, "image", flags.DefaultImage(), "Adapter image (its receive mode is the receiver).")
-	fl.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json (one CloudEvent per line).")
-	flags.Complete(cmd, "output", "values", "table", "json")
+	o.Output.AddFlags(cmd)
 	flags.Complete(cmd, "broker", "brokers")
 	return cmd
 }
@@ -113,10 +113,8 @@ func (o *Options) Validate() error {
 		return invalid.Errorf("--timeout", "%s: must not be negative", o.Timeout)
 	case o.WaitTimeout <= 0:
 		return invalid.Errorf("--wait-timeout", "%s: must be positive", o.WaitTimeout)
-	case o.Output != "table" && o.Output != "json":
-		return invalid.Errorf("--output", "%q: want table or json", o.Output)
 	}
-	return nil
+	return o.Output.Complete()
 }
 
 // Run creates the receiver and its Trigger, streams the events and removes
@@ -291,7 +289,7 @@ func (o *Options) watch(ctx context.Context, stream *bufio.Reader) error {
 			}
 		}
 	}()
-	printer := output.NewEventStream(o.Out, o.Output)
+	printer := output.NewEventStream(o.Out, o.Output.Format)
 	n := 0
 	for o.Count == 0 || n < o.Count {
 		select {

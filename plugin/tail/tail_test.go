@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/receiver"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
@@ -44,7 +45,7 @@ func TestWatchSkipsALineItCannotParse(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var out, errOut bytes.Buffer
-	o := &Options{Count: 2, Output: "json", IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}}
+	o := &Options{Count: 2, Output: &flags.Output{Format: "json"}, IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := o.watch(ctx, bufio.NewReader(resp.Body)); err != nil {
@@ -110,7 +111,7 @@ func TestCtrlCIsANormalStop(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var out, errOut bytes.Buffer
-	o := &Options{Output: "table", IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}}
+	o := &Options{Output: &flags.Output{Format: "table"}, IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	time.AfterFunc(50*time.Millisecond, func() { cancel(cmdutil.SignalError{Signal: os.Interrupt}) })
 	err = o.watch(ctx, bufio.NewReader(resp.Body))

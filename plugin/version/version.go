@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/buildinfo"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
@@ -16,7 +15,7 @@ import (
 
 // Options are the inputs of "version".
 type Options struct {
-	Output string
+	Output *flags.Output
 	genericiooptions.IOStreams
 }
 
@@ -29,7 +28,8 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 		Args:  cmdutil.NoArgs,
 		RunE:  cmdutil.RunE(f, o),
 	}
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml.")
+	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml.")
+	o.Output.AddFlags(cmd)
 	return cmd
 }
 
@@ -38,7 +38,7 @@ func (o *Options) Complete(cmdutil.Factory, *cobra.Command, []string) error { re
 
 // Validate checks -o.
 func (o *Options) Validate() error {
-	if err := output.CheckDataFormat(o.Output); err != nil {
+	if err := o.Output.Complete(); err != nil {
 		return err
 	}
 	return nil
@@ -47,8 +47,8 @@ func (o *Options) Validate() error {
 // Run prints the version.
 func (o *Options) Run(context.Context) error {
 	info := buildinfo.Get()
-	if o.Output != "" {
-		return output.Data(o.Out, o.Output, info)
+	if !o.Output.Human() {
+		return o.Output.Data(o.Out, info)
 	}
 	_, err := fmt.Fprintf(o.Out, "kubectl-kymamesh %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
 	return err

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
@@ -34,7 +35,7 @@ type Options struct {
 
 // NewCmdWire returns "wire APP --to NS".
 func NewCmdWire(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{Mutation: flags.NewMutation(wiring.OpCreated, true), IOStreams: s, Broker: "default"}
+	o := &Options{Mutation: flags.NewMutation(flags.WaitReady), IOStreams: s, Broker: "default"}
 	cmd := &cobra.Command{
 		Use:   "wire APP --to NAMESPACE",
 		Short: "Wire an application into a namespace: adapter and Channel, the namespace's Broker, the Subscription between them",
@@ -97,110 +98,27 @@ func (o *Options) Validate() error {
 
 // Run wires the application, reports each object and waits if asked.
 func (o *Options) Run(ctx context.Context) error {
-	m, err := cmdutil.Mesh(o.factory, o.Mutation.Strategy)
-	if err != nil {
-		return err
-	}
 	spec := o.spec
-	changes, err := wiring.Wire(ctx, m, spec, o.Mutation.Strategy)
-	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
-		err = perr
-	}
-	if err != nil || !o.Mutation.Wait {
-		return err
-	}
-	if _, err := wiring.WaitSourceReady(ctx, m.Dynamic, spec.Source.App, spec.Source.Namespace, o.Mutation.WaitTimeout); err != nil {
-		return err
-	}
-	name := wiring.SubscriptionName(spec.Source.App, spec.To)
-	subs := m.Messaging.Subscriptions(spec.Source.Namespace)
-	sub, err := subs.Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return wiring.APIError(err, "get", "subscription", name, spec.Source.Namespace)
-	}
-	if last, err := wiring.WaitReady(ctx, subs, "subscription", sub, o.Mutation.WaitTimeout); err != nil {
-		cmdutil.PrintConditions(o.ErrOut, last)
-		return wiring.ExplainNotReady(ctx, m.Dynamic, last, err)
-	}
-	fmt.Fprintf(o.ErrOut, "application %q is wired to namespace %q\n", spec.Source.App, spec.To)
-	return nil
-}
-
-// UnwireOptions are the inputs of "unwire".
-type UnwireOptions struct {
-	From, IntegrationNamespace string
-	InUse                      bool
-	Mutation                   *flags.Mutation
-
-	app     string
-	factory cmdutil.Factory
-	genericiooptions.IOStreams
-}
-
-// NewCmdUnwire returns "unwire APP --from NS".
-func NewCmdUnwire(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &UnwireOptions{Mutation: flags.NewMutation(wiring.OpDeleted, false), IOStreams: s}
-	cmd := &cobra.Command{
-		Use:   "unwire APP --from NAMESPACE",
-		Short: "Remove what 'wire' created for an application and a namespace",
-		Long: `unwire deletes the Triggers and the Subscription that 'wire' created for the
-application and namespace; then the application's source, if 'wire' created it and
-no other namespace is wired to it; then the namespace's Broker, if 'wire' created
-it and no other application is wired to it; then the integration namespace, if the
-plugin created it and nothing else is left in it. A Channel or Broker that
-anything else still refers to, and a namespace that still holds anything, is
-kept and named with what keeps it; --delete-in-use deletes Brokers and Channels
-anyway.`,
-		Example: "  kubectl kymamesh unwire shop --from orders",
-		Args:    cmdutil.ExactArgs("APP"),
-		RunE:    cmdutil.RunE(f, o),
-	}
-	cmdutil.NamespaceFrom(cmd, "the user namespace is --from, the applications' namespace --integration-namespace")
-	cmd.Flags().StringVar(&o.From, "from", "", "User namespace to unwire the application from (required).")
-	flags.AddIntegrationNamespace(cmd, &o.IntegrationNamespace)
-	flags.AddDeleteInUse(cmd, &o.InUse)
-	o.Mutation.AddFlags(cmd)
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
-	flags.Complete(cmd, "from", "namespaces")
-	return cmd
-}
-
-// Complete takes the application and the dry-run strategy and printer.
-func (o *UnwireOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.factory = args[0], f
-	return o.Mutation.Complete()
-}
-
-// Validate checks the flags.
-func (o *UnwireOptions) Validate() error {
-	if o.From == "" {
-		return invalid.Errorf("--from", "the user namespace is required")
-	}
-	if err := wiring.ValidateName("APP", o.app); err != nil {
-		return err
-	}
-	for flag, ns := range map[string]string{"--from": o.From, "--integration-namespace": o.IntegrationNamespace} {
-		if err := wiring.ValidateNamespaceName(flag, ns); err != nil {
-			return err
-		}
-	}
-	return o.Mutation.Validate()
-}
-
-// Run removes what wire created and reports each object.
-func (o *UnwireOptions) Run(ctx context.Context) error {
-	// Knowing what wire created takes a look at the cluster, even for a dry run
-	// (whose clients refuse every write).
-	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
-	if err != nil {
-		return err
-	}
-	changes, err := wiring.Unwire(ctx, m, o.app, o.IntegrationNamespace, o.From, o.Mutation.Strategy, wiring.DeleteOptions{InUse: o.InUse})
-	if perr := o.Mutation.PrintChanges(o.Out, o.ErrOut, changes); err == nil {
-		err = perr
-	}
-	if err == nil && len(changes) == 0 {
-		fmt.Fprintf(o.ErrOut, "nothing to unwire: application %q is not wired to namespace %q\n", o.app, o.From)
-	}
-	return err
+	return cmdutil.RunChangeSet(ctx, o.factory, o.Mutation, o.IOStreams, cmdutil.ChangeSet{
+		Apply: func(ctx context.Context, m wiring.Mesh, dry wiring.DryRun) ([]wiring.Change, error) {
+			return wiring.Wire(ctx, m, spec, dry)
+		},
+		Wait: func(ctx context.Context, m wiring.Mesh, _ []wiring.Change) error {
+			if _, err := wiring.WaitSourceReady(ctx, m.Dynamic, spec.Source.App, spec.Source.Namespace, o.Mutation.WaitTimeout); err != nil {
+				return err
+			}
+			name := wiring.SubscriptionName(spec.Source.App, spec.To)
+			subs := m.Messaging.Subscriptions(spec.Source.Namespace)
+			sub, err := subs.Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return wiring.APIError(err, "get", "subscription", name, spec.Source.Namespace)
+			}
+			if last, err := wiring.WaitReady(ctx, subs, "subscription", sub, o.Mutation.WaitTimeout); err != nil {
+				_ = output.NotReadyConditions(o.ErrOut, wiring.Conditions(last))
+				return wiring.ExplainNotReady(ctx, m.Dynamic, last, err)
+			}
+			fmt.Fprintf(o.ErrOut, "application %q is wired to namespace %q\n", spec.Source.App, spec.To)
+			return nil
+		},
+	})
 }
