@@ -39,3 +39,26 @@ func TestBadInputs(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
 	}
 }
+
+// list, describe and delete check their input before any request too.
+func TestBadInputsOfListDescribeDelete(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"source", "describe", "Bad_App"}, `error: APP: "Bad_App" is not a valid name`},
+		{[]string{"source", "describe", "shop", "--integration-namespace", "Bad"}, `error: --integration-namespace: "Bad" is not a valid namespace name`},
+		{[]string{"source", "describe", "shop", "-o", "wide"}, `error: --output: "wide": want json or yaml`},
+		{[]string{"source", "describe"}, "error: APP is required (see 'kubectl kymamesh source describe -h')"},
+		{[]string{"source", "list", "-o", "name"}, `error: --output: "name": want json or yaml`},
+		{[]string{"source", "list", "-l", "==="}, `error: --selector: found '==', expected: !, identifier, or 'end of string'`},
+		{[]string{"source", "list", "--integration-namespace", "Bad_NS"}, `error: --integration-namespace: "Bad_NS" is not a valid namespace name`},
+		{[]string{"source", "list", "extra"}, `error: unexpected argument "extra"`},
+		{[]string{"source", "delete", "Bad_App"}, `error: APP: "Bad_App" is not a valid name`},
+		{[]string{"source", "delete", "shop", "--integration-namespace", "Bad_NS"}, `error: --integration-namespace: "Bad_NS" is not a valid namespace name`},
+		{[]string{"source", "delete", "shop", "--dry-run=maybe"}, `error: --dry-run: "maybe": must be "none", "server", or "client"`},
+		{[]string{"source", "create", "http", "shop", "--wait", "--dry-run=server"}, "error: --wait cannot be combined with --dry-run"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
+	}
+}
