@@ -1,6 +1,9 @@
 // Package cmdtest runs kymamesh commands in unit tests: a Factory over a fake
-// dynamic client and a helper that executes the command tree with separate stdout
-// and stderr buffers, the way main does.
+// dynamic client (ServeApply lets it answer server-side apply), Run, which
+// executes the command tree with separate stdout and stderr buffers and maps
+// the error to an exit code the way main does, and Expect, ExpectIn and
+// ExpectUsageError, which compare what a run printed and its exit code. The
+// nouns' external test packages (plugin/<noun>, package <noun>_test) use it.
 package cmdtest
 
 import (
