@@ -1,7 +1,6 @@
 package plugin_test
 
 import (
-	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,26 +11,6 @@ import (
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 )
-
-// The scripts register for the binary a shell runs, kubectl-kymamesh.
-func TestCompletionScripts(t *testing.T) {
-	f := cmdtest.NewFactory("demo")
-	f.NoCluster = true
-	for shell, want := range map[string]string{
-		"bash":       "complete -o default -F __start_kubectl-kymamesh kubectl-kymamesh\n",
-		"zsh":        "#compdef kubectl-kymamesh\ncompdef _kubectl-kymamesh kubectl-kymamesh\n",
-		"fish":       "complete -c kubectl-kymamesh -e\n",
-		"powershell": "Register-ArgumentCompleter -CommandName 'kubectl-kymamesh'",
-	} {
-		r := cmdtest.Run(t.Context(), f, "", "completion", shell)
-		if r.Code != 0 || !strings.Contains(r.Stdout, want) || r.Stderr != "" {
-			t.Errorf("completion %s: exit %d, stderr %q, stdout lacks %q", shell, r.Code, r.Stderr, want)
-		}
-	}
-	expect(t, f, "completion tcsh", 2, "", "error: SHELL: \"tcsh\": want bash, zsh, fish or powershell\n")
-	expect(t, f, "completion", 2, "", "error: SHELL is required (see 'kubectl kymamesh completion -h')\n")
-	expect(t, f, "__complete completion b", 0, "bash\n:4\n", "Completion ended with directive: ShellCompDirectiveNoFileComp\n")
-}
 
 // Names and flag values complete from the cluster (here the fakes) and from
 // the fixed values.
@@ -65,7 +44,7 @@ func TestCompletionOfNamesAndValues(t *testing.T) {
 		"__complete|trigger|list|-o|w":                  "wide\n:4\n",
 		"__complete|version|-o|":                        "json\nyaml\n:4\n",
 	} {
-		r := cmdtest.Run(t.Context(), f, "", splitArgs(args)...)
+		r := cmdtest.Run(t.Context(), f, "", cmdtest.SplitArgs(args)...)
 		if r.Code != 0 || r.Stdout != want || r.Stderr != noFiles {
 			t.Errorf("%s: got %q (stderr %q), want %q", args, r.Stdout, r.Stderr, want)
 		}

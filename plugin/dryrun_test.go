@@ -121,13 +121,13 @@ func TestDeleteOutputIsKubectls(t *testing.T) {
 func TestClientDryRunListsTheNamespacesItWouldCreate(t *testing.T) {
 	f := cmdtest.NewFactory("default")
 	f.NoCluster = true
-	expect(t, f, "enable ns shop --create-namespace --dry-run=client -o name", 0,
+	cmdtest.Expect(t, f, "enable ns shop --create-namespace --dry-run=client -o name", 0,
 		"namespace/shop\nbroker.eventing.knative.dev/default\n", "")
-	expect(t, f, "wire shop --to orders --create-namespace --dry-run=client -o name", 0,
+	cmdtest.Expect(t, f, "wire shop --to orders --create-namespace --dry-run=client -o name", 0,
 		"namespace/orders\nnamespace/kyma-integration\nserviceaccount/shop-adapter\nchannel.messaging.knative.dev/shop\n"+
 			"deployment.apps/shop-adapter\nservice/shop-adapter\nsinkbinding.sources.knative.dev/shop-adapter\n"+
 			"broker.eventing.knative.dev/default\nsubscription.messaging.knative.dev/shop-to-orders\n", "")
-	expect(t, f, "source create http shop --dry-run=client -o name", 0,
+	cmdtest.Expect(t, f, "source create http shop --dry-run=client -o name", 0,
 		"namespace/kyma-integration\nserviceaccount/shop-adapter\nchannel.messaging.knative.dev/shop\n"+
 			"deployment.apps/shop-adapter\nservice/shop-adapter\nsinkbinding.sources.knative.dev/shop-adapter\n", "")
 	r := cmdtest.Run(t.Context(), f, "", "wire", "shop", "--to", "orders", "--dry-run=client", "-o", "yaml")

@@ -1,10 +1,8 @@
 package plugin_test
 
 import (
-	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -32,10 +30,10 @@ func TestMistypedCommandSuggests(t *testing.T) {
 		"subscription delet s":   `unknown command "delet" for "kubectl kymamesh subscription"; did you mean "delete"? (see 'kubectl kymamesh subscription -h')`,
 		"policy alow app --to x": `unknown command "alow" for "kubectl kymamesh policy"; did you mean "allow"? (see 'kubectl kymamesh policy -h')`,
 	} {
-		expect(t, f, args, 2, "", "error: "+msg+"\n")
+		cmdtest.Expect(t, f, args, 2, "", "error: "+msg+"\n")
 	}
 	// A group's own bad flag stays a flag error.
-	expect(t, f, "policy --bogus", 2, "", "error: unknown flag: --bogus (see 'kubectl kymamesh policy -h')\n")
+	cmdtest.Expect(t, f, "policy --bogus", 2, "", "error: unknown flag: --bogus (see 'kubectl kymamesh policy -h')\n")
 }
 
 // A URL sink without its colon (http//host) or with one slash is not taken
@@ -43,11 +41,11 @@ func TestMistypedCommandSuggests(t *testing.T) {
 func TestURLSinkTypoSuggests(t *testing.T) {
 	f := cmdtest.NewFactory("demo")
 	f.NoCluster = true
-	expect(t, f, "trigger create t --sink http//order-handler.shop/in --dry-run=client", 2, "",
+	cmdtest.Expect(t, f, "trigger create t --sink http//order-handler.shop/in --dry-run=client", 2, "",
 		`error: --sink: "http//order-handler.shop/in": did you mean "http://order-handler.shop/in"?`+"\n")
-	expect(t, f, "subscription create s --channel c --sink https:/h.example --dry-run=client", 2, "",
+	cmdtest.Expect(t, f, "subscription create s --channel c --sink https:/h.example --dry-run=client", 2, "",
 		`error: --sink: "https:/h.example": did you mean "https://h.example"?`+"\n")
-	expect(t, f, "send --to http//h:8080 --type t --dry-run=client", 2, "",
+	cmdtest.Expect(t, f, "send --to http//h:8080 --type t --dry-run=client", 2, "",
 		`error: --to: "http//h:8080": did you mean "http://h:8080"?`+"\n")
 }
 
@@ -61,15 +59,15 @@ var notServed = &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.S
 func TestMissingAPINamesItsProduct(t *testing.T) {
 	f := cmdtest.NewFactory("demo")
 	f.Dyn.PrependReactor("get", "services", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed })
-	expect(t, f, "send --to ksvc:handler --type t", 1, "",
+	cmdtest.Expect(t, f, "send --to ksvc:handler --type t", 1, "",
 		"error: Knative Serving is not installed (serving.knative.dev/v1 not found)\n")
 	f = cmdtest.NewFactory("demo")
 	f.Dyn.PrependReactor("list", "sinkbindings", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed })
-	expect(t, f, "source list", 1, "",
+	cmdtest.Expect(t, f, "source list", 1, "",
 		"error: Knative Eventing's sources API is not installed (sources.knative.dev/v1 not found)\n")
 	f = cmdtest.NewFactory("demo")
 	f.Dyn.PrependReactor("create", "triggers", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed })
-	expect(t, f, "trigger create t --sink ksvc:h", 1, "",
+	cmdtest.Expect(t, f, "trigger create t --sink ksvc:h", 1, "",
 		"error: Knative Eventing is not installed (eventing.knative.dev/v1 not found)\n")
 }
 
@@ -84,12 +82,12 @@ func TestCreateInMissingNamespaceNamesIt(t *testing.T) {
 		f.Dyn.PrependReactor("create", r, missing)
 	}
 	const want = "error: namespace \"nope\" does not exist: create it with 'kubectl create namespace nope'\n"
-	expect(t, f, "trigger create t --sink ksvc:h", 1, "", want)
-	expect(t, f, "broker create b", 1, "", want)
-	expect(t, f, "channel create c", 1, "", want)
-	expect(t, f, "subscription create s --channel c --sink ksvc:h", 1, "", want)
+	cmdtest.Expect(t, f, "trigger create t --sink ksvc:h", 1, "", want)
+	cmdtest.Expect(t, f, "broker create b", 1, "", want)
+	cmdtest.Expect(t, f, "channel create c", 1, "", want)
+	cmdtest.Expect(t, f, "subscription create s --channel c --sink ksvc:h", 1, "", want)
 	// A missing object is still "not found".
-	expect(t, f, "trigger describe t", 1, "", `error: trigger "t" not found in namespace "nope": triggers.eventing.knative.dev "t" not found`+"\n")
+	cmdtest.Expect(t, f, "trigger describe t", 1, "", `error: trigger "t" not found in namespace "nope": triggers.eventing.knative.dev "t" not found`+"\n")
 }
 
 // A wait that fails because what the object waits on does not exist names
@@ -97,54 +95,15 @@ func TestCreateInMissingNamespaceNamesIt(t *testing.T) {
 // (Knative leaves a Trigger of a missing Broker without any condition).
 func TestWaitNamesTheMissingParent(t *testing.T) {
 	f := cmdtest.NewFactory("demo", &knapi.Channel{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "demo"}})
-	expect(t, f, "trigger create t --broker missing --sink ksvc:h --wait --wait-timeout 50ms", 1, "trigger.eventing.knative.dev/t created\n",
+	cmdtest.Expect(t, f, "trigger create t --broker missing --sink ksvc:h --wait --wait-timeout 50ms", 1, "trigger.eventing.knative.dev/t created\n",
 		`error: trigger "t" is not ready after 50ms: broker "missing" does not exist in namespace "demo": create it with 'kubectl kymamesh enable ns demo --broker missing'`+"\n")
-	expect(t, f, "trigger create t2 --sink ksvc:h --wait --wait-timeout 50ms", 1, "trigger.eventing.knative.dev/t2 created\n",
+	cmdtest.Expect(t, f, "trigger create t2 --sink ksvc:h --wait --wait-timeout 50ms", 1, "trigger.eventing.knative.dev/t2 created\n",
 		`error: trigger "t2" is not ready after 50ms: broker "default" does not exist in namespace "demo": create it with 'kubectl kymamesh enable ns demo'`+"\n")
-	expect(t, f, "subscription create s --channel c --sink broker:missing --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s created\n",
+	cmdtest.Expect(t, f, "subscription create s --channel c --sink broker:missing --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s created\n",
 		`error: subscription "s" is not ready after 50ms: broker "missing" does not exist in namespace "demo": create it with 'kubectl kymamesh enable ns demo --broker missing'`+"\n")
-	expect(t, f, "subscription create s2 --channel imc:gone --sink ksvc:h --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s2 created\n",
+	cmdtest.Expect(t, f, "subscription create s2 --channel imc:gone --sink ksvc:h --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s2 created\n",
 		`error: subscription "s2" is not ready after 50ms: channel "gone" does not exist in namespace "demo": create it with 'kubectl kymamesh channel create gone -n demo --type imc'`+"\n")
 	// With everything there, the controller is what is left to blame, and doctor checks it.
-	expect(t, f, "subscription create s3 --channel c --sink ksvc:h --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s3 created\n",
+	cmdtest.Expect(t, f, "subscription create s3 --channel c --sink ksvc:h --wait --wait-timeout 50ms", 1, "subscription.messaging.knative.dev/s3 created\n",
 		`error: subscription "s3" is not ready after 50ms: it has no conditions: no Knative controller has acted on it; 'kubectl kymamesh doctor' checks the installation`+"\n")
-}
-
-// Knative's webhook refusing --retry-after-max because its feature flag is
-// off says which flag and how to turn it on (the webhook's own words are
-// "must not set the field(s)").
-func TestFeatureFlagRefusalNamesTheFlag(t *testing.T) {
-	f := cmdtest.NewFactory("demo")
-	f.Dyn.PrependReactor("create", "brokers", func(k8stesting.Action) (bool, runtime.Object, error) {
-		return true, nil, &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: 400, Reason: metav1.StatusReasonBadRequest,
-			Message: `admission webhook "validation.webhook.eventing.knative.dev" denied the request: validation failed: must not set the field(s): spec.delivery.retryAfterMax`}}
-	})
-	expect(t, f, "broker create b --retry-after-max PT5S", 1, "",
-		`error: cannot create broker "b" in namespace "demo": --retry-after-max needs Knative's feature delivery-retryafter, which is off; turn it on with: `+
-			`kubectl -n knative-eventing patch configmap config-features -p '{"data":{"delivery-retryafter":"enabled"}}', or leave out --retry-after-max `+
-			`(admission webhook "validation.webhook.eventing.knative.dev" denied the request: validation failed: must not set the field(s): spec.delivery.retryAfterMax)`+"\n")
-}
-
-// doctor reports the feature flags that change what the plugin can do, read
-// from config-features (a flag it does not list has Knative's default).
-func TestDoctorReportsFeatureFlags(t *testing.T) {
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-features", Namespace: "knative-eventing"},
-		Data: map[string]string{"delivery-retryafter": "disabled", "authentication-oidc": "enabled"}}
-	f := cmdtest.NewFactory("shop", cm)
-	f.Disc.Resources = []*metav1.APIResourceList{
-		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers"}}},
-		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "channels"}}},
-		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings"}}},
-	}
-	r := cmdtest.Run(t.Context(), f, "", "doctor")
-	for _, want := range []string{
-		"PASS  OIDC authentication: on: EventPolicies (policy allow) are enforced\n",
-		"WARN  feature delivery-retryafter: off: Knative refuses --retry-after-max (delivery.retryAfterMax)\n" +
-			"      fix: set delivery-retryafter: enabled in config-features (knative-eventing) to use it\n",
-		"PASS  feature delivery-timeout: on: Knative takes --delivery-timeout\n",
-	} {
-		if !strings.Contains(r.Stdout, want) {
-			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
-		}
-	}
 }

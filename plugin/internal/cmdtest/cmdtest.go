@@ -1,6 +1,9 @@
 // Package cmdtest runs kymamesh commands in unit tests: a Factory over a fake
-// dynamic client and a helper that executes the command tree with separate stdout
-// and stderr buffers, the way main does.
+// dynamic client (ServeApply lets it answer server-side apply), Run, which
+// executes the command tree with separate stdout and stderr buffers and maps
+// the error to an exit code the way main does, and Expect, ExpectIn and
+// ExpectUsageError, which compare what a run printed and its exit code. The
+// nouns' external test packages (plugin/<noun>, package <noun>_test) use it.
 package cmdtest
 
 import (
@@ -25,11 +28,14 @@ import (
 
 // Factory serves a fake dynamic client (under every typed client) and fake
 // discovery; NoCluster makes every client request fail, to prove a command
-// did not need one.
+// did not need one. REST, when set, is the REST config RESTConfig returns
+// (for port-forwards, which go to a server of the test's own); without it,
+// RESTConfig fails as if there were no cluster.
 type Factory struct {
 	NS        string
 	Dyn       *dynamicfake.FakeDynamicClient
 	Disc      *fakediscovery.FakeDiscovery
+	REST      *rest.Config
 	NoCluster bool
 }
 
@@ -106,8 +112,14 @@ func (f *Factory) Dynamic() (dynamic.Interface, error) {
 	return f.Dyn, nil
 }
 
-// RESTConfig implements cmdutil.Factory; unit tests have no server.
-func (f *Factory) RESTConfig() (*rest.Config, error) { return nil, errNoCluster }
+// RESTConfig implements cmdutil.Factory; unit tests have no API server, but
+// may give a server of their own in REST.
+func (f *Factory) RESTConfig() (*rest.Config, error) {
+	if f.NoCluster || f.REST == nil {
+		return nil, errNoCluster
+	}
+	return f.REST, nil
+}
 
 // Result is what a command run printed and its exit code.
 type Result struct {

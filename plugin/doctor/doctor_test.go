@@ -1,9 +1,10 @@
-package plugin_test
+package doctor_test
 
 import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -42,5 +43,29 @@ func TestDoctorNamesMissingPermissions(t *testing.T) {
 	}
 	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "error: 1 of ") {
 		t.Fatalf("want exit 1 and the count of failed checks, got %d %q", r.Code, r.Stderr)
+	}
+}
+
+// doctor reports the feature flags that change what the plugin can do, read
+// from config-features (a flag it does not list has Knative's default).
+func TestDoctorReportsFeatureFlags(t *testing.T) {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-features", Namespace: "knative-eventing"},
+		Data: map[string]string{"delivery-retryafter": "disabled", "authentication-oidc": "enabled"}}
+	f := cmdtest.NewFactory("shop", cm)
+	f.Disc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "channels"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings"}}},
+	}
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	for _, want := range []string{
+		"PASS  OIDC authentication: on: EventPolicies (policy allow) are enforced\n",
+		"WARN  feature delivery-retryafter: off: Knative refuses --retry-after-max (delivery.retryAfterMax)\n" +
+			"      fix: set delivery-retryafter: enabled in config-features (knative-eventing) to use it\n",
+		"PASS  feature delivery-timeout: on: Knative takes --delivery-timeout\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+		}
 	}
 }

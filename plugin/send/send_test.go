@@ -1,4 +1,4 @@
-package plugin_test
+package send_test
 
 import (
 	"encoding/json"
@@ -23,10 +23,10 @@ import (
 func TestSendDryRunPrintsTheEvent(t *testing.T) {
 	f := cmdtest.NewFactory("demo")
 	f.NoCluster = true
-	expectIn(t, f, `{"order":7}`, "send --to app:shop --type order.created --id o-7 --time 2026-01-02T03:04:05Z --ext region=eu --data - --dry-run", 0,
+	cmdtest.ExpectIn(t, f, `{"order":7}`, "send --to app:shop --type order.created --id o-7 --time 2026-01-02T03:04:05Z --ext region=eu --data - --dry-run", 0,
 		"Ce-Id: o-7\nCe-Region: eu\nCe-Source: /kubectl-kymamesh/send\nCe-Specversion: 1.0\nCe-Time: 2026-01-02T03:04:05Z\nCe-Type: order.created\n"+
 			"Content-Type: application/json\n\n{\"order\":7}\n", "")
-	expect(t, f, "send --type t --id x --time 2026-01-02T03:04:05Z --mode structured --source /me --data {\"a\":1} --dry-run=client", 0,
+	cmdtest.Expect(t, f, "send --type t --id x --time 2026-01-02T03:04:05Z --mode structured --source /me --data {\"a\":1} --dry-run=client", 0,
 		"{\n  \"specversion\": \"1.0\",\n  \"id\": \"x\",\n  \"source\": \"/me\",\n  \"type\": \"t\",\n  \"datacontenttype\": \"application/json\",\n"+
 			"  \"time\": \"2026-01-02T03:04:05Z\",\n  \"data\": {\n    \"a\": 1\n  }\n}\n", "")
 }
@@ -50,10 +50,10 @@ func TestSendToURL(t *testing.T) {
 	defer rc.Close()
 	f := cmdtest.NewFactory("demo")
 	f.NoCluster = true
-	expect(t, f, "send --to "+rc.URL+" --type ok --id e1", 0, "", "event e1 accepted by "+rc.URL+" (HTTP 202)\n")
-	expect(t, f, "send --to "+rc.URL+" --type ok --id e2 -o json", 0, `{"id":"e2","target":"`+rc.URL+`","statusCode":202,"ack":true}`+"\n", "")
-	expect(t, f, "send --to "+rc.URL+" --type ok --id e2y -o yaml", 0, "ack: true\nid: e2y\nstatusCode: 202\ntarget: "+rc.URL+"\n", "")
-	expect(t, f, "send --to "+rc.URL+" --type refused --id e3", 1, "",
+	cmdtest.Expect(t, f, "send --to "+rc.URL+" --type ok --id e1", 0, "", "event e1 accepted by "+rc.URL+" (HTTP 202)\n")
+	cmdtest.Expect(t, f, "send --to "+rc.URL+" --type ok --id e2 -o json", 0, `{"id":"e2","target":"`+rc.URL+`","statusCode":202,"ack":true}`+"\n", "")
+	cmdtest.Expect(t, f, "send --to "+rc.URL+" --type ok --id e2y -o yaml", 0, "ack: true\nid: e2y\nstatusCode: 202\ntarget: "+rc.URL+"\n", "")
+	cmdtest.Expect(t, f, "send --to "+rc.URL+" --type refused --id e3", 1, "",
 		"error: event e3 was not acknowledged by "+rc.URL+": HTTP 400 no thanks\n")
 	out := cmdtest.Run(t.Context(), f, "", "send", "--to", rc.URL, "--type", "ok", "--count", "50", "--concurrency", "5", "-o", "json")
 	var sum struct{ Sent, Acknowledged, Failed int }
@@ -79,7 +79,7 @@ func TestSendToURL(t *testing.T) {
 			t.Fatalf("--results line %d %q: %v (%+v)", i, l, err, out)
 		}
 	}
-	expect(t, f, "send --to "+rc.URL+" --type ok --id s --results /nonexistent/dir/r.jsonl", 2, "",
+	cmdtest.Expect(t, f, "send --to "+rc.URL+" --type ok --id s --results /nonexistent/dir/r.jsonl", 2, "",
 		"error: --results: /nonexistent/dir/r.jsonl: its directory /nonexistent/dir does not exist\n")
 	mu.Lock()
 	defer mu.Unlock()
@@ -102,6 +102,14 @@ func TestSendPortForwardPathThroughTheFactory(t *testing.T) {
 		Ports:     []discoveryv1.EndpointPort{{Name: &name, Port: &port}},
 		Endpoints: []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: &ready}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: "shop-adapter-7f9"}}}}
 	f := cmdtest.NewFactory("demo", svc, slice)
-	expect(t, f, "send --to app:shop --type t", 1, "",
+	cmdtest.Expect(t, f, "send --to app:shop --type t", 1, "",
 		"error: port-forward to pod kyma-integration/shop-adapter-7f9 port 8080: no cluster: this command should not have needed one\n")
+}
+
+// send's client dry run honours -o: the event in the JSON event format.
+func TestSendDryRunHonoursOutput(t *testing.T) {
+	f := cmdtest.NewFactory("demo")
+	f.NoCluster = true
+	cmdtest.Expect(t, f, "send --to app:shop --type t --id 1 --time 2026-01-01T00:00:00Z --data {\"a\":1} --dry-run=client -o json", 0,
+		`{"specversion":"1.0","id":"1","source":"/kubectl-kymamesh/send","type":"t","datacontenttype":"application/json","time":"2026-01-01T00:00:00Z","data":{"a":1}}`+"\n", "")
 }

@@ -1,4 +1,4 @@
-package plugin_test
+package status_test
 
 import (
 	"encoding/json"

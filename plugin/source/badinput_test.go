@@ -1,0 +1,64 @@
+package source_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+)
+
+// Every bad input to source is refused with exit code 2 and one "error: ..."
+// line that names the flag, argument or field, before any request: the
+// factory has no cluster.
+func TestBadInputs(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		// names, arguments, flags
+		{[]string{"source", "create", "ftp", "x"}, `unknown command "ftp" for "kubectl kymamesh source create"`},
+		// create http
+		{[]string{"source", "create", "http", "Bad_App"}, `APP: "Bad_App" is not a valid name`},
+		{[]string{"source", "create", "http", "shop", "--port", "0"}, "--port: 0 is not a port number"},
+		{[]string{"source", "create", "http", "shop", "--image", "bad image"}, `--image: "bad image" is not an image reference`},
+		{[]string{"source", "create", "http", "shop", "--channel", "nats"}, `--channel: "nats": want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND`},
+		{[]string{"source", "create", "http", "shop", "--integration-namespace", "Not_NS"}, `--integration-namespace: "Not_NS" is not a valid namespace name`},
+		{[]string{"source", "create", "http", strings.Repeat("a", 60)}, `would be refused (must be no more than 63 characters); use a name that starts with a letter, of at most 52 characters`},
+		// -n where the namespace comes from elsewhere is refused, not ignored.
+		{[]string{"source", "delete", "shop", "-n", "other"}, `the applications' namespace is --integration-namespace`},
+		{[]string{"source", "create", "http", "shop", "--image", "Example.com/UPPER:tag"}, `--image: "Example.com/UPPER:tag" is not an image reference`},
+		// Names the API server would refuse for a Service made from the
+		// application's name: refused before anything is created.
+		{[]string{"source", "create", "http", "1shop"}, `APP: "1shop" cannot name an application: its Service "1shop-adapter" would be refused`},
+		{[]string{"source", "create", "http", strings.Repeat("a", 53)}, `its Service "` + strings.Repeat("a", 53) + `-kn-channel" would be refused`},
+	}
+	if len(cases) < 11 {
+		t.Fatalf("the table must hold at least 11 bad inputs, has %d", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
+	}
+}
+
+// list, describe and delete check their input before any request too.
+func TestBadInputsOfListDescribeDelete(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"source", "describe", "Bad_App"}, `error: APP: "Bad_App" is not a valid name`},
+		{[]string{"source", "describe", "shop", "--integration-namespace", "Bad"}, `error: --integration-namespace: "Bad" is not a valid namespace name`},
+		{[]string{"source", "describe", "shop", "-o", "wide"}, `error: --output: "wide": want json or yaml`},
+		{[]string{"source", "describe"}, "error: APP is required (see 'kubectl kymamesh source describe -h')"},
+		{[]string{"source", "list", "-o", "name"}, `error: --output: "name": want json or yaml`},
+		{[]string{"source", "list", "-l", "==="}, `error: --selector: found '==', expected: !, identifier, or 'end of string'`},
+		{[]string{"source", "list", "--integration-namespace", "Bad_NS"}, `error: --integration-namespace: "Bad_NS" is not a valid namespace name`},
+		{[]string{"source", "list", "extra"}, `error: unexpected argument "extra"`},
+		{[]string{"source", "delete", "Bad_App"}, `error: APP: "Bad_App" is not a valid name`},
+		{[]string{"source", "delete", "shop", "--integration-namespace", "Bad_NS"}, `error: --integration-namespace: "Bad_NS" is not a valid namespace name`},
+		{[]string{"source", "delete", "shop", "--dry-run=maybe"}, `error: --dry-run: "maybe": must be "none", "server", or "client"`},
+		{[]string{"source", "create", "http", "shop", "--wait", "--dry-run=server"}, "error: --wait cannot be combined with --dry-run"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
+	}
+}
