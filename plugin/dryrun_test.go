@@ -103,18 +103,6 @@ func TestEveryClientDryRunWritesNothing(t *testing.T) {
 	}
 }
 
-// A delete prints what kubectl delete prints, and takes -o name only.
-func TestDeleteOutputIsKubectls(t *testing.T) {
-	f := cmdtest.NewFactory("shop")
-	f.NoCluster = false
-	expect(t, f, "trigger create t1 --sink svc:x", 0, "trigger.eventing.knative.dev/t1 created\n", "")
-	expect(t, f, "trigger create t2 --sink svc:x -o name", 0, "trigger.eventing.knative.dev/t2\n", "")
-	expect(t, f, "trigger delete t1 --dry-run=client", 0, "trigger.eventing.knative.dev/t1 deleted (dry run)\n", "")
-	expect(t, f, "trigger delete t1 t2 -o name", 0, "trigger.eventing.knative.dev/t1\ntrigger.eventing.knative.dev/t2\n", "")
-	expect(t, f, "trigger delete t1 -o json", 2, "",
-		"error: --output: unable to match a printer suitable for the output format \"json\", allowed formats are: name\n")
-}
-
 // A client dry run's output applies whole with kubectl apply -f -: the
 // namespaces it would create come first, unmarked (applied over an existing
 // namespace they must not make it look like the plugin's).

@@ -28,7 +28,7 @@ func TestAllowCreatesThePolicy(t *testing.T) {
 		"erp-to-b2        broker:b2        subscription:apps/erp-to-shop               Unknown            <unknown>\n", "")
 	// An existing policy of that name is not changed: the create fails.
 	cmdtest.Expect(t, f, "policy allow crm --to shop", 1, "",
-		`error: eventpolicy "crm-to-default" already exists in namespace "shop": eventpolicies.eventing.knative.dev "crm-to-default" already exists`+"\n")
+		`error: policy "crm-to-default" already exists in namespace "shop": eventpolicies.eventing.knative.dev "crm-to-default" already exists`+"\n")
 	p, err := f.Dyn.Resource(eventPolicies).Namespace("shop").Get(t.Context(), "erp-to-b2", metav1.GetOptions{})
 	if err != nil || p.GetLabels()["app.kubernetes.io/managed-by"] != "kubectl-kymamesh" || p.GetLabels()["kymamesh.kyma-project.io/application"] != "erp" {
 		t.Fatalf("the policy is not marked as the plugin's and the application's: %v %v", err, p)

@@ -78,3 +78,14 @@ func TestKnSpellingsAreAccepted(t *testing.T) {
 	f.NoCluster = true
 	cmdtest.Expect(t, f, "trigger create t --sink ksvc:a --backoff-delay 0s --dry-run=client -o jsonpath={.spec.delivery.backoffDelay}", 0, "PT0S", "")
 }
+
+// A delete prints what kubectl delete prints, and takes -o name only.
+func TestDeleteOutputIsKubectls(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	cmdtest.Expect(t, f, "trigger create t1 --sink svc:x", 0, "trigger.eventing.knative.dev/t1 created\n", "")
+	cmdtest.Expect(t, f, "trigger create t2 --sink svc:x -o name", 0, "trigger.eventing.knative.dev/t2\n", "")
+	cmdtest.Expect(t, f, "trigger delete t1 --dry-run=client", 0, "trigger.eventing.knative.dev/t1 deleted (dry run)\n", "")
+	cmdtest.Expect(t, f, "trigger delete t1 t2 -o name", 0, "trigger.eventing.knative.dev/t1\ntrigger.eventing.knative.dev/t2\n", "")
+	cmdtest.Expect(t, f, "trigger delete t1 -o json", 2, "",
+		"error: --output: unable to match a printer suitable for the output format \"json\", allowed formats are: name\n")
+}
