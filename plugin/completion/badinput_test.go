@@ -1,7 +1,6 @@
 package completion_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -11,16 +10,7 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"completion", "tcsh"}, `SHELL: "tcsh": want bash, zsh, fish or powershell`},
-	}
-	if len(cases) < 1 {
-		t.Fatalf("the table must hold at least 1 bad inputs, has %d", len(cases))
-	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
-	}
+	cmdtest.ExpectUsageErrors(t, 1, []cmdtest.BadInput{
+		{Args: []string{"completion", "tcsh"}, Want: `SHELL: "tcsh": want bash, zsh, fish or powershell`},
+	})
 }

@@ -11,18 +11,9 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"policy", "allow", "shop", "--to", "orders", "-n", "other"}, `the namespace is --to`},
-	}
-	if len(cases) < 1 {
-		t.Fatalf("the table must hold at least 1 bad inputs, has %d", len(cases))
-	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
-	}
+	cmdtest.ExpectUsageErrors(t, 1, []cmdtest.BadInput{
+		{Args: []string{"policy", "allow", "shop", "--to", "orders", "-n", "other"}, Want: `the namespace is --to`},
+	})
 }
 
 // allow checks its input before any request.

@@ -11,33 +11,24 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
+	cmdtest.ExpectUsageErrors(t, 11, []cmdtest.BadInput{
 		// names, arguments, flags
-		{[]string{"source", "create", "ftp", "x"}, `unknown command "ftp" for "kubectl kymamesh source create"`},
+		{Args: []string{"source", "create", "ftp", "x"}, Want: `unknown command "ftp" for "kubectl kymamesh source create"`},
 		// create http
-		{[]string{"source", "create", "http", "Bad_App"}, `APP: "Bad_App" is not a valid name`},
-		{[]string{"source", "create", "http", "shop", "--port", "0"}, "--port: 0 is not a port number"},
-		{[]string{"source", "create", "http", "shop", "--image", "bad image"}, `--image: "bad image" is not an image reference`},
-		{[]string{"source", "create", "http", "shop", "--channel", "nats"}, `--channel: "nats": want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND`},
-		{[]string{"source", "create", "http", "shop", "--integration-namespace", "Not_NS"}, `--integration-namespace: "Not_NS" is not a valid namespace name`},
-		{[]string{"source", "create", "http", strings.Repeat("a", 60)}, `would be refused (must be no more than 63 characters); use a name that starts with a letter, of at most 52 characters`},
+		{Args: []string{"source", "create", "http", "Bad_App"}, Want: `APP: "Bad_App" is not a valid name`},
+		{Args: []string{"source", "create", "http", "shop", "--port", "0"}, Want: "--port: 0 is not a port number"},
+		{Args: []string{"source", "create", "http", "shop", "--image", "bad image"}, Want: `--image: "bad image" is not an image reference`},
+		{Args: []string{"source", "create", "http", "shop", "--channel", "nats"}, Want: `--channel: "nats": want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND`},
+		{Args: []string{"source", "create", "http", "shop", "--integration-namespace", "Not_NS"}, Want: `--integration-namespace: "Not_NS" is not a valid namespace name`},
+		{Args: []string{"source", "create", "http", strings.Repeat("a", 60)}, Want: `would be refused (must be no more than 63 characters); use a name that starts with a letter, of at most 52 characters`},
 		// -n where the namespace comes from elsewhere is refused, not ignored.
-		{[]string{"source", "delete", "shop", "-n", "other"}, `the applications' namespace is --integration-namespace`},
-		{[]string{"source", "create", "http", "shop", "--image", "Example.com/UPPER:tag"}, `--image: "Example.com/UPPER:tag" is not an image reference`},
+		{Args: []string{"source", "delete", "shop", "-n", "other"}, Want: `the applications' namespace is --integration-namespace`},
+		{Args: []string{"source", "create", "http", "shop", "--image", "Example.com/UPPER:tag"}, Want: `--image: "Example.com/UPPER:tag" is not an image reference`},
 		// Names the API server would refuse for a Service made from the
 		// application's name: refused before anything is created.
-		{[]string{"source", "create", "http", "1shop"}, `APP: "1shop" cannot name an application: its Service "1shop-adapter" would be refused`},
-		{[]string{"source", "create", "http", strings.Repeat("a", 53)}, `its Service "` + strings.Repeat("a", 53) + `-kn-channel" would be refused`},
-	}
-	if len(cases) < 11 {
-		t.Fatalf("the table must hold at least 11 bad inputs, has %d", len(cases))
-	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
-	}
+		{Args: []string{"source", "create", "http", "1shop"}, Want: `APP: "1shop" cannot name an application: its Service "1shop-adapter" would be refused`},
+		{Args: []string{"source", "create", "http", strings.Repeat("a", 53)}, Want: `its Service "` + strings.Repeat("a", 53) + `-kn-channel" would be refused`},
+	})
 }
 
 // list, describe and delete check their input before any request too.

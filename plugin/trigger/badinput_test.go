@@ -1,7 +1,6 @@
 package trigger_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -11,68 +10,59 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
+	cmdtest.ExpectUsageErrors(t, 47, []cmdtest.BadInput{
 		// sinks
-		{[]string{"trigger", "create", "t", "--sink", "foo:bar:baz:qux"}, `--sink: "foo:bar:baz:qux": unknown sink type "foo"`},
-		{[]string{"trigger", "create", "t"}, "--sink: a sink is required"},
-		{[]string{"trigger", "create", "t", "--sink", "broker:"}, `--sink: "broker:": the name and namespace must not be empty`},
-		{[]string{"trigger", "create", "t", "--sink", "broker:b:"}, `--sink: "broker:b:": the name and namespace must not be empty`},
-		{[]string{"trigger", "create", "t", "--sink", "http://"}, `--sink: "http://" is not a valid URL`},
-		{[]string{"trigger", "create", "t", "--sink", "Service:notaversion!:x"}, `--sink: "Service:notaversion!:x"`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--dl-sink", "bogus:x"}, `--dl-sink: "bogus:x": unknown sink type`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a:b:c"}, `--sink: "ksvc:a:b:c": too many parts: want PREFIX:NAME[:NAMESPACE]`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:Bad_Name"}, `--sink: "ksvc:Bad_Name": "Bad_Name" is not a valid name`},
-		{[]string{"trigger", "create", "t", "--sink", "broker:b:Bad_NS"}, `--sink: "broker:b:Bad_NS": "Bad_NS" is not a valid namespace name`},
-		{[]string{"trigger", "create", "t", "--sink", "serving.knative.dev/v1/services:Bad"}, `--sink: "serving.knative.dev/v1/services:Bad": "Bad" is not a valid name`},
-		{[]string{"trigger", "create", "t", "--sink", "Sequence:flows.knative.dev/v1:Bad!"}, `--sink: "Sequence:flows.knative.dev/v1:Bad!": "Bad!" is not a valid name`},
+		{Args: []string{"trigger", "create", "t", "--sink", "foo:bar:baz:qux"}, Want: `--sink: "foo:bar:baz:qux": unknown sink type "foo"`},
+		{Args: []string{"trigger", "create", "t"}, Want: "--sink: a sink is required"},
+		{Args: []string{"trigger", "create", "t", "--sink", "broker:"}, Want: `--sink: "broker:": the name and namespace must not be empty`},
+		{Args: []string{"trigger", "create", "t", "--sink", "broker:b:"}, Want: `--sink: "broker:b:": the name and namespace must not be empty`},
+		{Args: []string{"trigger", "create", "t", "--sink", "http://"}, Want: `--sink: "http://" is not a valid URL`},
+		{Args: []string{"trigger", "create", "t", "--sink", "Service:notaversion!:x"}, Want: `--sink: "Service:notaversion!:x"`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--dl-sink", "bogus:x"}, Want: `--dl-sink: "bogus:x": unknown sink type`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a:b:c"}, Want: `--sink: "ksvc:a:b:c": too many parts: want PREFIX:NAME[:NAMESPACE]`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:Bad_Name"}, Want: `--sink: "ksvc:Bad_Name": "Bad_Name" is not a valid name`},
+		{Args: []string{"trigger", "create", "t", "--sink", "broker:b:Bad_NS"}, Want: `--sink: "broker:b:Bad_NS": "Bad_NS" is not a valid namespace name`},
+		{Args: []string{"trigger", "create", "t", "--sink", "serving.knative.dev/v1/services:Bad"}, Want: `--sink: "serving.knative.dev/v1/services:Bad": "Bad" is not a valid name`},
+		{Args: []string{"trigger", "create", "t", "--sink", "Sequence:flows.knative.dev/v1:Bad!"}, Want: `--sink: "Sequence:flows.knative.dev/v1:Bad!": "Bad!" is not a valid name`},
 		// filters
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type=a,source=b"}, `--filter: "type=a,source=b": one KEY=VALUE per flag: write --filter type=a --filter source=b`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-prefix", "type=a.,subject=b"}, `--filter-prefix: "type=a.,subject=b": one KEY=VALUE per flag`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type"}, `--filter: "type": want KEY=VALUE`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "Type=x"}, `--filter: attribute name "Type": only lower-case letters and digits`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "1type=x"}, `--filter: attribute name "1type": must start with a lower-case letter`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "=x"}, "--filter: empty attribute name"},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type=a", "--filter", "type=b"}, `--filter: attribute "type" given twice`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type-"}, `--filter: "type-": want KEY=VALUE`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-prefix", "type"}, `--filter-prefix: "type": want KEY=VALUE`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-suffix", "my-attr=x"}, `--filter-suffix: attribute name "my-attr"`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type = = 'x'"}, `--cesql: "type = = 'x'": position 8:`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type LIKE"}, `--cesql: "type LIKE": position 10:`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "NOSUCHFN(type)"}, `--cesql: "NOSUCHFN(type)": position 1: unknown function NOSUCHFN with 1 argument(s)`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type = LOWER(source, subject)"}, `position 8: unknown function LOWER with 2 argument(s)`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "(type = 'a'"}, `--cesql: "(type = 'a'": position 12:`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-"}, "--filters-file: \"-\" is empty"},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "/no/such/file"}, "--filters-file: /no/such/file: no such file or directory"},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- regex: {type: x}"}, `--filters-file: unknown filter dialect "regex"`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- exact: {type: a}\n  prefix: {type: b}"}, "--filters-file: filters[0]: each filter needs exactly one dialect"},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- cesql: \"type ==\""}, `--filters-file: filters[0].cesql: "type ==": position`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- not: {}"}, "--filters-file: filters[0].not: each filter needs exactly one dialect"},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin={type: a}"}, "--filters-file: "},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--filter", "type=a", "--stdin=- exact: {type: a}"}, "--filters-file: cannot be combined with --filter"},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--cesql", "type = 'a'", "--stdin=- exact: {type: a}"}, "--filters-file: cannot be combined with --filter-prefix, --filter-suffix or --cesql"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type=a,source=b"}, Want: `--filter: "type=a,source=b": one KEY=VALUE per flag: write --filter type=a --filter source=b`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-prefix", "type=a.,subject=b"}, Want: `--filter-prefix: "type=a.,subject=b": one KEY=VALUE per flag`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type"}, Want: `--filter: "type": want KEY=VALUE`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "Type=x"}, Want: `--filter: attribute name "Type": only lower-case letters and digits`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "1type=x"}, Want: `--filter: attribute name "1type": must start with a lower-case letter`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "=x"}, Want: "--filter: empty attribute name"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type=a", "--filter", "type=b"}, Want: `--filter: attribute "type" given twice`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter", "type-"}, Want: `--filter: "type-": want KEY=VALUE`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-prefix", "type"}, Want: `--filter-prefix: "type": want KEY=VALUE`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filter-suffix", "my-attr=x"}, Want: `--filter-suffix: attribute name "my-attr"`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type = = 'x'"}, Want: `--cesql: "type = = 'x'": position 8:`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type LIKE"}, Want: `--cesql: "type LIKE": position 10:`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "NOSUCHFN(type)"}, Want: `--cesql: "NOSUCHFN(type)": position 1: unknown function NOSUCHFN with 1 argument(s)`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "type = LOWER(source, subject)"}, Want: `position 8: unknown function LOWER with 2 argument(s)`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--cesql", "(type = 'a'"}, Want: `--cesql: "(type = 'a'": position 12:`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-"}, Want: "--filters-file: \"-\" is empty"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "/no/such/file"}, Want: "--filters-file: /no/such/file: no such file or directory"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- regex: {type: x}"}, Want: `--filters-file: unknown filter dialect "regex"`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- exact: {type: a}\n  prefix: {type: b}"}, Want: "--filters-file: filters[0]: each filter needs exactly one dialect"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- cesql: \"type ==\""}, Want: `--filters-file: filters[0].cesql: "type ==": position`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin=- not: {}"}, Want: "--filters-file: filters[0].not: each filter needs exactly one dialect"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--stdin={type: a}"}, Want: "--filters-file: "},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--filter", "type=a", "--stdin=- exact: {type: a}"}, Want: "--filters-file: cannot be combined with --filter"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--filters-file", "-", "--cesql", "type = 'a'", "--stdin=- exact: {type: a}"}, Want: "--filters-file: cannot be combined with --filter-prefix, --filter-suffix or --cesql"},
 		// durations and delivery
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--backoff-delay", "5x"}, `--backoff-delay: "5x" is neither an ISO-8601 duration`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--delivery-timeout", "-1s"}, `--delivery-timeout: "-1s" must not be negative`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--backoff-delay", "5x"}, Want: `--backoff-delay: "5x" is neither an ISO-8601 duration`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--delivery-timeout", "-1s"}, Want: `--delivery-timeout: "-1s" must not be negative`},
 		// names, arguments, flags
-		{[]string{"trigger", "create", "--sink", "ksvc:a"}, "NAME is required (see 'kubectl kymamesh trigger create -h')"},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--broker", "UPPER"}, `--broker: "UPPER" is not a valid name`},
-		{[]string{"trigger", "create", "t", "--sink", "ksvc:a", "--bogus"}, "unknown flag: --bogus"},
-		{[]string{"trigger", "creat"}, `unknown command "creat" for "kubectl kymamesh trigger"`},
-		{[]string{"trigger", "update", "t"}, "nothing to update: give --sink, a filter flag or a delivery flag"},
-		{[]string{"trigger", "update", "t", "--filter", "type-", "--filters-file", "-", "--stdin=- exact: {type: a}"}, "--filters-file: cannot be combined with --filter"},
+		{Args: []string{"trigger", "create", "--sink", "ksvc:a"}, Want: "NAME is required (see 'kubectl kymamesh trigger create -h')"},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--broker", "UPPER"}, Want: `--broker: "UPPER" is not a valid name`},
+		{Args: []string{"trigger", "create", "t", "--sink", "ksvc:a", "--bogus"}, Want: "unknown flag: --bogus"},
+		{Args: []string{"trigger", "creat"}, Want: `unknown command "creat" for "kubectl kymamesh trigger"`},
+		{Args: []string{"trigger", "update", "t"}, Want: "nothing to update: give --sink, a filter flag or a delivery flag"},
+		{Args: []string{"trigger", "update", "t", "--filter", "type-", "--filters-file", "-", "--stdin=- exact: {type: a}"}, Want: "--filters-file: cannot be combined with --filter"},
 		// kubectl's connection flags
-		{[]string{"trigger", "list", "--request-timeout", "abc"}, `--request-timeout: "abc": want a whole number of seconds or a duration`},
-		{[]string{"trigger", "list", "--request-timeout", "-5s"}, `--request-timeout: "-5s"`},
+		{Args: []string{"trigger", "list", "--request-timeout", "abc"}, Want: `--request-timeout: "abc": want a whole number of seconds or a duration`},
+		{Args: []string{"trigger", "list", "--request-timeout", "-5s"}, Want: `--request-timeout: "-5s"`},
 		// output
-		{[]string{"trigger", "list", "-o", "bogus"}, `--output: unable to match a printer suitable for the output format "bogus"`},
-	}
-	if len(cases) < 47 {
-		t.Fatalf("the table must hold at least 47 bad inputs, has %d", len(cases))
-	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
-	}
+		{Args: []string{"trigger", "list", "-o", "bogus"}, Want: `--output: unable to match a printer suitable for the output format "bogus"`},
+	})
 }

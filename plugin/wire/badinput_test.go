@@ -1,7 +1,6 @@
 package wire_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -11,27 +10,18 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
+	cmdtest.ExpectUsageErrors(t, 9, []cmdtest.BadInput{
 		// filters
-		{[]string{"wire", "shop", "--to", "orders", "--trigger", "t", "--filter", "9x=y", "--sink", "ksvc:a"}, `attribute name "9x": must start with a lower-case letter`},
+		{Args: []string{"wire", "shop", "--to", "orders", "--trigger", "t", "--filter", "9x=y", "--sink", "ksvc:a"}, Want: `attribute name "9x": must start with a lower-case letter`},
 		// -n where the namespace comes from elsewhere is refused, not ignored.
-		{[]string{"wire", "shop", "--to", "orders", "-n", "other"}, `--namespace: kubectl kymamesh wire does not take -n/--namespace: the user namespace is --to`},
-		{[]string{"unwire", "shop", "--from", "orders", "-n", "other"}, `the user namespace is --from`},
+		{Args: []string{"wire", "shop", "--to", "orders", "-n", "other"}, Want: `--namespace: kubectl kymamesh wire does not take -n/--namespace: the user namespace is --to`},
+		{Args: []string{"unwire", "shop", "--from", "orders", "-n", "other"}, Want: `the user namespace is --from`},
 		// names and required flags
-		{[]string{"wire", "1shop", "--to", "orders"}, `APP: "1shop" cannot name an application`},
-		{[]string{"wire", "shop"}, "--to: the user namespace is required"},
-		{[]string{"wire", "shop", "--to", "Bad"}, `--to: "Bad" is not a valid namespace name`},
-		{[]string{"wire", "shop", "--to", "orders", "--sink", "ksvc:a"}, "--trigger: --filter, --cesql and --sink describe a trigger"},
-		{[]string{"wire", "shop", "--to", "orders", "--trigger", "t"}, "--sink: a sink is required"},
-		{[]string{"unwire", "shop"}, "--from: the user namespace is required"},
-	}
-	if len(cases) < 9 {
-		t.Fatalf("the table must hold at least 9 bad inputs, has %d", len(cases))
-	}
-	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, tc.want, tc.args...) })
-	}
+		{Args: []string{"wire", "1shop", "--to", "orders"}, Want: `APP: "1shop" cannot name an application`},
+		{Args: []string{"wire", "shop"}, Want: "--to: the user namespace is required"},
+		{Args: []string{"wire", "shop", "--to", "Bad"}, Want: `--to: "Bad" is not a valid namespace name`},
+		{Args: []string{"wire", "shop", "--to", "orders", "--sink", "ksvc:a"}, Want: "--trigger: --filter, --cesql and --sink describe a trigger"},
+		{Args: []string{"wire", "shop", "--to", "orders", "--trigger", "t"}, Want: "--sink: a sink is required"},
+		{Args: []string{"unwire", "shop"}, Want: "--from: the user namespace is required"},
+	})
 }

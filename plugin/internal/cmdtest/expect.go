@@ -71,3 +71,21 @@ func splitStdin(args []string) ([]string, string) {
 	}
 	return out, stdin
 }
+
+// BadInput is a command line and what its one error line must hold.
+type BadInput struct {
+	Args []string
+	Want string
+}
+
+// ExpectUsageErrors runs each case as a subtest of ExpectUsageError. A table
+// shorter than least fails, so that rows cannot go missing unnoticed.
+func ExpectUsageErrors(t *testing.T, least int, cases []BadInput) {
+	t.Helper()
+	if len(cases) < least {
+		t.Fatalf("the table must hold at least %d bad inputs, has %d", least, len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.Args, " "), func(t *testing.T) { ExpectUsageError(t, tc.Want, tc.Args...) })
+	}
+}
