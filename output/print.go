@@ -84,8 +84,9 @@ func setKind(o runtime.Object) error {
 // "<kind>/<name> <operation>" lines: a line per change on out, with the dry
 // run's suffix ("(dry run)", "(server dry run)") and a reason where there is
 // one. With a machine printer (p not nil) out gets the changed objects in
-// that format instead, and an object a removal kept (wiring.OpKept) becomes a
-// warning on errOut, so that machine output holds only changes.
+// that format instead, and an object kept as it was (wiring.OpKept) or a
+// change a client dry run cannot show (wiring.OpPlanned) becomes a warning on
+// errOut, so that machine output holds only changed objects.
 func Changes(out, errOut io.Writer, p printers.ResourcePrinter, dryRunSuffix string, changes []wiring.Change) error {
 	suffix := ""
 	if dryRunSuffix != "" {
@@ -93,7 +94,8 @@ func Changes(out, errOut io.Writer, p printers.ResourcePrinter, dryRunSuffix str
 	}
 	objs := make([]runtime.Object, 0, len(changes))
 	for _, c := range changes {
-		if p != nil && c.Op != wiring.OpKept {
+		applied := c.Op != wiring.OpKept && c.Op != wiring.OpPlanned
+		if p != nil && applied {
 			objs = append(objs, c.Object)
 			continue
 		}
@@ -102,14 +104,14 @@ func Changes(out, errOut io.Writer, p printers.ResourcePrinter, dryRunSuffix str
 			return err
 		}
 		switch {
-		case c.Op != wiring.OpKept && c.Reason != "":
+		case applied && c.Reason != "":
 			_, err = fmt.Fprintf(out, "%s %s%s (%s)\n", name, c.Op, suffix, c.Reason)
-		case c.Op != wiring.OpKept:
+		case applied:
 			_, err = fmt.Fprintf(out, "%s %s%s\n", name, c.Op, suffix)
 		case p != nil:
-			_, err = fmt.Fprintf(errOut, "warning: %s kept%s: %s\n", name, suffix, c.Reason)
+			_, err = fmt.Fprintf(errOut, "warning: %s %s%s: %s\n", name, c.Op, suffix, c.Reason)
 		default:
-			_, err = fmt.Fprintf(out, "%s kept%s: %s\n", name, suffix, c.Reason)
+			_, err = fmt.Fprintf(out, "%s %s%s: %s\n", name, c.Op, suffix, c.Reason)
 		}
 		if err != nil {
 			return err

@@ -55,7 +55,11 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 			if i == len(ns.Brokers)-1 {
 				branch, indent = "└── ", "    "
 			}
-			line(branch, fmt.Sprintf("broker %s  %s", br.Name, mark(br.Health)))
+			persistence := ""
+			if p := br.Persistence.String(); p != "" {
+				persistence = "  " + p
+			}
+			line(branch, fmt.Sprintf("broker %s  %s%s", br.Name, mark(br.Health), persistence))
 			for j, t := range br.Triggers {
 				tb := "├── "
 				if j == len(br.Triggers)-1 {

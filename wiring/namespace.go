@@ -57,12 +57,19 @@ type EnableSpec struct {
 	Broker         string // default "default"
 	Class          string // default MTChannelBasedBroker
 	Channel        string // imc, kafka or GROUP/VERSION/KIND; empty: the cluster default
+	Config         string // the Broker's config, KIND:NAME[:NAMESPACE]; instead of Channel
 	InjectionLabel bool
 	// By records which command enabled the namespace ("enable-ns" if empty, or
 	// "wire"), so that unwire only undoes what wire did.
 	By string
 	// CreateNamespace creates the namespace when it is missing (--create-namespace).
 	CreateNamespace bool
+	// Delivery is the Broker's delivery (and the namespace default's).
+	Delivery DeliveryOptions
+	// NamespaceDefaults also writes the namespace's entries in Knative's
+	// defaults (config-br-defaults, and with Channel default-ch-webhook), so
+	// that every Broker and Channel made later in the namespace gets them.
+	NamespaceDefaults bool
 }
 
 // ConfigMapName is the ConfigMap `enable ns --channel` keeps the channel template in.
@@ -82,8 +89,12 @@ func BuildEnable(s EnableSpec) ([]runtime.Object, error) {
 		by = enabledByValue
 	}
 	labels := map[string]string{EnabledByLabel: by}
-	bs := BrokerSpec{Name: s.Broker, Namespace: s.Namespace, Class: s.Class, Labels: labels}
+	bs := BrokerSpec{Name: s.Broker, Namespace: s.Namespace, Class: s.Class, Labels: labels, Delivery: s.Delivery}
 	var objs []runtime.Object
+	if s.Config != "" && s.Channel != "" {
+		return nil, invalid.Errorf("--config", "give either --channel (a channel template the plugin keeps) or --config (a config of your own), not both")
+	}
+	bs.Config = s.Config
 	if s.Channel != "" {
 		tm, err := ParseChannelType("--channel", s.Channel)
 		if err != nil {
@@ -122,6 +133,12 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 					Annotations: map[string]string{InjectionAddedAnnotation: "true"}}}
 			out = append(out, Change{Object: ns, Op: OpConfigured})
 		}
+		if s.NamespaceDefaults { // what they hold now is read only when run for real
+			for _, doc := range []defaultsDoc{brokerDefaultsDoc, channelDefaultsDoc}[:defaultsDocs(s)] {
+				cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: doc.ConfigMap, Namespace: eventingNamespace}}
+				out = append(out, Change{Object: cm, Op: OpPlanned, Reason: entryPath(s.Namespace)})
+			}
+		}
 		return out, nil
 	}
 	if err := checkBrokerConfig(ctx, m, s, objs); err != nil {
@@ -149,7 +166,33 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 		}
 		out = append(out, c)
 	}
+	if s.NamespaceDefaults {
+		entries := []map[string]any{brokerDefaultsEntry(objs[len(objs)-1].(*knapi.Broker))}
+		if s.Channel != "" {
+			e, err := channelDefaultsEntry(s.Channel)
+			if err != nil {
+				return out, err
+			}
+			entries = append(entries, e)
+		}
+		for i, doc := range []defaultsDoc{brokerDefaultsDoc, channelDefaultsDoc}[:len(entries)] {
+			c, err := setDefaults(ctx, m, doc, s.Namespace, entries[i], dry)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, c)
+		}
+	}
 	return out, nil
+}
+
+// defaultsDocs is how many of Knative's defaults enable ns writes for s: the
+// Broker's, and with a channel type the Channel's too.
+func defaultsDocs(s EnableSpec) int {
+	if s.Channel != "" {
+		return 2
+	}
+	return 1
 }
 
 // checkBrokerConfig refuses --channel, before anything is created, for a
@@ -300,6 +343,17 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun, opts Del
 			return out, APIError(err, "delete", "configmap", cm.Name, namespace)
 		}
 		out = append(out, Change{Object: cm, Op: OpDeleted})
+	}
+	// The namespace's entries in Knative's defaults, where enable wrote them
+	// and nobody changed them since.
+	for _, doc := range []defaultsDoc{brokerDefaultsDoc, channelDefaultsDoc} {
+		c, err := setDefaults(ctx, m, doc, namespace, nil, dry)
+		if err != nil {
+			return out, err
+		}
+		if c.Op != OpUnchanged {
+			out = append(out, c)
+		}
 	}
 	if ns.Annotations[InjectionAddedAnnotation] == "true" {
 		patch := map[string]any{"metadata": map[string]any{

@@ -28,6 +28,11 @@ import (
 // OpKept is reported for an object a removal left in place; Change.Reason says why.
 const OpKept = "kept"
 
+// OpPlanned is a change a client dry run cannot show, since it depends on
+// what the cluster holds (Knative's defaults): reported, not printed as an
+// object.
+const OpPlanned = "would be configured"
+
 // DeleteOptions are the choices of the commands that remove what the plugin made.
 type DeleteOptions struct {
 	// InUse deletes a Broker or Channel even when others use or changed it.

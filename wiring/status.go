@@ -58,7 +58,48 @@ type NamespaceStatus struct {
 type BrokerStatus struct {
 	Name string `json:"name"`
 	Health
-	Triggers []TriggerStatus `json:"triggers"`
+	// Persistence is where the Broker keeps events: its class, the channel
+	// kind Knative chose for it, and the config that chose it.
+	Persistence Persistence     `json:"persistence"`
+	Triggers    []TriggerStatus `json:"triggers"`
+}
+
+// Persistence says where a Broker keeps events and where that comes from.
+type Persistence struct {
+	Class   string `json:"class,omitempty"`
+	Channel string `json:"channel,omitempty"` // the channel kind, as the Broker reports it
+	Config  string `json:"config,omitempty"`  // KIND NAMESPACE/NAME of spec.config
+}
+
+// String renders p compactly: "MTChannelBasedBroker, InMemoryChannel (configmap shop/x)".
+func (p Persistence) String() string {
+	parts := []string{}
+	for _, s := range []string{p.Class, p.Channel} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	out := strings.Join(parts, ", ")
+	if p.Config != "" {
+		out += " (" + p.Config + ")"
+	}
+	return out
+}
+
+// brokerPersistence reads a Broker's persistence from the Broker alone: its
+// class annotation, spec.config (set by Knative's webhook from the
+// namespace's or the cluster's defaults when its maker gave none), and the
+// channel kind the channel-based Broker reports in its status.
+func brokerPersistence(b *knapi.Broker) Persistence {
+	p := Persistence{Class: b.Annotations[BrokerClassAnnotation], Channel: b.Status.Annotations["knative.dev/channelKind"]}
+	if c := b.Spec.Config; c != nil {
+		ns := c.Namespace
+		if ns == "" {
+			ns = b.Namespace
+		}
+		p.Config = strings.ToLower(c.Kind) + " " + ns + "/" + c.Name
+	}
+	return p
 }
 
 // TriggerStatus is a Trigger: what it lets through and where it sends it.
@@ -255,7 +296,7 @@ func namespaces(brokers []knapi.Broker, triggers []knapi.Trigger, problem func(o
 			byNS[b.Namespace] = ns
 			names = append(names, b.Namespace)
 		}
-		bs := BrokerStatus{Name: b.Name, Health: health(b)}
+		bs := BrokerStatus{Name: b.Name, Health: health(b), Persistence: brokerPersistence(b)}
 		bName := fmt.Sprintf("broker %s/%s", b.Namespace, b.Name)
 		for j := range triggers {
 			t := &triggers[j]

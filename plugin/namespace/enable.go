@@ -18,6 +18,10 @@ import (
 type EnableOptions struct {
 	Spec     wiring.EnableSpec
 	Mutation *flags.Mutation
+	Delivery flags.Delivery
+	// Defaults is --namespace-defaults: with a class, channel, config or
+	// delivery given, also write the namespace's entries in Knative's defaults.
+	Defaults bool
 
 	factory cmdutil.Factory
 	genericiooptions.IOStreams
@@ -32,6 +36,7 @@ func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cob
 		Short:   "Give a namespace its Broker so that it can receive events (idempotent)",
 		Example: `  kubectl kymamesh enable ns orders --wait
   kubectl kymamesh enable ns orders --channel kafka --injection-label
+  kubectl kymamesh enable ns orders --class Kafka --config ConfigMap:kafka-broker-config:knative-eventing --retry 5
   kubectl kymamesh enable ns orders --dry-run=client -o yaml`,
 		Args: cmdutil.ExactArgs("NAME"),
 		RunE: cmdutil.RunE(f, o),
@@ -40,6 +45,10 @@ func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cob
 	fl.StringVar(&o.Spec.Broker, "broker", o.Spec.Broker, "Name of the namespace's Broker.")
 	fl.StringVar(&o.Spec.Class, "class", o.Spec.Class, "Broker class.")
 	flags.AddChannelType(cmd, "channel", &o.Spec.Channel, "Channel behind the Broker: imc, kafka or GROUP/VERSION/KIND (kept in a ConfigMap in the namespace); the cluster default if empty.")
+	fl.StringVar(&o.Spec.Config, "config", "", "The Broker's config, KIND:NAME[:NAMESPACE] as kn's --broker-config (e.g. a Kafka Broker's ConfigMap); instead of --channel.")
+	o.Delivery.AddFlags(cmd)
+	fl.BoolVar(&o.Defaults, "namespace-defaults", true, "With --class, --channel, --config or a delivery flag, also write the namespace's entries in Knative's defaults "+
+		"(config-br-defaults, default-ch-webhook in knative-eventing), so that every Broker and Channel made later in the namespace gets them; disable ns removes them.")
 	cmd.ValidArgsFunction = cmdutil.CompleteNamespaces(f)
 	fl.BoolVar(&o.Spec.InjectionLabel, "injection-label", false, "Also label the namespace eventing.knative.dev/injection=enabled.")
 	fl.BoolVar(&o.Spec.CreateNamespace, "create-namespace", false, "Create the namespace if it does not exist.")
@@ -47,9 +56,11 @@ func newCmdEnableNamespace(f cmdutil.Factory, s genericiooptions.IOStreams) *cob
 	return cmd
 }
 
-// Complete takes the namespace and the dry-run strategy and printer.
-func (o *EnableOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
+// Complete takes the namespace, the delivery flags and the dry-run strategy and printer.
+func (o *EnableOptions) Complete(_ cmdutil.Factory, cmd *cobra.Command, args []string) error {
 	o.Spec.Namespace = args[0]
+	o.Spec.Delivery = o.Delivery.Options(cmd)
+	o.Spec.NamespaceDefaults = o.Defaults && (cmd.Flags().Changed("class") || o.Spec.Channel != "" || o.Spec.Config != "" || !o.Spec.Delivery.IsZero())
 	return o.Mutation.Complete()
 }
 

@@ -31,7 +31,7 @@ func NewCmdDisable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comma
 // someone else made) that it is not the plugin's: disable will leave it.
 func notOurs(changes []wiring.Change) []wiring.Change {
 	for i, c := range changes {
-		if _, isNS := c.Object.(*corev1.Namespace); c.Op == wiring.OpUnchanged && !isNS && !wiring.IsManaged(c.Object) {
+		if _, isNS := c.Object.(*corev1.Namespace); c.Op == wiring.OpUnchanged && c.Reason == "" && !isNS && !wiring.IsManaged(c.Object) {
 			changes[i].Reason = "exists, not managed by kubectl-kymamesh"
 		}
 	}

@@ -57,8 +57,8 @@ func TestEnableChannelOnExistingBrokerIsRefused(t *testing.T) {
 	if l, _ := f.CoreClient().ConfigMaps("shop").List(t.Context(), metav1.ListOptions{}); len(l.Items) != 0 {
 		t.Fatalf("a refused enable created %d ConfigMaps", len(l.Items))
 	}
-	cmdtest.Expect(t, f, "enable ns shop --channel imc --broker b2", 0, "configmap/b2-kymamesh-channel created\nbroker.eventing.knative.dev/b2 created\n", "")
-	cmdtest.Expect(t, f, "enable ns shop --channel imc --broker b2", 0, "configmap/b2-kymamesh-channel unchanged\nbroker.eventing.knative.dev/b2 unchanged\n", "")
+	cmdtest.Expect(t, f, "enable ns shop --channel imc --broker b2 --namespace-defaults=false", 0, "configmap/b2-kymamesh-channel created\nbroker.eventing.knative.dev/b2 created\n", "")
+	cmdtest.Expect(t, f, "enable ns shop --channel imc --broker b2 --namespace-defaults=false", 0, "configmap/b2-kymamesh-channel unchanged\nbroker.eventing.knative.dev/b2 unchanged\n", "")
 }
 
 // A Broker enable did not make is not removed by "disable ns": the message
@@ -75,5 +75,6 @@ func TestClientDryRunNeedsNoCluster(t *testing.T) {
 	f := cmdtest.NewFactory("demo")
 	f.NoCluster = true
 	cmdtest.Expect(t, f, "enable ns shop --channel imc --dry-run=client", 0,
-		"configmap/default-kymamesh-channel created (dry run)\nbroker.eventing.knative.dev/default created (dry run)\n", "")
+		"configmap/default-kymamesh-channel created (dry run)\nbroker.eventing.knative.dev/default created (dry run)\n"+
+		"configmap/config-br-defaults would be configured (dry run): namespaceDefaults.shop\nconfigmap/default-ch-webhook would be configured (dry run): namespaceDefaults.shop\n", "")
 }

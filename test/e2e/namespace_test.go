@@ -14,7 +14,8 @@ func TestEnableDisableNamespace(t *testing.T) {
 	ns := testbed.Namespace(t)
 
 	r := mustKM(t, "enable", "ns", ns, "--channel", "imc", "--injection-label", "--wait", "--wait-timeout", "60s")
-	want := "configmap/default-kymamesh-channel created\nbroker.eventing.knative.dev/default created\nnamespace/" + ns + " configured\n"
+	want := "configmap/default-kymamesh-channel created\nbroker.eventing.knative.dev/default created\nnamespace/" + ns + " configured\n" +
+		"configmap/config-br-defaults configured (namespaceDefaults." + ns + " created)\nconfigmap/default-ch-webhook configured (namespaceDefaults." + ns + " created)\n"
 	if r.Stdout != want {
 		t.Fatalf("enable: want stdout %q, got %q", want, r.Stdout)
 	}
@@ -28,12 +29,17 @@ func TestEnableDisableNamespace(t *testing.T) {
 	if got := field(getJSON(t, "get", "namespace", ns), "metadata", "labels", "eventing.knative.dev/injection"); got != "enabled" {
 		t.Fatalf("injection label: got %v", got)
 	}
-	// The broker's trigger channel is the InMemoryChannel the ConfigMap asked for.
+	// The broker's trigger channel is the InMemoryChannel the ConfigMap asked for,
+	// and status says so: the namespace's persistence and where it comes from.
 	testbed.MustKubectl(t, "get", "inmemorychannels", "-n", ns, "default-kne-trigger")
+	eventually(t, 30*time.Second, "status to show the Broker's persistence", func() bool {
+		return strings.Contains(km(t, "status", "-n", ns).Stdout, "broker default  ok  MTChannelBasedBroker, InMemoryChannel (configmap "+ns+"/default-kymamesh-channel)\n")
+	})
 
 	// A second run changes nothing and says so.
 	r = mustKM(t, "enable", "ns", ns, "--channel", "imc", "--injection-label")
-	want = "configmap/default-kymamesh-channel unchanged\nbroker.eventing.knative.dev/default unchanged\nnamespace/" + ns + " unchanged\n"
+	want = "configmap/default-kymamesh-channel unchanged\nbroker.eventing.knative.dev/default unchanged\nnamespace/" + ns + " unchanged\n" +
+		"configmap/config-br-defaults unchanged (namespaceDefaults." + ns + ")\nconfigmap/default-ch-webhook unchanged (namespaceDefaults." + ns + ")\n"
 	if r.Stdout != want {
 		t.Fatalf("second enable: want %q, got %q", want, r.Stdout)
 	}
@@ -46,7 +52,9 @@ func TestEnableDisableNamespace(t *testing.T) {
 		t.Fatalf("disable --dry-run=server: %s", r)
 	}
 	r = mustKM(t, "disable", "ns", ns)
-	want = "broker.eventing.knative.dev/default deleted\nconfigmap/default-kymamesh-channel deleted\nnamespace/" + ns + " configured\n"
+	want = "broker.eventing.knative.dev/default deleted\nconfigmap/default-kymamesh-channel deleted\n" +
+		"configmap/config-br-defaults configured (namespaceDefaults." + ns + " deleted)\nconfigmap/default-ch-webhook configured (namespaceDefaults." + ns + " deleted)\n" +
+		"namespace/" + ns + " configured\n"
 	if r.Stdout != want {
 		t.Fatalf("disable: want %q, got %q", want, r.Stdout)
 	}

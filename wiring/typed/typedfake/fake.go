@@ -45,6 +45,7 @@ func New(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 		{Group: "flows.knative.dev", Version: "v1", Resource: "parallels"}:              "ParallelList",
 		{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}:   "InMemoryChannelList",
 		{Group: "messaging.knative.dev", Version: "v1beta1", Resource: "kafkachannels"}: "KafkaChannelList",
+		{Group: "operator.knative.dev", Version: "v1beta1", Resource: "knativeeventings"}: "KnativeEventingList",
 	}
 	for gvk := range scheme.AllKnownTypes() {
 		if strings.HasSuffix(gvk.Kind, "List") || gvk.Version == runtime.APIVersionInternal {

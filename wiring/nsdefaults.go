@@ -1,0 +1,213 @@
+package wiring
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+)
+
+// Knative keeps per-namespace defaults in two ConfigMaps of its system
+// namespace, each one YAML document under one key, with a namespaceDefaults
+// map: every Broker and Channel created later in that namespace gets them,
+// whoever creates it. enable ns writes the namespace's entry there, so that
+// "different persistence per namespace" holds for objects the plugin does not
+// make too.
+var (
+	brokerDefaultsDoc  = defaultsDoc{ConfigMap: "config-br-defaults", Key: "default-br-config"}
+	channelDefaultsDoc = defaultsDoc{ConfigMap: "default-ch-webhook", Key: "default-ch-config"}
+)
+
+// NamespaceDefaultsAnnotation, on a defaults ConfigMap, maps each namespace
+// whose entry the plugin wrote to a hash of that entry: disable ns removes an
+// entry only while it is still what the plugin wrote.
+const NamespaceDefaultsAnnotation = "kymamesh.kyma-project.io/namespace-defaults"
+
+// knativeEventingGVR is the Knative Operator's resource; when one exists, the
+// operator owns the defaults ConfigMaps and would undo a change made to them.
+var knativeEventingGVR = schema.GroupVersionResource{Group: "operator.knative.dev", Version: "v1beta1", Resource: "knativeeventings"}
+
+type defaultsDoc struct{ ConfigMap, Key string }
+
+// entryHash is what NamespaceDefaultsAnnotation records of an entry.
+func entryHash(entry any) string {
+	b, _ := json.Marshal(entry)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// brokerDefaultsEntry is the namespace's entry in config-br-defaults, taken
+// from the Broker enable ns makes: its class and, for that class, the config
+// (the channel template) and delivery.
+func brokerDefaultsEntry(b *knapi.Broker) map[string]any {
+	class := b.Annotations[BrokerClassAnnotation]
+	if class == "" {
+		class = DefaultBrokerClass
+	}
+	classConfig := map[string]any{}
+	if c := b.Spec.Config; c != nil {
+		classConfig = map[string]any{"apiVersion": c.APIVersion, "kind": c.Kind, "name": c.Name, "namespace": c.Namespace}
+	}
+	if b.Spec.Delivery != nil {
+		classConfig["delivery"] = b.Spec.Delivery
+	}
+	entry := map[string]any{"brokerClass": class}
+	if len(classConfig) > 0 {
+		entry["brokerClasses"] = map[string]any{class: classConfig}
+	}
+	return normalized(entry)
+}
+
+// channelDefaultsEntry is the namespace's entry in default-ch-webhook.
+func channelDefaultsEntry(channel string) (map[string]any, error) {
+	tm, err := ParseChannelType("--channel", channel)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"apiVersion": tm.APIVersion, "kind": tm.Kind}, nil
+}
+
+// normalized is entry as it reads back from the ConfigMap's YAML (JSON
+// types only), so that hashes of what was written and what is read agree.
+func normalized(entry map[string]any) map[string]any {
+	b, _ := json.Marshal(entry)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// setDefaults writes entry as the namespace's entry of doc (nil removes the
+// plugin's entry). It changes only that entry, writes back with the
+// resourceVersion it read and retries on a conflict, so another namespace's
+// entry written meanwhile is never lost. An entry someone else wrote is kept
+// as it is, and so is everything when the Knative Operator manages the
+// ConfigMap or the user may not change it: each is a kept change saying why.
+func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry map[string]any, dry DryRun) (Change, error) {
+	c := m.Core.ConfigMaps(eventingNamespace)
+	var out Change
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cm, err := c.Get(ctx, doc.ConfigMap, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		next, op, why, err := withEntry(cm, doc, ns, entry)
+		if err != nil || op == OpKept || op == OpUnchanged {
+			out = Change{Object: cm, Op: op, Reason: why}
+			return err
+		}
+		if m.Dynamic != nil {
+			if l, lerr := m.Dynamic.Resource(knativeEventingGVR).List(ctx, metav1.ListOptions{Limit: 1}); lerr == nil && len(l.Items) > 0 {
+				ke := l.Items[0]
+				out = keptChange(cm, fmt.Sprintf("the Knative Operator manages it (knativeeventing %s/%s would undo a change here); %s not written: "+
+					"set it in that resource's spec.config, the Broker carries its class and config itself", ke.GetNamespace(), ke.GetName(), entryPath(ns)))
+				return nil
+			}
+		}
+		if dry == DryRunClient {
+			out = Change{Object: next, Op: op, Reason: why}
+			return nil
+		}
+		made, err := c.Update(ctx, next, metav1.UpdateOptions{DryRun: dry.serverFlag(), FieldManager: ManagedByValue})
+		if err != nil {
+			return err
+		}
+		out = Change{Object: made, Op: op, Reason: why}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case apierrors.IsForbidden(err) || apierrors.IsNotFound(err):
+		what := "you may not change it"
+		if apierrors.IsNotFound(err) {
+			what = "no such ConfigMap in " + eventingNamespace
+		}
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: doc.ConfigMap, Namespace: eventingNamespace}}
+		if entry == nil { // nothing the plugin could have written there
+			return Change{Object: cm, Op: OpUnchanged}, nil
+		}
+		return keptChange(cm, fmt.Sprintf("%s not written (%s); the Broker carries its class and config itself", entryPath(ns), what)), nil
+	}
+	return out, APIError(err, "update", "configmap", doc.ConfigMap, eventingNamespace)
+}
+
+func entryPath(ns string) string { return "namespaceDefaults." + ns }
+
+// withEntry returns cm with the namespace's entry set to entry (or, for nil,
+// the plugin's entry removed), and what that is: created, configured,
+// deleted, unchanged, or kept with the reason.
+func withEntry(cm *corev1.ConfigMap, doc defaultsDoc, ns string, entry map[string]any) (*corev1.ConfigMap, string, string, error) {
+	var root map[string]any
+	if err := yaml.Unmarshal([]byte(cm.Data[doc.Key]), &root); err != nil {
+		return nil, OpKept, fmt.Sprintf("its %s does not parse as YAML (%v); %s left alone", doc.Key, err, entryPath(ns)), nil
+	}
+	if root == nil {
+		root = map[string]any{}
+	}
+	nsDefaults, _ := root["namespaceDefaults"].(map[string]any)
+	if nsDefaults == nil {
+		nsDefaults = map[string]any{}
+	}
+	ours := map[string]string{}
+	if a := cm.Annotations[NamespaceDefaultsAnnotation]; a != "" {
+		_ = json.Unmarshal([]byte(a), &ours) // unreadable: nothing is ours
+	}
+	cur, exists := nsDefaults[ns]
+	mine := exists && ours[ns] != "" && ours[ns] == entryHash(cur)
+	path := entryPath(ns)
+	var op string
+	switch {
+	case entry == nil && !mine && exists && ours[ns] != "":
+		return nil, OpKept, path + " was changed since the plugin wrote it; remove it by hand if it should go", nil
+	case entry == nil && !mine:
+		return cm, OpUnchanged, path, nil
+	case entry == nil:
+		delete(nsDefaults, ns)
+		delete(ours, ns)
+		op = OpDeleted
+	case exists && entryHash(cur) == entryHash(entry):
+		return cm, OpUnchanged, path, nil
+	case exists && !mine:
+		return nil, OpKept, path + " is set already, by someone else; it was left as it is", nil
+	case exists:
+		op = OpConfigured
+	default:
+		op = OpCreated
+	}
+	if entry != nil {
+		nsDefaults[ns] = entry
+		ours[ns] = entryHash(entry)
+	}
+	if len(nsDefaults) == 0 {
+		delete(root, "namespaceDefaults")
+	} else {
+		root["namespaceDefaults"] = nsDefaults
+	}
+	value, err := yaml.Marshal(root)
+	if err != nil {
+		return nil, "", "", err
+	}
+	next := cm.DeepCopy()
+	next.Data[doc.Key] = string(value)
+	if next.Annotations == nil {
+		next.Annotations = map[string]string{}
+	}
+	if len(ours) == 0 {
+		delete(next.Annotations, NamespaceDefaultsAnnotation)
+	} else {
+		a, _ := json.Marshal(ours)
+		next.Annotations[NamespaceDefaultsAnnotation] = string(a)
+	}
+	// The line reads "configmap/config-br-defaults configured (namespaceDefaults.shop created)".
+	return next, OpConfigured, path + " " + op, nil
+}
