@@ -120,9 +120,11 @@ test-e2e:
 	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
 	KYMAMESH_E2E_OIDC=1 $(GO) test -tags e2e -count=1 -timeout 10m -v -run TestPolicyAllowWithOIDCOn ./test/e2e/
 
-# Builds the test bed's binaries into the cache folder (once).
+# Builds the test bed's binaries into the cache folder (once), and kubectl if
+# the machine has none recent enough.
 testbed:
 	bash test/testbed/deps.sh
+	bash test/testbed/kubectl.sh
 	bash test/testbed/build.sh
 
 # The plugin's weight beside kubectl (size, start-up, memory, trigger list on
