@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin
 
-.PHONY: lint cross tidy-check build image release-check release-snapshot test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs bench bench-dataplane clean
+.PHONY: lint cross tidy-check generate generate-check build image release-check release-snapshot test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs bench bench-dataplane clean
 
 # kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
@@ -79,6 +79,29 @@ tidy-check:
 	$(GO) mod tidy
 	@git diff --quiet -- go.mod go.sum || { git diff -- go.mod go.sum; echo "go.mod/go.sum are not tidy: run go mod tidy and commit them" >&2; exit 1; }
 
+# wiring/knapi's deep copies (zz_generated.deepcopy.go) from its
+# +k8s:deepcopy-gen markers, by k8s.io/code-generator's deepcopy-gen, pinned at
+# go.mod's k8s.io/client-go version (generate-check holds that). It runs with
+# `go run pkg@version`, so it is not one of the module's dependencies.
+DEEPCOPY_GEN_VERSION ?= v0.32.2
+DEEPCOPY_GEN = $(GO) run k8s.io/code-generator/cmd/deepcopy-gen@$(DEEPCOPY_GEN_VERSION) \
+	--go-header-file wiring/knapi/boilerplate.go.txt --output-file zz_generated.deepcopy.go ./wiring/knapi
+
+generate:
+	$(DEEPCOPY_GEN)
+
+# Regenerates into a copy of the package (with go.mod and go.sum; the package
+# imports nothing else of this module) and fails when the committed file
+# differs (CI runs it).
+generate-check:
+	@v=$$($(GO) list -m -f '{{.Version}}' k8s.io/client-go) && [ "$$v" = "$(DEEPCOPY_GEN_VERSION)" ] || \
+		{ echo "DEEPCOPY_GEN_VERSION $(DEEPCOPY_GEN_VERSION) is not go.mod's k8s.io/client-go $$v: set it in the Makefile and run make generate" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && mkdir -p "$$tmp/wiring/knapi" && cp go.mod go.sum "$$tmp/" && \
+		cp wiring/knapi/*.go wiring/knapi/boilerplate.go.txt "$$tmp/wiring/knapi/" && rm -f "$$tmp/wiring/knapi/zz_generated.deepcopy.go" && \
+		(cd "$$tmp" && $(DEEPCOPY_GEN)) && \
+		{ cmp -s "$$tmp/wiring/knapi/zz_generated.deepcopy.go" wiring/knapi/zz_generated.deepcopy.go || \
+		{ echo "wiring/knapi/zz_generated.deepcopy.go is stale: run make generate and commit it" >&2; exit 1; }; }
+
 test: vet test-unit test-faults test-e2e
 
 # With the race detector: concurrent senders, pools and handlers are most of the data plane.
@@ -97,9 +120,11 @@ test-e2e:
 	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
 	KYMAMESH_E2E_OIDC=1 $(GO) test -tags e2e -count=1 -timeout 10m -v -run TestPolicyAllowWithOIDCOn ./test/e2e/
 
-# Builds the test bed's binaries into the cache folder (once).
+# Builds the test bed's binaries into the cache folder (once), and kubectl if
+# the machine has none recent enough.
 testbed:
 	bash test/testbed/deps.sh
+	bash test/testbed/kubectl.sh
 	bash test/testbed/build.sh
 
 # The plugin's weight beside kubectl (size, start-up, memory, trigger list on

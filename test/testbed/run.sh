@@ -8,7 +8,8 @@
 # CMD runs with KUBECONFIG (admin), RESTRICTED_KUBECONFIG (a user with no rights),
 # KYMAMESH_TESTBED_STATE (the state dir: logs, kubeconfigs), TESTBED_HTTP_PROXY
 # (reaches *.svc.cluster.local) and a freshly built kubectl-kymamesh (and the
-# cereceiver test subscriber) first on PATH; KYMAMESH_ADAPTER_BIN (the adapter that kubeletlite runs for
+# cereceiver test subscriber) first on PATH, beside the kubectl kubectl.sh chose
+# (the test bed's own start-up uses it too); KYMAMESH_ADAPTER_BIN (the adapter that kubeletlite runs for
 # each adapter Deployment).
 # Exits with CMD's status.
 set -euo pipefail
@@ -26,6 +27,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (it makes a network namespace)" >&2; exit 2; }
 
 bash "$here/deps.sh"
+kubectl=$(bash "$here/kubectl.sh" | tail -n 1)
 t0=$SECONDS
 bin=$(bash "$here/build.sh" | tail -n 1)
 temporary=""
@@ -51,11 +53,12 @@ if ! (cd "$repo" && go build -o "$state/bin/" ./cmd/kubectl-kymamesh ./test/test
 fi
 printf '#!/bin/sh\nexec kubectl-kymamesh __complete "$@"\n' > "$state/bin/kubectl_complete-kymamesh"
 chmod +x "$state/bin/kubectl_complete-kymamesh"
+ln -sfn "$kubectl" "$state/bin/kubectl"
 echo "testbed: built in $((SECONDS - t0)) s" >&2
 ke=$(cd "$here/knative" && go list -m -f '{{.Dir}}' knative.dev/eventing)
 [ -d "$ke/config" ] || (cd "$here/knative" && go mod download knative.dev/eventing)
 
 # exec: a signal to this script (Ctrl-C, CI's timeout) reaches inside.sh, whose
 # trap stops the test bed by PID.
-exec unshare --net -- env TESTBED_BIN="$bin" TESTBED_STATE="$state" TESTBED_TEMPORARY="$temporary" \
+exec unshare --net -- env PATH="$state/bin:$PATH" TESTBED_BIN="$bin" TESTBED_STATE="$state" TESTBED_TEMPORARY="$temporary" \
   TESTBED_EVENTING="$ke" GOPROXY=off GOFLAGS=-mod=mod bash "$here/lib/inside.sh" "$@"

@@ -76,6 +76,9 @@ func roundTrip(t *testing.T, p pair, upstreamJSON []byte) {
 	if !reflect.DeepEqual(copied, ours) {
 		t.Errorf("%s: DeepCopyObject differs from its original", p.file)
 	}
+	if path := shared(reflect.ValueOf(ours), reflect.ValueOf(copied), ""); path != "" {
+		t.Errorf("%s: the deep copy shares %s with its original", p.file, path)
+	}
 	for name, data := range map[string][]byte{"json": viaJSON, "unstructured": marshal(t, fromU), "deepcopy": marshal(t, copied)} {
 		back := p.upstream()
 		strict(t, data, back)
@@ -137,6 +140,69 @@ func TestFuzzedObjectsRoundTripThroughUpstreamTypes(t *testing.T) {
 			f.Fuzz(up)
 			roundTrip(t, p, marshal(t, up))
 		}
+	}
+}
+
+// timeType holds a *time.Location that every copy shares, as metav1.Time's own
+// DeepCopy does.
+var timeType = reflect.TypeOf(time.Time{})
+
+// shared walks an original and its deep copy side by side and returns the path
+// of the first pointer, map or slice they have in common ("" for none): equal
+// values alone would not catch a copy that is shallow somewhere.
+func shared(a, b reflect.Value, path string) string {
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice:
+		if a.IsNil() || b.IsNil() {
+			return ""
+		}
+		if (a.Kind() != reflect.Slice || a.Cap() > 0) && a.Pointer() == b.Pointer() {
+			return path
+		}
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return ""
+		}
+		return shared(a.Elem(), b.Elem(), path)
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < a.Len() && i < b.Len(); i++ {
+			if p := shared(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		for _, k := range a.MapKeys() {
+			if v := b.MapIndex(k); v.IsValid() {
+				if p := shared(a.MapIndex(k), v, fmt.Sprintf("%s[%v]", path, k)); p != "" {
+					return p
+				}
+			}
+		}
+	case reflect.Struct:
+		if a.Type() == timeType {
+			return ""
+		}
+		for i := 0; i < a.NumField(); i++ {
+			if p := shared(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// The walk finds a copy that is shallow anywhere, not just at the top.
+func TestSharedFindsShallowCopies(t *testing.T) {
+	orig := &Trigger{Spec: TriggerSpec{Filters: []SubscriptionsAPIFilter{{Not: &SubscriptionsAPIFilter{Exact: map[string]string{"type": "x"}}}}}}
+	c := orig.DeepCopy()
+	if p := shared(reflect.ValueOf(orig), reflect.ValueOf(c), ""); p != "" {
+		t.Fatalf("a deep copy shares %s", p)
+	}
+	c.Spec.Filters[0].Not.Exact = orig.Spec.Filters[0].Not.Exact
+	if p := shared(reflect.ValueOf(orig), reflect.ValueOf(c), ""); p != ".Spec.Filters[0].Not.Exact" {
+		t.Fatalf("a shallow copy is reported at %q", p)
 	}
 }
 

@@ -1,12 +1,3 @@
-// Package knapi holds the plugin's own Go types for the Knative Eventing objects
-// it manages: Broker, Trigger (eventing.knative.dev/v1), Channel, Subscription
-// (messaging.knative.dev/v1) and EventPolicy (eventing.knative.dev/v1alpha1).
-//
-// They mirror Knative's types field for field (same JSON), without Knative's
-// webhook, defaulting and reconciler code: the upstream API packages import the
-// controller runtime (injection, metrics, grpc), which tripled the plugin's
-// binary. roundtrip_test.go proves they carry every field of the upstream types.
-// SinkBindings and Deployments go through the dynamic client as unstructured.
 package knapi
 
 import (
@@ -18,6 +9,7 @@ import (
 )
 
 // Broker is eventing.knative.dev/v1 Broker.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type Broker struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -40,6 +32,7 @@ type BrokerStatus struct {
 }
 
 // BrokerList is a list of Brokers.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type BrokerList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
@@ -47,6 +40,7 @@ type BrokerList struct {
 }
 
 // Trigger is eventing.knative.dev/v1 Trigger.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type Trigger struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -98,6 +92,7 @@ type TriggerStatus struct {
 const TriggerConditionSubscriberResolved apis.ConditionType = "SubscriberResolved"
 
 // TriggerList is a list of Triggers.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type TriggerList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
@@ -105,6 +100,7 @@ type TriggerList struct {
 }
 
 // Channel is messaging.knative.dev/v1 Channel.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type Channel struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -131,6 +127,7 @@ type ChannelStatus struct {
 }
 
 // ChannelList is a list of Channels.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type ChannelList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
@@ -138,6 +135,7 @@ type ChannelList struct {
 }
 
 // Subscription is messaging.knative.dev/v1 Subscription.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type Subscription struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata"`
@@ -172,6 +170,7 @@ type SubscriptionStatusPhysicalSubscription struct {
 }
 
 // SubscriptionList is a list of Subscriptions.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type SubscriptionList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata"`
@@ -179,6 +178,7 @@ type SubscriptionList struct {
 }
 
 // EventPolicy is eventing.knative.dev/v1alpha1 EventPolicy.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type EventPolicy struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -237,6 +237,7 @@ type EventPolicyStatus struct {
 const EventPolicyConditionAuthenticationEnabled apis.ConditionType = "AuthenticationEnabled"
 
 // EventPolicyList is a list of EventPolicies.
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 type EventPolicyList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`

@@ -31,7 +31,7 @@ echo $! >"$D/kubeletlite.pid"
 echo "testbed: ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
 
 export KUBECONFIG=$D/admin.kubeconfig RESTRICTED_KUBECONFIG=$D/restricted.kubeconfig KYMAMESH_TESTBED_STATE=$D
-export PATH=$D/bin:$PATH
+# PATH has $D/bin (the plugin, the test bed's kubectl) first already: run.sh.
 export KYMAMESH_ADAPTER_BIN=$D/bin/kymamesh-adapter
 # In-cluster names (*.svc.cluster.local) resolve through kproxy's HTTP proxy.
 export TESTBED_HTTP_PROXY=http://127.0.0.1:18888
