@@ -24,6 +24,10 @@ func TestParseSink(t *testing.T) {
 		"Sequence:flows.knative.dev/v1:s": ref("Sequence", "flows.knative.dev/v1", "s", "cur"),
 		"Service:v1:plain":                ref("Service", "v1", "plain", "cur"),
 		"messaging.knative.dev/v1/inmemorychannels:imc1": ref("InMemoryChannel", "messaging.knative.dev/v1", "imc1", "cur"),
+		"jobsink:batch":                          ref("JobSink", "sinks.knative.dev/v1alpha1", "batch", "cur"),
+		"integrationsink:s3:ops":                 ref("IntegrationSink", "sinks.knative.dev/v1alpha1", "s3", "ops"),
+		"eventtransform:tr":                      ref("EventTransform", "eventing.knative.dev/v1alpha1", "tr", "cur"),
+		"sinks.knative.dev/v1alpha1/jobsinks:j2": ref("JobSink", "sinks.knative.dev/v1alpha1", "j2", "cur"),
 	} {
 		got, err := ParseSink("--sink", in, "cur")
 		if err != nil {
@@ -32,6 +36,13 @@ func TestParseSink(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", in, diff)
+		}
+	}
+	// The short prefixes come back in tables and describe.
+	for _, in := range []string{"jobsink:batch", "integrationsink:s3:ops", "eventtransform:tr", "broker:default"} {
+		d, _ := ParseSink("--sink", in, "cur")
+		if got := SinkString(d, "cur"); got != in {
+			t.Errorf("SinkString(ParseSink(%q)) = %q", in, got)
 		}
 	}
 	got, err := ParseSink("--sink", "https://example.com:8443/in?x=1", "cur")

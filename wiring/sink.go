@@ -22,6 +22,35 @@ var knownKinds = map[schema.GroupVersionResource]string{
 	{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}: "InMemoryChannel",
 	{Group: "flows.knative.dev", Version: "v1", Resource: "sequences"}:            "Sequence",
 	{Group: "flows.knative.dev", Version: "v1", Resource: "parallels"}:            "Parallel",
+	// Knative's newer sinks (1.15 and later), by the prefixes in sinkMappings.
+	{Group: "sinks.knative.dev", Version: "v1alpha1", Resource: "jobsinks"}:           "JobSink",
+	{Group: "sinks.knative.dev", Version: "v1alpha1", Resource: "integrationsinks"}:   "IntegrationSink",
+	{Group: "eventing.knative.dev", Version: "v1alpha1", Resource: "eventtransforms"}: "EventTransform",
+}
+
+// sinkMappings are kn's sink prefixes and three more for Knative's newer
+// sinks, named after their kinds as kn names its own (broker, channel):
+// jobsink:NAME, integrationsink:NAME, eventtransform:NAME.
+var sinkMappings = func() map[string]schema.GroupVersionResource {
+	m := map[string]schema.GroupVersionResource{}
+	for k, v := range sink.DefaultMappings {
+		m[k] = v
+	}
+	m["jobsink"] = schema.GroupVersionResource{Group: "sinks.knative.dev", Version: "v1alpha1", Resource: "jobsinks"}
+	m["integrationsink"] = schema.GroupVersionResource{Group: "sinks.knative.dev", Version: "v1alpha1", Resource: "integrationsinks"}
+	m["eventtransform"] = schema.GroupVersionResource{Group: "eventing.knative.dev", Version: "v1alpha1", Resource: "eventtransforms"}
+	return m
+}()
+
+// sinkPrefixes are the short prefixes SinkString writes back, by kind and apiVersion.
+var sinkPrefixes = map[string]string{
+	"Broker eventing.knative.dev/v1":               "broker",
+	"Channel messaging.knative.dev/v1":             "channel",
+	"Service serving.knative.dev/v1":               "ksvc",
+	"Service v1":                                   "svc",
+	"JobSink sinks.knative.dev/v1alpha1":           "jobsink",
+	"IntegrationSink sinks.knative.dev/v1alpha1":   "integrationsink",
+	"EventTransform eventing.knative.dev/v1alpha1": "eventtransform",
 }
 
 // ParseSink turns kn's sink syntax into a Destination without asking the cluster:
@@ -49,9 +78,9 @@ func ParseSink(field, value, namespace string) (*duckv1.Destination, error) {
 		}
 		return &duckv1.Destination{URI: u}, nil
 	}
-	ref, err := sink.Parse(value, namespace, sink.DefaultMappings)
+	ref, err := sink.Parse(value, namespace, sinkMappings)
 	if err != nil || ref.KubeReference == nil {
-		return nil, invalid.Errorf(field, "%q: want ksvc:NAME, svc:NAME, broker:NAME, channel:NAME (each with an optional :NAMESPACE), KIND:APIVERSION:NAME or a URL", value)
+		return nil, invalid.Errorf(field, "%q: want ksvc:NAME, svc:NAME, broker:NAME, channel:NAME, jobsink:NAME, integrationsink:NAME, eventtransform:NAME (each with an optional :NAMESPACE), KIND:APIVERSION:NAME or a URL", value)
 	}
 	kind, ok := knownKinds[ref.GVR]
 	if !ok {
@@ -126,16 +155,9 @@ func SinkString(d *duckv1.Destination, namespace string) string {
 		}
 		return ""
 	}
-	prefix := d.Ref.Kind + ":" + d.Ref.APIVersion
-	switch {
-	case d.Ref.Kind == "Broker" && d.Ref.APIVersion == "eventing.knative.dev/v1":
-		prefix = "broker"
-	case d.Ref.Kind == "Channel" && d.Ref.APIVersion == "messaging.knative.dev/v1":
-		prefix = "channel"
-	case d.Ref.Kind == "Service" && d.Ref.APIVersion == "serving.knative.dev/v1":
-		prefix = "ksvc"
-	case d.Ref.Kind == "Service" && d.Ref.APIVersion == "v1":
-		prefix = "svc"
+	prefix, ok := sinkPrefixes[d.Ref.Kind+" "+d.Ref.APIVersion]
+	if !ok {
+		prefix = d.Ref.Kind + ":" + d.Ref.APIVersion
 	}
 	s := prefix + ":" + d.Ref.Name
 	if d.Ref.Namespace != "" && d.Ref.Namespace != namespace {

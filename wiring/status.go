@@ -9,6 +9,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
@@ -155,6 +156,7 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 	if err := orphanSubscriptions(ctx, m, s.IntegrationNamespace, sources, subs.Items, &st); err != nil {
 		return st, err
 	}
+	newerSinks(ctx, m, triggers.Items, &st)
 	// An empty namespace may be one that does not exist (a typo in -n): one
 	// more request, only then, to say so.
 	if !s.All && len(brokers.Items) == 0 && len(triggers.Items) == 0 && m.Core != nil {
@@ -181,6 +183,65 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 		}
 	}
 	return st, nil
+}
+
+// newerKinds are Knative's sinks whose readiness status reads itself: a
+// Trigger's subscriber resolves to their address even while they cannot
+// take events (a JobSink without its Job template's image, an
+// IntegrationSink without its secret), so the Trigger alone looks well.
+var newerKinds = map[string]bool{"JobSink": true, "IntegrationSink": true, "EventTransform": true}
+
+// newerSinks reports each Trigger whose sink is one of newerKinds and is
+// missing or not Ready: one read per such Trigger, none for the others.
+func newerSinks(ctx context.Context, m Mesh, triggers []knapi.Trigger, st *MeshStatus) {
+	if m.Dynamic == nil {
+		return
+	}
+	for i := range triggers {
+		t := &triggers[i]
+		ref := t.Spec.Subscriber.Ref
+		if ref == nil || !newerKinds[ref.Kind] {
+			continue
+		}
+		gvr, err := SinkResource(ref)
+		if err != nil {
+			continue
+		}
+		ns := ref.Namespace
+		if ns == "" {
+			ns = t.Namespace
+		}
+		sink := SinkString(&t.Spec.Subscriber, t.Namespace)
+		obj, err := m.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, ref.Name, metav1.GetOptions{})
+		what := fmt.Sprintf("trigger %s/%s", t.Namespace, t.Name)
+		switch {
+		case apierrors.IsNotFound(err):
+			st.Problems = append(st.Problems, Problem{what, "its sink " + sink + " does not exist (or its kind is not installed): matching events are not delivered",
+				fmt.Sprintf("kubectl get %s.%s %s -n %s", gvr.Resource, gvr.Group, ref.Name, ns)})
+		case err != nil:
+			// Not readable here: the Trigger's own conditions still speak.
+		default:
+			ready, reason := unstructuredReady(obj.Object)
+			if ready != "True" {
+				st.Problems = append(st.Problems, Problem{what, fmt.Sprintf("its sink %s is not ready (%s): matching events are not delivered", sink, orNone(reason)),
+					fmt.Sprintf("kubectl describe %s.%s %s -n %s", gvr.Resource, gvr.Group, ref.Name, ns)})
+			}
+		}
+	}
+}
+
+// unstructuredReady returns the Ready condition's status and reason of an
+// object read without its Go type.
+func unstructuredReady(obj map[string]any) (string, string) {
+	conds, _, _ := unstructured.NestedSlice(obj, "status", "conditions")
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == "Ready" {
+			status, _ := m["status"].(string)
+			reason, _ := m["reason"].(string)
+			return status, reason
+		}
+	}
+	return "Unknown", "no Ready condition yet"
 }
 
 // orphanSubscriptions reports the integration namespace's Subscriptions

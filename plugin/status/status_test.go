@@ -138,3 +138,44 @@ func TestStatusNamesLinksThatLookWholeButAreNot(t *testing.T) {
 		t.Fatalf("without --exit-code, status exits 0: %+v", r)
 	}
 }
+
+// A Trigger whose sink is one of Knative's newer kinds (JobSink,
+// IntegrationSink, EventTransform) looks whole while that sink is missing or
+// not Ready: status reads each such sink and names it.
+func TestStatusNamesNewerSinksThatAreNotReady(t *testing.T) {
+	ready := duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
+	b.Status.Status = ready
+	trigger := func(name, sink string) *knapi.Trigger {
+		kind, apiVersion, _ := strings.Cut(sink, " ")
+		tr := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}, Spec: knapi.TriggerSpec{Broker: "default",
+			Subscriber: duckv1.Destination{Ref: &duckv1.KReference{Kind: kind, APIVersion: apiVersion, Name: "s-" + name}}}}
+		tr.Status.Status = ready
+		return tr
+	}
+	sink := func(apiVersion, kind, name, status string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{
+			"conditions": []any{map[string]any{"type": "Ready", "status": status, "reason": "NoImage"}}}}}
+		u.SetAPIVersion(apiVersion)
+		u.SetKind(kind)
+		u.SetName(name)
+		u.SetNamespace("shop")
+		return u
+	}
+	f := cmdtest.NewFactory("shop", b,
+		trigger("a", "JobSink sinks.knative.dev/v1alpha1"), trigger("b", "IntegrationSink sinks.knative.dev/v1alpha1"),
+		trigger("c", "EventTransform eventing.knative.dev/v1alpha1"),
+		sink("sinks.knative.dev/v1alpha1", "JobSink", "s-a", "False"), sink("eventing.knative.dev/v1alpha1", "EventTransform", "s-c", "True"))
+	r := cmdtest.Run(t.Context(), f, "", "status")
+	for _, want := range []string{
+		"x trigger shop/a: its sink jobsink:s-a is not ready (NoImage): matching events are not delivered\n    fix: kubectl describe jobsinks.sinks.knative.dev s-a -n shop\n",
+		"x trigger shop/b: its sink integrationsink:s-b does not exist (or its kind is not installed): matching events are not delivered\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if strings.Contains(r.Stdout, "trigger shop/c:") || !strings.Contains(r.Stdout, "-> ") {
+		t.Errorf("a Ready EventTransform is no problem:\n%s", r.Stdout)
+	}
+}
