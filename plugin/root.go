@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/completion"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/doctor"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/explain"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/namespace"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/policy"
@@ -119,6 +120,7 @@ func commands(f cmdutil.Factory, s genericiooptions.IOStreams) []command {
 		{"wire", func() *cobra.Command { return wire.NewCmdWire(f, s) }},
 		{"unwire", func() *cobra.Command { return wire.NewCmdUnwire(f, s) }},
 		{"status", func() *cobra.Command { return status.NewCmd(f, s) }},
+		{"explain", func() *cobra.Command { return explain.NewCmd(f, s) }},
 		{"tail", func() *cobra.Command { return tail.NewCmd(f, s) }},
 		{"doctor", func() *cobra.Command { return doctor.NewCmd(f, s) }},
 		{"policy", func() *cobra.Command { return policy.NewCmd(f, s) }},

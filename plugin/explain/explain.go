@@ -1,0 +1,278 @@
+// Package explain holds "kubectl kymamesh explain": why one event is or is
+// not delivered, Trigger by Trigger, with the clause that refuses it.
+package explain
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/eventmatch"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
+)
+
+// Options are the inputs of "explain".
+type Options struct {
+	To       string
+	File     string
+	Data     string
+	Event    sender.EventSpec
+	Trigger  wiring.TriggerSpec
+	ExitCode bool
+	Output   *flags.Output
+
+	filtersFile string
+	offline     bool
+	event       cloudevents.Event
+	namespace   string
+	factory     cmdutil.Factory
+	genericiooptions.IOStreams
+}
+
+// NewCmd returns "explain".
+func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{IOStreams: s, Event: sender.EventSpec{Source: "/kubectl-kymamesh/explain", Mode: sender.ModeBinary},
+		Output: flags.DataOutput().WithHelp("Output format: json or yaml (the verdicts).")}
+	cmd := &cobra.Command{
+		Use:   "explain (--to broker:NAME[:NS] | --filter ... | --cesql ...) (--type TYPE ... | -f EVENT.json)",
+		Short: "Say whether an event reaches each Trigger of a Broker, and which clause refuses it",
+		Long: `explain takes one event, given as send takes it (--type, --source, --ext, --data)
+or as a structured CloudEvent in a file (-f; what 'tail -o json' prints), and says for
+each Trigger of the Broker whether Knative's broker filter lets it through, and if
+not, the first clause that refuses it: an attribute of spec.filter, a spec.filters
+dialect (exact, prefix, suffix, all, any, not) or a CESQL expression, evaluated as
+Knative evaluates them (a non-empty spec.filters makes spec.filter ignored). For
+each Trigger it also says where the event goes, whether that is Ready, and what
+Knative does when delivery fails: the attempts over about how long, then the
+dead-letter sink or nothing.
+
+Without a cluster, --filter, --cesql, --filter-prefix, --filter-suffix or
+--filters-file describe one Trigger as 'trigger create' takes them: "would this
+Trigger take this event", a check to run in CI. With --exit-code, explain exits 3
+when no Trigger takes the event.`,
+		Example: `  kubectl kymamesh explain --to broker:default -n shop --type order.created --source commerce
+  kubectl kymamesh explain --to broker:default -n shop -f event.json -o json
+  kubectl kymamesh explain --cesql "type LIKE 'order.%' AND region = 'eu'" --type order.created --ext region=us --exit-code`,
+		Args: cmdutil.NoArgs,
+		RunE: cmdutil.RunE(f, o),
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.To, "to", "", "The Broker whose Triggers to ask: broker:NAME[:NAMESPACE].")
+	fl.StringVarP(&o.File, "filename", "f", "", "The event as a structured CloudEvent (JSON), or - for stdin.")
+	fl.StringVar(&o.Event.Type, "type", "", "Event type.")
+	fl.StringVar(&o.Event.Source, "source", o.Event.Source, "Event source.")
+	fl.StringVar(&o.Event.ID, "id", "", "Event id; a UUID if empty.")
+	fl.StringVar(&o.Event.Subject, "subject", "", "Event subject.")
+	fl.StringVar(&o.Event.Time, "time", "", "Event time, RFC 3339; now if empty.")
+	fl.StringVar(&o.Event.DataSchema, "dataschema", "", "Event dataschema URI.")
+	fl.StringArrayVar(&o.Event.Extensions, "ext", nil, "Extension attribute NAME=VALUE, repeatable.")
+	fl.StringVar(&o.Data, "data", "", "Event data: JSON text or @FILE.")
+	fl.StringVar(&o.Event.ContentType, "content-type", "application/json", "Content type of the data.")
+	fl.StringArrayVar(&o.Trigger.Filter, "filter", nil, "Without --to: the Trigger's exact attribute filter KEY=VALUE, repeatable.")
+	fl.StringArrayVar(&o.Trigger.Prefix, "filter-prefix", nil, "Without --to: a spec.filters prefix KEY=VALUE, repeatable.")
+	fl.StringArrayVar(&o.Trigger.Suffix, "filter-suffix", nil, "Without --to: a spec.filters suffix KEY=VALUE, repeatable.")
+	fl.StringArrayVar(&o.Trigger.CESQL, "cesql", nil, "Without --to: a CloudEvents SQL filter, repeatable.")
+	fl.StringVar(&o.filtersFile, "filters-file", "", "Without --to: spec.filters as a YAML list, as trigger create takes it.")
+	fl.BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when no Trigger takes the event, for scripts.")
+	o.Output.AddFlags(cmd)
+	flags.Complete(cmd, "to", "values", "broker:")
+	return cmd
+}
+
+// Complete reads the namespace, the event (flags or file) and the filters file.
+func (o *Options) Complete(f cmdutil.Factory, cmd *cobra.Command, _ []string) error {
+	o.factory = f
+	ns, err := f.Namespace()
+	if err != nil {
+		return err
+	}
+	o.namespace = ns
+	o.offline = len(o.Trigger.Filter)+len(o.Trigger.Prefix)+len(o.Trigger.Suffix)+len(o.Trigger.CESQL) > 0 || o.filtersFile != ""
+	if o.filtersFile != "" {
+		if o.Trigger.FiltersFile, err = os.ReadFile(o.filtersFile); err != nil {
+			return invalid.Errorf("--filters-file", "%s: %v", o.filtersFile, unwrap(err))
+		}
+	}
+	if o.File != "" {
+		for _, name := range []string{"type", "source", "id", "subject", "time", "dataschema", "ext", "data", "content-type"} {
+			if cmd.Flags().Changed(name) {
+				return invalid.Errorf("--filename", "the event is the file's: leave out --%s", name)
+			}
+		}
+		return o.readEvent()
+	}
+	if o.Event.Data, err = readData(o.Data); err != nil {
+		return err
+	}
+	ev, err := sender.BuildEvent(o.Event)
+	if err != nil {
+		return err
+	}
+	o.event = *ev
+	return nil
+}
+
+// readEvent reads a structured CloudEvent from -f.
+func (o *Options) readEvent() error {
+	var data []byte
+	var err error
+	if o.File == "-" {
+		data, err = io.ReadAll(o.In)
+	} else {
+		data, err = os.ReadFile(o.File)
+	}
+	if err != nil {
+		return invalid.Errorf("--filename", "%s: %v", o.File, unwrap(err))
+	}
+	if err := json.Unmarshal(data, &o.event); err != nil {
+		return invalid.Errorf("--filename", "%s is not a structured CloudEvent: %v", o.File, err)
+	}
+	if err := o.event.Validate(); err != nil {
+		return invalid.Errorf("--filename", "%s: %v", o.File, strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return nil
+}
+
+func readData(v string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(v, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, invalid.Errorf("--data", "%s: %v", name, unwrap(err))
+		}
+		return b, nil
+	}
+	return []byte(v), nil
+}
+
+// Validate checks that there is one Trigger or Broker to ask.
+func (o *Options) Validate() error {
+	if err := o.Output.Complete(); err != nil {
+		return err
+	}
+	switch {
+	case o.offline && o.To != "":
+		return invalid.Errorf("--to", "give either --to (the Triggers of a Broker) or filter flags (one Trigger, no cluster), not both")
+	case !o.offline && o.To == "":
+		return invalid.Errorf("--to", "say what to ask: --to broker:NAME[:NAMESPACE], or a Trigger's filters (--filter, --cesql, --filters-file)")
+	case o.offline:
+		_, err := wiring.ExplainOffline(o.Trigger, o.event)
+		return err
+	}
+	_, _, err := o.broker()
+	return err
+}
+
+// broker reads --to: broker:NAME[:NAMESPACE].
+func (o *Options) broker() (string, string, error) {
+	rest, ok := strings.CutPrefix(o.To, "broker:")
+	name, ns, _ := strings.Cut(rest, ":")
+	if ns == "" {
+		ns = o.namespace
+	}
+	if !ok || name == "" || strings.Contains(ns, ":") {
+		return "", "", invalid.Errorf("--to", "%q: want broker:NAME[:NAMESPACE]", o.To)
+	}
+	if err := wiring.ValidateName("--to", name); err != nil {
+		return "", "", err
+	}
+	return name, ns, wiring.ValidateNamespaceName("--to", ns)
+}
+
+// Run asks the Trigger (offline) or the Broker's Triggers and prints the verdicts.
+func (o *Options) Run(ctx context.Context) error {
+	if o.offline {
+		v, err := wiring.ExplainOffline(o.Trigger, o.event)
+		if err != nil {
+			return err
+		}
+		if !o.Output.Human() {
+			err = o.Output.Data(o.Out, v)
+		} else {
+			err = printVerdict(o.Out, v)
+		}
+		return o.found(err, v.Takes, "the Trigger does not take the event")
+	}
+	name, ns, _ := o.broker()
+	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
+	if err != nil {
+		return err
+	}
+	x, err := wiring.ExplainBroker(ctx, m, ns, name, o.event)
+	if err != nil {
+		return err
+	}
+	if !o.Output.Human() {
+		err = o.Output.Data(o.Out, x)
+	} else {
+		err = printBroker(o.Out, x)
+	}
+	return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger of broker %q takes the event", name))
+}
+
+// found turns "not taken" into exit 3 when --exit-code asks.
+func (o *Options) found(err error, taken bool, what string) error {
+	if err == nil && o.ExitCode && !taken {
+		return cmdutil.FoundError{What: what}
+	}
+	return err
+}
+
+func printVerdict(w io.Writer, v eventmatch.Verdict) error {
+	line := "the Trigger takes the event"
+	if !v.Takes {
+		line = fmt.Sprintf("the Trigger does not take the event: %s: %s", v.Clause, v.Why)
+	}
+	if v.Note != "" {
+		line += "\nnote: " + v.Note
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
+func printBroker(w io.Writer, x wiring.BrokerExplanation) error {
+	if _, err := fmt.Fprintf(w, "broker %s/%s  ready %s%s  %d of %d Triggers take the event\n", x.Namespace, x.Broker, x.Ready, paren(x.Reason), x.Taken, len(x.Triggers)); err != nil {
+		return err
+	}
+	if len(x.Triggers) == 0 {
+		_, err := fmt.Fprintln(w, "the Broker has no Trigger: the event goes nowhere")
+		return err
+	}
+	rows := make([][]string, 0, len(x.Triggers))
+	for _, t := range x.Triggers {
+		takes, why := "yes", t.Delivery
+		if !t.Takes {
+			takes, why = "no", t.Clause+": "+t.Why
+		}
+		if t.Note != "" {
+			why += " (note: " + t.Note + ")"
+		}
+		rows = append(rows, []string{t.Trigger, takes, t.Ready + paren(t.Reason), t.Subscriber, why})
+	}
+	return output.Table(w, []string{"trigger", "takes", "ready", "subscriber", "why / then"}, rows, false)
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+func unwrap(err error) error {
+	if u, ok := err.(interface{ Unwrap() error }); ok && u.Unwrap() != nil {
+		return u.Unwrap()
+	}
+	return err
+}

@@ -1,0 +1,109 @@
+package explain_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+)
+
+// Without a cluster, explain answers "would this Trigger take this event"
+// from the filters alone, with the clause that refuses it; --exit-code makes
+// a refusal exit 3 for CI.
+func TestExplainOffline(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	f.NoCluster = true
+	cmdtest.Expect(t, f, "explain --filter type=order.created --type order.created", 0, "the Trigger takes the event\n", "")
+	cmdtest.Expect(t, f, "explain --cesql region='eu' --type order.created --ext region=us --exit-code", 3,
+		"the Trigger does not take the event: filters[0].cesql: \"region='eu'\" is false for this event\n",
+		"error: the Trigger does not take the event\n")
+	cmdtest.Expect(t, f, "explain --filter type=a --filter-prefix source=erp --type a --source commerce", 0,
+		"the Trigger does not take the event: filters[1].prefix.source: source \"commerce\" does not start with \"erp\"\n", "")
+	r := cmdtest.Run(t.Context(), f, "", "explain", "--filter", "type=a", "--type", "b", "-o", "json")
+	var v struct {
+		Takes  bool
+		Clause string
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil || v.Takes || v.Clause != "filter.attributes.type" {
+		t.Fatalf("-o json: %+v %v", r, err)
+	}
+}
+
+// An event from a file (what tail -o json prints) is taken as it is.
+func TestExplainEventFromFile(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	f.NoCluster = true
+	file := filepath.Join(t.TempDir(), "ev.json")
+	ev := `{"specversion":"1.0","id":"1","type":"order.created","source":"commerce","region":"eu","data":{"x":1}}`
+	if err := os.WriteFile(file, []byte(ev), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Expect(t, f, "explain --filter region=eu -f "+file, 0, "the Trigger takes the event\n", "")
+	cmdtest.ExpectIn(t, f, ev, "explain --filter region=us -f -", 0, "the Trigger does not take the event: filter.attributes.region: region is \"eu\", not \"us\"\n", "")
+}
+
+func TestExplainBadInput(t *testing.T) {
+	cmdtest.ExpectUsageErrors(t, 6, []cmdtest.BadInput{
+		{Args: []string{"explain", "--type", "a"}, Want: "--to: say what to ask"},
+		{Args: []string{"explain", "--to", "broker:b", "--filter", "type=a", "--type", "a"}, Want: "--to: give either --to"},
+		{Args: []string{"explain", "--to", "trigger:t", "--type", "a"}, Want: `--to: "trigger:t": want broker:NAME[:NAMESPACE]`},
+		{Args: []string{"explain", "--to", "broker:Bad_Name", "--type", "a"}, Want: "--to"},
+		{Args: []string{"explain", "--filter", "type=a"}, Want: "--type: an event type is required"},
+		{Args: []string{"explain", "--filter", "type=a", "-f", "/nonexistent.json"}, Want: "--filename: /nonexistent.json: no such file or directory"},
+		{Args: []string{"explain", "--filter", "type=a", "-f", "x.json", "--type", "a"}, Want: "--filename: the event is the file's: leave out --type"},
+		{Args: []string{"explain", "--cesql", "type =", "--type", "a"}, Want: "--cesql"},
+		{Args: []string{"explain", "--filter", "type=a", "--type", "a", "-o", "name"}, Want: `--output: "name": want json or yaml`},
+	})
+}
+
+// With a cluster: each Trigger of the Broker, whether it takes the event, its
+// subscriber and readiness, and the delivery that applies (the Broker's when
+// the Trigger has none) as a timeline. Two requests.
+func TestExplainBroker(t *testing.T) {
+	ready := duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
+	retry, linear, exp, delay := int32(2), eventingduckv1.BackoffPolicyLinear, eventingduckv1.BackoffPolicyExponential, "PT0.5S"
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"},
+		Spec: knapi.BrokerSpec{Delivery: &eventingduckv1.DeliverySpec{Retry: &retry, BackoffPolicy: &exp, BackoffDelay: &delay}}}
+	b.Status.Status = ready
+	trigger := func(name string, filter map[string]string, d *eventingduckv1.DeliverySpec) *knapi.Trigger {
+		tr := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}, Spec: knapi.TriggerSpec{Broker: "default",
+			Filter: &knapi.TriggerFilter{Attributes: filter}, Subscriber: duckv1.Destination{Ref: &duckv1.KReference{Kind: "Service", APIVersion: "v1", Name: "h-" + name}},
+			Delivery: d}}
+		tr.Status.Status = ready
+		return tr
+	}
+	dls := &duckv1.Destination{Ref: &duckv1.KReference{Kind: "Service", APIVersion: "v1", Name: "dls"}}
+	other := trigger("z-other-broker", nil, nil)
+	other.Spec.Broker = "b2"
+	f := cmdtest.NewFactory("shop", b,
+		trigger("created", map[string]string{"type": "order.created"}, nil),
+		trigger("paid", map[string]string{"type": "order.paid"}, nil),
+		trigger("all", nil, &eventingduckv1.DeliverySpec{Retry: &retry, BackoffPolicy: &linear, BackoffDelay: &delay, DeadLetterSink: dls}),
+		other)
+	cmdtest.Expect(t, f, "explain --to broker:default --type order.created", 0,
+		"broker shop/default  ready True  2 of 3 Triggers take the event\n"+
+			"TRIGGER   TAKES   READY   SUBSCRIBER      WHY / THEN\n"+
+			"all       yes     True    svc:h-all       3 attempts over about 1.5s (the Trigger's), then to the dead-letter sink svc:dls\n"+
+			"created   yes     True    svc:h-created   3 attempts over about 3s (the Broker's), then dropped: no dead-letter sink\n"+
+			"paid      no      True    svc:h-paid      filter.attributes.type: type is \"order.created\", not \"order.paid\"\n", "")
+	if n := len(f.Dyn.Actions()); n != 2 {
+		t.Errorf("explain sent %d requests, want 2 (the Broker, its namespace's Triggers)", n)
+	}
+	cmdtest.Expect(t, f, "explain --to broker:nope --type a", 1, "", "error: broker \"nope\" not found in namespace \"shop\": brokers.eventing.knative.dev \"nope\" not found\n")
+	b3 := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b3", Namespace: "shop"}}
+	if _, err := f.EventingClient().Brokers("shop").Create(t.Context(), b3, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Expect(t, f, "explain --to broker:b3 --type x --exit-code", 3,
+		"broker shop/b3  ready Unknown  0 of 0 Triggers take the event\nthe Broker has no Trigger: the event goes nowhere\n",
+		"error: no Trigger of broker \"b3\" takes the event\n")
+}
