@@ -136,3 +136,65 @@ func ExplainOffline(s TriggerSpec, ev cloudevents.Event) (eventmatch.Verdict, er
 	}
 	return eventmatch.Trigger(t.Spec, ev), nil
 }
+
+// AppExplanation is one event sent by an application: its source's objects,
+// each Subscription from its Channel, and each Broker those reach.
+type AppExplanation struct {
+	App           string                    `json:"app"`
+	Namespace     string                    `json:"namespace"`
+	Source        SourceStatus              `json:"source"`
+	Subscriptions []SubscriptionExplanation `json:"subscriptions"`
+	Brokers       []BrokerExplanation       `json:"brokers"`
+	// Taken counts the Triggers, over all Brokers, that take the event.
+	Taken int `json:"taken"`
+}
+
+// SubscriptionExplanation is one Subscription from the application's Channel.
+type SubscriptionExplanation struct {
+	Name   string `json:"name"`
+	Ready  string `json:"ready"`
+	Reason string `json:"reason,omitempty"`
+	To     string `json:"to"`
+}
+
+// ExplainApp follows ev from an application: its adapter, SinkBinding and
+// Channel, each Subscription from the Channel, and each Broker one reaches,
+// Trigger by Trigger. The adapter sends every event with the application's
+// name as its source, so ev is asked with that source.
+func ExplainApp(ctx context.Context, m Mesh, app, namespace string, ev cloudevents.Event) (AppExplanation, error) {
+	out := AppExplanation{App: app, Namespace: namespace, Subscriptions: []SubscriptionExplanation{}, Brokers: []BrokerExplanation{}}
+	st, err := GetSourceStatus(ctx, m.Dynamic, app, namespace)
+	if err != nil {
+		return out, err
+	}
+	out.Source = st
+	subs, err := m.Messaging.Subscriptions(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return out, APIError(err, "list", "subscriptions", "", namespace)
+	}
+	ev.SetSource(app)
+	for i := range subs.Items {
+		s := &subs.Items[i]
+		if s.Spec.Channel.Name != app || s.Spec.Subscriber == nil {
+			continue
+		}
+		x := SubscriptionExplanation{Name: s.Name, To: SinkString(s.Spec.Subscriber, namespace)}
+		x.Ready, x.Reason = readyOf(apis.Conditions(s.Status.Conditions))
+		out.Subscriptions = append(out.Subscriptions, x)
+		ref := s.Spec.Subscriber.Ref
+		if ref == nil || ref.Kind != "Broker" {
+			continue
+		}
+		ns := ref.Namespace
+		if ns == "" {
+			ns = namespace
+		}
+		b, err := ExplainBroker(ctx, m, ns, ref.Name, ev)
+		if err != nil {
+			return out, err
+		}
+		out.Taken += b.Taken
+		out.Brokers = append(out.Brokers, b)
+	}
+	return out, nil
+}

@@ -25,7 +25,8 @@ import (
 
 // Options are the inputs of "explain".
 type Options struct {
-	To       string
+	To                   string
+	IntegrationNamespace string
 	File     string
 	Data     string
 	Event    sender.EventSpec
@@ -69,7 +70,8 @@ when no Trigger takes the event.`,
 		RunE: cmdutil.RunE(f, o),
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.To, "to", "", "The Broker whose Triggers to ask: broker:NAME[:NAMESPACE].")
+	fl.StringVar(&o.To, "to", "", "What to ask: broker:NAME[:NAMESPACE] (its Triggers), or app:APP (its Channel's Subscriptions and the Brokers they reach).")
+	fl.StringVar(&o.IntegrationNamespace, "integration-namespace", wiring.DefaultIntegrationNamespace, "Namespace of the applications' adapters (for app:APP).")
 	fl.StringVarP(&o.File, "filename", "f", "", "The event as a structured CloudEvent (JSON), or - for stdin.")
 	fl.StringVar(&o.Event.Type, "type", "", "Event type.")
 	fl.StringVar(&o.Event.Source, "source", o.Event.Source, "Event source.")
@@ -87,7 +89,7 @@ when no Trigger takes the event.`,
 	fl.StringVar(&o.filtersFile, "filters-file", "", "Without --to: spec.filters as a YAML list, as trigger create takes it.")
 	fl.BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when no Trigger takes the event, for scripts.")
 	o.Output.AddFlags(cmd)
-	flags.Complete(cmd, "to", "values", "broker:")
+	flags.Complete(cmd, "to", "values", "broker:", "app:")
 	return cmd
 }
 
@@ -165,10 +167,16 @@ func (o *Options) Validate() error {
 	case o.offline && o.To != "":
 		return invalid.Errorf("--to", "give either --to (the Triggers of a Broker) or filter flags (one Trigger, no cluster), not both")
 	case !o.offline && o.To == "":
-		return invalid.Errorf("--to", "say what to ask: --to broker:NAME[:NAMESPACE], or a Trigger's filters (--filter, --cesql, --filters-file)")
+		return invalid.Errorf("--to", "say what to ask: --to broker:NAME[:NAMESPACE] or app:APP, or a Trigger's filters (--filter, --cesql, --filters-file)")
 	case o.offline:
 		_, err := wiring.ExplainOffline(o.Trigger, o.event)
 		return err
+	}
+	if app, ok := strings.CutPrefix(o.To, "app:"); ok {
+		if err := wiring.ValidateName("--to", app); err != nil {
+			return err
+		}
+		return wiring.ValidateNamespaceName("--integration-namespace", o.IntegrationNamespace)
 	}
 	_, _, err := o.broker()
 	return err
@@ -182,7 +190,7 @@ func (o *Options) broker() (string, string, error) {
 		ns = o.namespace
 	}
 	if !ok || name == "" || strings.Contains(ns, ":") {
-		return "", "", invalid.Errorf("--to", "%q: want broker:NAME[:NAMESPACE]", o.To)
+		return "", "", invalid.Errorf("--to", "%q: want broker:NAME[:NAMESPACE] or app:APP", o.To)
 	}
 	if err := wiring.ValidateName("--to", name); err != nil {
 		return "", "", err
@@ -204,11 +212,23 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		return o.found(err, v.Takes, "the Trigger does not take the event")
 	}
-	name, ns, _ := o.broker()
 	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
 	if err != nil {
 		return err
 	}
+	if app, ok := strings.CutPrefix(o.To, "app:"); ok {
+		x, err := wiring.ExplainApp(ctx, m, app, o.IntegrationNamespace, o.event)
+		if err != nil {
+			return err
+		}
+		if !o.Output.Human() {
+			err = o.Output.Data(o.Out, x)
+		} else {
+			err = printApp(o.Out, x)
+		}
+		return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger takes application %q's event", app))
+	}
+	name, ns, _ := o.broker()
 	x, err := wiring.ExplainBroker(ctx, m, ns, name, o.event)
 	if err != nil {
 		return err
@@ -261,6 +281,43 @@ func printBroker(w io.Writer, x wiring.BrokerExplanation) error {
 		rows = append(rows, []string{t.Trigger, takes, t.Ready + paren(t.Reason), t.Subscriber, why})
 	}
 	return output.Table(w, []string{"trigger", "takes", "ready", "subscriber", "why / then"}, rows, false)
+}
+
+func printApp(w io.Writer, x wiring.AppExplanation) error {
+	var parts []string
+	found := false
+	for _, obj := range x.Source.Objects {
+		found = found || obj.Found
+		state := "ready"
+		switch {
+		case !obj.Found:
+			state = "missing"
+		case obj.Ready != "True":
+			state = "not ready" + paren(obj.Reason)
+		}
+		parts = append(parts, strings.ToLower(obj.Kind)+" "+state)
+	}
+	if !found {
+		parts = []string{"not found here (no adapter, Service, Channel or SinkBinding of its name)"}
+	}
+	if _, err := fmt.Fprintf(w, "application %s/%s: %s\nthe adapter sends the event with source %q\n", x.Namespace, x.App, strings.Join(parts, ", "), x.App); err != nil {
+		return err
+	}
+	if len(x.Subscriptions) == 0 {
+		_, err := fmt.Fprintln(w, "no Subscription from its Channel: the event goes nowhere")
+		return err
+	}
+	for _, s := range x.Subscriptions {
+		if _, err := fmt.Fprintf(w, "subscription %s  ready %s%s  -> %s\n", s.Name, s.Ready, paren(s.Reason), s.To); err != nil {
+			return err
+		}
+	}
+	for _, b := range x.Brokers {
+		if err := printBroker(w, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func paren(s string) string {

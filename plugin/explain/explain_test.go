@@ -13,6 +13,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
@@ -106,4 +107,28 @@ func TestExplainBroker(t *testing.T) {
 	cmdtest.Expect(t, f, "explain --to broker:b3 --type x --exit-code", 3,
 		"broker shop/b3  ready Unknown  0 of 0 Triggers take the event\nthe Broker has no Trigger: the event goes nowhere\n",
 		"error: no Trigger of broker \"b3\" takes the event\n")
+}
+
+// From an application: its source's objects, each Subscription from its
+// Channel and the Broker it reaches; the event is asked with the
+// application's name as its source, as the adapter sends it.
+func TestExplainApp(t *testing.T) {
+	objs, err := wiring.BuildWire(wiring.WireSpec{Source: wiring.HTTPSourceSpec{App: "crm", Namespace: "kyma-integration", Port: 8080, Image: "example.com/adapter:1"}, To: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySource := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "from-crm", Namespace: "shop"}, Spec: knapi.TriggerSpec{Broker: "default",
+		Filter: &knapi.TriggerFilter{Attributes: map[string]string{"source": "crm"}}, Subscriber: duckv1.Destination{Ref: &duckv1.KReference{Kind: "Service", APIVersion: "v1", Name: "h"}}}}
+	f := cmdtest.NewFactory("shop", append(objs, bySource)...)
+	cmdtest.Expect(t, f, "explain --to app:crm --type order.created --source elsewhere", 0,
+		"application kyma-integration/crm: channel not ready, deployment not ready, service ready, sinkbinding not ready\n"+
+			"the adapter sends the event with source \"crm\"\n"+
+			"subscription crm-to-shop  ready Unknown  -> broker:default:shop\n"+
+			"broker shop/default  ready Unknown  1 of 1 Triggers take the event\n"+
+			"TRIGGER    TAKES   READY     SUBSCRIBER   WHY / THEN\n"+
+			"from-crm   yes     Unknown   svc:h        1 attempt (no delivery settings), then dropped: no dead-letter sink\n", "")
+	cmdtest.Expect(t, f, "explain --to app:nope --type a --exit-code", 3,
+		"application kyma-integration/nope: not found here (no adapter, Service, Channel or SinkBinding of its name)\n"+
+			"the adapter sends the event with source \"nope\"\nno Subscription from its Channel: the event goes nowhere\n",
+		"error: no Trigger takes application \"nope\"'s event\n")
 }
