@@ -55,7 +55,7 @@ func TestMeshDotAndTree(t *testing.T) {
 			Sink: "http://crm-kn-channel/", Subscriptions: []wiring.SubscriptionStatus{{Name: "crm-to-shop", Health: wiring.Health{Ready: "True"}, To: "broker shop/default"}}}},
 		Namespaces: []wiring.NamespaceStatus{{Name: "shop", Brokers: []wiring.BrokerStatus{{Name: "default", Health: wiring.Health{Ready: "True"},
 			Persistence: wiring.Persistence{Class: "MTChannelBasedBroker", Channel: "KafkaChannel", Config: "configmap shop/default-kymamesh-channel"},
-			Triggers: []wiring.TriggerStatus{{Name: "t", Health: wiring.Health{Ready: "False", Reason: "Nope"}, Filter: "type=a"}}}}}},
+			Triggers:    []wiring.TriggerStatus{{Name: "t", Health: wiring.Health{Ready: "False", Reason: "Nope"}, Filter: "type=a"}}}}}},
 		Problems: []wiring.Problem{{Object: "trigger shop/t", What: "is not ready (Nope)", Fix: "kubectl kymamesh trigger describe t -n shop"}},
 	}
 	var dot bytes.Buffer

@@ -23,38 +23,33 @@ func Age(t time.Time, now time.Time) string {
 	return duration.HumanDuration(now.Sub(t))
 }
 
-// Objects prints objs with a machine printer (json, yaml, name, templates):
-// one object as itself (a typed list as that list), several as one v1 List,
-// as kubectl does, so that -o json stays one JSON document; -o name prints a
-// line per object or list item. apiVersion and kind come from the scheme
-// first: an object built in code (a client dry run) has none.
+// Objects prints objs with a machine printer (json, yaml, name, templates)
+// as kubectl does: one object as itself; a list, or several objects, as one
+// v1 List of the items, so that -o json stays one JSON document and has the
+// same shape whichever command printed it; -o name prints a line per item.
+// apiVersion and kind come from the scheme first: an object built in code (a
+// client dry run) has none.
 func Objects(w io.Writer, p printers.ResourcePrinter, objs ...runtime.Object) error {
 	_, short := p.(*printers.NamePrinter)
+	items := make([]runtime.Object, 0, len(objs))
+	lists := 0
 	for _, o := range objs {
+		if !meta.IsListType(o) {
+			items = append(items, o)
+			continue
+		}
+		lists++
+		if err := meta.EachListItem(o, func(it runtime.Object) error { items = append(items, it); return nil }); err != nil {
+			return err
+		}
+	}
+	for _, o := range items {
 		if err := setKind(o); err != nil {
 			return err
 		}
-		if meta.IsListType(o) {
-			if err := meta.EachListItem(o, setKind); err != nil {
-				return err
-			}
-		}
 	}
-	if short || len(objs) != 1 {
-		items := make([]runtime.Object, 0, len(objs))
-		for _, o := range objs {
-			if !meta.IsListType(o) {
-				items = append(items, o)
-				continue
-			}
-			if err := meta.EachListItem(o, func(it runtime.Object) error { items = append(items, it); return nil }); err != nil {
-				return err
-			}
-		}
-		objs = items
-	}
-	if short || len(objs) == 1 {
-		for _, o := range objs {
+	if short || len(items) == 1 && lists == 0 {
+		for _, o := range items {
 			if err := p.PrintObj(o, w); err != nil {
 				return err
 			}
@@ -62,7 +57,7 @@ func Objects(w io.Writer, p printers.ResourcePrinter, objs ...runtime.Object) er
 		return nil
 	}
 	list := &corev1.List{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}, Items: []runtime.RawExtension{}}
-	for _, o := range objs {
+	for _, o := range items {
 		list.Items = append(list.Items, runtime.RawExtension{Object: o})
 	}
 	return p.PrintObj(list, w)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -157,6 +158,9 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 		if err != nil {
 			return out, err
 		}
+		if c, err = deliveryChange(ctx, m, c, s, dry); err != nil {
+			return out, err
+		}
 		out = append(out, c)
 	}
 	if s.InjectionLabel {
@@ -193,6 +197,28 @@ func defaultsDocs(s EnableSpec) int {
 		return 2
 	}
 	return 1
+}
+
+// deliveryChange applies the delivery flags to an existing Broker that
+// enable made (delivery, unlike class and config, may change), so that the
+// Broker and the namespace default enable writes say the same.
+func deliveryChange(ctx context.Context, m Mesh, c Change, s EnableSpec, dry DryRun) (Change, error) {
+	b, ok := c.Object.(*knapi.Broker)
+	if !ok || c.Op != OpUnchanged || s.Delivery.IsZero() || b.Labels[EnabledByLabel] == "" {
+		return c, nil
+	}
+	want, err := ApplyDelivery(b.Spec.Delivery.DeepCopy(), s.Delivery, b.Namespace)
+	if err != nil || equality.Semantic.DeepEqual(want, b.Spec.Delivery) {
+		return c, err
+	}
+	made, err := Update(ctx, Client[*knapi.Broker, *knapi.BrokerList](m.Eventing.Brokers(b.Namespace)), b.Name, dry, func(cur *knapi.Broker) error {
+		cur.Spec.Delivery, err = ApplyDelivery(cur.Spec.Delivery, s.Delivery, cur.Namespace)
+		return err
+	})
+	if err != nil {
+		return c, APIError(err, "update", "broker", b.Name, b.Namespace)
+	}
+	return Change{Object: made, Op: OpConfigured}, nil
 }
 
 // checkBrokerConfig refuses --channel, before anything is created, for a
@@ -322,10 +348,27 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun, opts Del
 	if err != nil {
 		return out, err
 	}
-	keptConfig := map[string]bool{}
+	// A channel template stays while a Broker left in the namespace uses it:
+	// a kept Broker of enable's, or anyone's Broker that Knative gave the
+	// namespace's default (the entry enable wrote points at the template).
+	keptConfig := map[string]string{}
+	deleted := map[string]bool{}
 	for _, c := range out {
-		if b, ok := c.Object.(*knapi.Broker); ok && c.Op == OpKept {
-			keptConfig[ConfigMapName(b.Name)] = true
+		if b, ok := c.Object.(*knapi.Broker); ok && c.Op == OpDeleted {
+			deleted[b.Name] = true
+		}
+	}
+	left, err := m.Eventing.Brokers(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return out, APIError(err, "list", "brokers", "", namespace)
+	}
+	for _, b := range left.Items {
+		if c := b.Spec.Config; c != nil && !deleted[b.Name] && c.Kind == "ConfigMap" && (c.Namespace == "" || c.Namespace == namespace) {
+			if keptConfig[c.Name] == "" {
+				keptConfig[c.Name] = "the channel template of broker " + b.Name
+			} else {
+				keptConfig[c.Name] += ", " + b.Name
+			}
 		}
 	}
 	cmc := m.Core.ConfigMaps(namespace)
@@ -335,8 +378,8 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun, opts Del
 	}
 	for i := range cms.Items {
 		cm := &cms.Items[i]
-		if keptConfig[cm.Name] {
-			out = append(out, keptChange(cm, "the channel template of a kept broker"))
+		if why := keptConfig[cm.Name]; why != "" {
+			out = append(out, keptChange(cm, why))
 			continue
 		}
 		if err := Delete(ctx, Client[*corev1.ConfigMap, *corev1.ConfigMapList](cmc), cm.Name, dry); err != nil {

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/yaml"
 
@@ -77,6 +79,48 @@ func channelDefaultsEntry(channel string) (map[string]any, error) {
 	return map[string]any{"apiVersion": tm.APIVersion, "kind": tm.Kind}, nil
 }
 
+// withClusterConfig completes a Broker defaults entry that names no config
+// (enable ns with a class or delivery only) with the cluster's config for
+// its class: Knative takes a namespace's class entry whole, so an entry
+// without one would leave every Broker made later without a channel.
+func withClusterConfig(entry, root map[string]any) map[string]any {
+	class, _ := entry["brokerClass"].(string)
+	classes, _ := entry["brokerClasses"].(map[string]any)
+	own, _ := classes[class].(map[string]any)
+	if class == "" || own["kind"] != nil {
+		return entry
+	}
+	cluster, _ := root["clusterDefault"].(map[string]any)
+	var ref map[string]any
+	if cc, ok := cluster["brokerClasses"].(map[string]any); ok {
+		ref, _ = cc[class].(map[string]any)
+	}
+	if ref["kind"] == nil && cluster["brokerClass"] == class {
+		ref = cluster // the inline form Knative ships: clusterDefault.kind, .name, ...
+	}
+	if ref["kind"] == nil {
+		return entry
+	}
+	out := map[string]any{}
+	for _, k := range []string{"apiVersion", "kind", "name", "namespace"} {
+		if v, ok := ref[k]; ok {
+			out[k] = v
+		}
+	}
+	for k, v := range own {
+		out[k] = v
+	}
+	if _, ok := own["delivery"]; !ok && ref["delivery"] != nil {
+		out["delivery"] = ref["delivery"]
+	}
+	next := map[string]any{}
+	for k, v := range entry {
+		next[k] = v
+	}
+	next["brokerClasses"] = map[string]any{class: out}
+	return next
+}
+
 // normalized is entry as it reads back from the ConfigMap's YAML (JSON
 // types only), so that hashes of what was written and what is read agree.
 func normalized(entry map[string]any) map[string]any {
@@ -95,11 +139,13 @@ func normalized(entry map[string]any) map[string]any {
 func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry map[string]any, dry DryRun) (Change, error) {
 	c := m.Core.ConfigMaps(eventingNamespace)
 	var out Change
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	read := false // whether the Get went through: a Forbidden after it is the write's
+	err := retry.RetryOnConflict(conflictBackoff, func() error {
 		cm, err := c.Get(ctx, doc.ConfigMap, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
+		read = true
 		next, op, why, err := withEntry(cm, doc, ns, entry)
 		if err != nil || op == OpKept || op == OpUnchanged {
 			out = Change{Object: cm, Op: op, Reason: why}
@@ -108,8 +154,12 @@ func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry 
 		if m.Dynamic != nil {
 			if l, lerr := m.Dynamic.Resource(knativeEventingGVR).List(ctx, metav1.ListOptions{Limit: 1}); lerr == nil && len(l.Items) > 0 {
 				ke := l.Items[0]
-				out = keptChange(cm, fmt.Sprintf("the Knative Operator manages it (knativeeventing %s/%s would undo a change here); %s not written: "+
-					"set it in that resource's spec.config, the Broker carries its class and config itself", ke.GetNamespace(), ke.GetName(), entryPath(ns)))
+				managed := fmt.Sprintf("the Knative Operator manages it (knativeeventing %s/%s would undo a change here); ", ke.GetNamespace(), ke.GetName())
+				if entry == nil {
+					out = keptChange(cm, managed+entryPath(ns)+" not removed: remove it from that resource's spec.config")
+				} else {
+					out = keptChange(cm, managed+entryPath(ns)+" not written: set it in that resource's spec.config, the Broker carries its class and config itself")
+				}
 				return nil
 			}
 		}
@@ -133,7 +183,10 @@ func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry 
 			what = "no such ConfigMap in " + eventingNamespace
 		}
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: doc.ConfigMap, Namespace: eventingNamespace}}
-		if entry == nil { // nothing the plugin could have written there
+		switch {
+		case entry == nil && read: // the plugin's entry is there, and may not go
+			return keptChange(cm, fmt.Sprintf("%s not removed (%s); it still applies to Brokers made in the namespace", entryPath(ns), what)), nil
+		case entry == nil: // not readable: nothing known of an entry there
 			return Change{Object: cm, Op: OpUnchanged}, nil
 		}
 		return keptChange(cm, fmt.Sprintf("%s not written (%s); the Broker carries its class and config itself", entryPath(ns), what)), nil
@@ -142,6 +195,12 @@ func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry 
 }
 
 func entryPath(ns string) string { return "namespaceDefaults." + ns }
+
+// conflictBackoff spaces the retries of a defaults write that lost a race:
+// several enables at once (a script over many namespaces) all write the
+// same two ConfigMaps, and client-go's default (5 tries 10 ms apart) is
+// over before they are.
+var conflictBackoff = wait.Backoff{Steps: 12, Duration: 20 * time.Millisecond, Factor: 1.6, Jitter: 0.5, Cap: 2 * time.Second}
 
 // withEntry returns cm with the namespace's entry set to entry (or, for nil,
 // the plugin's entry removed), and what that is: created, configured,
@@ -154,9 +213,15 @@ func withEntry(cm *corev1.ConfigMap, doc defaultsDoc, ns string, entry map[strin
 	if root == nil {
 		root = map[string]any{}
 	}
-	nsDefaults, _ := root["namespaceDefaults"].(map[string]any)
+	nsDefaults, isMap := root["namespaceDefaults"].(map[string]any)
+	if !isMap && root["namespaceDefaults"] != nil {
+		return nil, OpKept, fmt.Sprintf("its namespaceDefaults is not a map; %s left alone", entryPath(ns)), nil
+	}
 	if nsDefaults == nil {
 		nsDefaults = map[string]any{}
+	}
+	if entry != nil {
+		entry = withClusterConfig(entry, root)
 	}
 	ours := map[string]string{}
 	if a := cm.Annotations[NamespaceDefaultsAnnotation]; a != "" {
@@ -198,6 +263,9 @@ func withEntry(cm *corev1.ConfigMap, doc defaultsDoc, ns string, entry map[strin
 		return nil, "", "", err
 	}
 	next := cm.DeepCopy()
+	if next.Data == nil {
+		next.Data = map[string]string{}
+	}
 	next.Data[doc.Key] = string(value)
 	if next.Annotations == nil {
 		next.Annotations = map[string]string{}

@@ -146,7 +146,7 @@ func listEverywhere(ctx context.Context, m Mesh, gvr schema.GroupVersionResource
 		return nil, APIError(err, "list", gvr.Resource, "", "")
 	}
 	var out []unstructured.Unstructured
-	for _, n := range slices.Compact([]string{ns, alsoIn}) {
+	for _, n := range slices.Compact(slices.DeleteFunc([]string{ns, alsoIn}, func(n string) bool { return n == "" })) {
 		l, err := m.Dynamic.Resource(gvr).Namespace(n).List(ctx, metav1.ListOptions{})
 		if apierrors.IsNotFound(err) {
 			continue

@@ -39,8 +39,11 @@ func RunChangeSet(ctx context.Context, f Factory, mu *flags.Mutation, s generici
 		return err
 	}
 	changes, err := cs.Apply(ctx, m, mu.Strategy)
-	if perr := mu.PrintChanges(s.Out, s.ErrOut, changes...); err == nil {
-		err = perr
+	// A failure before any change prints nothing (no empty List with -o).
+	if len(changes) > 0 || err == nil {
+		if perr := mu.PrintChanges(s.Out, s.ErrOut, changes...); err == nil {
+			err = perr
+		}
 	}
 	if err != nil {
 		return err

@@ -27,12 +27,12 @@ import (
 type Options struct {
 	To                   string
 	IntegrationNamespace string
-	File     string
-	Data     string
-	Event    sender.EventSpec
-	Trigger  wiring.TriggerSpec
-	ExitCode bool
-	Output   *flags.Output
+	File                 string
+	Data                 string
+	Event                sender.EventSpec
+	Trigger              wiring.TriggerSpec
+	ExitCode             bool
+	Output               *flags.Output
 
 	filtersFile string
 	offline     bool

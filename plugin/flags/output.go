@@ -100,12 +100,11 @@ func (o *Output) Complete() error {
 	case o.data && (o.Format == "json" || o.Format == "yaml"):
 		return nil
 	case len(o.objects) > 0:
-		name, _, _ := strings.Cut(strings.ToLower(o.Format), "=")
+		if len(o.objects) == 1 && o.Format != o.objects[0] { // kubectl delete takes "name" as written only
+			return invalid.Errorf("--output", "%w", output.NoPrinterError{Format: o.Format, Allowed: o.objects})
+		}
 		if o.Format == "wide" {
 			return invalid.Errorf("--output", "%q is only for list commands; use json, yaml, name, jsonpath=... or go-template=...", o.Format)
-		}
-		if len(o.objects) == 1 && name != o.objects[0] {
-			return invalid.Errorf("--output", "%w", output.NoPrinterError{Format: o.Format, Allowed: o.objects})
 		}
 		o.print.OutputFormat = o.Format
 		p, err := o.print.ToPrinter()

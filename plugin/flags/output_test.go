@@ -78,6 +78,8 @@ func TestOutputKinds(t *testing.T) {
 	}{
 		{NameOutput(), []string{"-o", "name"}, ""},
 		{NameOutput(), []string{"-o", "json"}, `--output: unable to match a printer suitable for the output format "json", allowed formats are: name`},
+		{NameOutput(), []string{"-o", "NAME"}, `--output: unable to match a printer suitable for the output format "NAME", allowed formats are: name`},
+		{NameOutput(), []string{"-o", "wide"}, `--output: unable to match a printer suitable for the output format "wide", allowed formats are: name`},
 		{DataOutput(), []string{"-o", "yaml"}, ""},
 		{DataOutput(), []string{"-o", "name"}, `--output: "name": want json or yaml`},
 		{DataOutput("tree", "dot"), []string{"-o", "dot"}, ""},

@@ -6,7 +6,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 )
@@ -107,4 +111,56 @@ func TestNamespaceDefaultsUnderTheOperator(t *testing.T) {
 	if after := data(t, f, "config-br-defaults", "default-br-config"); after != before {
 		t.Errorf("config-br-defaults changed under the operator:\n%s", after)
 	}
+}
+
+// The review's findings, each a case: an entry from delivery flags alone
+// carries the cluster's channel config (Knative takes a namespace's class
+// entry whole); a second enable with other delivery changes the Broker too;
+// disable keeps the channel template another Broker was given; a ConfigMap
+// without data or with a namespaceDefaults that is not a map is no panic.
+func TestNamespaceDefaultsReviewCases(t *testing.T) {
+	cms := knativeDefaults()
+	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, cms[0], cms[1])
+	cmdtest.Expect(t, f, "enable ns shop --retry 5", 0, "broker.eventing.knative.dev/default created\nconfigmap/config-br-defaults configured (namespaceDefaults.shop created)\n", "")
+	if br := data(t, f, "config-br-defaults", "default-br-config"); !strings.Contains(br, "      MTChannelBasedBroker:\n        apiVersion: v1\n        delivery:\n          retry: 5\n        kind: ConfigMap\n        name: config-br-default-channel\n        namespace: knative-eventing\n") {
+		t.Errorf("a delivery-only entry must carry the cluster's channel config:\n%s", br)
+	}
+	cmdtest.Expect(t, f, "enable ns shop --retry 6", 0, "broker.eventing.knative.dev/default configured\nconfigmap/config-br-defaults configured (namespaceDefaults.shop configured)\n", "")
+	b, err := f.EventingClient().Brokers("shop").Get(t.Context(), "default", metav1.GetOptions{})
+	if err != nil || b.Spec.Delivery == nil || b.Spec.Delivery.Retry == nil || *b.Spec.Delivery.Retry != 6 {
+		t.Fatalf("the Broker must follow the new delivery: %+v %v", b, err)
+	}
+	cmdtest.Expect(t, f, "enable ns shop --retry 6", 0, "broker.eventing.knative.dev/default unchanged\nconfigmap/config-br-defaults unchanged (namespaceDefaults.shop)\n", "")
+
+	// Someone's Broker that Knative gave the namespace's channel template.
+	cmdtest.Expect(t, f, "enable ns shop --channel imc --broker b2", 0, "configmap/b2-kymamesh-channel created\nbroker.eventing.knative.dev/b2 created\n"+
+		"configmap/config-br-defaults configured (namespaceDefaults.shop configured)\nconfigmap/default-ch-webhook configured (namespaceDefaults.shop created)\n", "")
+	theirs := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "theirs", Namespace: "shop"},
+		Spec: knapi.BrokerSpec{Config: &duckv1.KReference{Kind: "ConfigMap", APIVersion: "v1", Name: "b2-kymamesh-channel", Namespace: "shop"}}}
+	if _, err := f.EventingClient().Brokers("shop").Create(t.Context(), theirs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := cmdtest.Run(t.Context(), f, "", "disable", "ns", "shop")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "configmap/b2-kymamesh-channel kept: the channel template of broker theirs\n") {
+		t.Fatalf("disable must keep a template another Broker uses: %+v", r)
+	}
+	if _, err := f.CoreClient().ConfigMaps("shop").Get(t.Context(), "b2-kymamesh-channel", metav1.GetOptions{}); err != nil {
+		t.Fatalf("the template is gone: %v", err)
+	}
+
+	// No data at all, and a namespaceDefaults that is not a map.
+	g := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-br-defaults", Namespace: "knative-eventing"}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "default-ch-webhook", Namespace: "knative-eventing"}, Data: map[string]string{"default-ch-config": "namespaceDefaults: [a, b]\n"}})
+	cmdtest.Expect(t, g, "enable ns shop --channel imc", 0, "configmap/default-kymamesh-channel created\nbroker.eventing.knative.dev/default created\n"+
+		"configmap/config-br-defaults configured (namespaceDefaults.shop created)\n"+
+		"configmap/default-ch-webhook kept: its namespaceDefaults is not a map; namespaceDefaults.shop left alone\n", "")
+}
+
+// A mesh operation that fails before changing anything prints nothing on
+// stdout, with -o too (not an empty List), as kubectl does.
+func TestFailureBeforeAnyChangePrintsNothing(t *testing.T) {
+	f := cmdtest.NewFactory("default")
+	cmdtest.Expect(t, f, "enable ns nope -o json", 1, "",
+		"error: namespace \"nope\" does not exist: create it with 'kubectl create namespace nope', or add --create-namespace\n")
 }

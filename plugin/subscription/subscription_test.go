@@ -33,7 +33,7 @@ func TestListEmptySaysSoOnStderrOnly(t *testing.T) {
 		Kind  string `json:"kind"`
 		Items []any  `json:"items"`
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || r.Stderr != "" || list.Kind != "SubscriptionList" || len(list.Items) != 0 {
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || r.Stderr != "" || list.Kind != "List" || len(list.Items) != 0 {
 		t.Fatalf("empty -o json list: %v %+v", err, r)
 	}
 }

@@ -44,7 +44,7 @@ func TestBrokerLifecycle(t *testing.T) {
 			Kind string `json:"kind"`
 		} `json:"items"`
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || list.Kind != "BrokerList" || len(list.Items) != 1 || list.Items[0].Kind != "Broker" {
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || list.Kind != "List" || len(list.Items) != 1 || list.Items[0].Kind != "Broker" {
 		t.Fatalf("list -o json: %v %s", err, r)
 	}
 	if r := mustKM(t, "broker", "list", "-A", "-o", "name"); !strings.Contains(r.Stdout, "broker.eventing.knative.dev/orders\n") {

@@ -72,4 +72,3 @@ metadata: {name: theirs, namespace: `+a+`}
 	}
 	mustKM(t, "disable", "ns", b)
 }
-

@@ -11,9 +11,9 @@ import (
 	"sort"
 	"strings"
 
-	cloudevents "github.com/cloudevents/sdk-go/v2"
 	cesql "github.com/cloudevents/sdk-go/sql/v2"
 	cesqlparser "github.com/cloudevents/sdk-go/sql/v2/parser"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )

@@ -37,14 +37,14 @@ func Scheme() *runtime.Scheme {
 func New(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 	scheme := Scheme()
 	lists := map[schema.GroupVersionResource]string{
-		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"}:         "SinkBindingList",
-		{Group: "sources.knative.dev", Version: "v1", Resource: "pingsources"}:          "PingSourceList",
-		{Group: "sources.knative.dev", Version: "v1", Resource: "apiserversources"}:     "ApiServerSourceList",
-		{Group: "sources.knative.dev", Version: "v1", Resource: "containersources"}:     "ContainerSourceList",
-		{Group: "flows.knative.dev", Version: "v1", Resource: "sequences"}:              "SequenceList",
-		{Group: "flows.knative.dev", Version: "v1", Resource: "parallels"}:              "ParallelList",
-		{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}:   "InMemoryChannelList",
-		{Group: "messaging.knative.dev", Version: "v1beta1", Resource: "kafkachannels"}: "KafkaChannelList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"}:           "SinkBindingList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "pingsources"}:            "PingSourceList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "apiserversources"}:       "ApiServerSourceList",
+		{Group: "sources.knative.dev", Version: "v1", Resource: "containersources"}:       "ContainerSourceList",
+		{Group: "flows.knative.dev", Version: "v1", Resource: "sequences"}:                "SequenceList",
+		{Group: "flows.knative.dev", Version: "v1", Resource: "parallels"}:                "ParallelList",
+		{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}:     "InMemoryChannelList",
+		{Group: "messaging.knative.dev", Version: "v1beta1", Resource: "kafkachannels"}:   "KafkaChannelList",
 		{Group: "operator.knative.dev", Version: "v1beta1", Resource: "knativeeventings"}: "KnativeEventingList",
 	}
 	for gvk := range scheme.AllKnownTypes() {
