@@ -52,7 +52,9 @@ func TestEnableDisableNamespace(t *testing.T) {
 		t.Fatalf("disable --dry-run=server: %s", r)
 	}
 	r = mustKM(t, "disable", "ns", ns)
-	want = "broker.eventing.knative.dev/default deleted\nconfigmap/default-kymamesh-channel deleted\n" +
+	// Knative gave "other" the namespace's default config, which is the
+	// template enable made: it stays while "other" uses it.
+	want = "broker.eventing.knative.dev/default deleted\nconfigmap/default-kymamesh-channel kept: the channel template of broker other\n" +
 		"configmap/config-br-defaults configured (namespaceDefaults." + ns + " deleted)\nconfigmap/default-ch-webhook configured (namespaceDefaults." + ns + " deleted)\n" +
 		"namespace/" + ns + " configured\n"
 	if r.Stdout != want {
@@ -65,9 +67,18 @@ func TestEnableDisableNamespace(t *testing.T) {
 	if got := field(getJSON(t, "get", "namespace", ns), "metadata", "labels", "eventing.knative.dev/injection"); got != nil {
 		t.Fatalf("injection label left behind: %v", got)
 	}
+	// Once "other" is gone, the template goes too; then nothing is left.
+	r = mustKM(t, "disable", "ns", ns)
+	if r.Stdout != "configmap/default-kymamesh-channel kept: the channel template of broker other\n" {
+		t.Fatalf("second disable, other still there: %s", r)
+	}
+	mustKM(t, "broker", "delete", "other", "-n", ns, "--wait")
+	if r = mustKM(t, "disable", "ns", ns); r.Stdout != "configmap/default-kymamesh-channel deleted\n" {
+		t.Fatalf("disable after other went: %s", r)
+	}
 	r = mustKM(t, "disable", "ns", ns)
 	if r.Stdout != "" || !strings.Contains(r.Stderr, "has nothing that 'enable ns' created") {
-		t.Fatalf("second disable: %s", r)
+		t.Fatalf("last disable: %s", r)
 	}
 }
 
