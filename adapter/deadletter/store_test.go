@@ -27,7 +27,7 @@ type testStore struct {
 	dir         string
 }
 
-func start(t *testing.T, cfg Config) *testStore {
+func start(t testing.TB, cfg Config) *testStore {
 	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
