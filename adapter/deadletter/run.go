@@ -56,7 +56,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	if aside := SetAside(cfg.DataDir); len(aside) > 0 {
 		log.Warn("damaged dead-letter databases were set aside earlier; their events are not in this store", "files", aside)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // The database's buckets: the entries whole, their summaries (what list and
@@ -109,7 +110,7 @@ func Open(dir string, limit int64) (*Store, error) {
 		}
 		aside := path + ".damaged-" + time.Now().UTC().Format("20060102T150405Z")
 		if mvErr := os.Rename(path, aside); mvErr != nil {
-			return nil, fmt.Errorf("the dead-letter database %s is damaged (%v) and could not be moved aside: %w", path, err, mvErr)
+			return nil, fmt.Errorf("the dead-letter database %s is damaged (%w) and could not be moved aside: %w", path, err, mvErr)
 		}
 		return nil, &DamagedError{Path: path, SetAside: aside, Err: err}
 	}
@@ -126,7 +127,7 @@ func Open(dir string, limit int64) (*Store, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	return s, nil
@@ -140,13 +141,13 @@ func openChecked(path string) (db *bolt.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if db != nil {
-				db.Close()
+				_ = db.Close()
 			}
 			db, err = nil, fmt.Errorf("reading it failed: %v", r)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 10 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", errLocked, path)
 	}
 	if err != nil {
@@ -173,7 +174,7 @@ func openChecked(path string) (db *bolt.DB, err error) {
 		})
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	return db, nil

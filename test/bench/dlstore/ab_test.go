@@ -156,7 +156,9 @@ func BenchmarkList100k(b *testing.B) {
 			for range b.N {
 				n := 0
 				if err := s.scan(func(v []byte) {
-					var x struct{ Code int `json:"code"` }
+					var x struct {
+						Code int `json:"code"`
+					}
 					_ = json.Unmarshal(v, &x)
 					if x.Code == 500 {
 						n++
