@@ -1,7 +1,8 @@
 // Command kymamesh-adapter is the HTTP source adapter the plugin deploys for each
 // application: it receives the application's CloudEvents and forwards them to
 // the application's Channel (K_SINK). With the argument "receive" it is tail's
-// receiver instead (package adapter/receiver), so one image serves both.
+// receiver instead (package adapter/receiver), and with "deadletter" the
+// dead-letter store (package adapter/deadletter), so one image serves all three.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/deadletter"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/receiver"
 )
 
@@ -27,6 +29,9 @@ func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if len(os.Args) == 2 && os.Args[1] == "receive" {
 		os.Exit(receive(log))
+	}
+	if len(os.Args) == 2 && os.Args[1] == "deadletter" {
+		os.Exit(storeDeadLetters(log))
 	}
 	cfg, err := adapter.ConfigFromEnv(os.Getenv)
 	if err != nil {
@@ -60,6 +65,22 @@ func receive(log *slog.Logger) int {
 	defer stop()
 	if err := receiver.Run(ctx, cfg, log, remove); err != nil {
 		log.Error("receiver failed", "error", err.Error())
+		return 1
+	}
+	return 0
+}
+
+// storeDeadLetters runs the dead-letter store and returns the exit code.
+func storeDeadLetters(log *slog.Logger) int {
+	cfg, err := deadletter.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("bad configuration", "error", err.Error())
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := deadletter.Run(ctx, cfg, log); err != nil {
+		log.Error("dead-letter store failed", "error", err.Error())
 		return 1
 	}
 	return 0
