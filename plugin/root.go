@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/channel"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/completion"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/deadletter"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/doctor"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/explain"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
@@ -122,6 +123,7 @@ func commands(f cmdutil.Factory, s genericiooptions.IOStreams) []command {
 		{"status", func() *cobra.Command { return status.NewCmd(f, s) }},
 		{"explain", func() *cobra.Command { return explain.NewCmd(f, s) }},
 		{"tail", func() *cobra.Command { return tail.NewCmd(f, s) }},
+		{"deadletter", func() *cobra.Command { return deadletter.NewCmd(f, s) }},
 		{"doctor", func() *cobra.Command { return doctor.NewCmd(f, s) }},
 		{"policy", func() *cobra.Command { return policy.NewCmd(f, s) }},
 		{"version", func() *cobra.Command { return version.NewCmd(f, s) }},

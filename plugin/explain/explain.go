@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -19,6 +20,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/dlstore"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/eventmatch"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
@@ -33,6 +35,8 @@ type Options struct {
 	Trigger              wiring.TriggerSpec
 	ExitCode             bool
 	Output               *flags.Output
+	// DeadLetter is a dead-letter store's id: the stored event is the one explained.
+	DeadLetter string
 
 	filtersFile string
 	offline     bool
@@ -87,6 +91,7 @@ when no Trigger takes the event.`,
 	fl.StringArrayVar(&o.Trigger.Suffix, "filter-suffix", nil, "Without --to: a spec.filters suffix KEY=VALUE, repeatable.")
 	fl.StringArrayVar(&o.Trigger.CESQL, "cesql", nil, "Without --to: a CloudEvents SQL filter, repeatable.")
 	fl.StringVar(&o.filtersFile, "filters-file", "", "Without --to: spec.filters as a YAML list, as trigger create takes it.")
+	fl.StringVar(&o.DeadLetter, "dead-letter", "", "The event is this id's in the namespace's dead-letter store (deadletter list), explained against --to (broker:default if not given), with the reason its delivery failed.")
 	fl.BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when no Trigger takes the event, for scripts.")
 	o.Output.AddFlags(cmd)
 	flags.Complete(cmd, "to", "values", "broker:", "app:")
@@ -106,6 +111,14 @@ func (o *Options) Complete(f cmdutil.Factory, cmd *cobra.Command, _ []string) er
 		if o.Trigger.FiltersFile, err = os.ReadFile(o.filtersFile); err != nil {
 			return invalid.Errorf("--filters-file", "%s: %v", o.filtersFile, unwrap(err))
 		}
+	}
+	if o.DeadLetter != "" {
+		for _, name := range []string{"filename", "type", "source", "id", "subject", "time", "dataschema", "ext", "data", "content-type"} {
+			if cmd.Flags().Changed(name) {
+				return invalid.Errorf("--dead-letter", "the event is the stored one: leave out --%s", name)
+			}
+		}
+		return nil
 	}
 	if o.File != "" {
 		for _, name := range []string{"type", "source", "id", "subject", "time", "dataschema", "ext", "data", "content-type"} {
@@ -162,6 +175,17 @@ func readData(v string) ([]byte, error) {
 func (o *Options) Validate() error {
 	if err := o.Output.Complete(); err != nil {
 		return err
+	}
+	if o.DeadLetter != "" {
+		if n, err := strconv.ParseUint(o.DeadLetter, 10, 64); err != nil || n == 0 {
+			return invalid.Errorf("--dead-letter", "%q is not a dead-letter id (a number that 'deadletter list' shows)", o.DeadLetter)
+		}
+		if o.offline || strings.HasPrefix(o.To, "app:") {
+			return invalid.Errorf("--dead-letter", "a dead letter is explained against a Broker: --to broker:NAME, not filter flags or an application")
+		}
+		if o.To == "" {
+			o.To = "broker:default"
+		}
 	}
 	switch {
 	case o.offline && o.To != "":
@@ -229,6 +253,9 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger takes application %q's event", app))
 	}
 	name, ns, _ := o.broker()
+	if o.DeadLetter != "" {
+		return o.explainDeadLetter(ctx, m, ns, name)
+	}
 	x, err := wiring.ExplainBroker(ctx, m, ns, name, o.event)
 	if err != nil {
 		return err
@@ -239,6 +266,44 @@ func (o *Options) Run(ctx context.Context) error {
 		err = printBroker(o.Out, x)
 	}
 	return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger of broker %q takes the event", name))
+}
+
+// deadLetterExplanation is -o json|yaml of explain --dead-letter: the
+// stored event's summary (why its delivery failed) and the Broker's verdicts.
+type deadLetterExplanation struct {
+	DeadLetter dlstore.Summary `json:"deadLetter"`
+	wiring.BrokerExplanation
+}
+
+// explainDeadLetter reads the stored event from the namespace's store and
+// explains it against the Broker, with the reason its delivery failed.
+func (o *Options) explainDeadLetter(ctx context.Context, m wiring.Mesh, ns, broker string) error {
+	c, stop, err := cmdutil.DeadLetterStore(ctx, o.factory, o.namespace)
+	if err != nil {
+		return err
+	}
+	e, err := c.Show(ctx, o.DeadLetter)
+	stop()
+	if dlstore.NotFound(err) {
+		return fmt.Errorf("the dead-letter store in namespace %q holds no event %s ('kubectl kymamesh deadletter list -n %s' shows its ids)", o.namespace, o.DeadLetter, o.namespace)
+	}
+	if err != nil {
+		return err
+	}
+	ev, err := e.CloudEvent()
+	if err != nil {
+		return err
+	}
+	x, err := wiring.ExplainBroker(ctx, m, ns, broker, ev)
+	if err != nil {
+		return err
+	}
+	if !o.Output.Human() {
+		err = o.Output.Data(o.Out, deadLetterExplanation{DeadLetter: e.Summary, BrokerExplanation: x})
+	} else if err = output.DeadLetterReason(o.Out, e.Summary); err == nil {
+		err = printBroker(o.Out, x)
+	}
+	return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger of broker %q takes the event", broker))
 }
 
 // found turns "not taken" into exit 3 when --exit-code asks.

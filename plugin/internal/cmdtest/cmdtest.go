@@ -37,6 +37,17 @@ type Factory struct {
 	Disc      *fakediscovery.FakeDiscovery
 	REST      *rest.Config
 	NoCluster bool
+	// DeadLetterAPI, when set, is the base URL of a dead-letter store's API
+	// (a real store on 127.0.0.1) that stands for the port-forward to it.
+	DeadLetterAPI string
+}
+
+// ForwardDeadLetterStore implements cmdutil.DeadLetterForwarder with DeadLetterAPI.
+func (f *Factory) ForwardDeadLetterStore(_ context.Context, _ string, _ int) (string, func(), error) {
+	if f.DeadLetterAPI == "" {
+		return "", nil, errors.New("no dead-letter store API in this test")
+	}
+	return f.DeadLetterAPI, func() {}, nil
 }
 
 // NewFactory returns a Factory for namespace ns holding objs (Kubernetes and

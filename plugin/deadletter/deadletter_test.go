@@ -1,0 +1,229 @@
+package deadletter_test
+
+import (
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/deadletter"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+)
+
+func broker(name string, sink *duckv1.Destination) *knapi.Broker {
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}}
+	if sink != nil {
+		b.Spec.Delivery = &eventingduckv1.DeliverySpec{DeadLetterSink: sink}
+	}
+	return b
+}
+
+const applied = "persistentvolumeclaim/kymamesh-deadletter %[1]s\ndeployment.apps/kymamesh-deadletter %[1]s\nservice/kymamesh-deadletter %[1]s\n"
+
+func lines(op string) string { return strings.ReplaceAll(applied, "%[1]s", op) }
+
+// enable applies the store and points the Broker at it; again, nothing changes.
+func TestEnableIsIdempotent(t *testing.T) {
+	f := cmdtest.NewFactory("shop", broker("default", nil))
+	f.ServeApply()
+	cmdtest.Expect(t, f, "deadletter enable", 0, lines("created")+"broker.eventing.knative.dev/default configured\n", "")
+	cmdtest.Expect(t, f, "deadletter enable", 0, lines("unchanged")+"broker.eventing.knative.dev/default unchanged\n", "")
+	b, err := f.EventingClient().Brokers("shop").Get(t.Context(), "default", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := b.Spec.Delivery.DeadLetterSink.Ref; r == nil || r.Kind != "Service" || r.Name != "kymamesh-deadletter" {
+		t.Fatalf("the Broker's dead-letter sink: %+v", b.Spec.Delivery.DeadLetterSink)
+	}
+	cmdtest.Expect(t, f, "deadletter enable --size 2Gi", 0,
+		"persistentvolumeclaim/kymamesh-deadletter configured\ndeployment.apps/kymamesh-deadletter configured\nservice/kymamesh-deadletter unchanged\n"+
+			"broker.eventing.knative.dev/default unchanged\n", "")
+}
+
+// Another dead-letter sink is named and kept, unless --force-conflicts.
+func TestEnableRefusesAnotherSink(t *testing.T) {
+	u, _ := apis.ParseURL("http://audit.shop.svc.cluster.local")
+	f := cmdtest.NewFactory("shop", broker("default", &duckv1.Destination{URI: u}))
+	f.ServeApply()
+	cmdtest.Expect(t, f, "deadletter enable", 1, "",
+		`error: broker "default" in namespace "shop" has the dead-letter sink http://audit.shop.svc.cluster.local: add --force-conflicts to replace it with the store; nothing was applied`+"\n")
+	for _, a := range f.Dyn.Actions() {
+		if a.GetVerb() != "get" {
+			t.Errorf("a refused enable sent %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+	cmdtest.Expect(t, f, "deadletter enable --force-conflicts", 0,
+		lines("created")+"broker.eventing.knative.dev/default configured (its dead-letter sink was http://audit.shop.svc.cluster.local)\n", "")
+	cmdtest.Expect(t, f, "deadletter enable --broker nope", 1, "",
+		`error: broker "nope" does not exist in namespace "shop": make it with 'kubectl kymamesh enable ns shop' (or 'broker create'), or name another with --broker; nothing was applied`+"\n")
+}
+
+func TestEnableDryRun(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	f.NoCluster = true
+	cmdtest.Expect(t, f, "deadletter enable --dry-run=client -o name", 0,
+		"persistentvolumeclaim/kymamesh-deadletter\ndeployment.apps/kymamesh-deadletter\nservice/kymamesh-deadletter\n",
+		"warning: broker.eventing.knative.dev/default would be configured (dry run): its delivery.deadLetterSink set to service/kymamesh-deadletter (a different sink is refused without --force-conflicts)\n")
+	r := cmdtest.Run(t.Context(), f, "", "deadletter", "enable", "--dry-run=client", "-o", "yaml", "--retention", "0", "--size", "5Gi")
+	for _, want := range []string{"args:\n          - deadletter", "storage: 5Gi", "value: 0s", `value: "4831838208"`, "claimName: kymamesh-deadletter", "type: Recreate"} {
+		if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+			t.Fatalf("want %q in the dry run: %+v", want, r)
+		}
+	}
+}
+
+// disable undoes enable: the claim stays unless --delete-data; another
+// Broker's sink is left alone.
+func TestDisable(t *testing.T) {
+	f := cmdtest.NewFactory("shop", broker("default", nil))
+	f.ServeApply()
+	cmdtest.Expect(t, f, "deadletter enable", 0, lines("created")+"broker.eventing.knative.dev/default configured\n", "")
+	cmdtest.Expect(t, f, "deadletter disable --dry-run=client", 0, ""+
+		"broker.eventing.knative.dev/default configured (dry run) (its dead-letter sink, the store, removed)\n"+
+		"service/kymamesh-deadletter deleted (dry run)\ndeployment.apps/kymamesh-deadletter deleted (dry run)\n"+
+		"persistentvolumeclaim/kymamesh-deadletter kept (dry run): it holds the stored events; add --delete-data to delete them\n", "")
+	cmdtest.Expect(t, f, "deadletter disable", 0, ""+
+		"broker.eventing.knative.dev/default configured (its dead-letter sink, the store, removed)\n"+
+		"service/kymamesh-deadletter deleted\ndeployment.apps/kymamesh-deadletter deleted\n"+
+		"persistentvolumeclaim/kymamesh-deadletter kept: it holds the stored events; add --delete-data to delete them\n", "")
+	b, _ := f.EventingClient().Brokers("shop").Get(t.Context(), "default", metav1.GetOptions{})
+	if b.Spec.Delivery != nil && b.Spec.Delivery.DeadLetterSink != nil {
+		t.Fatalf("the Broker still has a dead-letter sink: %+v", b.Spec.Delivery)
+	}
+	cmdtest.Expect(t, f, "deadletter disable --delete-data", 0, "persistentvolumeclaim/kymamesh-deadletter deleted\n", "")
+	cmdtest.Expect(t, f, "deadletter disable", 1, "",
+		`error: namespace "shop" has no dead-letter store, and broker "default" does not send to one: nothing to disable`+"\n")
+}
+
+func TestBadInput(t *testing.T) {
+	for _, c := range []cmdtest.BadInput{
+		{[]string{"deadletter", "enable", "--size", "lots"}, `--size: "lots": want a positive size`},
+		{[]string{"deadletter", "enable", "--size", "1Mi"}, "too small"},
+		{[]string{"deadletter", "enable", "--retention", "3w"}, `--retention: "3w"`},
+		{[]string{"deadletter", "enable", "--image", "Bad Image"}, "--image"},
+		{[]string{"deadletter", "enable", "--broker", "Bad_"}, "--broker"},
+		{[]string{"deadletter", "show", "abc"}, `"abc" is not a dead-letter id`},
+		{[]string{"deadletter", "show"}, "ID"},
+		{[]string{"deadletter", "list", "--since", "yesterday"}, "--since"},
+		{[]string{"deadletter", "list", "--code", "42"}, "--code: 42 is not an HTTP status"},
+		{[]string{"deadletter", "replay"}, "IDs, --all or --cesql"},
+		{[]string{"deadletter", "replay", "1", "--all"}, "exactly one"},
+		{[]string{"deadletter", "replay", "--all", "--rate", "0"}, "--rate: 0: must be positive"},
+		{[]string{"deadletter", "replay", "--cesql", "type = = 'a'"}, "--cesql"},
+		{[]string{"deadletter", "replay", "--all", "--to", "elsewhere"}, `--to: "elsewhere": want original or broker`},
+		{[]string{"deadletter", "purge", "0"}, `"0" is not a dead-letter id`},
+		{[]string{"deadletter", "stats", "-o", "wide"}, "-o"},
+		{[]string{"explain", "--dead-letter", "x1"}, "--dead-letter"},
+		{[]string{"explain", "--dead-letter", "1", "--type", "t"}, "leave out --type"},
+		{[]string{"explain", "--dead-letter", "1", "--to", "app:shop"}, "against a Broker"},
+	} {
+		t.Run(strings.Join(c.Args, " "), func(t *testing.T) { cmdtest.ExpectUsageError(t, c.Want, c.Args...) })
+	}
+}
+
+func TestNamespaceWithoutStore(t *testing.T) {
+	f := cmdtest.NewFactory("shop", broker("default", nil))
+	for _, args := range []string{"deadletter list", "deadletter show 1", "deadletter stats", "deadletter replay --all", "deadletter purge 1", "explain --dead-letter 1"} {
+		cmdtest.Expect(t, f, args, 1, "",
+			`error: namespace "shop" has no dead-letter store: make one with 'kubectl kymamesh deadletter enable -n shop'`+"\n")
+	}
+}
+
+// The commands against a real store on 127.0.0.1 (standing for the
+// port-forward): two events that failed, one subscriber mended.
+func TestAgainstARealStore(t *testing.T) {
+	store, err := deadletter.Open(t.TempDir(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	h := deadletter.NewHandlers(deadletter.Config{}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	intake, api := httptest.NewServer(h.Intake), httptest.NewServer(h.API)
+	t.Cleanup(intake.Close)
+	t.Cleanup(api.Close)
+	var got []string
+	mended := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("Ce-Id")+" "+r.Header.Get("Ce-Kymameshreplays"))
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(mended.Close)
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(broken.Close)
+	post := func(id, typ, dest string, code int, why string) {
+		req, _ := http.NewRequest(http.MethodPost, intake.URL, strings.NewReader(`{"n":1}`))
+		for k, v := range map[string]string{"Ce-Specversion": "1.0", "Ce-Id": id, "Ce-Source": "commerce", "Ce-Type": typ,
+			"Ce-Knativeerrordest": dest, "Ce-Knativeerrorcode": strconv.Itoa(code),
+			"Ce-Knativeerrordata": base64.StdEncoding.EncodeToString([]byte(why)), "Content-Type": "application/json"} {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("storing %s: %v %v", id, resp, err)
+		}
+		resp.Body.Close()
+	}
+	post("o-1", "order.created", mended.URL, 500, "server said no")
+	post("o-2", "order.paid", broken.URL, 400, "bad request")
+
+	f := cmdtest.NewFactory("shop", broker("default", nil))
+	f.ServeApply()
+	cmdtest.Expect(t, f, "deadletter enable", 0, lines("created")+"broker.eventing.knative.dev/default configured\n", "")
+	f.DeadLetterAPI = api.URL
+
+	r := cmdtest.Run(t.Context(), f, "", "deadletter", "list")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "o-1") || !strings.Contains(r.Stdout, "server said no") || !strings.Contains(r.Stdout, "order.paid") {
+		t.Fatalf("list: %+v", r)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "deadletter", "list", "--code", "400", "-o", "json")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `"eventId":"o-2"`) || strings.Contains(r.Stdout, "o-1") {
+		t.Fatalf("list --code 400 -o json: %+v", r)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "deadletter", "show", "1")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Reason:       server said no") || !strings.Contains(r.Stdout, `"knativeerrorcode"`) {
+		t.Fatalf("show: %+v", r)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "deadletter", "stats", "-o", "yaml")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "count: 2") {
+		t.Fatalf("stats: %+v", r)
+	}
+	cmdtest.Expect(t, f, "deadletter show 9", 1, "",
+		`error: the dead-letter store in namespace "shop" holds no event 9 ('kubectl kymamesh deadletter list -n shop' shows its ids)`+"\n")
+	cmdtest.Expect(t, f, "deadletter replay 1 9", 1, "",
+		`error: the dead-letter store in namespace "shop" holds no event 9 ('kubectl kymamesh deadletter list -n shop' shows its ids)`+"\n")
+	cmdtest.Expect(t, f, "explain --dead-letter 9", 1, "",
+		`error: the dead-letter store in namespace "shop" holds no event 9 ('kubectl kymamesh deadletter list -n shop' shows its ids)`+"\n")
+	r = cmdtest.Run(t.Context(), f, "", "explain", "--dead-letter", "1")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "dead letter 1 (event o-1, type order.created, from commerce): delivery to "+mended.URL+" failed with 500: server said no") ||
+		!strings.Contains(r.Stdout, "broker shop/default") {
+		t.Fatalf("explain --dead-letter: %+v", r)
+	}
+
+	r = cmdtest.Run(t.Context(), f, "", "deadletter", "replay", "--all", "--dry-run")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "1 o-1: would be sent to "+mended.URL) || len(got) != 0 {
+		t.Fatalf("replay --dry-run: %+v (sent %v)", r, got)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "deadletter", "replay", "--all")
+	if r.Code != 1 || !strings.Contains(r.Stdout, "1 o-1: delivered to "+mended.URL+" (202)") || !strings.Contains(r.Stdout, "2 o-2: failed at "+broken.URL+" (500)") ||
+		r.Stderr != "replayed 2 events: 1 delivered, 1 failed\nerror: 1 of 2 events failed; they stay in the store\n" {
+		t.Fatalf("replay --all: %+v", r)
+	}
+	if len(got) != 1 || got[0] != "o-1 1" {
+		t.Fatalf("the mended subscriber got %v", got)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "deadletter", "replay", "--cesql", "type = 'order.paid'", "-o", "json")
+	if r.Code != 1 || !strings.Contains(r.Stdout, `"failed":1`) {
+		t.Fatalf("replay --cesql -o json: %+v", r)
+	}
+	cmdtest.Expect(t, f, "deadletter purge 2", 0, "purged 1 events: 2\n", "")
+	cmdtest.Expect(t, f, "deadletter list", 0, "", "No dead letters in namespace shop.\n")
+}

@@ -1,0 +1,325 @@
+package wiring
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/distribution/reference"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+)
+
+//go:embed manifests/deadletter.yaml
+var deadLetterManifest string
+
+// The dead-letter store of a namespace (`deadletter enable`, docs/deadletter.md):
+// one per namespace, its Deployment, PersistentVolumeClaim and Service all
+// named DeadLetterName; any Broker of the namespace may point at it.
+const (
+	// DeadLetterName names the store's Deployment, claim and Service.
+	DeadLetterName = "kymamesh-deadletter"
+	// DeadLetterComponent is ComponentLabel's value on the store's objects.
+	DeadLetterComponent = "kymamesh-deadletter"
+	// DefaultDeadLetterAPIAddr is where the store's API listens in its pod:
+	// a port-forward reaches it, the cluster's network does not.
+	DefaultDeadLetterAPIAddr = "127.0.0.1:8081"
+)
+
+// DeadLetterGVRs are the store's resources, in apply order.
+var DeadLetterGVRs = []schema.GroupVersionResource{
+	{Version: "v1", Resource: "persistentvolumeclaims"},
+	DeploymentsGVR,
+	ServicesGVR,
+}
+
+// DeadLetterSpec describes a namespace's dead-letter store.
+type DeadLetterSpec struct {
+	Namespace string
+	Broker    string // whose delivery.deadLetterSink points at the store
+	Image     string
+	Size      string // the claim's size, a quantity: 1Gi
+	Retention string // 7d, 36h, 0 (keep until replayed or purged)
+	// APIAddr is the API's listener in the pod (DefaultDeadLetterAPIAddr if
+	// empty): a test cluster whose port-forward dials the pod's address
+	// rather than its loopback needs ":8081".
+	APIAddr string
+}
+
+// ParseRetention reads --retention: a number of days (7d), a Go duration
+// (36h, 90m) or 0 for no limit.
+func ParseRetention(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err == nil && n > 0 && n <= 100000 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	return 0, invalid.Errorf("--retention", "%q: want days (7d), a duration (36h) or 0 to keep events until replayed or purged", s)
+}
+
+// BuildDeadLetterStore renders the store's objects for s, in DeadLetterGVRs order.
+func BuildDeadLetterStore(s DeadLetterSpec) ([]*unstructured.Unstructured, error) {
+	if err := ValidateNamespaceName("--namespace", s.Namespace); err != nil {
+		return nil, err
+	}
+	if err := ValidateName("--broker", s.Broker); err != nil {
+		return nil, err
+	}
+	if _, err := reference.ParseNormalizedNamed(s.Image); err != nil {
+		return nil, invalid.Errorf("--image", "%q is not an image reference: %v", s.Image, err)
+	}
+	size, err := resource.ParseQuantity(s.Size)
+	if err != nil || size.Sign() <= 0 {
+		return nil, invalid.Errorf("--size", "%q: want a positive size such as 1Gi or 500Mi", s.Size)
+	}
+	if size.Value() < 16<<20 {
+		return nil, invalid.Errorf("--size", "%s is too small for a store: at least 16Mi", s.Size)
+	}
+	retention, err := ParseRetention(s.Retention)
+	if err != nil {
+		return nil, err
+	}
+	addr := s.APIAddr
+	if addr == "" {
+		addr = DefaultDeadLetterAPIAddr
+	}
+	port, err := apiPort(addr)
+	if err != nil {
+		return nil, invalid.Errorf("--api-addr", "%v", err)
+	}
+	labels := managedLabels(map[string]string{ComponentLabel: DeadLetterComponent})
+	selector := map[string]string{ComponentLabel: DeadLetterComponent}
+	return renderManifests("deadletter", deadLetterManifest, map[string]any{
+		"Name": quote(DeadLetterName), "Namespace": quote(s.Namespace), "Image": quote(s.Image),
+		"Size": quote(size.String()), "MaxStoreBytes": size.Value() / 10 * 9, "Retention": quote(retention.String()),
+		"APIAddr": quote(addr), "APIPort": port, "Labels": inline(labels), "Selector": inline(selector),
+	})
+}
+
+func apiPort(addr string) (int, error) {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not HOST:PORT: %w", addr, err)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("%q: %q is not a port number", addr, p)
+	}
+	return n, nil
+}
+
+// DeadLetterSink is the destination a Broker is given: the store's Service.
+func DeadLetterSink(namespace string) *duckv1.Destination {
+	return &duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: DeadLetterName, Namespace: namespace}}
+}
+
+// IsDeadLetterStore says whether d is the namespace's store (a reference to
+// its Service; a reference without a namespace is the Broker's own).
+func IsDeadLetterStore(d *duckv1.Destination, namespace string) bool {
+	return d != nil && d.URI == nil && d.Ref != nil && d.Ref.Kind == "Service" && d.Ref.APIVersion == "v1" &&
+		d.Ref.Name == DeadLetterName && orNS(d.Ref.Namespace, namespace) == namespace
+}
+
+func deadLetterSinkOf(b *knapi.Broker) *duckv1.Destination {
+	if b.Spec.Delivery == nil {
+		return nil
+	}
+	return b.Spec.Delivery.DeadLetterSink
+}
+
+// isStoreObject says whether cur is the plugin's store object.
+func isStoreObject(cur *unstructured.Unstructured) bool {
+	l := cur.GetLabels()
+	return l[ManagedByLabel] == ManagedByValue && l[ComponentLabel] == DeadLetterComponent
+}
+
+// EnableDeadLetter applies the store's objects (built by
+// BuildDeadLetterStore) and points the Broker's delivery.deadLetterSink at
+// it. Everything is checked before anything is applied: the Broker exists,
+// its dead-letter sink is unset or already the store (another one is
+// replaced only with force, and named), and no object of the store's names
+// is someone else's. Re-running it changes nothing (unchanged).
+func EnableDeadLetter(ctx context.Context, m Mesh, s DeadLetterSpec, objs []*unstructured.Unstructured, dry DryRun, force bool) ([]Change, error) {
+	ns := s.Namespace
+	if dry == DryRunClient {
+		out := make([]Change, 0, len(objs)+1)
+		for _, o := range objs {
+			out = append(out, Change{Object: o, Op: OpCreated})
+		}
+		b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: s.Broker, Namespace: ns}}
+		return append(out, Change{Object: b, Op: OpPlanned,
+			Reason: "its delivery.deadLetterSink set to service/" + DeadLetterName + " (a different sink is refused without --force-conflicts)"}), nil
+	}
+	brokers := m.Eventing.Brokers(ns)
+	b, err := brokers.Get(ctx, s.Broker, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("broker %q does not exist in namespace %q: make it with 'kubectl kymamesh enable ns %s' (or 'broker create'), or name another with --broker; nothing was applied",
+			s.Broker, ns, ns)
+	}
+	if err != nil {
+		return nil, APIError(err, "get", "broker", s.Broker, ns)
+	}
+	have := deadLetterSinkOf(b)
+	if have != nil && !IsDeadLetterStore(have, ns) && !force {
+		return nil, fmt.Errorf("broker %q in namespace %q has the dead-letter sink %s: add --force-conflicts to replace it with the store; nothing was applied",
+			s.Broker, ns, SinkString(have, ns))
+	}
+	type target struct {
+		obj *unstructured.Unstructured
+		cur *unstructured.Unstructured
+	}
+	targets := make([]target, len(objs))
+	for i, o := range objs {
+		cur, err := m.Dynamic.Resource(DeadLetterGVRs[i]).Namespace(ns).Get(ctx, o.GetName(), metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			cur = nil
+		case err != nil:
+			return nil, APIError(err, "get", strings.ToLower(o.GetKind()), o.GetName(), ns)
+		case !isStoreObject(cur):
+			return nil, fmt.Errorf("%s %q in namespace %q exists and is not the plugin's dead-letter store: nothing was applied",
+				strings.ToLower(cur.GetKind()), cur.GetName(), ns)
+		}
+		targets[i] = target{o, cur}
+	}
+	out := make([]Change, 0, len(objs)+1)
+	for i, t := range targets {
+		c, err := applyOver(ctx, m.Dynamic.Resource(DeadLetterGVRs[i]).Namespace(ns), t.obj, t.cur, dry, force)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
+	if IsDeadLetterStore(have, ns) {
+		return append(out, Change{Object: b, Op: OpUnchanged}), nil
+	}
+	sink := map[string]any{"ref": DeadLetterSink(ns).Ref, "uri": nil}
+	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"delivery": map[string]any{"deadLetterSink": sink}}})
+	got, err := brokers.Patch(ctx, s.Broker, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: ManagedByValue, DryRun: dry.serverFlag()})
+	if err != nil {
+		return out, APIError(err, "patch", "broker", s.Broker, ns)
+	}
+	c := Change{Object: got, Op: OpConfigured}
+	if have != nil {
+		c.Reason = "its dead-letter sink was " + SinkString(have, ns)
+	}
+	return append(out, c), nil
+}
+
+// DisableDeadLetter undoes EnableDeadLetter: the Broker's dead-letter sink is
+// removed if it is still the store, then the store's Deployment and Service
+// are deleted, and its claim only with deleteData. The store is kept whole
+// while another Broker of the namespace still sends to it.
+func DisableDeadLetter(ctx context.Context, m Mesh, ns, broker string, dry DryRun, deleteData bool) ([]Change, error) {
+	var out []Change
+	brokers := m.Eventing.Brokers(ns)
+	b, err := brokers.Get(ctx, broker, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return nil, APIError(err, "get", "broker", broker, ns)
+	case IsDeadLetterStore(deadLetterSinkOf(b), ns):
+		got := b
+		if dry != DryRunClient {
+			patch := []byte(`{"spec":{"delivery":{"deadLetterSink":null}}}`)
+			if got, err = brokers.Patch(ctx, broker, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: ManagedByValue, DryRun: dry.serverFlag()}); err != nil {
+				return nil, APIError(err, "patch", "broker", broker, ns)
+			}
+		}
+		out = append(out, Change{Object: got, Op: OpConfigured, Reason: "its dead-letter sink, the store, removed"})
+	case deadLetterSinkOf(b) != nil:
+		out = append(out, keptChange(b, "its dead-letter sink is "+SinkString(deadLetterSinkOf(b), ns)+", not the store: left as it is"))
+	}
+	// Another Broker that still sends its dead letters to the store keeps it.
+	l, err := brokers.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return out, APIError(err, "list", "brokers", "", ns)
+	}
+	var users []string
+	for i := range l.Items {
+		if o := &l.Items[i]; o.Name != broker && IsDeadLetterStore(deadLetterSinkOf(o), ns) {
+			users = append(users, "broker/"+o.Name)
+		}
+	}
+	found := false
+	for i := len(DeadLetterGVRs) - 1; i >= 0; i-- {
+		gvr := DeadLetterGVRs[i]
+		c := m.Dynamic.Resource(gvr).Namespace(ns)
+		cur, err := c.Get(ctx, DeadLetterName, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return out, APIError(err, "get", gvr.Resource, DeadLetterName, ns)
+		}
+		if !isStoreObject(cur) {
+			continue // someone else's, of the same name
+		}
+		found = true
+		switch {
+		case len(users) > 0:
+			out = append(out, keptChange(cur, "the dead-letter sink of "+listed(users)+"; disable it there too"))
+			continue
+		case gvr.Resource == "persistentvolumeclaims" && !deleteData:
+			out = append(out, keptChange(cur, "it holds the stored events; add --delete-data to delete them"))
+			continue
+		}
+		if dry != DryRunClient {
+			policy := metav1.DeletePropagationBackground
+			if err := c.Delete(ctx, DeadLetterName, metav1.DeleteOptions{DryRun: dry.serverFlag(), PropagationPolicy: &policy}); err != nil && !apierrors.IsNotFound(err) {
+				return out, APIError(err, "delete", gvr.Resource, DeadLetterName, ns)
+			}
+		}
+		out = append(out, Change{Object: cur, Op: OpDeleted})
+	}
+	if !found && len(out) == 0 {
+		return nil, fmt.Errorf("namespace %q has no dead-letter store, and broker %q does not send to one: nothing to disable", ns, broker)
+	}
+	return out, nil
+}
+
+// DeadLetterAPIPort finds the namespace's store and the port its API listens
+// on in the pod (from its API_ADDR). A namespace without the store is an
+// error that says how to make one.
+func DeadLetterAPIPort(ctx context.Context, m Mesh, ns string) (int, error) {
+	d, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(ns).Get(ctx, DeadLetterName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || err == nil && !isStoreObject(d) {
+		return 0, fmt.Errorf("namespace %q has no dead-letter store: make one with 'kubectl kymamesh deadletter enable -n %s'", ns, ns)
+	}
+	if err != nil {
+		return 0, APIError(err, "get", "deployment", DeadLetterName, ns)
+	}
+	containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	addr := DefaultDeadLetterAPIAddr
+	for _, c := range containers {
+		env, _, _ := unstructured.NestedSlice(c.(map[string]any), "env")
+		for _, e := range env {
+			em, _ := e.(map[string]any)
+			if em["name"] == "API_ADDR" {
+				if v, ok := em["value"].(string); ok && v != "" {
+					addr = v
+				}
+			}
+		}
+	}
+	return apiPort(addr)
+}
