@@ -54,8 +54,9 @@ func TestMeshDotAndTree(t *testing.T) {
 		Apps: []wiring.AppStatus{{Name: "crm", Namespace: "kyma-integration", Adapter: wiring.Health{Ready: "True"}, Channel: wiring.Health{Ready: "True"},
 			Sink: "http://crm-kn-channel/", Subscriptions: []wiring.SubscriptionStatus{{Name: "crm-to-shop", Health: wiring.Health{Ready: "True"}, To: "broker shop/default"}}}},
 		Namespaces: []wiring.NamespaceStatus{{Name: "shop", Brokers: []wiring.BrokerStatus{{Name: "default", Health: wiring.Health{Ready: "True"},
-			Persistence: wiring.Persistence{Class: "MTChannelBasedBroker", Channel: "KafkaChannel", Config: "configmap shop/default-kymamesh-channel"},
-			Triggers:    []wiring.TriggerStatus{{Name: "t", Health: wiring.Health{Ready: "False", Reason: "Nope"}, Filter: "type=a"}}}}}},
+			Persistence:    wiring.Persistence{Class: "MTChannelBasedBroker", Channel: "KafkaChannel", Config: "configmap shop/default-kymamesh-channel"},
+			DeadLetterSink: "svc:kymamesh-deadletter",
+			Triggers:       []wiring.TriggerStatus{{Name: "t", Health: wiring.Health{Ready: "False", Reason: "Nope"}, Filter: "type=a"}}}}}},
 		Problems: []wiring.Problem{{Object: "trigger shop/t", What: "is not ready (Nope)", Fix: "kubectl kymamesh trigger describe t -n shop"}},
 	}
 	var dot bytes.Buffer
@@ -74,7 +75,7 @@ func TestMeshDotAndTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "Applications:\nkyma-integration/crm  adapter ok\n└── channel crm  ok  K_SINK http://crm-kn-channel/\n" +
-		"    └── subscription crm-to-shop  ok  -> broker shop/default\nNamespaces:\nshop\n└── broker default  ok  MTChannelBasedBroker, KafkaChannel (configmap shop/default-kymamesh-channel)\n" +
+		"    └── subscription crm-to-shop  ok  -> broker shop/default\nNamespaces:\nshop\n└── broker default  ok  MTChannelBasedBroker, KafkaChannel (configmap shop/default-kymamesh-channel)  dead letters -> svc:kymamesh-deadletter\n" +
 		"    └── trigger t  NOT READY (Nope)  [type=a] -> <unresolved>\nBroken links (1):\n" +
 		"  x trigger shop/t: is not ready (Nope)\n    fix: kubectl kymamesh trigger describe t -n shop\n"
 	if tree.String() != want {

@@ -59,6 +59,9 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 			if p := br.Persistence.String(); p != "" {
 				persistence = "  " + p
 			}
+			if br.DeadLetterSink != "" {
+				persistence += "  dead letters -> " + br.DeadLetterSink
+			}
 			line(branch, fmt.Sprintf("broker %s  %s%s", br.Name, mark(br.Health), persistence))
 			for j, t := range br.Triggers {
 				tb := "├── "

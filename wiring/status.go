@@ -61,8 +61,11 @@ type BrokerStatus struct {
 	Health
 	// Persistence is where the Broker keeps events: its class, the channel
 	// kind Knative chose for it, and the config that chose it.
-	Persistence Persistence     `json:"persistence"`
-	Triggers    []TriggerStatus `json:"triggers"`
+	Persistence Persistence `json:"persistence"`
+	// DeadLetterSink is where the Broker sends what it cannot deliver
+	// (empty: nowhere, it is dropped).
+	DeadLetterSink string          `json:"deadLetterSink,omitempty"`
+	Triggers       []TriggerStatus `json:"triggers"`
 }
 
 // Persistence says where a Broker keeps events and where that comes from.
@@ -358,6 +361,9 @@ func namespaces(brokers []knapi.Broker, triggers []knapi.Trigger, problem func(o
 			names = append(names, b.Namespace)
 		}
 		bs := BrokerStatus{Name: b.Name, Health: health(b), Persistence: brokerPersistence(b)}
+		if d := b.Spec.Delivery; d != nil && d.DeadLetterSink != nil {
+			bs.DeadLetterSink = SinkString(d.DeadLetterSink, b.Namespace)
+		}
 		bName := fmt.Sprintf("broker %s/%s", b.Namespace, b.Name)
 		for j := range triggers {
 			t := &triggers[j]
