@@ -103,9 +103,39 @@ var referringResources = []schema.GroupVersionResource{
 // Objects Knative made for another (owner references) go with their owner and
 // are not counted; neither is what this removal deletes.
 func referrers(ctx context.Context, m Mesh, kind string, target metav1.Object, gone map[types.UID]bool, alsoIn string) ([]string, error) {
+	refs, err := referringObjects(ctx, m, referringResources, kind, target, gone, alsoIn)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]string, 0, len(refs))
+	for _, r := range refs {
+		users = append(users, r.who(target.GetNamespace()))
+	}
+	return users, nil
+}
+
+// referrer is one object that refers to a target, and its resource.
+type referrer struct {
+	GVR    schema.GroupVersionResource
+	Object *unstructured.Unstructured
+}
+
+// who names the referrer as "kind/name", adding its namespace when not ns.
+func (r referrer) who(ns string) string {
+	who := strings.ToLower(r.Object.GetKind()) + "/" + r.Object.GetName()
+	if r.Object.GetNamespace() != ns {
+		who += " in namespace " + r.Object.GetNamespace()
+	}
+	return who
+}
+
+// referringObjects is the one reference scan (referrers' and broker
+// migrate's): every object of resources that refers to the target, as
+// referrers describes.
+func referringObjects(ctx context.Context, m Mesh, resources []schema.GroupVersionResource, kind string, target metav1.Object, gone map[types.UID]bool, alsoIn string) ([]referrer, error) {
 	ns, name := target.GetNamespace(), target.GetName()
-	var users []string
-	for _, gvr := range referringResources {
+	var out []referrer
+	for _, gvr := range resources {
 		items, err := listEverywhere(ctx, m, gvr, ns, alsoIn)
 		if err != nil {
 			return nil, err
@@ -122,15 +152,11 @@ func referrers(ctx context.Context, m Mesh, kind string, target metav1.Object, g
 				refers = true
 			}
 			if refers {
-				who := strings.ToLower(o.GetKind()) + "/" + o.GetName()
-				if o.GetNamespace() != ns {
-					who += " in namespace " + o.GetNamespace()
-				}
-				users = append(users, who)
+				out = append(out, referrer{GVR: gvr, Object: o})
 			}
 		}
 	}
-	return users, nil
+	return out, nil
 }
 
 // listEverywhere lists gvr in every namespace, or, for a user who may not,

@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -38,5 +39,17 @@ func TestBadInputs(t *testing.T) {
 		{Args: []string{"broker", "create", "b", "--config", "ConfigMap:cfg:Bad_NS"}, Want: `--config: "Bad_NS" is not a valid namespace name`},
 		{Args: []string{"broker", "create", "b", "--delivery-timeout", "50ms"}, Want: `--delivery-timeout: "50ms": Knative keeps tenths of a second`},
 		{Args: []string{"broker", "describe", "b", "-o", "bogus"}, Want: `--output: unable to match a printer suitable for the output format "bogus"`},
+		// migrate
+		{Args: []string{"broker", "migrate", "b"}, Want: "nothing to migrate to: give --class, --channel or --config (or --rollback)"},
+		{Args: []string{"broker", "migrate"}, Want: "NAME is required"},
+		{Args: []string{"broker", "migrate", "b", "--channel", "nats"}, Want: `--channel: "nats": want imc, kafka, GROUP/VERSION/KIND or GROUP:VERSION:KIND`},
+		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "--config", "ConfigMap:c"}, Want: "--config: give either --channel"},
+		{Args: []string{"broker", "migrate", "b", "--config", "Pod:x"}, Want: `--config: "Pod:x": unsupported kind "Pod"`},
+		{Args: []string{"broker", "migrate", "b", "--rollback", "--class", "Kafka"}, Want: "--rollback: takes no --class, --channel or --config"},
+		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "--timeout", "0s"}, Want: "--timeout: 0s: must be positive"},
+		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "-o", "name"}, Want: `--output: "name": want json or yaml`},
+		{Args: []string{"broker", "migrate", "b", "--rollback", "--dry-run=server"}, Want: "--dry-run: server: a rollback's plan is all a dry run can show"},
+		{Args: []string{"broker", "migrate", "Bad_Name", "--channel", "imc"}, Want: `NAME: "Bad_Name" is not a valid name`},
+		{Args: []string{"broker", "migrate", strings.Repeat("b", 40), "--channel", "imc"}, Want: "is too long to migrate: the temporary broker"},
 	})
 }

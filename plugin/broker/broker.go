@@ -64,6 +64,7 @@ func deadLetter(b *knapi.Broker) string {
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "broker", Short: "Manage Knative Brokers"}
 	cmd.AddCommand(cmdutil.NewCmdCreate(f, s, Kind(), &createSpec{}, newCmdCreate()), cmdutil.NewCmdUpdate(f, s, Kind(), &updateSpec{}, newCmdUpdate()),
-		cmdutil.NewCmdList(f, s, Kind()), cmdutil.NewCmdDescribe(f, s, Kind()), cmdutil.NewCmdDelete(f, s, Kind()))
+		cmdutil.NewCmdList(f, s, Kind()), cmdutil.NewCmdDescribe(f, s, Kind()), cmdutil.NewCmdDelete(f, s, Kind()),
+		newCmdMigrate(f, s))
 	return cmd
 }
