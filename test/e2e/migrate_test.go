@@ -51,12 +51,12 @@ func TestBrokerMigrateUnderLoad(t *testing.T) {
 		t.Fatal("a client dry run made the temporary broker")
 	}
 
-	// The load: 40 events a second for about 40 s, through the adapter.
+	// The load: 40 events a second for about 60 s, through the adapter.
 	results := filepath.Join(t.TempDir(), "results.jsonl")
 	loadDone := make(chan testbed.Result, 1)
 	go func() {
 		loadDone <- testbed.Run(t, nil, "kubectl", "kymamesh", "send", "--to", "app:shop", "--integration-namespace", integration,
-			"--type", "order.created", "--count", "1600", "--rate", "40", "--concurrency", "4", "--results", results, "-o", "json")
+			"--type", "order.created", "--count", "2400", "--rate", "40", "--concurrency", "4", "--results", results, "-o", "json")
 	}()
 	time.Sleep(3 * time.Second)
 
