@@ -621,7 +621,8 @@ func copyTrigger(t *knapi.Trigger, from, to string, rollback bool) *knapi.Trigge
 	if rollback {
 		return nil
 	}
-	name, ann := t.Name, map[string]string{}
+	var name string
+	ann := map[string]string{}
 	for k, v := range t.Annotations {
 		if strings.HasPrefix(k, "eventing.knative.dev/") || k == corev1.LastAppliedConfigAnnotation || k == MigrateTriggerAnnotation {
 			continue
@@ -900,11 +901,9 @@ func retryWindow(u *unstructured.Unstructured) time.Duration {
 	policy, _ := d["backoffPolicy"].(string)
 	total := timeout
 	for i := int64(1); i <= retries; i++ {
-		b := delay
+		b := delay * float64(i) // linear
 		if policy == "" || policy == "exponential" {
 			b = delay * float64(int64(1)<<min(i, 30))
-		} else {
-			b = delay * float64(i)
 		}
 		total += b + timeout
 	}

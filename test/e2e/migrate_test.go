@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,7 +193,8 @@ func runUntil(t *testing.T, marker string, args ...string) testbed.Result {
 	}
 	err = cmd.Wait()
 	res := testbed.Result{Stdout: out.String(), Stderr: errOut.String()}
-	if exit, ok := err.(*exec.ExitError); ok {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
 		res.Code = exit.ExitCode()
 	}
 	t.Logf("stopped run: %s", res)
