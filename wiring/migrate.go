@@ -804,7 +804,7 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 	}
 	window := minDrain
 	for _, r := range moved {
-		if w := retryWindow(r.Object); w > window {
+		if w := senderWindow(ctx, mg.m, r); w > window {
 			window = w
 		}
 	}
@@ -879,6 +879,29 @@ func taken(u *unstructured.Unstructured, oldURL string) bool {
 		}
 	}
 	return true
+}
+
+// senderWindow is r's retry window; a Subscription without a delivery of
+// its own retries as its Channel's delivery says (Knative's default), read
+// from the Channel.
+func senderWindow(ctx context.Context, m Mesh, r referrer) time.Duration {
+	u := r.Object
+	if _, ok, _ := unstructured.NestedMap(u.Object, "spec", "delivery"); ok || u.GetKind() != "Subscription" {
+		return retryWindow(u)
+	}
+	apiVersion, _, _ := unstructured.NestedString(u.Object, "spec", "channel", "apiVersion")
+	kind, _, _ := unstructured.NestedString(u.Object, "spec", "channel", "kind")
+	name, _, _ := unstructured.NestedString(u.Object, "spec", "channel", "name")
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil || kind == "" || name == "" {
+		return 0
+	}
+	gvr := gv.WithResource(strings.ToLower(kind) + "s")
+	ch, err := m.Dynamic.Resource(gvr).Namespace(u.GetNamespace()).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return 0
+	}
+	return retryWindow(ch)
 }
 
 // retryWindow is how long after its last dispatch a sender may still retry
