@@ -59,8 +59,9 @@ const (
 	migratingSuffix = "-migrating"
 )
 
-// minDrain is the least a drain waits after the senders moved.
-const minDrain = 2 * time.Second
+// minDrain is the least a drain waits after the senders moved (a variable
+// for the tests).
+var minDrain = 2 * time.Second
 
 // BrokerConfig is a Broker's class and config (KIND:NAME[:NAMESPACE]).
 type BrokerConfig struct {

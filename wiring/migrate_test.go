@@ -1,15 +1,22 @@
 package wiring
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
 )
 
 func jsonMap(t *testing.T, s string) map[string]any {
@@ -125,5 +132,152 @@ func TestTaken(t *testing.T) {
 		if got := taken(tc.u, old); got != tc.want {
 			t.Errorf("%v: %v, want %v", tc.u.Object, got, tc.want)
 		}
+	}
+}
+
+// knativeFake is a fake cluster whose Knative objects are Ready as soon as
+// they are created or updated, as the controllers would make them.
+func knativeFake(objs ...runtime.Object) (Mesh, *dynamicfake.FakeDynamicClient) {
+	dyn := typedfake.New(objs...)
+	ready := func(a k8stesting.Action) (bool, runtime.Object, error) {
+		var obj runtime.Object
+		switch a := a.(type) {
+		case k8stesting.CreateAction:
+			obj = a.GetObject()
+		case k8stesting.UpdateAction:
+			obj = a.GetObject()
+		}
+		if u, ok := obj.(*unstructured.Unstructured); ok {
+			_ = unstructured.SetNestedField(u.Object, map[string]any{"observedGeneration": u.GetGeneration(),
+				"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}, "status")
+		}
+		return false, nil, nil
+	}
+	dyn.PrependReactor("create", "*", ready)
+	dyn.PrependReactor("update", "*", ready)
+	return Mesh{Core: &typed.Core{Dyn: dyn}, Eventing: &typed.Eventing{Dyn: dyn}, Messaging: &typed.Messaging{Dyn: dyn}, Dynamic: dyn}, dyn
+}
+
+func migrateMesh() []runtime.Object {
+	ref := &duckv1.KReference{APIVersion: "eventing.knative.dev/v1", Kind: "Broker", Name: "default", Namespace: "shop"}
+	return []runtime.Object{
+		&knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop", Labels: map[string]string{EnabledByLabel: "wire"},
+			Annotations: map[string]string{BrokerClassAnnotation: "MTChannelBasedBroker"}},
+			Spec: knapi.BrokerSpec{Config: &duckv1.KReference{APIVersion: "v1", Kind: "ConfigMap", Name: "config-br-default-channel", Namespace: "knative-eventing"}}},
+		&knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "t1", Namespace: "shop", Labels: map[string]string{"team": "a"}},
+			Spec: knapi.TriggerSpec{Broker: "default", Filter: &knapi.TriggerFilter{Attributes: knapi.TriggerFilterAttributes{"type": "a"}},
+				Subscriber: duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: "h"}}}},
+		&knapi.Subscription{ObjectMeta: metav1.ObjectMeta{Name: "shop-to-shop", Namespace: "kyma-integration"},
+			Spec: knapi.SubscriptionSpec{Channel: duckv1.KReference{APIVersion: "messaging.knative.dev/v1", Kind: "Channel", Name: "shop"},
+				Subscriber: &duckv1.Destination{Ref: ref}}},
+		&knapi.EventPolicy{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "shop"},
+			Spec: knapi.EventPolicySpec{To: []knapi.EventPolicySpecTo{{Ref: &knapi.EventPolicyToReference{APIVersion: "eventing.knative.dev/v1", Kind: "Broker", Name: "default"}}}}},
+	}
+}
+
+// The whole migration on a fake cluster: stopped while it drains the old
+// Broker, continued by a re-run; the Broker and the Trigger keep their
+// names, the senders end on NAME, nothing temporary is left.
+func TestMigrateStoppedAndContinued(t *testing.T) {
+	defer func(d time.Duration) { minDrain = d }(minDrain)
+	minDrain = 200 * time.Millisecond
+	m, _ := knativeFake(migrateMesh()...)
+	spec := MigrateSpec{Name: "default", Namespace: "shop", Channel: "imc", Timeout: 5 * time.Second}
+	var log []string
+	report := func(c Change) {
+		name, _ := ResourceName(c.Object)
+		log = append(log, name+" "+c.Op)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	step := func(s string) {
+		if strings.HasPrefix(s, "draining broker default:") {
+			cancel() // Ctrl-C in the first hop's drain
+		}
+	}
+	p, err := PlanMigration(t.Context(), m, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, m, spec, p, DryRunNone, report, step); err == nil || !strings.Contains(err.Error(), "re-run to continue") {
+		t.Fatalf("the stopped run: %v", err)
+	}
+	if p, err = PlanMigration(t.Context(), m, spec); err != nil || p.Phase != PhaseFirstHop {
+		t.Fatalf("re-plan: %v %+v", err, p)
+	}
+	if err := Migrate(t.Context(), m, spec, p, DryRunNone, report, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(strings.Join(log, "\n"))
+
+	b, err := m.Eventing.Brokers("shop").Get(t.Context(), "default", metav1.GetOptions{})
+	if err != nil || b.Spec.Config.Name != "default-kymamesh-inmemorychannel" || b.Labels[EnabledByLabel] != "wire" || b.Labels[ManagedByLabel] != "" ||
+		b.Annotations[MigrateStepAnnotation] != "" || b.Annotations[MigrateDrainAnnotation] != "" {
+		t.Fatalf("broker default after: %v %+v", err, b)
+	}
+	tr, err := m.Eventing.Triggers("shop").Get(t.Context(), "t1", metav1.GetOptions{})
+	if err != nil || tr.Spec.Broker != "default" || tr.Labels["team"] != "a" || tr.Labels[ManagedByLabel] != "" || tr.Spec.Filter.Attributes["type"] != "a" {
+		t.Fatalf("trigger t1 after: %v %+v", err, tr)
+	}
+	for _, gone := range []string{"default-migrating"} {
+		if _, err := m.Eventing.Brokers("shop").Get(t.Context(), gone, metav1.GetOptions{}); err == nil {
+			t.Fatalf("broker %s left", gone)
+		}
+	}
+	if _, err := m.Eventing.Triggers("shop").Get(t.Context(), "t1-migrating", metav1.GetOptions{}); err == nil {
+		t.Fatal("trigger t1-migrating left")
+	}
+	sub, _ := m.Messaging.Subscriptions("kyma-integration").Get(t.Context(), "shop-to-shop", metav1.GetOptions{})
+	if sub.Spec.Subscriber.Ref.Name != "default" {
+		t.Fatalf("the subscription sends to %v", sub.Spec.Subscriber.Ref)
+	}
+	pol, _ := (&typed.Policies{Dyn: m.Dynamic}).EventPolicies("shop").Get(t.Context(), "p", metav1.GetOptions{})
+	if len(pol.Spec.To) != 1 || pol.Spec.To[0].Ref.Name != "default" {
+		t.Fatalf("the policy lets in %+v", pol.Spec.To)
+	}
+	if _, err := PlanMigration(t.Context(), m, spec); err == nil || !strings.Contains(err.Error(), "nothing to change") {
+		t.Fatalf("a migration to where it is: %v", err)
+	}
+}
+
+// A rollback in the first hop returns everything to NAME as it was.
+func TestMigrateRollback(t *testing.T) {
+	defer func(d time.Duration) { minDrain = d }(minDrain)
+	minDrain = 100 * time.Millisecond
+	m, _ := knativeFake(migrateMesh()...)
+	spec := MigrateSpec{Name: "default", Namespace: "shop", Config: "cm:mine", Timeout: 5 * time.Second}
+	ctx, cancel := context.WithCancel(t.Context())
+	p, err := PlanMigration(t.Context(), m, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = Migrate(ctx, m, spec, p, DryRunNone, func(Change) {}, func(s string) {
+		if strings.HasPrefix(s, "draining broker default:") {
+			cancel()
+		}
+	})
+	spec = MigrateSpec{Name: "default", Namespace: "shop", Rollback: true, Timeout: 5 * time.Second}
+	if p, err = PlanMigration(t.Context(), m, spec); err != nil || p.Phase != PhaseRollback {
+		t.Fatalf("rollback plan: %v %+v", err, p)
+	}
+	if err := Migrate(t.Context(), m, spec, p, DryRunNone, func(Change) {}, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := m.Eventing.Brokers("shop").Get(t.Context(), "default", metav1.GetOptions{})
+	if b.Spec.Config.Name != "config-br-default-channel" || b.Annotations[MigrateDrainAnnotation] != "" {
+		t.Fatalf("broker default after the rollback: %+v", b)
+	}
+	sub, _ := m.Messaging.Subscriptions("kyma-integration").Get(t.Context(), "shop-to-shop", metav1.GetOptions{})
+	if sub.Spec.Subscriber.Ref.Name != "default" {
+		t.Fatalf("the subscription sends to %v", sub.Spec.Subscriber.Ref)
+	}
+	l, _ := m.Eventing.Triggers("shop").List(t.Context(), metav1.ListOptions{})
+	if len(l.Items) != 1 || l.Items[0].Name != "t1" {
+		t.Fatalf("triggers after the rollback: %+v", l.Items)
+	}
+	if _, err := m.Eventing.Brokers("shop").Get(t.Context(), "default-migrating", metav1.GetOptions{}); err == nil {
+		t.Fatal("the temporary broker is left")
+	}
+	if _, err := PlanMigration(t.Context(), m, spec); err == nil || !strings.Contains(err.Error(), "no migration") {
+		t.Fatalf("a second rollback: %v", err)
 	}
 }
