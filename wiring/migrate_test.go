@@ -140,14 +140,11 @@ func TestTaken(t *testing.T) {
 func knativeFake(objs ...runtime.Object) (Mesh, *dynamicfake.FakeDynamicClient) {
 	dyn := typedfake.New(objs...)
 	ready := func(a k8stesting.Action) (bool, runtime.Object, error) {
-		var obj runtime.Object
-		switch a := a.(type) {
-		case k8stesting.CreateAction:
-			obj = a.GetObject()
-		case k8stesting.UpdateAction:
-			obj = a.GetObject()
+		w, ok := a.(interface{ GetObject() runtime.Object }) // a create or an update
+		if !ok {
+			return false, nil, nil
 		}
-		if u, ok := obj.(*unstructured.Unstructured); ok {
+		if u, ok := w.GetObject().(*unstructured.Unstructured); ok {
 			_ = unstructured.SetNestedField(u.Object, map[string]any{"observedGeneration": u.GetGeneration(),
 				"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}, "status")
 		}
