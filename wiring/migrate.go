@@ -274,6 +274,20 @@ func PlanMigration(ctx context.Context, m Mesh, s MigrateSpec) (*MigrationPlan, 
 			p.Senders = append(p.Senders, r.who(s.Namespace))
 		}
 	}
+	// Under way, what the first run moved already sends to the target.
+	target := tmp
+	if p.Phase == PhaseBackHop || p.Phase == PhaseRollback {
+		target = cur
+	}
+	if p.Phase != PhaseStart && p.Phase != PhaseFinish && target != nil {
+		moved, err := brokerSenders(ctx, m, target)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range moved {
+			p.Senders = append(p.Senders, r.who(s.Namespace)+" (moved)")
+		}
+	}
 	p.Steps = planSteps(p)
 	return p, nil
 }
@@ -786,7 +800,7 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 	}
 	since := time.Time{}
 	if v := src.Annotations[MigrateDrainAnnotation]; v != "" {
-		since, _ = time.Parse(time.RFC3339, v)
+		since, _ = time.Parse(time.RFC3339Nano, v)
 	}
 	if since.IsZero() {
 		mg.step(fmt.Sprintf("waiting until the %d sender(s) of broker %s have taken the new address", len(moved), src.Name))
@@ -799,7 +813,8 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 			}
 		}
 		since = time.Now().UTC()
-		if err := mg.mark(ctx, src.Name, MigrateDrainAnnotation, since.Format(time.RFC3339)); err != nil {
+		// Nanoseconds: a time cut to the second would shorten the drain.
+		if err := mg.mark(ctx, src.Name, MigrateDrainAnnotation, since.Format(time.RFC3339Nano)); err != nil {
 			return err
 		}
 	}
@@ -809,10 +824,8 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 			window = w
 		}
 	}
-	if src.Status.Annotations != nil {
-		if kind := src.Status.Annotations["knative.dev/channelKind"]; kind != "" && kind != "InMemoryChannel" {
-			mg.step(fmt.Sprintf("warning: broker %s's channel is a %s: its acknowledgement may come before delivery, and this drain does not read its backlog", src.Name, kind))
-		}
+	if why := asyncChannel(ctx, mg.m, src); why != "" {
+		mg.step(fmt.Sprintf("warning: broker %s's channel %s: its acknowledgement may come before delivery, and this drain does not read its backlog", src.Name, why))
 	}
 	left := time.Until(since.Add(window))
 	if left > 0 {
@@ -828,6 +841,32 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 	}
 	return nil
 }
+
+// asyncChannel says why b's channel may acknowledge an event before it
+// delivered it (empty when it does not): a kind other than the in-memory
+// channel, or an in-memory channel with Knative's async handler.
+func asyncChannel(ctx context.Context, m Mesh, b *knapi.Broker) string {
+	a := b.Status.Annotations
+	kind, name := a["knative.dev/channelKind"], a["knative.dev/channelName"]
+	switch {
+	case kind == "":
+		return ""
+	case kind != "InMemoryChannel":
+		return "is a " + kind
+	}
+	imc, err := m.Dynamic.Resource(schema.GroupVersionResource{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}).
+		Namespace(orNS(a["knative.dev/channelNamespace"], b.Namespace)).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	if async, _ := strconv.ParseBool(imc.GetAnnotations()[asyncHandlerAnnotation]); async {
+		return name + " has " + asyncHandlerAnnotation + ": true"
+	}
+	return ""
+}
+
+// asyncHandlerAnnotation makes an in-memory channel answer before it delivers.
+const asyncHandlerAnnotation = "messaging.knative.dev/async-handler"
 
 // waitTaken waits until a moved sender reports Ready for its current
 // generation and, where it reports one, a sink URI that is not the old address.

@@ -278,3 +278,30 @@ func TestMigrateRollback(t *testing.T) {
 		t.Fatalf("a second rollback: %v", err)
 	}
 }
+
+// The drain warns of a channel that answers before it delivers.
+func TestAsyncChannel(t *testing.T) {
+	imc := func(async string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "messaging.knative.dev/v1", "kind": "InMemoryChannel",
+			"metadata": map[string]any{"name": "default-kne-trigger", "namespace": "shop"}}}
+		if async != "" {
+			u.SetAnnotations(map[string]string{asyncHandlerAnnotation: async})
+		}
+		return u
+	}
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
+	b.Status.Annotations = map[string]string{"knative.dev/channelKind": "InMemoryChannel", "knative.dev/channelName": "default-kne-trigger"}
+	for _, tc := range []struct{ async, want string }{
+		{"", ""}, {"false", ""}, {"true", "default-kne-trigger has messaging.knative.dev/async-handler: true"},
+	} {
+		m, _ := knativeFake(imc(tc.async))
+		if got := asyncChannel(t.Context(), m, b); got != tc.want {
+			t.Errorf("async %q: %q, want %q", tc.async, got, tc.want)
+		}
+	}
+	b.Status.Annotations["knative.dev/channelKind"] = "KafkaChannel"
+	m, _ := knativeFake()
+	if got := asyncChannel(t.Context(), m, b); got != "is a KafkaChannel" {
+		t.Errorf("kafka: %q", got)
+	}
+}

@@ -74,7 +74,7 @@ func TestBrokerMigrateUnderLoad(t *testing.T) {
 	// The re-run continues and finishes.
 	r = mustKM(t, args[1:]...)
 	took := time.Since(start)
-	if !strings.Contains(r.Stdout, "(first-hop)") || !strings.Contains(r.Stderr, "migrated to class MTChannelBasedBroker, config ConfigMap:default-kymamesh-inmemorychannel:"+user) {
+	if !strings.Contains(r.Stdout, "(first-hop)") || !strings.Contains(r.Stdout, "subscription/shop-to-"+user+" in namespace "+integration+" (moved)") || !strings.Contains(r.Stderr, "migrated to class MTChannelBasedBroker, config ConfigMap:default-kymamesh-inmemorychannel:"+user) {
 		t.Fatalf("the re-run: %s", r)
 	}
 	t.Logf("migration output (re-run):\n%s\n%s", r.Stdout, r.Stderr)
