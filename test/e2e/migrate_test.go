@@ -51,6 +51,21 @@ func TestBrokerMigrateUnderLoad(t *testing.T) {
 	if !notFound(t, "broker", "default-migrating", "-n", user) {
 		t.Fatal("a client dry run made the temporary broker")
 	}
+	// A server dry run sends the first hop's writes as dry runs: the webhook
+	// admits each, nothing is kept.
+	r = mustKM(t, "broker", "migrate", "default", "-n", user, "--channel", "imc", "--dry-run=server")
+	for _, want := range []string{"broker.eventing.knative.dev/default-migrating created (server dry run)",
+		"trigger.eventing.knative.dev/created-migrating created (server dry run)",
+		"subscription.messaging.knative.dev/shop-to-" + user + " configured (server dry run)",
+		"broker.eventing.knative.dev/default deleted (server dry run)"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Fatalf("the server dry run lacks %q: %s", want, r)
+		}
+	}
+	if !notFound(t, "broker", "default-migrating", "-n", user) || !notFound(t, "configmap", "default-kymamesh-inmemorychannel", "-n", user) ||
+		field(getJSON(t, "get", "broker", "default", "-n", user), "metadata", "annotations", "kymamesh.kyma-project.io/migrate-step") != nil {
+		t.Fatal("a server dry run kept something")
+	}
 
 	// The load: 40 events a second for about 60 s, through the adapter.
 	results := filepath.Join(t.TempDir(), "results.jsonl")
