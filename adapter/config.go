@@ -47,6 +47,15 @@ type Config struct {
 	// "Authorization: Bearer" when it exists (OIDC_TOKEN_FILE; by default
 	// where a SinkBinding mounts it with Knative's OIDC authentication on).
 	OIDCTokenFile string
+	// CredentialsDir is the folder of the application's credentials (its
+	// mounted Secret, CREDENTIALS_DIR): once it holds any, every event needs
+	// "Authorization: Bearer" with a valid token. Re-read every
+	// CredentialsPoll (CREDENTIALS_POLL).
+	CredentialsDir  string
+	CredentialsPoll time.Duration
+	// LegacyEvents also takes Kyma's events API (LEGACY_EVENTS=true): POST
+	// /v1/events and /APP/v1/events with Kyma's JSON (legacy.go).
+	LegacyEvents bool
 }
 
 // Sink clients.
@@ -69,7 +78,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Source: getenv("EVENT_SOURCE"), Sink: getenv("K_SINK"), Port: 8080, MetricsPort: 9090,
 		MaxBodyBytes: defaultMaxBody, SinkTimeout: 30 * time.Second, ReadTimeout: defaultReadTimeout, DrainPeriod: 5 * time.Second,
 		MaxInFlight: defaultMaxInFlight, MaxConnections: defaultMaxConns, BodyBudget: budgetFromMemoryLimit(debug.SetMemoryLimit(-1)),
-		OIDCTokenFile: DefaultOIDCTokenFile}
+		OIDCTokenFile: DefaultOIDCTokenFile, CredentialsDir: DefaultCredentialsDir, CredentialsPoll: defaultCredentialsPoll}
+	if v := getenv("CREDENTIALS_DIR"); v != "" {
+		c.CredentialsDir = v
+	}
+	switch v := getenv("LEGACY_EVENTS"); v {
+	case "", "false":
+	case "true":
+		c.LegacyEvents = true
+	default:
+		return c, fmt.Errorf("LEGACY_EVENTS: %q: want true or false", v)
+	}
 	if v := getenv("OIDC_TOKEN_FILE"); v != "" {
 		c.OIDCTokenFile = v
 	}
@@ -132,7 +151,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		name     string
 		dst      *time.Duration
 		zeroOkay bool
-	}{{"SINK_TIMEOUT", &c.SinkTimeout, false}, {"READ_TIMEOUT", &c.ReadTimeout, false}, {"DRAIN_PERIOD", &c.DrainPeriod, true}} {
+	}{{"SINK_TIMEOUT", &c.SinkTimeout, false}, {"READ_TIMEOUT", &c.ReadTimeout, false}, {"DRAIN_PERIOD", &c.DrainPeriod, true},
+		{"CREDENTIALS_POLL", &c.CredentialsPoll, false}} {
 		if s := getenv(v.name); s != "" {
 			d, err := time.ParseDuration(s)
 			if err != nil || d < 0 || d == 0 && !v.zeroOkay {

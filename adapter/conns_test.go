@@ -20,6 +20,12 @@ import (
 // and returns its events and metrics addresses.
 func runServer(t *testing.T, cfg Config) (addr, metrics string) {
 	t.Helper()
+	return runServerWith(t, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+}
+
+// runServerWith is runServer logging to log.
+func runServerWith(t *testing.T, cfg Config, log *slog.Logger) (addr, metrics string) {
+	t.Helper()
 	free := func() string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -29,7 +35,7 @@ func runServer(t *testing.T, cfg Config) (addr, metrics string) {
 		return ln.Addr().String()
 	}
 	addr, metrics = free(), free()
-	srv := NewServer(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	srv := NewServer(cfg, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, addr, metrics) }()

@@ -36,6 +36,7 @@ type Handler struct {
 	budget   memBudget
 	inFlight atomic.Int64
 	token    *oidcToken
+	creds    *credentials // nil: no credentials folder (events need no token)
 }
 
 // NewHandler builds a Handler. client should keep connections to the sink alive
@@ -61,6 +62,13 @@ func NewHandler(cfg Config, client *http.Client, m *Metrics, log *slog.Logger) *
 		bodies: sync.Pool{New: func() any { b := make([]byte, 0, initialBody); return &b }}}
 	h.budget.limit = cfg.BodyBudget
 	h.token = newOIDCToken(cfg.OIDCTokenFile, log)
+	if cfg.CredentialsDir != "" {
+		h.creds = newCredentials(cfg.CredentialsDir, cfg.CredentialsPoll, log)
+		m.creds = func() (bool, int) {
+			now := time.Now()
+			return h.creds.current(now).counts(now)
+		}
+	}
 	m.gauges(func() (int64, int64) { return h.inFlight.Load(), h.budget.used.Load() })
 	return h
 }
@@ -95,6 +103,10 @@ const initialBody = 4 << 10
 // event does not stay in memory.
 const maxPooledBody = 64 << 10
 
+// failFunc answers an event that is not forwarded: the adapter's own JSON
+// (fail), or Kyma's for its legacy API (legacyFail).
+type failFunc func(w http.ResponseWriter, code int, reason, msg string)
+
 func (h *Handler) fail(w http.ResponseWriter, code int, reason, msg string) {
 	h.metrics.reject(reason)
 	h.metrics.respond(code)
@@ -108,6 +120,10 @@ func (h *Handler) fail(w http.ResponseWriter, code int, reason, msg string) {
 // 502/503 when the sink fails, without its details; 503 with Retry-After when
 // the adapter is at its limits.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.LegacyEvents && h.legacyPath(r.URL.Path) {
+		h.serveLegacy(w, r)
+		return
+	}
 	if r.URL.Path != "/" {
 		h.fail(w, http.StatusNotFound, "not_found", "events are accepted on / only")
 		return
@@ -118,6 +134,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.metrics.received.Add(1)
+	if !h.authorized(w, r, h.fail) {
+		return
+	}
 	if n := h.inFlight.Add(1); n > int64(h.cfg.MaxInFlight) {
 		h.inFlight.Add(-1)
 		h.busy(w)
@@ -152,11 +171,47 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// authorized checks the request's bearer token against the application's
+// credentials, from its headers alone: a refused event's body is never read.
+// It answers 401 with WWW-Authenticate itself (through fail) when not.
+func (h *Handler) authorized(w http.ResponseWriter, r *http.Request, fail failFunc) bool {
+	if h.creds == nil {
+		return true
+	}
+	now := time.Now()
+	reason := h.creds.current(now).check(r.Header, now)
+	if reason == "" {
+		return true
+	}
+	h.metrics.refuse(reason)
+	challenge := `Bearer realm="kymamesh-adapter"`
+	msg := "this application requires a bearer token: send Authorization: Bearer TOKEN"
+	switch reason {
+	case authInvalid:
+		challenge += `, error="invalid_token"`
+		msg = "the bearer token is not one of this application's"
+	case authExpired:
+		challenge += `, error="invalid_token"`
+		msg = "the bearer token has expired (rotated out); use the application's current token"
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	if r.ContentLength != 0 {
+		// net/http would read up to 256 KiB of the unread body before
+		// answering, to keep the connection: a refused sender's body is not
+		// read at all, and its connection closes after the answer.
+		w.Header().Set("Connection", "close")
+	}
+	fail(w, http.StatusUnauthorized, "unauthorized", msg)
+	return false
+}
+
 // busy answers 503 with Retry-After: the adapter is at its request or
 // memory limit, and the caller should come back shortly.
-func (h *Handler) busy(w http.ResponseWriter) {
+func (h *Handler) busy(w http.ResponseWriter) { h.busyWith(w, h.fail) }
+
+func (h *Handler) busyWith(w http.ResponseWriter, fail failFunc) {
 	w.Header().Set("Retry-After", "1")
-	h.fail(w, http.StatusServiceUnavailable, "busy", "the adapter is at its limit; try again shortly")
+	fail(w, http.StatusServiceUnavailable, "busy", "the adapter is at its limit; try again shortly")
 }
 
 // passBinary forwards a binary-mode event without decoding it into an SDK
@@ -259,11 +314,16 @@ type heldBody struct {
 // arrive, each step paid for from the memory budget first. It answers 503
 // (budget spent), 408 (READ_TIMEOUT passed), 413 or 400 itself when it cannot.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (heldBody, bool) {
+	return h.readBodyWith(w, r, h.fail)
+}
+
+// readBodyWith is readBody answering through fail.
+func (h *Handler) readBodyWith(w http.ResponseWriter, r *http.Request, fail failFunc) (heldBody, bool) {
 	hb := heldBody{buf: h.bodies.Get().(*[]byte)}
 	b := (*hb.buf)[:0]
 	if !h.budget.take(int64(cap(b))) {
 		h.bodies.Put(hb.buf)
-		h.busy(w)
+		h.busyWith(w, fail)
 		return hb, false
 	}
 	hb.held = int64(cap(b))
@@ -274,7 +334,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (heldBody, bo
 			if n, err := r.Body.Read(probe[:]); n > 0 || err != io.EOF {
 				*hb.buf = b
 				h.release(hb)
-				h.bodyError(w, err, n > 0)
+				h.bodyError(w, err, n > 0, fail)
 				return hb, false
 			}
 			*hb.buf = b
@@ -285,7 +345,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (heldBody, bo
 			if !h.budget.take(grown - hb.held) { // the old buffer is garbage once copied
 				*hb.buf = b
 				h.release(hb)
-				h.busy(w)
+				h.busyWith(w, fail)
 				return hb, false
 			}
 			nb := make([]byte, len(b), grown)
@@ -302,21 +362,21 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (heldBody, bo
 			return hb, true
 		}
 		h.release(hb)
-		h.bodyError(w, err, false)
+		h.bodyError(w, err, false, fail)
 		return hb, false
 	}
 }
 
 // bodyError answers a body that could not be read whole.
-func (h *Handler) bodyError(w http.ResponseWriter, err error, tooLong bool) {
+func (h *Handler) bodyError(w http.ResponseWriter, err error, tooLong bool, fail failFunc) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case tooLong || errors.As(err, &tooLarge):
-		h.fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
+		fail(w, http.StatusRequestEntityTooLarge, "too_large", "the event is larger than the adapter accepts")
 	case isTimeout(err):
-		h.fail(w, http.StatusRequestTimeout, "read_timeout", "the event did not arrive within the adapter's read timeout")
+		fail(w, http.StatusRequestTimeout, "read_timeout", "the event did not arrive within the adapter's read timeout")
 	default:
-		h.fail(w, http.StatusBadRequest, "invalid", "the body could not be read")
+		fail(w, http.StatusBadRequest, "invalid", "the body could not be read")
 	}
 }
 
@@ -432,23 +492,42 @@ func validAttributeName(name string) bool {
 
 // deliver makes the round trip to the sink and answers the caller accordingly.
 func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEvent) {
-	if k := ev.badHeader(); k != "" {
-		h.fail(w, http.StatusBadRequest, "invalid", "attribute "+strings.ToLower(strings.TrimPrefix(k, "Ce-"))+" holds a control character")
+	o := h.forward(ctx, ev)
+	if o.code == http.StatusAccepted {
+		h.metrics.respond(http.StatusAccepted)
+		w.WriteHeader(http.StatusAccepted)
 		return
 	}
+	passRetryAfter(w, o.code, o.retryAfter)
+	h.fail(w, o.code, o.reason, o.msg)
+}
+
+// outcome is what became of an event sent on: 202 once the sink accepted
+// it, else the status, reason (for the metrics) and message to answer with.
+type outcome struct {
+	code        int
+	reason, msg string
+	retryAfter  string // the sink's, on 429 and 503
+}
+
+// forward makes the round trip to the sink and says what the caller is to
+// be answered; it counts what the sink accepted.
+func (h *Handler) forward(ctx context.Context, ev *outEvent) outcome {
+	if k := ev.badHeader(); k != "" {
+		return outcome{code: http.StatusBadRequest, reason: "invalid", msg: "attribute " + strings.ToLower(strings.TrimPrefix(k, "Ce-")) + " holds a control character"}
+	}
 	if h.cfg.Sink == "" {
-		h.fail(w, http.StatusServiceUnavailable, "no_sink", "the adapter has no sink yet")
-		return
+		return outcome{code: http.StatusServiceUnavailable, reason: "no_sink", msg: "the adapter has no sink yet"}
 	}
 	start := time.Now()
 	ev.auth = h.token.authorization(start)
 	code, retryAfter, err := h.send(ctx, ev)
 	h.metrics.observeSink(time.Since(start))
+	failed := outcome{code: http.StatusBadGateway, reason: "sink_failed", msg: "the sink failed to take the event; try again later"}
 	if err != nil && oversizedAnswer(err) {
 		// The sink answered, but with a head larger than the adapter reads.
 		h.quiet.log1(slog.LevelWarn, "sink_head", "the sink's answer head is over the adapter's limit; not read", "limit_bytes", maxSinkHeadBytes, "limit_lines", maxSinkHeadLines)
-		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
-		return
+		return failed
 	}
 	if err != nil {
 		reason := "sink_unreachable"
@@ -457,29 +536,25 @@ func (h *Handler) deliver(ctx context.Context, w http.ResponseWriter, ev *outEve
 			reason = "sink_timeout"
 		}
 		h.quiet.log1(slog.LevelWarn, reason, "sink did not answer", "reason", reason, "error", err.Error())
-		h.fail(w, http.StatusServiceUnavailable, reason, "the sink is not reachable; try again later")
-		return
+		return outcome{code: http.StatusServiceUnavailable, reason: reason, msg: "the sink is not reachable; try again later"}
 	}
 	switch {
 	case code >= 200 && code < 300:
 		h.metrics.forwarded.Add(1)
-		h.metrics.respond(http.StatusAccepted)
-		w.WriteHeader(http.StatusAccepted)
+		return outcome{code: http.StatusAccepted}
 	case code >= 400 && code < 500:
 		h.quiet.log1(slog.LevelInfo, "sink_refused", "sink refused an event", "status", code)
-		passRetryAfter(w, code, retryAfter)
-		h.fail(w, code, "sink_refused", "the sink refused the event")
+		return outcome{code: code, reason: "sink_refused", msg: "the sink refused the event", retryAfter: retryAfter}
 	case code == http.StatusServiceUnavailable:
 		// Passed on as 503, so that the sender honours the sink's Retry-After.
 		h.quiet.log1(slog.LevelWarn, "sink_failed", "sink failed", "status", code)
-		passRetryAfter(w, code, retryAfter)
-		h.fail(w, code, "sink_failed", "the sink is unavailable; try again later")
+		return outcome{code: code, reason: "sink_failed", msg: "the sink is unavailable; try again later", retryAfter: retryAfter}
 	case code >= 300 && code < 400:
 		h.quiet.log1(slog.LevelWarn, "sink_redirect", "sink answered with a redirect; not followed", "status", code)
-		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
+		return failed
 	default:
 		h.quiet.log1(slog.LevelWarn, "sink_failed", "sink failed", "status", code)
-		h.fail(w, http.StatusBadGateway, "sink_failed", "the sink failed to take the event; try again later")
+		return failed
 	}
 }
 

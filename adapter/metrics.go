@@ -22,6 +22,9 @@ type Metrics struct {
 
 	mu       sync.Mutex
 	rejected map[string]*atomic.Uint64 // by reason; only on the error path
+	// refused counts the events refused for their credentials, by reason
+	// (missing, invalid, expired); never by token.
+	refused map[string]*atomic.Uint64
 
 	// responses by status class, indexed by code/100: every event counts here,
 	// so no lock and no formatting.
@@ -32,6 +35,9 @@ type Metrics struct {
 	sumNanos atomic.Uint64
 
 	live func() (inFlight, bodyBytes int64) // the handler's gauges, read when scraped
+	// creds reads whether the application requires a token and how many of
+	// its tokens are valid, when scraped; nil without a credentials folder.
+	creds func() (required bool, valid int)
 }
 
 // gauges registers the function that reads the handler's live values.
@@ -39,7 +45,7 @@ func (m *Metrics) gauges(f func() (inFlight, bodyBytes int64)) { m.live = f }
 
 // NewMetrics returns empty metrics.
 func NewMetrics() *Metrics {
-	return &Metrics{rejected: map[string]*atomic.Uint64{}, buckets: make([]atomic.Uint64, len(latencyBuckets))}
+	return &Metrics{rejected: map[string]*atomic.Uint64{}, refused: map[string]*atomic.Uint64{}, buckets: make([]atomic.Uint64, len(latencyBuckets))}
 }
 
 func counter(mu *sync.Mutex, m map[string]*atomic.Uint64, key string) *atomic.Uint64 {
@@ -54,6 +60,8 @@ func counter(mu *sync.Mutex, m map[string]*atomic.Uint64, key string) *atomic.Ui
 }
 
 func (m *Metrics) reject(reason string) { counter(&m.mu, m.rejected, reason).Add(1) }
+
+func (m *Metrics) refuse(reason string) { counter(&m.mu, m.refused, reason).Add(1) }
 
 func (m *Metrics) respond(code int) {
 	if c := code / 100; c > 0 && c < len(m.responses) {
@@ -84,6 +92,16 @@ func (m *Metrics) write(w io.Writer) {
 	fmt.Fprintf(w, "# HELP kymamesh_adapter_events_received_total Events received.\n# TYPE kymamesh_adapter_events_received_total counter\nkymamesh_adapter_events_received_total %d\n", m.received.Load())
 	fmt.Fprintf(w, "# HELP kymamesh_adapter_events_forwarded_total Events the sink accepted.\n# TYPE kymamesh_adapter_events_forwarded_total counter\nkymamesh_adapter_events_forwarded_total %d\n", m.forwarded.Load())
 	writeLabelled(w, &m.mu, "kymamesh_adapter_events_rejected_total", "Events not forwarded, by reason.", "reason", m.rejected)
+	writeLabelled(w, &m.mu, "kymamesh_adapter_auth_refused_total", "Events refused for their credentials (401), by reason: missing, invalid, expired.", "reason", m.refused)
+	if m.creds != nil {
+		required, valid := m.creds()
+		req := 0
+		if required {
+			req = 1
+		}
+		fmt.Fprintf(w, "# HELP kymamesh_adapter_credentials_required Whether events need a bearer token (1) or not (0).\n# TYPE kymamesh_adapter_credentials_required gauge\nkymamesh_adapter_credentials_required %d\n", req)
+		fmt.Fprintf(w, "# HELP kymamesh_adapter_credentials_valid Tokens valid now.\n# TYPE kymamesh_adapter_credentials_valid gauge\nkymamesh_adapter_credentials_valid %d\n", valid)
+	}
 	fmt.Fprintf(w, "# HELP kymamesh_adapter_responses_total Responses to senders, by status class.\n# TYPE kymamesh_adapter_responses_total counter\n")
 	for c := 1; c < len(m.responses); c++ {
 		if n := m.responses[c].Load(); n > 0 {
