@@ -33,6 +33,9 @@ var clientDryRuns = map[string]string{
 	"send":                "shop|send --to broker:default --type t",
 	"source create http":  "shop|source create http other",
 	"source delete":       "shop|source delete shop --delete-in-use",
+	"source token create": "shop|source token create shop",
+	"source token rotate": "shop|source token rotate shop",
+	"source token revoke": "shop|source token revoke shop --all",
 	"subscription create": "kyma-integration|subscription create s2 --channel shop --sink broker:default:shop",
 	"subscription delete": "kyma-integration|subscription delete shop-to-shop",
 	"subscription update": "kyma-integration|subscription update shop-to-shop --sink broker:other:shop",
@@ -62,6 +65,7 @@ func TestEveryClientDryRunWritesNothing(t *testing.T) {
 		"trigger create t1 --sink svc:x --filter type=a",
 		"policy allow shop --to shop",
 		"deadletter enable",
+		"source token create shop",
 	} {
 		if r := cmdtest.Run(t.Context(), f, "", strings.Fields(args)...); r.Code != 0 {
 			t.Fatalf("setting up with %q: %+v", args, r)

@@ -41,6 +41,8 @@ type HTTPSourceSpec struct {
 	Channel   string // channel type: imc, kafka or GROUP/VERSION/KIND; empty: cluster default
 	Port      int    // the adapter's container port
 	Labels    map[string]string
+	// LegacyEvents makes the adapter take Kyma's events API too (/APP/v1/events).
+	LegacyEvents bool
 }
 
 // AdapterName is the name of an application's adapter Deployment, Service,
@@ -88,6 +90,7 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 	data := map[string]any{
 		"App": quote(s.App), "Name": quote(AdapterName(s.App)), "Namespace": quote(s.Namespace), "Image": quote(s.Image), "Source": quote(s.App),
 		"Port": s.Port, "MetricsPort": metricsPort(s.Port), "Labels": inline(labels), "Selector": inline(selector),
+		"CredentialsSecret": quote(CredentialsSecretName(s.App)), "LegacyEvents": s.LegacyEvents,
 	}
 	if s.Channel != "" {
 		tm, err := ParseChannelType("--channel", s.Channel)

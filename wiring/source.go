@@ -178,7 +178,12 @@ func deleteSource(ctx context.Context, m Mesh, app, namespace string, dry DryRun
 		}
 		out = append(out, Change{Object: f.obj, Op: OpDeleted})
 	}
-	return out, nil
+	// The application's credentials go with its source (source token).
+	c, err := deleteCredentials(ctx, m.Dynamic, app, namespace, dry)
+	if c != nil {
+		out = append(out, *c)
+	}
+	return out, err
 }
 
 // SourceStatus is what `source describe` shows of an application's source.
