@@ -3,6 +3,7 @@ package sender
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,10 @@ type Target struct {
 	// Acks are the statuses that acknowledge an event; empty: any 2xx (a
 	// Broker's 202, a URL's 2xx). For the adapter, AdapterAcks.
 	Acks []int
+	// Token, if set, is presented as "Authorization: Bearer" with each event.
+	Token Token
+	// TLS verifies an https target; nil: the system's roots.
+	TLS *tls.Config
 }
 
 // AdapterAcks is what kymamesh-adapter answers once its sink took an event
@@ -46,6 +51,9 @@ func New(target Target, mode string, concurrency int, timeout time.Duration) *Se
 	t.MaxIdleConns = max(100, concurrency)
 	t.MaxIdleConnsPerHost = max(2, concurrency)
 	t.DisableCompression = true
+	if target.TLS != nil {
+		t.TLSClientConfig = target.TLS
+	}
 	// No redirect is followed: a 301/302 would turn the event into a GET that
 	// any endpoint may answer 200, and a 3xx is no acknowledgement anyway.
 	noRedirects := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -104,6 +112,11 @@ func (s *Sender) post(ctx context.Context, header http.Header, body []byte) (*ht
 		return nil, err
 	}
 	req.Header = header
+	if s.target.Token != nil {
+		if tok := s.target.Token(); tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+	}
 	if s.target.Host != "" {
 		req.Host = s.target.Host
 	}

@@ -5,9 +5,11 @@ package send
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,10 +46,19 @@ type Options struct {
 	DryRun                        flags.DryRun
 	Results                       string
 	Verbose                       bool
+	// Token and TokenFile are presented as "Authorization: Bearer"; TLS
+	// verifies an https target. On send these are the target's, not the
+	// API server's (whose come from the kubeconfig).
+	Token, TokenFile string
+	TLS              sender.TLSOptions
 
 	namespace string
 	event     *event.Event // built by Complete
-	factory   cmdutil.Factory
+	token     sender.Token // from --token or --token-file, by Complete
+	// noSecretAccess: the user may not read the application's credentials,
+	// so none was presented; a 401 then says which flag to use.
+	noSecretAccess bool
+	factory        cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
@@ -64,6 +75,11 @@ machine without creating anything in the cluster: the target's address is read
 from its status, then a port-forward to a ready pod behind its Service carries the
 event (--via direct dials the address itself, e.g. inside a cluster or through
 HTTP_PROXY). With --count above 1 it sends a measured load and prints a summary.
+To app:APP it presents the application's newest valid token (source token)
+when you may read its Secret; else give --token or --token-file. On send,
+--token, --certificate-authority and --insecure-skip-tls-verify are the
+target's (an https URL), not the API server's: that one's come from the
+kubeconfig.
 Exit code 1 if any event was not acknowledged: by an application's adapter
 (app:) with 202, by other targets with any 2xx. Redirects are not followed.`,
 		Example: `  kubectl kymamesh send --to app:shop --type order.created --data '{"id":1}'
@@ -99,6 +115,12 @@ Exit code 1 if any event was not acknowledged: by an application's adapter
 	flags.Complete(cmd, "via", "values", ViaPortForward, ViaDirect)
 	flags.Complete(cmd, "mode", "values", sender.ModeBinary, sender.ModeStructured)
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "Say on stderr how the target is reached.")
+	// kubectl's names; on send they are the event target's (they shadow the
+	// API server's connection flags of the same names).
+	fl.StringVar(&o.Token, "token", "", "Bearer token to present to the target (an application's token: source token create).")
+	fl.StringVar(&o.TokenFile, "token-file", "", "File holding the bearer token; read again when it changes, so a load can switch tokens mid-run.")
+	fl.StringVar(&o.TLS.CAFile, "certificate-authority", "", "CA certificate file (PEM) to verify an https target with.")
+	fl.BoolVar(&o.TLS.Insecure, "insecure-skip-tls-verify", false, "Do not verify an https target's certificate (insecure).")
 	return cmd
 }
 
@@ -117,7 +139,17 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 	if o.Event.Data, err = o.readData(); err != nil {
 		return err
 	}
-	o.event, err = sender.BuildEvent(o.Event)
+	if o.event, err = sender.BuildEvent(o.Event); err != nil {
+		return err
+	}
+	switch {
+	case o.Token != "" && o.TokenFile != "":
+		return invalid.Errorf("--token-file", "cannot be combined with --token: give one")
+	case o.Token != "":
+		o.token, err = sender.StaticToken("--token", o.Token)
+	case o.TokenFile != "":
+		o.token, err = sender.TokenFile("--token-file", o.TokenFile)
+	}
 	return err
 }
 
@@ -146,6 +178,16 @@ func (o *Options) Validate() error {
 		if _, err := reach.CheckTarget(o.To, o.namespace); err != nil {
 			return err
 		}
+	}
+	if (o.TLS.CAFile != "" || o.TLS.Insecure) && o.To != "" && !strings.HasPrefix(o.To, "https://") {
+		flag := "--certificate-authority"
+		if o.TLS.Insecure {
+			flag = "--insecure-skip-tls-verify"
+		}
+		return invalid.Errorf(flag, "is for an https URL target; %q is not one (on send it is the target's TLS, not the API server's)", o.To)
+	}
+	if _, err := o.TLS.Config(); err != nil {
+		return err
 	}
 	return checkResultsPath(o.Results)
 }
@@ -220,6 +262,15 @@ func (o *Options) Run(ctx context.Context) error {
 		// The adapter answers 202 once its Channel took the event and
 		// nothing else 2xx: another 2xx did not come from its event path.
 		target.Acks = sender.AdapterAcks
+		if o.token == nil {
+			if err := o.appToken(ctx, strings.TrimPrefix(o.To, "app:")); err != nil {
+				return err
+			}
+		}
+	}
+	target.Token = o.token
+	if target.TLS, err = o.TLS.Config(); err != nil {
+		return err
 	}
 	s := sender.New(target, o.Event.Mode, o.Load.Concurrency, o.Timeout)
 	if o.Load.Count == 1 {
@@ -247,9 +298,46 @@ func (o *Options) Run(ctx context.Context) error {
 		return fmt.Errorf("stopped after %d of %d events, %d acknowledged: %w", sum.Sent, o.Load.Count, sum.Acknowledged, context.Cause(ctx))
 	}
 	if sum.Failed > 0 || sum.Sent < o.Load.Count {
-		return withForwardError(fmt.Errorf("%d of %d events were not acknowledged", o.Load.Count-sum.Acknowledged, o.Load.Count), fwd)
+		err := fmt.Errorf("%d of %d events were not acknowledged%s", o.Load.Count-sum.Acknowledged, o.Load.Count, o.tokenHint(sum.ByStatus["401 Unauthorized"] > 0))
+		return withForwardError(err, fwd)
 	}
 	return nil
+}
+
+// appToken makes the application's newest valid token the one presented,
+// when the user may read its credentials; when it has none, none is.
+func (o *Options) appToken(ctx context.Context, app string) error {
+	dyn, err := o.factory.Dynamic()
+	if err != nil {
+		return err
+	}
+	tok, err := wiring.NewestToken(ctx, dyn, wiring.CredentialsSpec{App: app, Namespace: o.IntegrationNamespace}, time.Now())
+	switch {
+	case errors.Is(err, wiring.ErrCannotReadCredentials):
+		o.noSecretAccess = true
+		o.verbosef("may not read secret %s/%s: sending without a token", o.IntegrationNamespace, wiring.CredentialsSecretName(app))
+		return nil
+	case err != nil:
+		return err
+	case tok != "":
+		o.verbosef("presenting application %s's newest token", app)
+		o.token = func() string { return tok }
+	}
+	return nil
+}
+
+// tokenHint is what a 401 adds to the error: which flag to use.
+func (o *Options) tokenHint(unauthorized bool) string {
+	switch {
+	case !unauthorized:
+		return ""
+	case o.noSecretAccess:
+		return fmt.Sprintf(" (401: the application requires a token and you may not read secret %s/%s: give --token or --token-file)",
+			o.IntegrationNamespace, wiring.CredentialsSecretName(strings.TrimPrefix(o.To, "app:")))
+	case o.token == nil:
+		return " (401: the target requires a bearer token: give --token or --token-file)"
+	}
+	return " (401: the token was refused: it is not, or no longer, valid)"
 }
 
 // withForwardError adds to a failed send what the pod's side of a
@@ -283,7 +371,7 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 		if res.Error == "" {
 			res.Error = fmt.Sprintf("HTTP %d", res.StatusCode)
 		}
-		return fmt.Errorf("event %s was not acknowledged by %s: %s", res.ID, res.Target, res.Error)
+		return fmt.Errorf("event %s was not acknowledged by %s: %s%s", res.ID, res.Target, res.Error, o.tokenHint(res.StatusCode == http.StatusUnauthorized))
 	}
 	if o.Output.Human() {
 		fmt.Fprintf(o.ErrOut, "event %s accepted by %s (HTTP %d)\n", res.ID, res.Target, res.StatusCode)
