@@ -31,7 +31,7 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 		line("", "Applications:")
 	}
 	for _, a := range st.Apps {
-		line("", fmt.Sprintf("%s/%s  adapter %s", a.Namespace, a.Name, mark(a.Adapter)))
+		line("", fmt.Sprintf("%s/%s  adapter %s%s", a.Namespace, a.Name, mark(a.Adapter), tokensNote(a.Credentials)))
 		sink := a.Sink
 		if sink == "" {
 			sink = "<none>"
@@ -159,4 +159,12 @@ func MeshDot(w io.Writer, st wiring.MeshStatus) error {
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// tokensNote says whether an application's adapter requires a token.
+func tokensNote(c *wiring.CredentialsState) string {
+	if c == nil {
+		return ""
+	}
+	return "  tokens " + c.String()
 }

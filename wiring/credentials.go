@@ -437,3 +437,99 @@ func deleteCredentials(ctx context.Context, dyn dynamic.Interface, app, namespac
 	sec.Data = nil // what a removal prints holds no token
 	return &Change{Object: sec, Op: OpDeleted}, nil
 }
+
+// addCredentials says of each application whether it requires a token (one
+// list of the credentials Secrets), and reports one whose every token is
+// revoked or expired: it refuses every event.
+func addCredentials(ctx context.Context, m Mesh, namespace string, st *MeshStatus) error {
+	if len(st.Apps) == 0 || m.Dynamic == nil {
+		return nil
+	}
+	now := time.Now()
+	states, readable, err := ListCredentialsStates(ctx, m.Dynamic, namespace, now)
+	if err != nil {
+		return err
+	}
+	for i := range st.Apps {
+		a := &st.Apps[i]
+		c := StateOf(states, readable, a.Namespace, a.Name)
+		a.Credentials = &c
+		if c.Required == "True" && c.Valid == 0 {
+			st.Problems = append(st.Problems, Problem{fmt.Sprintf("application %s/%s", a.Namespace, a.Name),
+				"requires a token and has no valid one: its adapter refuses every event",
+				fmt.Sprintf("kubectl kymamesh source token create %s --integration-namespace %s", a.Name, a.Namespace)})
+		}
+	}
+	return nil
+}
+
+// credentialsCheck is doctor's line on the applications' tokens: which
+// require one, which take events without one, and a warning for one that
+// requires a token and has none valid. No applications: no line.
+func credentialsCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) {
+	const name = "application tokens"
+	deps, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: ManagedByLabel + "=" + ManagedByValue + "," + ComponentLabel + "=" + AdapterComponent})
+	if err != nil {
+		return Check{name, Warn, "cannot list the adapters: " + APIError(err, "list", "deployments", "", namespace).Error(), ""}, true
+	}
+	if len(deps.Items) == 0 {
+		return Check{}, false
+	}
+	states, readable, err := ListCredentialsStates(ctx, m.Dynamic, namespace, time.Now())
+	if err != nil {
+		return Check{name, Warn, err.Error(), ""}, true
+	}
+	if !readable {
+		return Check{name, Warn, "cannot tell which applications require a token: you may not list secrets in " + namespace, ""}, true
+	}
+	var required, open, locked []string
+	for _, d := range deps.Items {
+		app := d.GetLabels()[AppLabel]
+		switch st := StateOf(states, true, namespace, app); {
+		case st.Required != "True":
+			open = append(open, app)
+		case st.Valid == 0:
+			locked = append(locked, app)
+		default:
+			required = append(required, fmt.Sprintf("%s (%d valid)", app, st.Valid))
+		}
+	}
+	var parts []string
+	if len(required) > 0 {
+		parts = append(parts, "require a token: "+strings.Join(required, ", "))
+	}
+	if len(open) > 0 {
+		parts = append(parts, "take events without a token (anyone who reaches the adapter in the cluster may send): "+strings.Join(open, ", "))
+	}
+	if len(locked) > 0 {
+		parts = append(parts, "require a token and have none valid (every event refused): "+strings.Join(locked, ", "))
+		return Check{name, Warn, strings.Join(parts, "; "), "kubectl kymamesh source token create APP --integration-namespace " + namespace}, true
+	}
+	return Check{name, Pass, strings.Join(parts, "; "), ""}, true
+}
+
+// GetCredentialsState reads one application's credentials state.
+func GetCredentialsState(ctx context.Context, dyn dynamic.Interface, app, namespace string) (CredentialsState, error) {
+	sec, err := secrets(dyn, namespace).Get(ctx, CredentialsSecretName(app), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return CredentialsState{Required: "False"}, nil
+	case apierrors.IsForbidden(err):
+		return CredentialsState{Required: "Unknown"}, nil
+	case err != nil:
+		return CredentialsState{}, APIError(err, "get", "secrets", CredentialsSecretName(app), namespace)
+	}
+	if !ownsCredentials(sec, app) {
+		return CredentialsState{Required: "False"}, nil
+	}
+	infos, _ := tokensOf(sec)
+	st := CredentialsState{Required: "True"}
+	now := time.Now()
+	for _, t := range infos {
+		if t.Valid(now) {
+			st.Valid++
+		}
+	}
+	return st, nil
+}

@@ -92,6 +92,9 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 		add("integration namespace", Fail, err.Error(), "")
 	} else {
 		add("integration namespace", Pass, fmt.Sprintf("%q exists", s.IntegrationNamespace), "")
+		if chk, ok := credentialsCheck(ctx, c.Mesh, s.IntegrationNamespace); ok {
+			out = append(out, chk)
+		}
 	}
 	add("adapter image", Pass, s.Image+" (source create http --image changes it)", "")
 	return out
@@ -218,6 +221,7 @@ func neededAccess() []access {
 		{"apps", "deployments", true, []string{"get", "list", "patch", "delete"}},
 		{"", "services", true, []string{"get", "list", "patch", "delete"}},
 		{"", "serviceaccounts", true, []string{"get", "patch", "delete"}},
+		{"", "secrets", true, []string{"get", "list", "create", "update", "delete"}}, // applications' tokens
 		{"discovery.k8s.io", "endpointslices", true, []string{"list"}},
 		// tail's receiver, in the user namespace.
 		{"apps", "deployments", false, []string{"get", "create", "delete"}},

@@ -40,6 +40,8 @@ type AppStatus struct {
 	Sink          string               `json:"sink,omitempty"` // K_SINK, as the SinkBinding bound it
 	Channel       Health               `json:"channel"`
 	Subscriptions []SubscriptionStatus `json:"subscriptions"`
+	// Credentials says whether its adapter requires a token (source token).
+	Credentials *CredentialsState `json:"credentials,omitempty"`
 }
 
 // SubscriptionStatus is one link from a Channel to where it delivers.
@@ -156,6 +158,9 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 		return MeshStatus{}, APIError(err, "list", "triggers", "", ns)
 	}
 	st := AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items)
+	if err := addCredentials(ctx, m, s.IntegrationNamespace, &st); err != nil {
+		return st, err
+	}
 	if err := orphanSubscriptions(ctx, m, s.IntegrationNamespace, sources, subs.Items, &st); err != nil {
 		return st, err
 	}

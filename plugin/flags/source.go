@@ -15,6 +15,7 @@ type Source struct {
 	Channel              string
 	Port                 int
 	ForceConflicts       bool
+	LegacyEvents         bool
 }
 
 // AddFlags registers the source flags.
@@ -25,6 +26,7 @@ func (f *Source) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.Channel, "channel", "", "Type of the application's Channel: imc, kafka or GROUP/VERSION/KIND; the cluster default if empty.")
 	complete(cmd, "channel", channelTypes...)
 	fl.IntVar(&f.Port, "port", 8080, "Port the adapter listens on (its Service's target port).")
+	fl.BoolVar(&f.LegacyEvents, "legacy-events", false, "Also take Kyma's events API (POST /APP/v1/events), for applications written for Kyma.")
 	fl.BoolVar(&f.ForceConflicts, "force-conflicts", false, "Take over source fields that someone else set since (server-side apply's conflicts), as kubectl apply --force-conflicts.")
 }
 
@@ -35,7 +37,7 @@ func AddIntegrationNamespace(cmd *cobra.Command, dst *string) {
 
 // Spec returns the source spec for app.
 func (f *Source) Spec(app string) wiring.HTTPSourceSpec {
-	return wiring.HTTPSourceSpec{App: app, Namespace: f.IntegrationNamespace, Image: f.Image, Channel: f.Channel, Port: f.Port}
+	return wiring.HTTPSourceSpec{App: app, Namespace: f.IntegrationNamespace, Image: f.Image, Channel: f.Channel, Port: f.Port, LegacyEvents: f.LegacyEvents}
 }
 
 // DefaultImage is the released adapter image of this plugin's version.

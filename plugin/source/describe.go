@@ -69,9 +69,15 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 	if !st.Object("Deployment").Found {
 		return fmt.Errorf("source %q not found in namespace %q", o.app, o.Namespace)
 	}
-	if !o.Output.Human() {
-		return o.Output.Data(o.Out, views(st)[0])
+	creds, err := wiring.GetCredentialsState(ctx, dyn, o.app, o.Namespace)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(o.Out, "Application:  %s\nNamespace:    %s\nReady:        %s\nObjects:\n", o.app, o.Namespace, readyWord(st))
+	if !o.Output.Human() {
+		v := views(st)[0]
+		v.Credentials = &creds
+		return o.Output.Data(o.Out, v)
+	}
+	fmt.Fprintf(o.Out, "Application:  %s\nNamespace:    %s\nReady:        %s\nTokens:       %s\nObjects:\n", o.app, o.Namespace, readyWord(st), creds)
 	return output.IndentedTable(o.Out, "  ", statusHeaders, statusRows(st))
 }

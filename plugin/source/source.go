@@ -42,12 +42,14 @@ func readyWord(st wiring.SourceStatus) string {
 type view struct {
 	wiring.SourceStatus
 	Ready bool `json:"ready"`
+	// Credentials: whether its adapter requires a token (describe only).
+	Credentials *wiring.CredentialsState `json:"credentials,omitempty"`
 }
 
 func views(sts ...wiring.SourceStatus) []view {
 	out := make([]view, len(sts))
 	for i, st := range sts {
-		out[i] = view{st, st.Ready()}
+		out[i] = view{SourceStatus: st, Ready: st.Ready()}
 	}
 	return out
 }

@@ -29,7 +29,7 @@ func adapterObject(apiVersion, kind, name, cond, status string) *unstructured.Un
 	return u
 }
 
-// status reads each kind once (eight list requests, none per object) and
+// status reads each kind once (nine list requests, none per object) and
 // names the adapter that is not available, the SinkBinding that has not
 // bound, and the namespace whose Broker has no Trigger.
 func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
@@ -76,8 +76,8 @@ func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
 		t.Errorf("want 3 problems, got:\n%s", all)
 	}
 	requests := len(f.Dyn.Actions())
-	if requests != 8 {
-		t.Fatalf("status made %d requests, want 8 (one list per kind)", requests)
+	if requests != 9 { // the eight kinds and the applications' credentials Secrets
+		t.Fatalf("status made %d requests, want 9 (one list per kind)", requests)
 	}
 }
 

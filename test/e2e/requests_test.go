@@ -39,11 +39,13 @@ func TestRequestsPerCommand(t *testing.T) {
 		// each object read before it is applied (converge: created, configured or unchanged)
 		{append([]string{"wire", "shop", "--to", user}, in...), 16},
 		{append([]string{"source", "list"}, in...), 4},
-		{append([]string{"status"}, in...), 8},
-		{append([]string{"send", "--to", "app:shop", "--type", "order.created"}, in...), 3},
+		// and the applications' credentials Secrets, one list
+		{append([]string{"status"}, in...), 9},
+		// the application's credentials Secret read, for its token
+		{append([]string{"send", "--to", "app:shop", "--type", "order.created"}, in...), 4},
 		// whatever refers to the Channel looked up before it is deleted: one list
-		// per kind that can (nine), across namespaces
-		{append([]string{"unwire", "shop", "--from", user}, in...), 27},
+		// per kind that can (nine), across namespaces; the credentials Secret read
+		{append([]string{"unwire", "shop", "--from", user}, in...), 28},
 	}
 	var table strings.Builder
 	fmt.Fprintln(&table, "| command | requests | what |")

@@ -16,6 +16,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -59,6 +60,7 @@ type process struct {
 	podName   string
 	namespace string
 	ready     bool
+	volumesAt time.Time // when its Secrets' files were last written
 }
 
 func (p *process) exited() bool {
@@ -224,6 +226,14 @@ func (k *kubelet) sync(ctx context.Context) error {
 			k.stop(ctx, key)
 			p = nil
 		}
+		if p != nil && time.Since(p.volumesAt) > time.Second {
+			// A kubelet updates mounted Secrets when they change (within
+			// about a minute); this one, every second.
+			if _, err := k.volumes(ctx, d, d.Spec.Template.Spec.Containers[0]); err != nil {
+				log.Printf("%s: volumes: %v", key, err)
+			}
+			p.volumesAt = time.Now()
+		}
 		if p == nil {
 			if p, err = k.start(ctx, d, hash); err != nil {
 				log.Printf("%s: %v", key, err)
@@ -344,17 +354,20 @@ func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Co
 	}
 	for _, vm := range c.VolumeMounts {
 		var secrets []string
+		optional := map[string]bool{}
 		for _, v := range spec.Volumes {
 			if v.Name != vm.Name {
 				continue
 			}
 			if v.Secret != nil {
 				secrets = append(secrets, v.Secret.SecretName)
+				optional[v.Secret.SecretName] = v.Secret.Optional != nil && *v.Secret.Optional
 			}
 			if v.Projected != nil {
 				for _, src := range v.Projected.Sources {
 					if src.Secret != nil {
 						secrets = append(secrets, src.Secret.Name)
+						optional[src.Secret.Name] = src.Secret.Optional != nil && *src.Secret.Optional
 					}
 				}
 			}
@@ -366,15 +379,37 @@ func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Co
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
+		files := map[string][]byte{}
 		for _, name := range secrets {
 			sec, err := k.client.CoreV1().Secrets(d.Namespace).Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) && optional[name] {
+				continue // an optional Secret that does not exist: no files
+			}
 			if err != nil {
 				return nil, fmt.Errorf("volume %s: secret %s: %w", vm.Name, name, err)
 			}
 			for key, data := range sec.Data {
-				if err := os.WriteFile(filepath.Join(dir, key), data, 0o600); err != nil {
-					return nil, err
-				}
+				files[key] = data
+			}
+		}
+		// Each file replaced whole (as a kubelet's atomic writer does), and
+		// the keys no longer in the Secret removed.
+		for key, data := range files {
+			if old, err := os.ReadFile(filepath.Join(dir, key)); err == nil && bytes.Equal(old, data) {
+				continue
+			}
+			tmp := filepath.Join(dir, ".tmp-"+key)
+			if err := os.WriteFile(tmp, data, 0o644); err != nil {
+				return nil, err
+			}
+			if err := os.Rename(tmp, filepath.Join(dir, key)); err != nil {
+				return nil, err
+			}
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if _, keep := files[e.Name()]; !keep {
+				_ = os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 		out = append(out, mount{dir, vm.MountPath})
