@@ -161,5 +161,3 @@ func TestLegacyEventAnswers(t *testing.T) {
 }
 
 func readerOf(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
-
-
