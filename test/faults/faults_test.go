@@ -323,6 +323,7 @@ func TestMainReport(t *testing.T) {
 	t.Run("500 slow clients announcing 1 MiB bodies", slowClients)
 	t.Run("heads and extensions flooding 150 connections", headAndExtensionFloods)
 	t.Run("idle connections holding MAX_CONNECTIONS", idleConnectionsAtTheLimit)
+	t.Run("token rotation under load", tokenRotationUnderLoad)
 }
 
 func runCase(t *testing.T, name, mode string, during func(*testing.T, **exec.Cmd, string, string, *adapter, <-chan struct{}), env ...string) {
