@@ -3,7 +3,9 @@
 # ratios to a baseline (public tools: hey, and /proc for CPU time and memory):
 #   1. send --count N --concurrency C  vs  hey -n N -c C           (target >= 0.8x)
 #   2. hey through the adapter         vs  hey straight to receiver (target >= 0.45x),
-#      with its own sink pool and with SINK_CLIENT=net/http (the A/B of the sink client)
+#      with its own sink pool and with SINK_CLIENT=net/http (the A/B of the sink client),
+#      and with an application token required and presented (target >= 0.95x of the
+#      adapter without, issue 17)
 # plus the adapter's p99 latency under that load, its CPU time per event and its
 # peak RSS. The adapter runs as the manifest deploys it, GOMAXPROCS=1 (from its
 # 1-CPU limit), and with Go's default GOMAXPROCS for comparison; where a cgroup
@@ -44,22 +46,31 @@ make_quota_cgroup() {
 cgroup=$(make_quota_cgroup || true)
 
 "$work/cereceiver" -addr 127.0.0.1:19501 -quiet & pids+=($!)
-# start_adapter NAME PORT GOMAXPROCS(empty: Go's default) CGROUP(empty: none) [SINK_CLIENT] [BINARY]
-declare -A port_of pid_of
+# start_adapter NAME PORT GOMAXPROCS(empty: Go's default) CGROUP(empty: none) [SINK_CLIENT] [BINARY] [CREDENTIALS_DIR]
+declare -A port_of pid_of auth_of
 start_adapter() {
   (
     [ -z "$4" ] || echo "$BASHPID" > "$4/cgroup.procs"
     [ -z "$3" ] || export GOMAXPROCS="$3"
     [ -z "${5:-}" ] || export SINK_CLIENT="$5"
+    [ -z "${7:-}" ] || export CREDENTIALS_DIR="$7"
     EVENT_SOURCE=bench K_SINK=http://127.0.0.1:19501/ PORT=$2 METRICS_PORT=$(($2 + 1)) exec "${6:-$work/kymamesh-adapter}" 2>/dev/null
   ) &
   pids+=($!); pid_of[$1]=$!; port_of[$1]=$2
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 }
-adapters=(deployed nethttp default)
+adapters=(deployed nethttp default tokens)
 start_adapter deployed 19502 1 ""
 start_adapter nethttp 19510 1 "" net/http
 start_adapter default 19504 "" ""
+# An application with a token, as its mounted Secret gives it (adapter/credfile):
+# the adapter requires it, hey presents it.
+creds=$work/credentials; mkdir -p "$creds"
+token=kmt_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+printf 'true\n' > "$creds/credentials-required"
+printf '{"token":"%s","created":"2026-01-01T00:00:00Z"}\n' "$token" > "$creds/0001"
+start_adapter tokens 19514 1 "" "" "" "$creds"
+auth_of[tokens]="Authorization: Bearer $token"
 # BASELINE_ADAPTER=PATH adds another build of the adapter, as deployed, for an A/B in the same run.
 if [ -n "${BASELINE_ADAPTER:-}" ]; then
   adapters+=(baseline)
@@ -72,8 +83,10 @@ if [ -n "$cgroup" ]; then
 fi
 
 ce=(-m POST -T application/json -H "Ce-Specversion: 1.0" -H "Ce-Id: 1" -H "Ce-Type: bench" -H "Ce-Source: /bench" -d '{"n":1}')
-hey_run() { # url -> "rps p99ms"
-  hey -n "$N" -c "$C" "${ce[@]}" "$1" > "$work/hey.txt"
+hey_run() { # url [header] -> "rps p99ms"
+  local extra=()
+  [ -z "${2:-}" ] || extra=(-H "$2")
+  hey -n "$N" -c "$C" "${ce[@]}" "${extra[@]}" "$1" > "$work/hey.txt"
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/hey.txt")
   p99=$(awk '/99% in/ {print $3 * 1000}' "$work/hey.txt")
   codes=$(awk '/\[[0-9]+\]/ {printf "%s%s", sep, $0; sep=","}' "$work/hey.txt" | tr -s ' ')
@@ -87,7 +100,7 @@ send_run() {
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system CPU time, in clock ticks
 adapter_run() { # name -> "rps p99ms cpu-us-per-event"
   local t0 t1 r
-  t0=$(ticks "${pid_of[$1]}"); r=$(hey_run "http://127.0.0.1:${port_of[$1]}/"); t1=$(ticks "${pid_of[$1]}")
+  t0=$(ticks "${pid_of[$1]}"); r=$(hey_run "http://127.0.0.1:${port_of[$1]}/" "${auth_of[$1]:-}"); t1=$(ticks "${pid_of[$1]}")
   echo "$r $(awk "BEGIN {printf \"%.1f\", ($t1 - $t0) * 1e6 / $(getconf CLK_TCK) / $N}")"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -113,6 +126,8 @@ row "kubectl kymamesh send" send -
 row "hey through kymamesh-adapter, as deployed (GOMAXPROCS=1)" deployed
 row "the same with SINK_CLIENT=net/http (Go's Transport instead of the own pool)" nethttp
 row "hey through kymamesh-adapter, Go's default GOMAXPROCS" default
+row "hey through kymamesh-adapter with an application token required and presented, as deployed" tokens
+echo "| tokens on / off, as deployed | | | $(awk "BEGIN {printf \"%.2f\", $(col tokens 1)/$(col deployed 1)}") (target >= 0.95) | |"
 [ -z "${BASELINE_ADAPTER:-}" ] || row "BASELINE_ADAPTER ($BASELINE_ADAPTER), as deployed" baseline
 if [ -n "$cgroup" ]; then
   row "the same under a 1-CPU quota, GOMAXPROCS=1 (as deployed)" quota1
