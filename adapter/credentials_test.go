@@ -71,7 +71,6 @@ func secretFiles(t testing.TB, tokens map[string]*time.Time) (map[string][]byte,
 	return files, values
 }
 
-func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
 
 // credentialsAdapter is the adapter's Server (connection gate and all) with
 // a credentials folder read every 20 ms, and its logs.
