@@ -71,7 +71,6 @@ func secretFiles(t testing.TB, tokens map[string]*time.Time) (map[string][]byte,
 	return files, values
 }
 
-
 // credentialsAdapter is the adapter's Server (connection gate and all) with
 // a credentials folder read every 20 ms, and its logs.
 func credentialsAdapter(t *testing.T, sinkURL, dir string, mutate ...func(*Config)) (url, metrics string, logs *syncBuffer) {

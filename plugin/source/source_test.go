@@ -255,6 +255,7 @@ func TestDescribeSource(t *testing.T) {
 		"Application:  shop\n"+
 		"Namespace:    kyma-integration\n"+
 		"Ready:        False\n"+
+		"Tokens:       none (takes events without a token)\n"+
 		"Objects:\n"+
 		"  KIND          NAME           READY     REASON   DETAIL\n"+
 		"  Channel       shop           Unknown\n"+
@@ -267,6 +268,7 @@ func TestDescribeSource(t *testing.T) {
 		"Application:  shop\n"+
 		"Namespace:    kyma-integration\n"+
 		"Ready:        True\n"+
+		"Tokens:       none (takes events without a token)\n"+
 		"Objects:\n"+
 		"  KIND          NAME           READY   REASON   DETAIL\n"+
 		"  Channel       shop           True             "+shopChannel+"\n"+
@@ -278,7 +280,7 @@ func TestDescribeSource(t *testing.T) {
 			`{"kind":"Channel","name":"shop","found":true,"ready":"True","detail":"`+shopChannel+`"},`+
 			`{"kind":"Deployment","name":"shop-adapter","found":true,"ready":"True"},`+
 			`{"kind":"Service","name":"shop-adapter","found":true,"ready":"True","detail":"port 80 -\u003e 8080"},`+
-			`{"kind":"SinkBinding","name":"shop-adapter","found":true,"ready":"True","detail":"K_SINK=`+shopChannel+`"}],"ready":true}`+"\n", "")
+			`{"kind":"SinkBinding","name":"shop-adapter","found":true,"ready":"True","detail":"K_SINK=`+shopChannel+`"}],"ready":true,"credentials":{"required":"False","validTokens":0}}`+"\n", "")
 	cmdtest.Expect(t, f, "source describe crm", 1, "", `error: source "crm" not found in namespace "kyma-integration"`+"\n")
 	cmdtest.Expect(t, f, "source describe shop --integration-namespace apps", 1, "", `error: source "shop" not found in namespace "apps"`+"\n")
 }

@@ -43,9 +43,10 @@ See docs/security.md for what a token does and does not protect.`,
 
 // TokenCreateOptions are the inputs of "source token create" and "rotate".
 type TokenCreateOptions struct {
-	Namespace, Output string
-	Grace             time.Duration
-	DryRun            flags.DryRun
+	Namespace string
+	Output    *flags.Output
+	Grace     time.Duration
+	DryRun    flags.DryRun
 
 	rotate  bool
 	app     string
@@ -80,7 +81,8 @@ token (the kubelet updates its Secret within about a minute).`
 		cmd.Flags().DurationVar(&o.Grace, "grace", o.Grace, "How long the current tokens stay valid (0 ends them at once).")
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml (with the token).")
+	o.Output = flags.DataOutput("name").WithHelp(`Output format: json or yaml (with the token), or name (the Secret's secret/NAME, without the token).`)
+	o.Output.AddFlags(cmd)
 	o.DryRun.AddFlag(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
@@ -94,7 +96,7 @@ func (o *TokenCreateOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args 
 
 // Validate checks the flags, the application's name and the namespace.
 func (o *TokenCreateOptions) Validate() error {
-	if err := output.CheckDataFormat(o.Output); err != nil {
+	if err := o.Output.Complete(); err != nil {
 		return err
 	}
 	if o.rotate {
@@ -122,6 +124,13 @@ func (o *TokenCreateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if o.Output.Format == "name" {
+		fmt.Fprintln(o.Out, "secret/"+t.Secret)
+		if t.Token != "" {
+			fmt.Fprintf(o.ErrOut, "token %s created for application %q; -o name prints no token and it cannot be shown again (revoke it when unused)\n", t.ID, o.app)
+		}
+		return nil
+	}
 	if suffix := o.DryRun.Strategy.Suffix(); suffix != "" {
 		verb := "created"
 		if o.rotate {
@@ -130,8 +139,8 @@ func (o *TokenCreateOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(o.ErrOut, "a token would be %s for application %q in namespace %q %s\n", verb, o.app, o.Namespace, suffix)
 		return nil
 	}
-	if o.Output != "" {
-		return output.Data(o.Out, o.Output, t)
+	if !o.Output.Human() {
+		return o.Output.Data(o.Out, t)
 	}
 	fmt.Fprintln(o.Out, t.Token)
 	fmt.Fprintf(o.ErrOut, "token %s created for application %q in namespace %q (secret/%s); it is shown only now\n", t.ID, o.app, o.Namespace, t.Secret)
@@ -150,6 +159,7 @@ type TokenRevokeOptions struct {
 	Namespace string
 	All       bool
 	DryRun    flags.DryRun
+	Output    *flags.Output
 
 	app     string
 	ids     []string
@@ -158,7 +168,7 @@ type TokenRevokeOptions struct {
 }
 
 func newCmdTokenRevoke(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &TokenRevokeOptions{IOStreams: s, DryRun: flags.NewDryRun(true)}
+	o := &TokenRevokeOptions{IOStreams: s, DryRun: flags.NewDryRun(true), Output: flags.NameOutput()}
 	cmd := &cobra.Command{
 		Use:   "revoke APP TOKEN-ID... | --all",
 		Short: "End an application's tokens at once",
@@ -179,6 +189,7 @@ never opens an application to senders without a token).`,
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
 	cmd.Flags().BoolVar(&o.All, "all", false, "Revoke every token of the application.")
 	o.DryRun.AddFlag(cmd)
+	o.Output.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
@@ -189,8 +200,11 @@ func (o *TokenRevokeOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args 
 	return o.DryRun.Complete()
 }
 
-// Validate checks the ids (or --all), the application's name and the namespace.
+// Validate checks the ids (or --all), -o, the application's name and the namespace.
 func (o *TokenRevokeOptions) Validate() error {
+	if err := o.Output.Complete(); err != nil {
+		return err
+	}
 	switch {
 	case o.All && len(o.ids) > 0:
 		return invalid.Errorf("--all", "revokes every token; give either token ids or --all")
@@ -215,6 +229,10 @@ func (o *TokenRevokeOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if !o.Output.Human() {
+		fmt.Fprintln(o.Out, "secret/"+wiring.CredentialsSecretName(o.app))
+		return nil
+	}
 	suffix := o.DryRun.Strategy.Suffix()
 	if suffix != "" {
 		suffix = " " + suffix
@@ -230,8 +248,9 @@ func (o *TokenRevokeOptions) Run(ctx context.Context) error {
 
 // TokenListOptions are the inputs of "source token list".
 type TokenListOptions struct {
-	Namespace, Output string
-	NoHeaders         bool
+	Namespace string
+	Output    *flags.Output
+	NoHeaders bool
 
 	app     string
 	factory cmdutil.Factory
@@ -250,7 +269,8 @@ func newCmdTokenList(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Com
 		RunE:    cmdutil.RunE(f, o),
 	}
 	flags.AddIntegrationNamespace(cmd, &o.Namespace)
-	flags.DataOutput(cmd, &o.Output, "Output format: json or yaml.")
+	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml.")
+	o.Output.AddFlags(cmd)
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "Do not print the header line.")
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
@@ -264,7 +284,7 @@ func (o *TokenListOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []
 
 // Validate checks -o, the application's name and the namespace.
 func (o *TokenListOptions) Validate() error {
-	if err := output.CheckDataFormat(o.Output); err != nil {
+	if err := o.Output.Complete(); err != nil {
 		return err
 	}
 	return wiring.CredentialsSpec{App: o.app, Namespace: o.Namespace}.Validate()
@@ -294,8 +314,8 @@ func (o *TokenListOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	if o.Output != "" {
-		return output.Data(o.Out, o.Output, tokenList{App: o.app, Namespace: o.Namespace, Required: required, Items: append([]wiring.TokenInfo{}, tokens...)})
+	if !o.Output.Human() {
+		return o.Output.Data(o.Out, tokenList{App: o.app, Namespace: o.Namespace, Required: required, Items: append([]wiring.TokenInfo{}, tokens...)})
 	}
 	switch {
 	case !required:
