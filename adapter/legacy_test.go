@@ -161,3 +161,29 @@ func TestLegacyEventAnswers(t *testing.T) {
 }
 
 func readerOf(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// The credentials folder, its polling and the legacy API come from the
+// environment; a value that is none of them stops the adapter at start.
+func TestCredentialsAndLegacyConfig(t *testing.T) {
+	env := func(kv map[string]string) func(string) string {
+		return func(k string) string {
+			if k == "EVENT_SOURCE" {
+				return "shop"
+			}
+			return kv[k]
+		}
+	}
+	c, err := ConfigFromEnv(env(nil))
+	if err != nil || c.CredentialsDir != DefaultCredentialsDir || c.CredentialsPoll != defaultCredentialsPoll || c.LegacyEvents {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = ConfigFromEnv(env(map[string]string{"CREDENTIALS_DIR": "/creds", "CREDENTIALS_POLL": "500ms", "LEGACY_EVENTS": "true"}))
+	if err != nil || c.CredentialsDir != "/creds" || c.CredentialsPoll != 500*time.Millisecond || !c.LegacyEvents {
+		t.Fatalf("set: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{"LEGACY_EVENTS": "yes", "CREDENTIALS_POLL": "0s"} {
+		if _, err := ConfigFromEnv(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v, want an error naming it", k, v, err)
+		}
+	}
+}
