@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -51,16 +52,35 @@ import (
 
 // process is one running pod.
 type process struct {
-	cmd       *exec.Cmd
-	hash      string
-	port      int
-	ip        string
-	done      chan struct{}
-	pod       *corev1.Pod // as last written; nil until the API server took it
-	podName   string
-	namespace string
-	ready     bool
-	volumesAt time.Time // when its Secrets' files were last written
+	cmd        *exec.Cmd
+	hash       string
+	port       int
+	ip         string
+	done       chan struct{}
+	pod        *corev1.Pod // as last written; nil until the API server took it
+	podName    string
+	namespace  string
+	ready      bool
+	volumesAt  time.Time   // when its Secrets' files were last written
+	refreshing atomic.Bool // a refresh of its Secrets' files is running
+}
+
+// hasSecretVolumes says whether the pod mounts a Secret (a kubelet keeps
+// those files current).
+func hasSecretVolumes(d *appsv1.Deployment) bool {
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Secret != nil {
+			return true
+		}
+		if v.Projected != nil {
+			for _, src := range v.Projected.Sources {
+				if src.Secret != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (p *process) exited() bool {
@@ -226,13 +246,17 @@ func (k *kubelet) sync(ctx context.Context) error {
 			k.stop(ctx, key)
 			p = nil
 		}
-		if p != nil && time.Since(p.volumesAt) > time.Second {
+		if p != nil && time.Since(p.volumesAt) > time.Second && hasSecretVolumes(d) && p.refreshing.CompareAndSwap(false, true) {
 			// A kubelet updates mounted Secrets when they change (within
-			// about a minute); this one, every second.
-			if _, err := k.volumes(ctx, d, d.Spec.Template.Spec.Containers[0]); err != nil {
-				log.Printf("%s: volumes: %v", key, err)
-			}
+			// about a minute); this one, every second, beside the sync
+			// loop so that it does not slow it down.
 			p.volumesAt = time.Now()
+			go func(d *appsv1.Deployment) {
+				defer p.refreshing.Store(false)
+				if _, err := k.volumes(ctx, d, d.Spec.Template.Spec.Containers[0], false); err != nil {
+					log.Printf("%s: volumes: %v", key, err)
+				}
+			}(d.DeepCopy())
 		}
 		if p == nil {
 			if p, err = k.start(ctx, d, hash); err != nil {
@@ -272,7 +296,7 @@ func (k *kubelet) start(ctx context.Context, d *appsv1.Deployment, hash string) 
 	// The volumes first: the ServiceAccount token needs the ServiceAccount,
 	// a Secret the Secret, either of which may come a moment after the
 	// Deployment.
-	mounts, err := k.volumes(ctx, d, c)
+	mounts, err := k.volumes(ctx, d, c, true)
 	if err != nil {
 		return nil, err
 	}
@@ -342,10 +366,10 @@ type mount struct{ source, target string }
 // automounting is off) and of the Secrets the container mounts (as secret
 // volumes or projected from Secrets, as a SinkBinding mounts its OIDC token),
 // and says where each goes. Other volumes are not supported here.
-func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Container) ([]mount, error) {
+func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Container, withServiceAccount bool) ([]mount, error) {
 	var out []mount
 	spec := d.Spec.Template.Spec
-	if t := spec.AutomountServiceAccountToken; t == nil || *t {
+	if t := spec.AutomountServiceAccountToken; withServiceAccount && (t == nil || *t) {
 		dir, err := k.serviceAccountFiles(ctx, d)
 		if err != nil {
 			return nil, err
