@@ -12,8 +12,13 @@
 # (the test bed's own start-up uses it too); KYMAMESH_ADAPTER_BIN (the adapter that kubeletlite runs for
 # each adapter Deployment).
 # Exits with CMD's status.
+# Env: KNATIVE_VERSION  the Knative Eventing release to run: v0.50.0 (default) or
+#                       v0.45.0 (knative/versions.sh); CMD sees it too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=knative/versions.sh
+. "$here/knative/versions.sh"
+export KNATIVE_VERSION
 repo=$(cd "$here/../.." && pwd)
 keep=""
 while [ $# -gt 0 ]; do
@@ -55,8 +60,8 @@ printf '#!/bin/sh\nexec kubectl-kymamesh __complete "$@"\n' > "$state/bin/kubect
 chmod +x "$state/bin/kubectl_complete-kymamesh"
 ln -sfn "$kubectl" "$state/bin/kubectl"
 echo "testbed: built in $((SECONDS - t0)) s" >&2
-ke=$(cd "$here/knative" && go list -m -f '{{.Dir}}' knative.dev/eventing)
-[ -d "$ke/config" ] || (cd "$here/knative" && go mod download knative.dev/eventing)
+ke=$(cd "$knative_module" && go list -m -f '{{.Dir}}' knative.dev/eventing)
+[ -d "$ke/config" ] || (cd "$knative_module" && go mod download knative.dev/eventing)
 
 # exec: a signal to this script (Ctrl-C, CI's timeout) reaches inside.sh, whose
 # trap stops the test bed by PID.
