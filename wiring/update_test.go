@@ -5,9 +5,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
 )
 
 func TestUpdateTrigger(t *testing.T) {
@@ -82,4 +88,48 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// An update through the plugin's types keeps what those types lack: a field
+// of a newer Knative in the spec, another tool's top-level field and
+// annotation. Only what the update changed is sent.
+func TestUpdateKeepsFieldsTheTypesLack(t *testing.T) {
+	stored := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "eventing.knative.dev/v1", "kind": "Trigger",
+		"metadata": map[string]any{"name": "t", "namespace": "ns", "resourceVersion": "7",
+			"annotations": map[string]any{"other.tool/note": "kept"}},
+		"spec": map[string]any{"broker": "default", "newerKnativeField": map[string]any{"mode": "x"},
+			"subscriber": map[string]any{"uri": "http://a.example"}},
+		"otherTool": "kept too",
+	}}
+	dyn := typedfake.New(stored)
+	var sent []byte
+	dyn.PrependReactor("patch", "triggers", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		sent = a.(clienttesting.PatchAction).GetPatch()
+		return false, nil, nil
+	})
+	c := (&typed.Eventing{Dyn: dyn}).Triggers("ns")
+	got, err := Update(t.Context(), Client[*knapi.Trigger, *knapi.TriggerList](c), "t", DryRunNone, func(tr *knapi.Trigger) error {
+		return UpdateTrigger(tr, TriggerSpec{Sink: "svc:b"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Spec.Subscriber.Ref == nil || got.Spec.Subscriber.Ref.Name != "b" {
+		t.Fatalf("the change was not made: %+v", got.Spec.Subscriber)
+	}
+	u, err := dyn.Resource(knapi.Triggers).Namespace("ns").Get(t.Context(), "t", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := unstructured.NestedString(u.Object, "spec", "newerKnativeField", "mode"); v != "x" {
+		t.Errorf("spec.newerKnativeField was dropped: %v", u.Object["spec"])
+	}
+	if u.Object["otherTool"] != "kept too" || u.GetAnnotations()["other.tool/note"] != "kept" {
+		t.Errorf("another tool's field or annotation was dropped: %v", u.Object)
+	}
+	want := `{"metadata":{"resourceVersion":"7"},"spec":{"subscriber":{"ref":{"apiVersion":"v1","kind":"Service","name":"b","namespace":"ns"},"uri":null}}}`
+	if string(sent) != want {
+		t.Errorf("the patch sent:\n got %s\nwant %s", sent, want)
+	}
 }
