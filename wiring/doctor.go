@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -81,9 +82,11 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 		add("Knative API "+gv, Pass, strings.Join(names, ", "), "")
 	}
 	if installed {
+		out = append(out, knativeVersion(ctx, c.Mesh))
 		out = append(out, webhookCheck(ctx, c.Mesh, s.Namespace))
 		out = append(out, brokerDefaults(ctx, c.Mesh)...)
 		out = append(out, featureChecks(ctx, c.Mesh.Core.ConfigMaps(eventingNamespace))...)
+		out = append(out, controllerChecks(ctx, disc, c.Mesh.Dynamic, time.Now()))
 	}
 	out = append(out, permissions(ctx, c.Access, s)...)
 	if _, err := c.Mesh.Core.Namespaces().Get(ctx, s.IntegrationNamespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {
@@ -165,7 +168,9 @@ func brokerDefaults(ctx context.Context, m Mesh) []Check {
 
 // featureChecks reads Knative's feature flags (config-features) that change
 // what the plugin can do: the delivery fields Knative refuses while their
-// flag is off, and OIDC, without which EventPolicies are refused.
+// flag is off, OIDC, without which EventPolicies are refused, and the flags
+// of knativeFlags (transport encryption, the authorization default,
+// cross-namespace references, EventType creation).
 func featureChecks(ctx context.Context, cms *typed.ConfigMapClient) []Check {
 	var out []Check
 	cm, err := cms.Get(ctx, "config-features", metav1.GetOptions{})
@@ -174,7 +179,7 @@ func featureChecks(ctx context.Context, cms *typed.ConfigMapClient) []Check {
 		for _, f := range deliveryFeatures() {
 			out = append(out, Check{"feature " + f.Name, Warn, "config-features not readable: whether Knative takes " + f.Flag + " is unknown", ""})
 		}
-		return out
+		return append(out, flagChecks(nil, err)...)
 	}
 	if cm.Data["authentication-oidc"] == "enabled" {
 		out = append(out, Check{"OIDC authentication", Pass, "on: EventPolicies (policy allow) are enforced", ""})
@@ -194,7 +199,7 @@ func featureChecks(ctx context.Context, cms *typed.ConfigMapClient) []Check {
 		out = append(out, Check{"feature " + f.Name, Warn, "off: Knative refuses " + f.Flag + " (delivery." + f.Field + ")",
 			"set " + f.Name + ": enabled in config-features (knative-eventing) to use it"})
 	}
-	return out
+	return append(out, flagChecks(cm.Data, nil)...)
 }
 
 // access is one permission the plugin needs.

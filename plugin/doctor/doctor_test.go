@@ -3,6 +3,7 @@ package doctor_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,5 +68,43 @@ func TestDoctorReportsFeatureFlags(t *testing.T) {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
 		}
+	}
+}
+
+// doctor names the Knative release (the knative-eventing namespace's version
+// label), what the newer flags mean for the plugin, and a Knative kind whose
+// objects nobody reconciles: objects over a minute old with no status.
+func TestDoctorReportsVersionFlagsAndUnreconciledKinds(t *testing.T) {
+	ke := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "knative-eventing", Labels: map[string]string{"app.kubernetes.io/version": "1.17.2"}}}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-features", Namespace: "knative-eventing"},
+		Data: map[string]string{"transport-encryption": "strict", "default-authorization-mode": "deny-all", "eventtype-auto-create": "enabled", "cross-namespace-event-links": "sometimes"}}
+	old := metav1.NewTime(time.Now().Add(-5 * time.Minute))
+	orphan := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "messaging.knative.dev/v1", "kind": "InMemoryChannel",
+		"metadata": map[string]any{"name": "c", "namespace": "shop", "creationTimestamp": old.UTC().Format(time.RFC3339)}}}
+	served := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
+		"metadata": map[string]any{"name": "b", "namespace": "shop", "creationTimestamp": old.UTC().Format(time.RFC3339)},
+		"status":   map[string]any{"observedGeneration": int64(1)}}}
+	f := cmdtest.NewFactory("shop", ke, cm, orphan, served)
+	f.Disc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers", Verbs: []string{"list"}}, {Name: "brokers/status"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "channels"}, {Name: "inmemorychannels"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings"}}},
+	}
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	for _, want := range []string{
+		"WARN  Knative Eventing version: 1.17.2 (knative-eventing's app.kubernetes.io/version label), older than 1.18, the oldest the plugin is tested on\n",
+		"WARN  feature transport-encryption: strict: ",
+		"WARN  feature default-authorization-mode: deny-all: ",
+		"PASS  feature eventtype-auto-create: enabled: ",
+		"WARN  feature cross-namespace-event-links: \"sometimes\": a value the plugin does not know (Knative's default is disabled)\n",
+		"WARN  controllers: installed, but no controller writes the status of their objects: inmemorychannels.messaging.knative.dev (1 objects, none with a status, the oldest 5m0s old); " +
+			"not judged (no objects older than a minute): channels.messaging.knative.dev, sinkbindings.sources.knative.dev\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if strings.Count(r.Stdout, "feature delivery-timeout") != 1 {
+		t.Errorf("doctor reports delivery-timeout other than once:\n%s", r.Stdout)
 	}
 }
