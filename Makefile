@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin
 
-.PHONY: lint cross tidy-check generate generate-check build image release-check release-snapshot test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs bench bench-dataplane clean
+.PHONY: lint cross tidy-check knapi-upstream generate generate-check build image release-check release-snapshot test test-unit test-faults test-e2e testbed demo sandbox vet docs check-docs bench bench-dataplane clean
 
 # kubectl (1.26+) completes plugin commands through kubectl_complete-<plugin> on PATH.
 build:
@@ -74,10 +74,12 @@ lint: $(GOLANGCI_LINT)
 cross:
 	for os in darwin windows; do GOOS=$$os $(GO) build ./... && GOOS=$$os $(GO) vet ./... || exit 1; done
 
-# go.mod and go.sum say exactly what the code needs.
+# go.mod and go.sum say exactly what the code needs (the newer Knative
+# release's round-trip module too).
 tidy-check:
 	$(GO) mod tidy
-	@git diff --quiet -- go.mod go.sum || { git diff -- go.mod go.sum; echo "go.mod/go.sum are not tidy: run go mod tidy and commit them" >&2; exit 1; }
+	cd test/knapi/$(KNATIVE_NEWEST) && $(GO) mod tidy
+	@git diff --quiet -- go.mod go.sum test/knapi || { git diff -- go.mod go.sum test/knapi; echo "go.mod/go.sum are not tidy: run go mod tidy and commit them" >&2; exit 1; }
 
 # wiring/knapi's deep copies (zz_generated.deepcopy.go) from its
 # +k8s:deepcopy-gen markers, by k8s.io/code-generator's deepcopy-gen, pinned at
@@ -102,7 +104,21 @@ generate-check:
 		{ cmp -s "$$tmp/wiring/knapi/zz_generated.deepcopy.go" wiring/knapi/zz_generated.deepcopy.go || \
 		{ echo "wiring/knapi/zz_generated.deepcopy.go is stale: run make generate and commit it" >&2; exit 1; }; }
 
-test: vet test-unit test-faults test-e2e
+# The Knative Eventing releases the plugin supports: the newest (the test bed's
+# default) and the oldest (go.mod's, whose types wiring/knapi's round-trip
+# test compares with); test/testbed/knative/versions.sh says the same.
+KNATIVE_NEWEST ?= v0.50.0
+KNATIVE_OLDEST ?= v0.45.0
+
+# wiring/knapi's types against the newest release's upstream types: its module
+# (test/knapi/VERSION) writes that release's objects as JSON, the plugin's
+# round-trip test reads them (CI runs it).
+knapi-upstream:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		(cd test/knapi/$(KNATIVE_NEWEST) && $(GO) vet . && $(GO) run . -n 300 "$$tmp") && \
+		KNAPI_UPSTREAM_CORPUS=$$tmp $(GO) test -count=1 -run TestNewerUpstreamObjectsRoundTrip -v ./wiring/knapi
+
+test: vet test-unit knapi-upstream test-faults test-e2e
 
 # With the race detector: concurrent senders, pools and handlers are most of the data plane.
 test-unit:
@@ -114,18 +130,22 @@ test-unit:
 test-faults:
 	$(GO) test -tags faults -count=1 -timeout 10m -v ./test/faults/
 
-# Starts the test bed once (TestMain) and runs the e2e suite against it.
+# Starts the test bed once (TestMain) and runs the e2e suite against it, on the
+# newest Knative Eventing release, then on the oldest supported one.
 # The OIDC test switches Knative's OIDC on for a whole test bed: it runs alone, on its own.
 test-e2e:
-	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
-	KYMAMESH_E2E_OIDC=1 $(GO) test -tags e2e -count=1 -timeout 10m -v -run TestPolicyAllowWithOIDCOn ./test/e2e/
+	KNATIVE_VERSION=$(KNATIVE_NEWEST) $(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
+	KNATIVE_VERSION=$(KNATIVE_NEWEST) KYMAMESH_E2E_OIDC=1 $(GO) test -tags e2e -count=1 -timeout 10m -v -run TestPolicyAllowWithOIDCOn ./test/e2e/
+	KNATIVE_VERSION=$(KNATIVE_OLDEST) $(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
+	KNATIVE_VERSION=$(KNATIVE_OLDEST) KYMAMESH_E2E_OIDC=1 $(GO) test -tags e2e -count=1 -timeout 10m -v -run TestPolicyAllowWithOIDCOn ./test/e2e/
 
-# Builds the test bed's binaries into the cache folder (once), and kubectl if
-# the machine has none recent enough.
+# Builds the test bed's binaries into the cache folder (once per Knative
+# release), and kubectl if the machine has none recent enough.
 testbed:
 	bash test/testbed/deps.sh
 	bash test/testbed/kubectl.sh
-	bash test/testbed/build.sh
+	KNATIVE_VERSION=$(KNATIVE_NEWEST) bash test/testbed/build.sh
+	KNATIVE_VERSION=$(KNATIVE_OLDEST) bash test/testbed/build.sh
 
 # The plugin's weight beside kubectl (size, start-up, memory, trigger list on
 # the test bed) and the API requests per command; docs/benchmarks.md.

@@ -30,12 +30,16 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check that the cluster can carry the mesh and that you may build it (PASS/WARN/FAIL, each with a fix)",
-		Long: `doctor checks the API server, the Knative Eventing APIs, that the eventing
-webhook admits a Broker (a server dry run), the default broker class and channel,
-whether Kyma's namespace injection label would act, the Knative features that
-change what the plugin can do (authentication-oidc for policy allow,
-delivery-retryafter for --retry-after-max, delivery-timeout for --delivery-timeout,
-read from config-features), every permission the plugin's
+		Long: `doctor checks the API server, the Knative Eventing APIs and release (the
+knative-eventing namespace's app.kubernetes.io/version label; tested on 1.18 to
+1.23), that the eventing webhook admits a Broker (a server dry run), the default
+broker class and channel, whether Kyma's namespace injection label would act, the
+Knative features that change what the plugin can do (authentication-oidc for
+policy allow, delivery-retryafter for --retry-after-max, delivery-timeout for
+--delivery-timeout, transport-encryption, default-authorization-mode,
+cross-namespace-event-links, eventtype-auto-create; read from config-features),
+Knative kinds installed with no controller acting on them (objects over a minute
+old that no controller gave a status), every permission the plugin's
 commands need in the user namespace (-n) and the integration namespace (one
 SelfSubjectAccessReview each, listing what is missing), the integration namespace
 and the adapter image. Exit code 1 if any check fails.`,
