@@ -47,6 +47,12 @@ complete() { # complete DIR NAME...: every NAME is an executable in DIR
   for b in "$@"; do [ -x "$d/$b" ] || return 1; done
 }
 if complete "$bin" "${need[@]}"; then echo "$bin"; exit 0; fi
+# One build per release at a time (make test-e2e builds the oldest in the
+# background while the newest is tested; worktrees share the cache): a second
+# build.sh waits here, then finds the folder made.
+exec 9>"$cache/build-$KNATIVE_VERSION.lock"
+flock 9
+if complete "$bin" "${need[@]}"; then echo "$bin"; exit 0; fi
 
 # Before the test bed ran more than one Knative release, this script made one
 # folder for v0.45.0, bin-49987c0a0c9bd0e9 (its stamp hashed this script's text
@@ -58,9 +64,12 @@ legacy=$cache/bin-49987c0a0c9bd0e9
 legacy_inputs=5e6d19488d641d7c
 if [ "$KNATIVE_VERSION" = v0.45.0 ] && complete "$legacy" "${need[@]}" &&
   [ "$(cat "$here/kube/go.sum" "$knative_module/go.sum" "$here"/knative/overlay/*.go | hash16)" = "$legacy_inputs" ]; then
+  exec 8>"$cache/build-kube.lock"
+  flock 8
   if ! complete "$kube" "${need[@]:0:2}"; then
     rm -rf "$kube.tmp"; mkdir -p "$kube.tmp"; cp -l "$legacy"/kube-* "$kube.tmp/"; rm -rf "$kube"; mv "$kube.tmp" "$kube"
   fi
+  flock -u 8
   rm -rf "$bin.tmp"; mkdir -p "$bin.tmp"; cp -l "$legacy"/* "$bin.tmp/"; rm -rf "$bin"; mv "$bin.tmp" "$bin"
   echo "testbed: Knative Eventing $KNATIVE_VERSION: the binaries of $legacy (same inputs), now in $bin" >&2
   echo "$bin"
@@ -85,6 +94,8 @@ stage() { # stage N/M WHAT COMMAND...: runs COMMAND with its output in the log
 }
 
 rm -rf "$bin.tmp"; mkdir -p "$bin.tmp"
+exec 8>"$cache/build-kube.lock"
+flock 8
 if complete "$kube" "${need[@]:0:2}"; then
   echo "testbed: building Knative Eventing $KNATIVE_VERSION (kubernetes $kube_version is cached in $kube)" >&2
   echo "testbed: from the Go module proxy, once (about 12 minutes on 2 cores; cached in $bin); log: $log" >&2
@@ -99,6 +110,7 @@ else
   stage 1/2 "kubernetes (kube-apiserver, kube-controller-manager)" build_kube
 fi
 cp -l "$kube"/* "$bin.tmp/"
+flock -u 8
 
 cd "$knative_module"
 pkgdir=$(go list -m -f '{{.Dir}}' knative.dev/pkg 2>/dev/null || true)
