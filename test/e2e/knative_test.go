@@ -14,11 +14,11 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/test/testbed"
 )
 
-// knativeRelease is the Knative release the test bed runs ("1.23.0"), from
-// KNATIVE_VERSION as run.sh exports it (eventing v0.N.P is Knative 1.(N-27).P).
+// knativeRelease is the Knative release the test bed runs ("1.23.0"; eventing
+// v0.N.P is Knative 1.(N-27).P).
 func knativeRelease(t *testing.T) string {
 	t.Helper()
-	v := os.Getenv("KNATIVE_VERSION")
+	v := testbed.KnativeVersion()
 	var minor, patch int
 	if _, err := fmt.Sscanf(v, "v0.%d.%d", &minor, &patch); err != nil {
 		t.Fatalf("KNATIVE_VERSION %q: %v", v, err)

@@ -23,7 +23,8 @@ const stateEnv = "KYMAMESH_TESTBED_STATE"
 
 // Main runs the tests inside the test bed. Outside one, it starts the test bed
 // through run.sh with this same test binary as the command, so that one
-// `go test` run starts it once and tears it down at the end.
+// `go test` run starts it once and tears it down at the end. KNATIVE_VERSION
+// in the environment chooses the Knative release it runs (run.sh).
 func Main(m *testing.M) int {
 	if os.Getenv(stateEnv) != "" {
 		return m.Run()
@@ -54,6 +55,10 @@ func keepArgs() []string {
 	}
 	return nil
 }
+
+// KnativeVersion is the knative.dev/eventing version the running test bed
+// runs ("v0.50.0"): run.sh exports KNATIVE_VERSION with its default filled in.
+func KnativeVersion() string { return os.Getenv("KNATIVE_VERSION") }
 
 // State is the running test bed's state folder (logs, kubeconfigs).
 func State() string { return os.Getenv(stateEnv) }
