@@ -58,7 +58,7 @@ if complete "$bin" "${need[@]}"; then echo "$bin"; exit 0; fi
 # folder for v0.45.0, bin-49987c0a0c9bd0e9 (its stamp hashed this script's text
 # too). It was built from exactly these inputs when they hash to legacy_inputs
 # below (the same go.sums and overlay; the flags and mains are the same as
-# here), so its binaries are taken (hard links) instead of 20 minutes of
+# here), so its binaries are taken (hard links) instead of 10 minutes of
 # building them again.
 legacy=$cache/bin-49987c0a0c9bd0e9
 legacy_inputs=5e6d19488d641d7c
@@ -98,10 +98,10 @@ exec 8>"$cache/build-kube.lock"
 flock 8
 if complete "$kube" "${need[@]:0:2}"; then
   echo "testbed: building Knative Eventing $KNATIVE_VERSION (kubernetes $kube_version is cached in $kube)" >&2
-  echo "testbed: from the Go module proxy, once (about 12 minutes on 2 cores; cached in $bin); log: $log" >&2
+  echo "testbed: from the Go module proxy, once (about 4 minutes on 2 idle cores; cached in $bin); log: $log" >&2
 else
   echo "testbed: building kube-apiserver, kube-controller-manager $kube_version and Knative Eventing $KNATIVE_VERSION" >&2
-  echo "testbed: from the Go module proxy, once (about 20 minutes on 2 cores; cached in $cache); log: $log" >&2
+  echo "testbed: from the Go module proxy, once (about 10 minutes on 2 idle cores; cached in $cache); log: $log" >&2
   build_kube() {
     rm -rf "$kube.tmp"; mkdir -p "$kube.tmp"
     (cd "$here/kube" && go build "${kube_flags[@]}" -o "$kube.tmp/" "${kube_cmds[@]}") || return 1
