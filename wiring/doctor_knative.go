@@ -186,7 +186,11 @@ func controllerChecks(ctx context.Context, disc typed.Discovery, dyn dynamic.Int
 		case s.reconciled:
 			judged = append(judged, s.resource)
 		case s.objects > 0 && s.oldest >= unreconciledAfter:
-			unserved = append(unserved, fmt.Sprintf("%s (%d objects, none with a status, the oldest %s old)", s.resource, s.objects, s.oldest.Truncate(time.Second)))
+			n := fmt.Sprintf("%d objects, none with a status, the oldest", s.objects)
+			if s.objects == 1 {
+				n = "1 object without a status,"
+			}
+			unserved = append(unserved, fmt.Sprintf("%s (%s %s old)", s.resource, n, s.oldest.Truncate(time.Second)))
 		default:
 			unjudged = append(unjudged, s.resource)
 		}

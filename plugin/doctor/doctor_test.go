@@ -97,7 +97,7 @@ func TestDoctorReportsVersionFlagsAndUnreconciledKinds(t *testing.T) {
 		"WARN  feature default-authorization-mode: deny-all: ",
 		"PASS  feature eventtype-auto-create: enabled: ",
 		"WARN  feature cross-namespace-event-links: \"sometimes\": a value the plugin does not know (Knative's default is disabled)\n",
-		"WARN  controllers: installed, but no controller writes the status of their objects: inmemorychannels.messaging.knative.dev (1 objects, none with a status, the oldest 5m0s old); " +
+		"WARN  controllers: installed, but no controller writes the status of their objects: inmemorychannels.messaging.knative.dev (1 object without a status, 5m0s old); " +
 			"not judged (no objects older than a minute): channels.messaging.knative.dev, sinkbindings.sources.knative.dev\n",
 	} {
 		if !strings.Contains(r.Stdout, want) {

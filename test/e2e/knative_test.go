@@ -68,7 +68,7 @@ func TestDoctorReportsKnativeVersionFlagsAndControllers(t *testing.T) {
 	}
 	time.Sleep(time.Until(made.Add(62 * time.Second)))
 	r = mustKM(t, "doctor", "-n", ns)
-	if !strings.Contains(r.Stdout, "WARN  controllers: installed, but no controller writes the status of their objects: widgets.kymamesh-e2e.knative.dev (1 objects, none with a status, the oldest 1m") {
+	if !strings.Contains(r.Stdout, "WARN  controllers: installed, but no controller writes the status of their objects: widgets.kymamesh-e2e.knative.dev (1 object without a status, 1m") {
 		t.Fatalf("doctor does not report the CRD without a controller:\n%s", r.Stdout)
 	}
 	if strings.Contains(r.Stdout, "brokers.eventing.knative.dev (") {
