@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -152,6 +154,34 @@ func knativeFake(objs ...runtime.Object) (Mesh, *dynamicfake.FakeDynamicClient) 
 	}
 	dyn.PrependReactor("create", "*", ready)
 	dyn.PrependReactor("update", "*", ready)
+	// Update sends merge patches: applied here, then made Ready as above.
+	dyn.PrependReactor("patch", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		p, ok := a.(k8stesting.PatchAction)
+		if !ok || p.GetPatchType() != types.MergePatchType {
+			return false, nil, nil
+		}
+		cur, err := dyn.Tracker().Get(p.GetResource(), p.GetNamespace(), p.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		raw, err := json.Marshal(cur)
+		if err != nil {
+			return true, nil, err
+		}
+		if raw, err = jsonpatch.MergePatch(raw, p.GetPatch()); err != nil {
+			return true, nil, err
+		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(raw); err != nil {
+			return true, nil, err
+		}
+		_ = unstructured.SetNestedField(u.Object, map[string]any{"observedGeneration": u.GetGeneration(),
+			"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}, "status")
+		if err := dyn.Tracker().Update(p.GetResource(), u, p.GetNamespace()); err != nil {
+			return true, nil, err
+		}
+		return true, u, nil
+	})
 	return Mesh{Core: &typed.Core{Dyn: dyn}, Eventing: &typed.Eventing{Dyn: dyn}, Messaging: &typed.Messaging{Dyn: dyn}, Dynamic: dyn}, dyn
 }
 
