@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -94,7 +95,7 @@ func knativeFlags() []knativeFlag {
 		{"default-authorization-mode", "allow-same-namespace", map[string]flagCheck{
 			"allow-same-namespace": {Pass, "allow-same-namespace: with OIDC on, a Broker or Channel without an EventPolicy " +
 				"takes events from its own namespace only (the integration namespace's Subscription to a Broker needs policy allow)", ""},
-			"allow-all":            {Pass, "allow-all: with OIDC on, a Broker or Channel without an EventPolicy takes events from anyone", ""},
+			"allow-all": {Pass, "allow-all: with OIDC on, a Broker or Channel without an EventPolicy takes events from anyone", ""},
 			"deny-all": {Warn, "deny-all: with OIDC on, a Broker or Channel without an EventPolicy refuses every sender, " +
 				"its own namespace's too", "give every sender an EventPolicy (policy allow), or set default-authorization-mode: allow-same-namespace" + in},
 		}},
@@ -178,6 +179,8 @@ func controllerChecks(ctx context.Context, disc typed.Discovery, dyn dynamic.Int
 			scans = append(scans, scanKind(ctx, dyn, gvr, now))
 		}
 	}
+	// Discovery's order differs between servers (and fakes): name them sorted.
+	sort.Slice(scans, func(i, j int) bool { return scans[i].resource < scans[j].resource })
 	var unserved, judged, unjudged, failed []string
 	for _, s := range scans {
 		switch {
