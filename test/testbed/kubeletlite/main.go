@@ -624,7 +624,10 @@ func podFor(d *appsv1.Deployment, p *process, node string) *corev1.Pod {
 	}
 	yes := true
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: p.podName, Namespace: d.Namespace, Labels: labels, Annotations: t.Annotations,
-		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &yes}}},
+		// blockOwnerDeletion, as a ReplicaSet's Pods have: a foreground delete
+		// of the Deployment (tail's) ends only once this Pod is gone, which the
+		// sync loop does as soon as it sees the Deployment being deleted.
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &yes, BlockOwnerDeletion: &yes}}},
 		Spec: t.Spec}
 	pod.Spec.NodeName = node
 	return pod
