@@ -113,7 +113,7 @@ func scaleData(s Scale) (map[string]any, error) {
 		return nil, err
 	}
 	d := map[string]any{"CPURequest": quote(cpu.Request), "CPULimit": quote(cpu.Limit), "MemoryRequest": quote(mem.Request), "MemoryLimit": quote(mem.Limit)}
-	most := int32(1)
+	var most int32
 	switch {
 	case s.Autoscale != "" && s.Replicas != nil:
 		return nil, invalid.Errorf("--replicas", "cannot be combined with --autoscale (the autoscaler sets the replicas)")
@@ -257,7 +257,7 @@ func handOverReplicas(ctx context.Context, dyn dynamic.Interface, objs []*unstru
 	switch {
 	case !sets && len(fieldManagers(cur, "f:spec", "f:replicas")) > 0 && !ownedByOthers:
 		// the plugin lets go: keep the value for the autoscaler
-	case sets && ownedByOthers && hasOurHPA(ctx, dyn, cur):
+	case sets && hasOurHPA(ctx, dyn, cur):
 		// the plugin takes it back from its own autoscaler
 		value, force = want, true
 	default:

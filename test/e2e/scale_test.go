@@ -55,7 +55,8 @@ func TestSourceScaleUpdateAndRemove(t *testing.T) {
 	image := field(getJSON(t, "get", "deployment", "shop-adapter", "-n", ns), "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"]
 
 	r = mustKM(t, append([]string{"source", "update", "http", "shop", "--autoscale", "2:4", "--autoscale-cpu", "70"}, in...)...)
-	for _, want := range []string{"deployment.apps/shop-adapter configured", "horizontalpodautoscaler.autoscaling/shop-adapter created",
+	// the Deployment's content is as it was (the replicas stay); only who manages them changed
+	for _, want := range []string{"deployment.apps/shop-adapter unchanged", "horizontalpodautoscaler.autoscaling/shop-adapter created",
 		"poddisruptionbudget.policy/shop-adapter unchanged"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Fatalf("update --autoscale lacks %q: %s", want, r)
@@ -94,6 +95,7 @@ func TestSourceScaleUpdateAndRemove(t *testing.T) {
 	}
 
 	// back to fixed replicas: taken back from the autoscaler without a conflict
+	t.Logf("spec.replicas is managed by %v", replicasManagers(t, ns, "shop-adapter"))
 	r = mustKM(t, append([]string{"source", "update", "http", "shop", "--replicas", "1"}, in...)...)
 	for _, want := range []string{"deployment.apps/shop-adapter configured", "horizontalpodautoscaler.autoscaling/shop-adapter deleted",
 		"poddisruptionbudget.policy/shop-adapter deleted"} {
