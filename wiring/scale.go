@@ -163,8 +163,8 @@ func CurrentScale(ctx context.Context, dyn dynamic.Interface, app, namespace str
 	hpa, err := dyn.Resource(HPAGVR).Namespace(namespace).Get(ctx, AdapterName(app), metav1.GetOptions{})
 	switch {
 	case err == nil && isOurs(hpa, app):
-		lo, _, _ := unstructured.NestedInt64(hpa.Object, "spec", "minReplicas")
-		hi, _, _ := unstructured.NestedInt64(hpa.Object, "spec", "maxReplicas")
+		lo, _ := intField(hpa, "spec", "minReplicas")
+		hi, _ := intField(hpa, "spec", "maxReplicas")
 		if lo == 0 {
 			lo = 1
 		}
@@ -176,7 +176,7 @@ func CurrentScale(ctx context.Context, dyn dynamic.Interface, app, namespace str
 	case err != nil && !apierrors.IsNotFound(err):
 		return s, nil, APIError(err, "get", "horizontalpodautoscaler", AdapterName(app), namespace)
 	}
-	if n, ok, _ := unstructured.NestedInt64(dep.Object, "spec", "replicas"); ok {
+	if n, ok := intField(dep, "spec", "replicas"); ok {
 		r := int32(n)
 		s.Replicas = &r
 	}
@@ -242,8 +242,8 @@ func handOverReplicas(ctx context.Context, dyn dynamic.Interface, objs []*unstru
 	if err != nil {
 		return APIError(err, "get", "deployment", dep.GetName(), dep.GetNamespace())
 	}
-	have, found, _ := unstructured.NestedInt64(cur.Object, "spec", "replicas")
-	want, sets, _ := unstructured.NestedInt64(dep.Object, "spec", "replicas")
+	have, found := intField(cur, "spec", "replicas")
+	want, sets := intField(dep, "spec", "replicas") // built: numbers are float64
 	if !found {
 		return nil
 	}
@@ -420,4 +420,20 @@ func adapterEnv(dep *unstructured.Unstructured, name string) string {
 		}
 	}
 	return ""
+}
+
+// intField reads a whole number whether it was decoded as int64 (from the API
+// server) or float64 (from the embedded manifest's YAML).
+func intField(u *unstructured.Unstructured, path ...string) (int64, bool) {
+	v, found, _ := unstructured.NestedFieldNoCopy(u.Object, path...)
+	if !found {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), true
+	}
+	return 0, false
 }

@@ -321,7 +321,7 @@ func readObjectStatus(u *unstructured.Unstructured, os *ObjectStatus) {
 		os.Detail = autoscalerFigures(u)
 	case "PodDisruptionBudget":
 		os.Ready = "True"
-		allowed, _, _ := unstructured.NestedInt64(u.Object, "status", "disruptionsAllowed")
+		allowed, _ := intField(u, "status", "disruptionsAllowed")
 		most, _, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "maxUnavailable")
 		os.Detail = fmt.Sprintf("maxUnavailable %v, disruptions allowed %d", most, allowed)
 		return
@@ -381,7 +381,7 @@ func optionalKind(kind string) bool {
 func deploymentReplicas(u *unstructured.Unstructured) string {
 	desired, ready := replicaCounts(u)
 	d := fmt.Sprintf("replicas %d/%d ready", ready, desired)
-	if total, ok, _ := unstructured.NestedInt64(u.Object, "status", "replicas"); ok && total != desired {
+	if total, ok := intField(u, "status", "replicas"); ok && total != desired {
 		d += fmt.Sprintf(", %d running", total)
 	}
 	return d
@@ -390,10 +390,10 @@ func deploymentReplicas(u *unstructured.Unstructured) string {
 // autoscalerFigures are an autoscaler's current and desired replicas within
 // its bounds, and its current and target CPU utilization.
 func autoscalerFigures(u *unstructured.Unstructured) string {
-	lo, _, _ := unstructured.NestedInt64(u.Object, "spec", "minReplicas")
-	hi, _, _ := unstructured.NestedInt64(u.Object, "spec", "maxReplicas")
-	cur, _, _ := unstructured.NestedInt64(u.Object, "status", "currentReplicas")
-	want, _, _ := unstructured.NestedInt64(u.Object, "status", "desiredReplicas")
+	lo, _ := intField(u, "spec", "minReplicas")
+	hi, _ := intField(u, "spec", "maxReplicas")
+	cur, _ := intField(u, "status", "currentReplicas")
+	want, _ := intField(u, "status", "desiredReplicas")
 	if lo == 0 {
 		lo = 1
 	}
@@ -414,7 +414,7 @@ func autoscalerFigures(u *unstructured.Unstructured) string {
 }
 
 func replicaCounts(u *unstructured.Unstructured) (desired, ready int64) {
-	desired, found, _ := unstructured.NestedInt64(u.Object, "spec", "replicas")
+	desired, found := intField(u, "spec", "replicas")
 	if !found {
 		desired = 1
 	}

@@ -95,7 +95,6 @@ func TestSourceScaleUpdateAndRemove(t *testing.T) {
 	}
 
 	// back to fixed replicas: taken back from the autoscaler without a conflict
-	t.Logf("spec.replicas is managed by %v", replicasManagers(t, ns, "shop-adapter"))
 	r = mustKM(t, append([]string{"source", "update", "http", "shop", "--replicas", "1"}, in...)...)
 	for _, want := range []string{"deployment.apps/shop-adapter configured", "horizontalpodautoscaler.autoscaling/shop-adapter deleted",
 		"poddisruptionbudget.policy/shop-adapter deleted"} {
