@@ -224,23 +224,9 @@ func hpaCPUTarget(hpa *unstructured.Unstructured) (int32, bool) {
 // the current value (so it stays when the plugin lets go); before the plugin
 // takes it back from an autoscaler, the hand-over manager takes it (forced)
 // so that the plugin's apply conflicts only with its own managers.
-func handOverReplicas(ctx context.Context, dyn dynamic.Interface, objs []*unstructured.Unstructured, dry DryRun) error {
-	var dep *unstructured.Unstructured
-	for _, o := range objs {
-		if o.GetKind() == "Deployment" {
-			dep = o
-		}
-	}
-	if dep == nil {
+func handOverReplicas(ctx context.Context, dyn dynamic.Interface, c dynamic.ResourceInterface, dep, cur *unstructured.Unstructured, dry DryRun) error {
+	if dep.GetKind() != "Deployment" || cur == nil {
 		return nil
-	}
-	c := dyn.Resource(DeploymentsGVR).Namespace(dep.GetNamespace())
-	cur, err := c.Get(ctx, dep.GetName(), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return APIError(err, "get", "deployment", dep.GetName(), dep.GetNamespace())
 	}
 	have, found := intField(cur, "spec", "replicas")
 	want, sets := intField(dep, "spec", "replicas") // built: numbers are float64
@@ -257,7 +243,7 @@ func handOverReplicas(ctx context.Context, dyn dynamic.Interface, objs []*unstru
 	switch {
 	case !sets && len(fieldManagers(cur, "f:spec", "f:replicas")) > 0 && !ownedByOthers:
 		// the plugin lets go: keep the value for the autoscaler
-	case sets && hasOurHPA(ctx, dyn, cur):
+	case sets && ownedByOthers && hasOurHPA(ctx, dyn, cur):
 		// the plugin takes it back from its own autoscaler
 		value, force = want, true
 	default:
@@ -331,10 +317,7 @@ func applyScaled(ctx context.Context, dyn dynamic.Interface, objs []*unstructure
 	if dry == DryRunClient {
 		return ApplyObjects(ctx, dyn, objs, dry, force)
 	}
-	if err := handOverReplicas(ctx, dyn, objs, dry); err != nil {
-		return nil, err
-	}
-	out, err := ApplyObjects(ctx, dyn, objs, dry, force)
+	out, err := ApplyObjects(ctx, dyn, objs, dry, force) // hands spec.replicas over first (handOverReplicas)
 	if err != nil || len(objs) == 0 {
 		return out, err
 	}

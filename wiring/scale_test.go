@@ -62,7 +62,8 @@ func TestHandOverReplicas(t *testing.T) {
 				got = "replicas " + itoa(body.Spec.Replicas) // the fake keeps no patch options (manager, force)
 				return true, cur, nil
 			})
-			if err := handOverReplicas(context.Background(), dyn, objs, DryRunNone); err != nil {
+			c := dyn.Resource(DeploymentsGVR).Namespace("ns")
+			if err := handOverReplicas(context.Background(), dyn, c, objs[2], cur, DryRunNone); err != nil {
 				t.Fatal(err)
 			}
 			if got != tc.want {

@@ -79,6 +79,10 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 		}
 	}
 	for i, o := range objs {
+		// spec.replicas passes to or from an autoscaler (scale.go)
+		if err := handOverReplicas(ctx, dyn, clients[i], o, curs[i], dry); err != nil {
+			return out, err
+		}
 		c, err := applyOver(ctx, clients[i], o, curs[i], dry, force)
 		if err != nil {
 			return out, err
