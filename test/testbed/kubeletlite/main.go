@@ -315,7 +315,7 @@ func (k *kubelet) sync(ctx context.Context) error {
 	k.mu.Unlock()
 	for _, p := range gone {
 		log.Printf("%s: deployment gone, stopping pod %s", p.deploy, p.podName)
-		k.stopGracefully(nil, p)
+		k.stopNow(ctx, p)
 	}
 	return nil
 }
@@ -614,6 +614,30 @@ func (k *kubelet) stopGracefully(d *appsv1.Deployment, p *process) {
 			<-p.done
 		}
 		k.remove(ctx, p)
+	}()
+}
+
+// stopNow ends the pod of a Deployment that is gone: its Pod is removed at
+// once (the test bed's removals, tail's and unwire's, wait for it), its
+// process gets SIGTERM and, in the background, SIGKILL after 5 s.
+func (k *kubelet) stopNow(ctx context.Context, p *process) {
+	k.mu.Lock()
+	p.terminating = true
+	k.mu.Unlock()
+	if p.pod != nil {
+		zero := int64(0)
+		err := k.client.CoreV1().Pods(p.namespace).Delete(ctx, p.podName, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+		if err != nil && !apierrors.IsNotFound(err) {
+			log.Printf("%s: deleting pod %s: %v", p.deploy, p.podName, err)
+		}
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	go func() {
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
+		k.remove(context.Background(), p)
 	}()
 }
 
