@@ -739,7 +739,9 @@ func podFor(d *appsv1.Deployment, p *process, node string) *corev1.Pod {
 	}
 	yes := true
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: p.podName, Namespace: d.Namespace, Labels: labels, Annotations: t.Annotations,
-		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &yes}}},
+		// blockOwnerDeletion, as a ReplicaSet's pods have: a foreground
+		// deletion of the Deployment (tail's) ends only once the pods are gone.
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &yes, BlockOwnerDeletion: &yes}}},
 		Spec: t.Spec}
 	pod.Spec.NodeName = node
 	return pod
