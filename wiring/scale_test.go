@@ -73,5 +73,4 @@ func TestHandOverReplicas(t *testing.T) {
 	}
 }
 
-
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
