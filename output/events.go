@@ -56,4 +56,7 @@ func LoadSummary(w io.Writer, s sender.Summary) {
 	for _, k := range keys {
 		fmt.Fprintf(w, "  failed with %s: %d\n", k, s.ByStatus[k])
 	}
+	if s.RetriedEvents > 0 {
+		fmt.Fprintf(w, "  retried: %d events, %d attempts refused (503, 429 or connection failed) and sent again\n", s.RetriedEvents, s.Retries)
+	}
 }

@@ -82,3 +82,26 @@ func TestMeshDotAndTree(t *testing.T) {
 		t.Errorf("tree:\n%s\nwant:\n%s", tree.String(), want)
 	}
 }
+
+// An adapter scaled past one pod, not all ready, or autoscaled shows its
+// ready/desired replicas and the autoscaler's figures; one ready pod shows none.
+func TestMeshTreeShowsScaling(t *testing.T) {
+	app := func(name string, r *wiring.Replicas, hpa string) wiring.AppStatus {
+		return wiring.AppStatus{Name: name, Namespace: "ki", Adapter: wiring.Health{Ready: "True"}, Channel: wiring.Health{Ready: "True"}, Replicas: r, Autoscaler: hpa}
+	}
+	st := wiring.MeshStatus{Apps: []wiring.AppStatus{
+		app("one", &wiring.Replicas{Ready: 1, Desired: 1}, ""),
+		app("three", &wiring.Replicas{Ready: 2, Desired: 3}, ""),
+		app("auto", &wiring.Replicas{Ready: 2, Desired: 2}, "replicas 2 (desired 2, min 2, max 5), cpu 35%/80%"),
+	}}
+	var tree bytes.Buffer
+	if err := MeshTree(&tree, st); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ki/one  adapter ok\n", "ki/three  adapter ok  replicas 2/3 ready\n",
+		"ki/auto  adapter ok  replicas 2/2 ready  autoscaler: replicas 2 (desired 2, min 2, max 5), cpu 35%/80%\n"} {
+		if !strings.Contains(tree.String(), want) {
+			t.Errorf("tree lacks %q:\n%s", want, tree.String())
+		}
+	}
+}

@@ -31,7 +31,14 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 		line("", "Applications:")
 	}
 	for _, a := range st.Apps {
-		line("", fmt.Sprintf("%s/%s  adapter %s%s", a.Namespace, a.Name, mark(a.Adapter), tokensNote(a.Credentials)))
+		scale := ""
+		if a.Scaled() && a.Replicas != nil {
+			scale = fmt.Sprintf("  replicas %d/%d ready", a.Replicas.Ready, a.Replicas.Desired)
+		}
+		if a.Autoscaler != "" {
+			scale += "  autoscaler: " + a.Autoscaler
+		}
+		line("", fmt.Sprintf("%s/%s  adapter %s%s%s", a.Namespace, a.Name, mark(a.Adapter), scale, tokensNote(a.Credentials)))
 		sink := a.Sink
 		if sink == "" {
 			sink = "<none>"

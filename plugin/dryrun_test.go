@@ -36,6 +36,7 @@ var clientDryRuns = map[string]string{
 	"source token create": "shop|source token create shop",
 	"source token rotate": "shop|source token rotate shop",
 	"source token revoke": "shop|source token revoke shop --all",
+	"source update http":  "kyma-integration|source update http shop --autoscale 2:5 --integration-namespace kyma-integration",
 	"subscription create": "kyma-integration|subscription create s2 --channel shop --sink broker:default:shop",
 	"subscription delete": "kyma-integration|subscription delete shop-to-shop",
 	"subscription update": "kyma-integration|subscription update shop-to-shop --sink broker:other:shop",

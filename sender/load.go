@@ -33,6 +33,9 @@ type EventResult struct {
 	Status        int     `json:"status"` // 0: no answer
 	LatencyMillis float64 `json:"latencyMillis"`
 	Error         string  `json:"error,omitempty"`
+	// Attempts is how many times it was sent (with retries; the last
+	// attempt's status and error are above).
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // WriteResults writes one JSON line per event that was sent.
@@ -59,6 +62,10 @@ type Summary struct {
 	P50Millis    float64        `json:"p50Millis"`
 	P90Millis    float64        `json:"p90Millis"`
 	P99Millis    float64        `json:"p99Millis"`
+	// With retries: events sent more than once, and the attempts refused
+	// (503, 429 or a failed connection) that were retried.
+	RetriedEvents int `json:"retriedEvents,omitempty"`
+	Retries       int `json:"retries,omitempty"`
 }
 
 // Load sends opts.Count copies of ev, each with its own id (the event's id with
@@ -96,14 +103,14 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 					c.SetID(id)
 					var encErr error // per worker: the workers run at once
 					if _, b, encErr = Encode(ctx, &c, s.mode); encErr != nil {
-						t.add(id, 0, 0, encErr, false)
+						t.add(id, 0, 0, encErr, false, 0)
 						continue
 					}
 				} else {
 					h.Set("Ce-Id", id)
 				}
 				t0 := time.Now()
-				resp, err := s.post(ctx, h, b)
+				resp, attempts, err := s.postRetrying(ctx, h, b)
 				latency := time.Since(t0)
 				code := 0
 				if err == nil {
@@ -112,7 +119,10 @@ func (s *Sender) Load(ctx context.Context, ev *event.Event, opts LoadOptions) (S
 					code = resp.StatusCode
 				}
 				acked := err == nil && s.acked(code)
-				t.add(id, code, latency, err, acked)
+				if s.retries == 0 {
+					attempts = 0 // not written
+				}
+				t.add(id, code, latency, err, acked, attempts)
 				if opts.Progress != nil {
 					opts.Progress(acked)
 				}
@@ -166,10 +176,14 @@ func newTally(results io.Writer) *tally {
 }
 
 // add counts one event that was sent (or could not be: err, code 0).
-func (t *tally) add(id string, code int, latency time.Duration, err error, acked bool) {
+func (t *tally) add(id string, code int, latency time.Duration, err error, acked bool, attempts int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sum.Sent++
+	if attempts > 1 {
+		t.sum.RetriedEvents++
+		t.sum.Retries += attempts - 1
+	}
 	t.latencies.add(latency)
 	switch {
 	case acked:
@@ -184,7 +198,7 @@ func (t *tally) add(id string, code int, latency time.Duration, err error, acked
 	if t.enc == nil || t.writeErr != nil {
 		return
 	}
-	r := EventResult{ID: id, Status: code, LatencyMillis: float64(latency.Microseconds()) / 1000}
+	r := EventResult{ID: id, Status: code, LatencyMillis: float64(latency.Microseconds()) / 1000, Attempts: attempts}
 	if err != nil {
 		r.Error = err.Error()
 	}

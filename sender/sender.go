@@ -39,9 +39,10 @@ var AdapterAcks = []int{http.StatusAccepted}
 
 // Sender posts events to one target over one keep-alive connection pool.
 type Sender struct {
-	target Target
-	mode   string
-	client *http.Client
+	target  Target
+	mode    string
+	client  *http.Client
+	retries int // SetRetries (retry.go)
 }
 
 // New returns a Sender whose pool keeps up to concurrency connections to the
@@ -76,6 +77,7 @@ type Result struct {
 	ACK        bool         `json:"ack"`
 	Error      string       `json:"error,omitempty"`
 	Reply      *event.Event `json:"reply,omitempty"`
+	Attempts   int          `json:"attempts,omitempty"` // with retries
 }
 
 // Send posts ev and reads the reply event, if the target sent one back.
@@ -86,7 +88,10 @@ func (s *Sender) Send(ctx context.Context, ev *event.Event) Result {
 		res.Error = err.Error()
 		return res
 	}
-	resp, err := s.post(ctx, header, body)
+	resp, attempts, err := s.postRetrying(ctx, header, body)
+	if s.retries > 0 {
+		res.Attempts = attempts
+	}
 	if err != nil {
 		res.Error = err.Error()
 		return res

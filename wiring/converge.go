@@ -114,7 +114,9 @@ func conflictingManagers(err error) []string {
 	}
 	var out []string
 	for _, c := range status.Status().Details.Causes {
-		if strings.Contains(c.Message, `"`+ManagedByValue+`"`) {
+		// the plugin's own managers: its apply, and the hand-over of
+		// spec.replicas to and from an autoscaler (scale.go)
+		if strings.Contains(c.Message, `"`+ManagedByValue+`"`) || strings.Contains(c.Message, `"`+handoverManager+`"`) {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s is managed by %s", strings.TrimPrefix(c.Field, "."), strings.TrimPrefix(c.Message, "conflict with ")))

@@ -100,7 +100,39 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 		}
 	}
 	add("adapter image", Pass, s.Image+" (source create http --image changes it)", "")
+	if c := metricsCheck(ctx, disc, c.Mesh, s.IntegrationNamespace); c != nil {
+		out = append(out, *c)
+	}
 	return out
+}
+
+// metricsCheck warns when an application's adapter has an autoscaler
+// (--autoscale) and the cluster serves no resource metrics API
+// (metrics.k8s.io, metrics-server's): that autoscaler never scales.
+func metricsCheck(ctx context.Context, disc typed.Discovery, m Mesh, ns string) *Check {
+	if m.Dynamic == nil {
+		return nil
+	}
+	list, err := m.Dynamic.Resource(HPAGVR).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: ComponentLabel + "=" + AdapterComponent})
+	if err != nil {
+		return nil // not readable: the permissions check names it
+	}
+	var apps []string
+	for _, h := range list.Items {
+		if h.GetLabels()[ManagedByLabel] == ManagedByValue {
+			apps = append(apps, h.GetLabels()[AppLabel])
+		}
+	}
+	_, merr := disc.ServerResourcesForGroupVersion("metrics.k8s.io/v1beta1")
+	switch {
+	case merr == nil:
+		return &Check{"metrics API", Pass, "metrics.k8s.io/v1beta1 served: autoscalers (--autoscale) can scale", ""}
+	case len(apps) == 0:
+		return &Check{"metrics API", Pass, "metrics.k8s.io not served; no adapter has an autoscaler (--autoscale needs it)", ""}
+	}
+	slices.Sort(apps)
+	return &Check{"metrics API", Warn, fmt.Sprintf("metrics.k8s.io is not served, and %d adapter(s) in %q have an autoscaler that will never scale: %s",
+		len(apps), ns, strings.Join(apps, ", ")), "install metrics-server, or give those sources fixed replicas: kubectl kymamesh source update http APP --replicas N"}
 }
 
 // webhookCheck sends a Broker as a server dry run: only Knative's webhook
@@ -224,6 +256,8 @@ func neededAccess() []access {
 		{"messaging.knative.dev", "subscriptions", true, []string{"get", "list", "watch", "create", "update", "delete"}},
 		{"sources.knative.dev", "sinkbindings", true, []string{"get", "list", "patch", "delete"}},
 		{"apps", "deployments", true, []string{"get", "list", "patch", "delete"}},
+		{"autoscaling", "horizontalpodautoscalers", true, []string{"get", "list", "patch", "delete"}},
+		{"policy", "poddisruptionbudgets", true, []string{"get", "list", "patch", "delete"}},
 		{"", "services", true, []string{"get", "list", "patch", "delete"}},
 		{"", "serviceaccounts", true, []string{"get", "patch", "delete"}},
 		{"", "secrets", true, []string{"get", "list", "create", "update", "delete"}}, // applications' tokens

@@ -43,6 +43,7 @@ type HTTPSourceSpec struct {
 	Labels    map[string]string
 	// LegacyEvents makes the adapter take Kyma's events API too (/APP/v1/events).
 	LegacyEvents bool
+	Scale        Scale // replicas or autoscaler, CPU and memory (scale.go)
 }
 
 // AdapterName is the name of an application's adapter Deployment, Service,
@@ -60,6 +61,8 @@ var (
 		DeploymentsGVR,
 		ServicesGVR,
 		{Group: "sources.knative.dev", Version: "v1", Resource: "sinkbindings"},
+		HPAGVR, // only when autoscaled
+		PDBGVR, // only when more than one replica may run
 	}
 )
 
@@ -91,6 +94,13 @@ func BuildHTTPSource(s HTTPSourceSpec) ([]*unstructured.Unstructured, error) {
 		"App": quote(s.App), "Name": quote(AdapterName(s.App)), "Namespace": quote(s.Namespace), "Image": quote(s.Image), "Source": quote(s.App),
 		"Port": s.Port, "MetricsPort": metricsPort(s.Port), "Labels": inline(labels), "Selector": inline(selector),
 		"CredentialsSecret": quote(CredentialsSecretName(s.App)), "LegacyEvents": s.LegacyEvents,
+	}
+	sd, err := scaleData(s.Scale)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range sd {
+		data[k] = v
 	}
 	if s.Channel != "" {
 		tm, err := ParseChannelType("--channel", s.Channel)

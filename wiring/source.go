@@ -32,6 +32,7 @@ func gvrOf(u *unstructured.Unstructured) (schema.GroupVersionResource, error) {
 var sourceKinds = map[string]string{
 	"ServiceAccount": "serviceaccounts", "Channel": "channels", "Deployment": "deployments",
 	"Service": "services", "SinkBinding": "sinkbindings",
+	"HorizontalPodAutoscaler": "horizontalpodautoscalers", "PodDisruptionBudget": "poddisruptionbudgets",
 }
 
 func kindToResource(kind string) string { return sourceKinds[kind] }
@@ -78,6 +79,10 @@ func ApplyObjects(ctx context.Context, dyn dynamic.Interface, objs []*unstructur
 		}
 	}
 	for i, o := range objs {
+		// spec.replicas passes to or from an autoscaler (scale.go)
+		if err := handOverReplicas(ctx, dyn, clients[i], o, curs[i], dry); err != nil {
+			return out, err
+		}
 		c, err := applyOver(ctx, clients[i], o, curs[i], dry, force)
 		if err != nil {
 			return out, err
@@ -201,6 +206,8 @@ type ObjectStatus struct {
 	Ready  string `json:"ready"` // True, False or Unknown
 	Reason string `json:"reason,omitempty"`
 	Detail string `json:"detail,omitempty"` // the Channel's address, the SinkBinding's sink, the Service's port
+	// ReadyReplicas and DesiredReplicas are a Deployment's (in Detail too).
+	ReadyReplicas, DesiredReplicas int64 `json:"-"`
 }
 
 // Object returns the status of the source's object of that kind.
@@ -216,6 +223,9 @@ func (s SourceStatus) Object(kind string) ObjectStatus {
 // Ready says whether every object of the source exists and is ready.
 func (s SourceStatus) Ready() bool {
 	for _, o := range s.Objects {
+		if optionalKind(o.Kind) {
+			continue // an autoscaler without metrics still leaves the adapter serving
+		}
 		if !o.Found || o.Ready != "True" {
 			return false
 		}
@@ -260,7 +270,13 @@ func ListSourceStatuses(ctx context.Context, dyn dynamic.Interface, namespace, s
 	for _, app := range apps {
 		st := byApp[app]
 		// An object missing from the lists counts as not ready.
-		if len(st.Objects) < len(HTTPSourceGVRs)-1 {
+		required := 0
+		for _, o := range st.Objects {
+			if !optionalKind(o.Kind) {
+				required++
+			}
+		}
+		if required < len(HTTPSourceGVRs)-1-2 { // neither the service account nor the optional two
 			st.Objects = append(st.Objects, ObjectStatus{Kind: "incomplete", Ready: "False", Reason: "NotFound"})
 		}
 		out = append(out, *st)
@@ -282,6 +298,8 @@ func GetSourceStatus(ctx context.Context, dyn dynamic.Interface, app, namespace 
 		os := ObjectStatus{Kind: resourceToKind(gvr.Resource), Name: name, Ready: "Unknown"}
 		u, err := dyn.Resource(gvr).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 		switch {
+		case optionalKind(os.Kind) && (apierrors.IsNotFound(err) || err == nil && !isOurs(u, app)):
+			continue // the source is not scaled that way
 		case apierrors.IsNotFound(err):
 			os.Ready, os.Reason = "False", "NotFound"
 		case err != nil:
@@ -300,6 +318,17 @@ func readObjectStatus(u *unstructured.Unstructured, os *ObjectStatus) {
 	switch os.Kind {
 	case "Deployment":
 		condType = "Available"
+		os.Detail = deploymentReplicas(u)
+		os.DesiredReplicas, os.ReadyReplicas = replicaCounts(u)
+	case "HorizontalPodAutoscaler":
+		condType = "ScalingActive"
+		os.Detail = autoscalerFigures(u)
+	case "PodDisruptionBudget":
+		os.Ready = "True"
+		allowed, _ := intField(u, "status", "disruptionsAllowed")
+		most, _, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "maxUnavailable")
+		os.Detail = fmt.Sprintf("maxUnavailable %v, disruptions allowed %d", most, allowed)
+		return
 	case "Service":
 		os.Ready = "True"
 		ports, _, _ := unstructured.NestedSlice(u.Object, "spec", "ports")
@@ -343,4 +372,56 @@ func WaitSourceReady(ctx context.Context, dyn dynamic.Interface, app, namespace 
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// optionalKind says whether a source has an object of that kind only when
+// scaled so: an autoscaler, a disruption budget.
+func optionalKind(kind string) bool {
+	return kind == "HorizontalPodAutoscaler" || kind == "PodDisruptionBudget"
+}
+
+// deploymentReplicas is a Deployment's ready and desired replicas, with those
+// still terminating or not yet updated when there are any.
+func deploymentReplicas(u *unstructured.Unstructured) string {
+	desired, ready := replicaCounts(u)
+	d := fmt.Sprintf("replicas %d/%d ready", ready, desired)
+	if total, ok := intField(u, "status", "replicas"); ok && total != desired {
+		d += fmt.Sprintf(", %d running", total)
+	}
+	return d
+}
+
+// autoscalerFigures are an autoscaler's current and desired replicas within
+// its bounds, and its current and target CPU utilization.
+func autoscalerFigures(u *unstructured.Unstructured) string {
+	lo, _ := intField(u, "spec", "minReplicas")
+	hi, _ := intField(u, "spec", "maxReplicas")
+	cur, _ := intField(u, "status", "currentReplicas")
+	want, _ := intField(u, "status", "desiredReplicas")
+	if lo == 0 {
+		lo = 1
+	}
+	d := fmt.Sprintf("replicas %d (desired %d, min %d, max %d)", cur, want, lo, hi)
+	target, ok := hpaCPUTarget(u)
+	if !ok {
+		return d
+	}
+	now := "?"
+	ms, _, _ := unstructured.NestedSlice(u.Object, "status", "currentMetrics")
+	for _, m := range ms {
+		mm, _ := m.(map[string]any)
+		if v, ok, _ := unstructured.NestedInt64(mm, "resource", "current", "averageUtilization"); ok {
+			now = fmt.Sprintf("%d%%", v)
+		}
+	}
+	return d + fmt.Sprintf(", cpu %s/%d%%", now, target)
+}
+
+func replicaCounts(u *unstructured.Unstructured) (desired, ready int64) {
+	desired, found := intField(u, "spec", "replicas")
+	if !found {
+		desired = 1
+	}
+	ready, _, _ = unstructured.NestedInt64(u.Object, "status", "readyReplicas")
+	return desired, ready
 }

@@ -37,11 +37,25 @@ type AppStatus struct {
 	Name          string               `json:"name"`
 	Namespace     string               `json:"namespace"`
 	Adapter       Health               `json:"adapter"`
-	Sink          string               `json:"sink,omitempty"` // K_SINK, as the SinkBinding bound it
+	Replicas      *Replicas            `json:"replicas,omitempty"`   // the adapter Deployment's
+	Autoscaler    string               `json:"autoscaler,omitempty"` // its HorizontalPodAutoscaler's figures, if it has one
+	Sink          string               `json:"sink,omitempty"`       // K_SINK, as the SinkBinding bound it
 	Channel       Health               `json:"channel"`
 	Subscriptions []SubscriptionStatus `json:"subscriptions"`
 	// Credentials says whether its adapter requires a token (source token).
 	Credentials *CredentialsState `json:"credentials,omitempty"`
+}
+
+// Replicas are an adapter's ready and desired pods.
+type Replicas struct {
+	Ready   int64 `json:"ready"`
+	Desired int64 `json:"desired"`
+}
+
+// Scaled says whether status shows the replicas: more or fewer than one
+// wanted, some not ready, or an autoscaler.
+func (a AppStatus) Scaled() bool {
+	return a.Autoscaler != "" || a.Replicas != nil && (a.Replicas.Desired != 1 || a.Replicas.Ready < a.Replicas.Desired)
 }
 
 // SubscriptionStatus is one link from a Channel to where it delivers.
@@ -300,6 +314,12 @@ func AnalyzeMesh(s StatusScope, sources []SourceStatus, subs []knapi.Subscriptio
 		app := AppStatus{Name: src.App, Namespace: src.Namespace, Sink: strings.TrimPrefix(src.Object("SinkBinding").Detail, "K_SINK=")}
 		dep, sb, ch := src.Object("Deployment"), src.Object("SinkBinding"), src.Object("Channel")
 		app.Adapter, app.Channel = Health{dep.Ready, dep.Reason}, Health{ch.Ready, ch.Reason}
+		if dep.Found {
+			app.Replicas = &Replicas{Ready: dep.ReadyReplicas, Desired: dep.DesiredReplicas}
+		}
+		if hpa := src.Object("HorizontalPodAutoscaler"); hpa.Found {
+			app.Autoscaler = hpa.Detail
+		}
 		name := fmt.Sprintf("application %s/%s", src.Namespace, src.App)
 		if dep.Ready != "True" {
 			problem(name, "its adapter Deployment is not available ("+orNone(dep.Reason)+"): its events are refused",

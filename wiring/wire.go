@@ -110,6 +110,13 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 		}
 		return append(nss, changes(objs, OpCreated)...), nil
 	}
+	nsrc := 0 // the source's objects come first; how many depends on its scaling
+	for nsrc < len(objs) {
+		if u, ok := objs[nsrc].(*unstructured.Unstructured); !ok || kindToResource(u.GetKind()) == "" {
+			break
+		}
+		nsrc++
+	}
 	// The user namespace first: nothing is created for a namespace that is not there.
 	var out []Change
 	_, made, err := EnsureNamespace(ctx, m.Core.Namespaces(), s.To, "--create-namespace", s.CreateNamespace, dry)
@@ -133,7 +140,7 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 			Reason: fmt.Sprintf("made by 'source create': wire uses it as it is; change it with 'kubectl kymamesh source create http %s --integration-namespace %s ...'",
 				s.Source.App, s.Source.Namespace)})
 	case err == nil || apierrors.IsNotFound(err):
-		applied, err := applySource(ctx, m, objs[:len(HTTPSourceGVRs)], s.Source.Namespace, dry, s.ForceConflicts)
+		applied, err := applySource(ctx, m, objs[:nsrc], s.Source.Namespace, dry, s.ForceConflicts)
 		out = append(out, applied...)
 		if err != nil {
 			return out, err
@@ -141,7 +148,7 @@ func Wire(ctx context.Context, m Mesh, s WireSpec, dry DryRun) ([]Change, error)
 	default:
 		return out, APIError(err, "get", "deployment", AdapterName(s.Source.App), s.Source.Namespace)
 	}
-	for _, o := range objs[len(HTTPSourceGVRs):] {
+	for _, o := range objs[nsrc:] {
 		c, err := ensureWired(ctx, m, o, dry, s.ForceConflicts)
 		if err != nil {
 			return out, err
@@ -202,7 +209,11 @@ func CreateHTTPSource(ctx context.Context, m Mesh, objs []*unstructured.Unstruct
 			out = append(out, *made)
 		}
 	}
-	applied, err := ApplyObjects(ctx, m.Dynamic, objs, dry, force)
+	if dry == DryRunClient {
+		applied, err := ApplyObjects(ctx, m.Dynamic, objs, dry, force)
+		return append(out, applied...), err
+	}
+	applied, err := applyScaled(ctx, m.Dynamic, objs, namespace, dry, force)
 	return append(out, applied...), err
 }
 

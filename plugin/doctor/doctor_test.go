@@ -108,3 +108,23 @@ func TestDoctorReportsVersionFlagsAndUnreconciledKinds(t *testing.T) {
 		t.Errorf("doctor reports delivery-timeout other than once:\n%s", r.Stdout)
 	}
 }
+
+// doctor warns when an adapter has an autoscaler and no metrics API serves
+// it (it would never scale); with metrics.k8s.io served it passes.
+func TestDoctorWarnsOfAnAutoscalerWithoutMetrics(t *testing.T) {
+	hpa := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+		"metadata": map[string]any{"name": "shop-adapter", "namespace": "kyma-integration", "labels": map[string]any{
+			"app.kubernetes.io/name": "kymamesh-adapter", "app.kubernetes.io/managed-by": "kubectl-kymamesh", "kymamesh.kyma-project.io/application": "shop"}}}}
+	f := cmdtest.NewFactory("shop", hpa)
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	want := "WARN  metrics API: metrics.k8s.io is not served, and 1 adapter(s) in \"kyma-integration\" have an autoscaler that will never scale: shop\n" +
+		"      fix: install metrics-server, or give those sources fixed replicas: kubectl kymamesh source update http APP --replicas N\n"
+	if !strings.Contains(r.Stdout, want) {
+		t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+	}
+	f.Disc.Resources = append(f.Disc.Resources, &metav1.APIResourceList{GroupVersion: "metrics.k8s.io/v1beta1", APIResources: []metav1.APIResource{{Name: "pods"}}})
+	r = cmdtest.Run(t.Context(), f, "", "doctor")
+	if !strings.Contains(r.Stdout, "PASS  metrics API: metrics.k8s.io/v1beta1 served") {
+		t.Errorf("doctor with metrics served:\n%s", r.Stdout)
+	}
+}

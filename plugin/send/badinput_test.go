@@ -10,7 +10,9 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cmdtest.ExpectUsageErrors(t, 26, []cmdtest.BadInput{
+	cmdtest.ExpectUsageErrors(t, 28, []cmdtest.BadInput{
+		{Args: []string{"send", "--to", "app:shop", "--type", "t", "--retries", "-1"}, Want: "--retries: -1: must be 0 to 100"},
+		{Args: []string{"send", "--to", "app:shop", "--type", "t", "--retries", "101"}, Want: "--retries: 101: must be 0 to 100"},
 		{Args: []string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--rate", "NaN"}, Want: `--rate: NaN: must be a finite number`},
 		{Args: []string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--rate", "+Inf"}, Want: `--rate: +Inf: must be a finite number`},
 		{Args: []string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--results", "/nonexistent/dir/r.jsonl", "--dry-run=client"}, Want: `--results: /nonexistent/dir/r.jsonl: its directory /nonexistent/dir does not exist`},

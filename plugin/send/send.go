@@ -51,6 +51,7 @@ type Options struct {
 	// API server's (whose come from the kubeconfig).
 	Token, TokenFile string
 	TLS              sender.TLSOptions
+	Retries          int
 
 	namespace string
 	event     *event.Event // built by Complete
@@ -107,6 +108,7 @@ Exit code 1 if any event was not acknowledged: by an application's adapter
 	fl.IntVar(&o.Load.Concurrency, "concurrency", o.Load.Concurrency, "How many to send at once (one connection pool).")
 	fl.Float64Var(&o.Load.Rate, "rate", 0, "Events per second at most; 0 for as fast as the target takes them.")
 	fl.DurationVar(&o.Timeout, "timeout", o.Timeout, "Timeout of each request.")
+	fl.IntVar(&o.Retries, "retries", 0, "Send an event again, up to this many times, when it was refused with 503 or 429 (after its Retry-After) or its connection failed before an answer; never after another answer or a timeout.")
 	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml (the result, or the load summary).")
 	o.Output.AddFlags(cmd)
 	fl.StringVar(&o.Results, "results", "", "Write one JSON line per event to this file: id, status, latencyMillis, error.")
@@ -170,6 +172,8 @@ func (o *Options) Validate() error {
 		return invalid.Errorf("--rate", "%g: must be a finite number of events per second (0 for as fast as the target takes them)", o.Load.Rate)
 	case o.Timeout <= 0:
 		return invalid.Errorf("--timeout", "%s: must be positive", o.Timeout)
+	case o.Retries < 0 || o.Retries > 100:
+		return invalid.Errorf("--retries", "%d: must be 0 to 100", o.Retries)
 	}
 	if err := o.Output.Complete(); err != nil {
 		return err
@@ -273,6 +277,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	s := sender.New(target, o.Event.Mode, o.Load.Concurrency, o.Timeout)
+	s.SetRetries(o.Retries)
 	if o.Load.Count == 1 {
 		return withForwardError(o.single(ctx, s, ev), fwd)
 	}
@@ -354,7 +359,7 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 	t0 := time.Now()
 	res := s.Send(ctx, ev)
 	if o.Load.Results != nil {
-		r := sender.EventResult{ID: res.ID, Status: res.StatusCode, LatencyMillis: float64(time.Since(t0).Microseconds()) / 1000, Error: res.Error}
+		r := sender.EventResult{ID: res.ID, Status: res.StatusCode, LatencyMillis: float64(time.Since(t0).Microseconds()) / 1000, Error: res.Error, Attempts: res.Attempts}
 		if err := sender.WriteResults(o.Load.Results, []sender.EventResult{r}); err != nil {
 			return fmt.Errorf("--results: %w", err)
 		}

@@ -11,7 +11,24 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cmdtest.ExpectUsageErrors(t, 11, []cmdtest.BadInput{
+	cmdtest.ExpectUsageErrors(t, 22, []cmdtest.BadInput{
+		// scaling (issue 20)
+		{Args: []string{"source", "create", "http", "shop", "--replicas", "0"}, Want: "--replicas: 0: want at least 1"},
+		{Args: []string{"source", "create", "http", "shop", "--autoscale", "5:2"}, Want: `--autoscale: "5:2": MAX is below MIN`},
+		{Args: []string{"source", "create", "http", "shop", "--autoscale", "0:2"}, Want: `--autoscale: "0:2": MIN must be at least 1`},
+		{Args: []string{"source", "create", "http", "shop", "--autoscale", "3"}, Want: `--autoscale: "3": want MIN:MAX`},
+		{Args: []string{"source", "create", "http", "shop", "--cpu", "abc"}, Want: `--cpu: "abc" is not a quantity`},
+		{Args: []string{"source", "create", "http", "shop", "--memory", "256Mi:64Mi"}, Want: `--memory: "256Mi:64Mi": the request is above the limit`},
+		{Args: []string{"source", "create", "http", "shop", "--autoscale", "2:5", "--replicas", "3"}, Want: "--replicas: cannot be combined with --autoscale"},
+		{Args: []string{"source", "create", "http", "shop", "--autoscale-cpu", "50"}, Want: "--autoscale-cpu: needs --autoscale MIN:MAX"},
+		{Args: []string{"source", "create", "http", "shop", "--autoscale", "1:3", "--autoscale-cpu", "0"}, Want: "--autoscale-cpu: 0: want a percentage"},
+		{Args: []string{"wire", "shop", "--to", "shop", "--replicas", "0"}, Want: "--replicas: 0: want at least 1"},
+		{Args: []string{"wire", "shop", "--to", "shop", "--cpu", "abc"}, Want: `--cpu: "abc" is not a quantity`},
+		{Args: []string{"source", "update", "http", "shop"}, Want: "--replicas: nothing to update"},
+		{Args: []string{"source", "update", "http", "shop", "--replicas", "0"}, Want: "--replicas: 0: want at least 1"},
+		{Args: []string{"source", "update", "http", "shop", "--autoscale", "5:2"}, Want: `--autoscale: "5:2": MAX is below MIN`},
+		{Args: []string{"source", "update", "http", "shop", "--autoscale", "2:5", "--replicas", "2"}, Want: "--replicas: cannot be combined with --autoscale"},
+		{Args: []string{"source", "update", "http", "shop", "--cpu", "-1"}, Want: `--cpu: "-1": a request and a limit must be above 0`},
 		// names, arguments, flags
 		{Args: []string{"source", "create", "ftp", "x"}, Want: `unknown command "ftp" for "kubectl kymamesh source create"`},
 		// create http

@@ -16,7 +16,9 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	cmdutil.NamespaceFrom(cmd, "the applications' namespace is --integration-namespace")
 	create := &cobra.Command{Use: "create", Short: "Create a source"}
 	create.AddCommand(newCmdCreateHTTP(f, s))
-	cmd.AddCommand(create, newCmdList(f, s), newCmdDescribe(f, s), newCmdDelete(f, s), newCmdToken(f, s))
+	update := &cobra.Command{Use: "update", Short: "Change a source"}
+	update.AddCommand(newCmdUpdateHTTP(f, s))
+	cmd.AddCommand(create, update, newCmdList(f, s), newCmdDescribe(f, s), newCmdDelete(f, s), newCmdToken(f, s))
 	return cmd
 }
 

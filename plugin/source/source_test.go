@@ -59,6 +59,9 @@ func makeReady(t *testing.T, f *cmdtest.Factory, app string) {
 				t.Fatal(err)
 			}
 		}
+		if gvr == deployments {
+			status["readyReplicas"], status["replicas"] = int64(1), int64(1)
+		}
 		u.Object["status"] = status
 		if _, err := c.Update(t.Context(), u, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
@@ -162,7 +165,7 @@ func TestCreateHTTPWait(t *testing.T) {
 		"sinkbinding.sources.knative.dev/shop-adapter created\n", ""+
 		"KIND          NAME           READY     REASON   DETAIL\n"+
 		"Channel       shop           Unknown\n"+
-		"Deployment    shop-adapter   Unknown\n"+
+		"Deployment    shop-adapter   Unknown            replicas 0/1 ready\n"+
 		"Service       shop-adapter   True               port 80 -> 8080\n"+
 		"SinkBinding   shop-adapter   Unknown\n"+
 		`error: source "shop" in namespace "kyma-integration" is not ready after 50ms`+"\n")
@@ -194,7 +197,7 @@ func TestListSources(t *testing.T) {
 	cmdtest.Expect(t, f, "source list -l kymamesh.kyma-project.io/application=crm -o json", 0,
 		`{"items":[{"app":"crm","namespace":"kyma-integration","objects":[`+
 			`{"kind":"Channel","name":"crm","found":true,"ready":"Unknown"},`+
-			`{"kind":"Deployment","name":"crm-adapter","found":true,"ready":"Unknown"},`+
+			`{"kind":"Deployment","name":"crm-adapter","found":true,"ready":"Unknown","detail":"replicas 0/1 ready"},`+
 			`{"kind":"Service","name":"crm-adapter","found":true,"ready":"True","detail":"port 80 -\u003e 8080"},`+
 			`{"kind":"SinkBinding","name":"crm-adapter","found":true,"ready":"Unknown"}],"ready":false}]}`+"\n", "")
 	cmdtest.Expect(t, f, "source list -l kymamesh.kyma-project.io/application=shop -o yaml", 0, ""+
@@ -207,7 +210,8 @@ func TestListSources(t *testing.T) {
 		"    kind: Channel\n"+
 		"    name: shop\n"+
 		"    ready: \"True\"\n"+
-		"  - found: true\n"+
+		"  - detail: replicas 1/1 ready\n"+
+		"    found: true\n"+
 		"    kind: Deployment\n"+
 		"    name: shop-adapter\n"+
 		"    ready: \"True\"\n"+
@@ -259,7 +263,7 @@ func TestDescribeSource(t *testing.T) {
 		"Objects:\n"+
 		"  KIND          NAME           READY     REASON   DETAIL\n"+
 		"  Channel       shop           Unknown\n"+
-		"  Deployment    shop-adapter   Unknown\n"+
+		"  Deployment    shop-adapter   Unknown            replicas 0/1 ready\n"+
 		"  Service       shop-adapter   True               port 80 -> 8080\n"+
 		"  SinkBinding   shop-adapter   Unknown\n", "")
 	makeReady(t, f, "shop")
@@ -272,13 +276,13 @@ func TestDescribeSource(t *testing.T) {
 		"Objects:\n"+
 		"  KIND          NAME           READY   REASON   DETAIL\n"+
 		"  Channel       shop           True             "+shopChannel+"\n"+
-		"  Deployment    shop-adapter   True\n"+
+		"  Deployment    shop-adapter   True             replicas 1/1 ready\n"+
 		"  Service       shop-adapter   True             port 80 -> 8080\n"+
 		"  SinkBinding   shop-adapter   True             K_SINK="+shopChannel+"\n", "")
 	cmdtest.Expect(t, f, "source describe shop -o json", 0,
 		`{"app":"shop","namespace":"kyma-integration","objects":[`+
 			`{"kind":"Channel","name":"shop","found":true,"ready":"True","detail":"`+shopChannel+`"},`+
-			`{"kind":"Deployment","name":"shop-adapter","found":true,"ready":"True"},`+
+			`{"kind":"Deployment","name":"shop-adapter","found":true,"ready":"True","detail":"replicas 1/1 ready"},`+
 			`{"kind":"Service","name":"shop-adapter","found":true,"ready":"True","detail":"port 80 -\u003e 8080"},`+
 			`{"kind":"SinkBinding","name":"shop-adapter","found":true,"ready":"True","detail":"K_SINK=`+shopChannel+`"}],"ready":true,"credentials":{"required":"False","validTokens":0}}`+"\n", "")
 	cmdtest.Expect(t, f, "source describe crm", 1, "", `error: source "crm" not found in namespace "kyma-integration"`+"\n")

@@ -76,8 +76,8 @@ func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
 		t.Errorf("want 3 problems, got:\n%s", all)
 	}
 	requests := len(f.Dyn.Actions())
-	if requests != 9 { // the eight kinds and the applications' credentials Secrets
-		t.Fatalf("status made %d requests, want 9 (one list per kind)", requests)
+	if requests != 11 { // the ten kinds and the applications' credentials Secrets
+		t.Fatalf("status made %d requests, want 11 (one list per kind)", requests)
 	}
 }
 

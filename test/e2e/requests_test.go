@@ -36,16 +36,17 @@ func TestRequestsPerCommand(t *testing.T) {
 		{[]string{"trigger", "describe", "t1"}, 1},
 		{[]string{"trigger", "delete", "t1"}, 1},
 		{[]string{"broker", "list"}, 1},
-		// each object read before it is applied (converge: created, configured or unchanged)
-		{append([]string{"wire", "shop", "--to", user}, in...), 16},
-		{append([]string{"source", "list"}, in...), 4},
+		// each object read before it is applied (converge: created, configured or unchanged);
+		// an autoscaler and a budget looked for, to delete if no longer asked for
+		{append([]string{"wire", "shop", "--to", user}, in...), 18},
+		{append([]string{"source", "list"}, in...), 6},
 		// and the applications' credentials Secrets, one list
-		{append([]string{"status"}, in...), 9},
+		{append([]string{"status"}, in...), 11},
 		// the application's credentials Secret read, for its token
 		{append([]string{"send", "--to", "app:shop", "--type", "order.created"}, in...), 4},
 		// whatever refers to the Channel looked up before it is deleted: one list
 		// per kind that can (nine), across namespaces; the credentials Secret read
-		{append([]string{"unwire", "shop", "--from", user}, in...), 28},
+		{append([]string{"unwire", "shop", "--from", user}, in...), 30},
 	}
 	var table strings.Builder
 	fmt.Fprintln(&table, "| command | requests | what |")

@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,10 @@ type process struct {
 	ready      bool
 	volumesAt  time.Time   // when its Secrets' files were last written
 	refreshing atomic.Bool // a refresh of its Secrets' files is running
+	deploy     string      // namespace/name of its Deployment
+	// terminating: its Pod is deleted (with a grace period: the EndpointSlice
+	// says terminating) and its process has SIGTERM, draining.
+	terminating bool
 }
 
 // hasSecretVolumes says whether the pod mounts a Secret (a kubelet keeps
@@ -172,8 +177,8 @@ func main() {
 	// processes (within the test bed's stop grace).
 	done, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	for key := range k.running {
-		k.stop(done, key)
+	for _, p := range k.running {
+		k.remove(done, p)
 	}
 }
 
@@ -213,7 +218,12 @@ func (k *kubelet) podIP(namespace, pod string) (string, bool) {
 	return "", false
 }
 
-// sync makes the running pods match the Deployments.
+// sync makes the running pods match the Deployments: spec.replicas pods of
+// the current template each (one when unset); a changed template gets all
+// its new pods first and the old ones are stopped once the new ones are all
+// ready (a surge rollout: nothing is unavailable); extra pods (a scale-down)
+// and the pods of a Deployment that is gone stop gracefully; a pod whose
+// process exited is removed and replaced.
 func (k *kubelet) sync(ctx context.Context) error {
 	deps, err := k.client.AppsV1().Deployments("").List(ctx, metav1.ListOptions{LabelSelector: k.selector})
 	if err != nil {
@@ -225,59 +235,103 @@ func (k *kubelet) sync(ctx context.Context) error {
 		if d.DeletionTimestamp != nil {
 			continue
 		}
-		// One pod per Deployment, none when scaled to zero.
-		if d.Spec.Replicas != nil && *d.Spec.Replicas == 0 {
-			if err := k.reportScaledDown(ctx, d); err != nil {
-				log.Printf("%s/%s: status: %v", d.Namespace, d.Name, err)
-			}
-			continue
-		}
 		key := d.Namespace + "/" + d.Name
 		seen[key] = true
+		want := 1
+		if d.Spec.Replicas != nil {
+			want = int(*d.Spec.Replicas)
+		}
 		hash := templateHash(d)
-		p := k.running[key]
-		if p != nil && p.hash != hash {
-			log.Printf("%s: pod template changed, replacing its pod", key)
-			k.stop(ctx, key)
-			p = nil
-		}
-		if p != nil && p.exited() {
-			log.Printf("%s: pod %s exited, restarting it", key, p.podName)
-			k.stop(ctx, key)
-			p = nil
-		}
-		if p != nil && time.Since(p.volumesAt) > time.Second && hasSecretVolumes(d) && p.refreshing.CompareAndSwap(false, true) {
-			// A kubelet updates mounted Secrets when they change (within
-			// about a minute); this one, every second, beside the sync
-			// loop so that it does not slow it down.
-			p.volumesAt = time.Now()
-			go func(d *appsv1.Deployment) {
-				defer p.refreshing.Store(false)
-				if _, err := k.volumes(ctx, d, d.Spec.Template.Spec.Containers[0], false); err != nil {
-					log.Printf("%s: volumes: %v", key, err)
-				}
-			}(d.DeepCopy())
-		}
-		if p == nil {
-			if p, err = k.start(ctx, d, hash); err != nil {
-				log.Printf("%s: %v", key, err)
+		var cur, old []*process
+		for _, p := range k.pods(key) {
+			if p.exited() {
+				log.Printf("%s: pod %s exited, replacing it", key, p.podName)
+				k.remove(ctx, p)
 				continue
 			}
-			k.mu.Lock()
-			k.running[key] = p
-			k.mu.Unlock()
+			if p.hash == hash {
+				cur = append(cur, p)
+			} else {
+				old = append(old, p)
+			}
 		}
-		if err := k.report(ctx, d, p); err != nil {
+		for _, p := range cur {
+			if time.Since(p.volumesAt) > time.Second && hasSecretVolumes(d) && p.refreshing.CompareAndSwap(false, true) {
+				// A kubelet updates mounted Secrets when they change (within
+				// about a minute); this one, every second, beside the sync
+				// loop so that it does not slow it down.
+				p.volumesAt = time.Now()
+				go func(p *process, d *appsv1.Deployment) {
+					defer p.refreshing.Store(false)
+					if _, err := k.volumes(ctx, d, d.Spec.Template.Spec.Containers[0], false); err != nil {
+						log.Printf("%s: volumes: %v", key, err)
+					}
+				}(p, d.DeepCopy())
+			}
+		}
+		for len(cur) < want {
+			p, err := k.start(ctx, d, hash)
+			if err != nil {
+				log.Printf("%s: %v", key, err)
+				break
+			}
+			p.deploy = key
+			k.mu.Lock()
+			k.running[key+"/"+p.podName] = p
+			k.mu.Unlock()
+			cur = append(cur, p)
+		}
+		for len(cur) > want {
+			k.stopGracefully(d, cur[len(cur)-1])
+			cur = cur[:len(cur)-1]
+		}
+		ready := 0
+		for _, p := range append(append([]*process{}, cur...), old...) {
+			if err := k.report(ctx, d, p); err != nil {
+				log.Printf("%s: status: %v", key, err)
+			}
+			if p.ready && p.hash == hash {
+				ready++
+			}
+		}
+		if len(old) > 0 && ready >= want {
+			log.Printf("%s: pod template changed and the new pods are ready, stopping %d old ones", key, len(old))
+			for _, p := range old {
+				k.stopGracefully(d, p)
+			}
+			old = nil
+		}
+		if err := k.reportDeployment(ctx, d, want, cur, old); err != nil {
 			log.Printf("%s: status: %v", key, err)
 		}
 	}
-	for key := range k.running {
-		if !seen[key] {
-			log.Printf("%s: deployment gone or scaled to zero, stopping its pod", key)
-			k.stop(ctx, key)
+	k.mu.Lock()
+	var gone []*process
+	for _, p := range k.running {
+		if !seen[p.deploy] && !p.terminating {
+			gone = append(gone, p)
 		}
 	}
+	k.mu.Unlock()
+	for _, p := range gone {
+		log.Printf("%s: deployment gone, stopping pod %s", p.deploy, p.podName)
+		k.stopNow(ctx, p)
+	}
 	return nil
+}
+
+// pods are the pods of a Deployment that are not terminating.
+func (k *kubelet) pods(key string) []*process {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []*process
+	for _, p := range k.running {
+		if p.deploy == key && !p.terminating {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *process) int { return strings.Compare(a.podName, b.podName) })
+	return out
 }
 
 func templateHash(d *appsv1.Deployment) string {
@@ -321,9 +375,18 @@ func (k *kubelet) start(ctx context.Context, d *appsv1.Deployment, hash string) 
 	if p.port == 0 && len(c.Ports) > 0 {
 		p.port = int(c.Ports[0].ContainerPort)
 	}
-	// Pods are stopped for good here, and the test bed wants them gone fast:
-	// no drain period.
-	env = append(env, "DRAIN_PERIOD=0")
+	// Pods stop as in a cluster: deleted with a grace period, SIGTERM, the
+	// adapter's drain, in the background of the sync (stopGracefully). The
+	// drain is 2 s here unless the pod sets DRAIN_PERIOD: endpoints move in
+	// well under a second on this one machine, and the test bed's many
+	// removals should not each wait the 5 s a cluster needs.
+	drain := true
+	for _, e := range c.Env {
+		drain = drain && e.Name != "DRAIN_PERIOD"
+	}
+	if drain {
+		env = append(env, "DRAIN_PERIOD=2s")
+	}
 	logf, err := os.OpenFile(filepath.Join(k.logDir, "pod-"+d.Namespace+"-"+d.Name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		k.net.release(ip)
@@ -521,29 +584,79 @@ func resourceFieldValue(c corev1.Container, ref *corev1.ResourceFieldSelector) s
 	return strconv.FormatInt((q.MilliValue()+divisor-1)/divisor, 10)
 }
 
-// stop ends a pod as the kubelet would: its Pod leaves the endpoints first,
-// then the process gets SIGTERM, and SIGKILL after a grace period.
-func (k *kubelet) stop(ctx context.Context, key string) {
+// stopGracefully ends a pod as the kubelet would, in the background: its
+// Pod is deleted with the pod's grace period (the EndpointSlice controller
+// marks its endpoint terminating, not ready: proxies stop sending new
+// connections to it), the process gets SIGTERM and drains, SIGKILL after the
+// grace period; then the Pod is removed.
+func (k *kubelet) stopGracefully(d *appsv1.Deployment, p *process) {
 	k.mu.Lock()
-	p := k.running[key]
-	delete(k.running, key)
+	p.terminating = true
 	k.mu.Unlock()
-	if p == nil {
-		return
+	grace := int64(30)
+	if d != nil && d.Spec.Template.Spec.TerminationGracePeriodSeconds != nil {
+		grace = *d.Spec.Template.Spec.TerminationGracePeriodSeconds
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(grace+10)*time.Second)
+		defer cancel()
+		if p.pod != nil {
+			err := k.client.CoreV1().Pods(p.namespace).Delete(ctx, p.podName, metav1.DeleteOptions{GracePeriodSeconds: &grace})
+			if err != nil && !apierrors.IsNotFound(err) {
+				log.Printf("%s: deleting pod %s: %v", p.deploy, p.podName, err)
+			}
+		}
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(time.Duration(grace) * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		k.remove(ctx, p)
+	}()
+}
+
+// stopNow ends the pod of a Deployment that is gone: its Pod is removed at
+// once (the test bed's removals, tail's and unwire's, wait for it), its
+// process gets SIGTERM and, in the background, SIGKILL after 5 s.
+func (k *kubelet) stopNow(ctx context.Context, p *process) {
+	k.mu.Lock()
+	p.terminating = true
+	k.mu.Unlock()
+	if p.pod != nil {
+		zero := int64(0)
+		err := k.client.CoreV1().Pods(p.namespace).Delete(ctx, p.podName, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+		if err != nil && !apierrors.IsNotFound(err) {
+			log.Printf("%s: deleting pod %s: %v", p.deploy, p.podName, err)
+		}
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	go func() {
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
+		k.remove(context.Background(), p)
+	}()
+}
+
+// remove forgets a pod whose process has ended (or kills it), removes its
+// Pod at once and frees its address.
+func (k *kubelet) remove(ctx context.Context, p *process) {
+	k.mu.Lock()
+	delete(k.running, p.deploy+"/"+p.podName)
+	k.mu.Unlock()
+	if !p.exited() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
 	}
 	if p.pod != nil {
 		zero := int64(0)
 		err := k.client.CoreV1().Pods(p.namespace).Delete(ctx, p.podName, metav1.DeleteOptions{GracePeriodSeconds: &zero})
 		if err != nil && !apierrors.IsNotFound(err) {
-			log.Printf("%s: deleting pod %s: %v", key, p.podName, err)
+			log.Printf("%s: deleting pod %s: %v", p.deploy, p.podName, err)
 		}
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
 	}
 	k.net.release(p.ip)
 }
@@ -584,31 +697,33 @@ func (k *kubelet) report(ctx context.Context, d *appsv1.Deployment, p *process) 
 		}
 		p.pod, p.ready = updated, ready
 	}
-	status, reason := corev1.ConditionFalse, "MinimumReplicasUnavailable"
-	var n int32
-	if ready {
-		status, reason, n = corev1.ConditionTrue, "MinimumReplicasAvailable", 1
-	}
-	cur := d.Status
-	if cur.ObservedGeneration == d.Generation && cur.AvailableReplicas == n && len(cur.Conditions) == 1 && cur.Conditions[0].Status == status {
-		return nil
-	}
-	now := metav1.Now()
-	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, UpdatedReplicas: 1, ReadyReplicas: n, AvailableReplicas: n,
-		UnavailableReplicas: 1 - n,
-		Conditions:          []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: status, Reason: reason, LastUpdateTime: now, LastTransitionTime: now}}}
-	_, err := k.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
-	return err
+	return nil
 }
 
-// reportScaledDown says a Deployment scaled to zero has what it asks for.
-func (k *kubelet) reportScaledDown(ctx context.Context, d *appsv1.Deployment) error {
-	if d.Status.ObservedGeneration == d.Generation && d.Status.Replicas == 0 {
+// reportDeployment sets the Deployment's status from its pods, as the
+// Deployment controller would: replicas, updated (current template), ready
+// and available; Available once a pod is ready (or none is wanted).
+func (k *kubelet) reportDeployment(ctx context.Context, d *appsv1.Deployment, want int, cur, old []*process) error {
+	var ready int32
+	for _, p := range append(append([]*process{}, cur...), old...) {
+		if p.ready {
+			ready++
+		}
+	}
+	status, reason := corev1.ConditionFalse, "MinimumReplicasUnavailable"
+	if ready > 0 || want == 0 {
+		status, reason = corev1.ConditionTrue, "MinimumReplicasAvailable"
+	}
+	total := int32(len(cur) + len(old))
+	c := d.Status
+	if c.ObservedGeneration == d.Generation && c.Replicas == total && c.UpdatedReplicas == int32(len(cur)) && c.ReadyReplicas == ready &&
+		c.AvailableReplicas == ready && len(c.Conditions) == 1 && c.Conditions[0].Status == status {
 		return nil
 	}
 	now := metav1.Now()
-	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation,
-		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", LastUpdateTime: now, LastTransitionTime: now}}}
+	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: total, UpdatedReplicas: int32(len(cur)), ReadyReplicas: ready,
+		AvailableReplicas: ready, UnavailableReplicas: max(int32(want)-ready, 0),
+		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: status, Reason: reason, LastUpdateTime: now, LastTransitionTime: now}}}
 	_, err := k.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
 	return err
 }
@@ -624,9 +739,8 @@ func podFor(d *appsv1.Deployment, p *process, node string) *corev1.Pod {
 	}
 	yes := true
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: p.podName, Namespace: d.Namespace, Labels: labels, Annotations: t.Annotations,
-		// blockOwnerDeletion, as a ReplicaSet's Pods have: a foreground delete
-		// of the Deployment (tail's) ends only once this Pod is gone, which the
-		// sync loop does as soon as it sees the Deployment being deleted.
+		// blockOwnerDeletion, as a ReplicaSet's pods have: a foreground
+		// deletion of the Deployment (tail's) ends only once the pods are gone.
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &yes, BlockOwnerDeletion: &yes}}},
 		Spec: t.Spec}
 	pod.Spec.NodeName = node
