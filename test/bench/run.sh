@@ -15,6 +15,12 @@
 # Usage: test/bench/run.sh   (env: N=100000 C=32 ROUNDS=3 BASELINE_ADAPTER=path to another adapter build)
 set -euo pipefail
 N=${N:-100000}; C=${C:-32}; ROUNDS=${ROUNDS:-3}
+# hey gives each of its C workers N/C requests (integer division), so an N that
+# is not a multiple of C would send fewer than N and fail the count check below:
+# the run uses the largest multiple of C not above N, and says so.
+case "$N$C" in *[!0-9]*|"") echo "error: N and C must be whole numbers" >&2; exit 2 ;; esac
+if [ "$N" -lt "$C" ] || [ "$C" -lt 1 ]; then echo "error: N ($N) must be at least C ($C), and C at least 1" >&2; exit 2; fi
+if [ $((N % C)) -ne 0 ]; then echo "N=$N is not a multiple of C=$C: measuring N=$((N / C * C))" >&2; N=$((N / C * C)); fi
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 command -v hey >/dev/null || { apt-get update -qq && apt-get install -y -qq hey; }
 work=$(mktemp -d)
