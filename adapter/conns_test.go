@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,6 +27,14 @@ func runServer(t *testing.T, cfg Config) (addr, metrics string) {
 // runServerWith is runServer logging to log.
 func runServerWith(t *testing.T, cfg Config, log *slog.Logger) (addr, metrics string) {
 	t.Helper()
+	addr, metrics, _ = startServer(t, cfg, log)
+	return addr, metrics
+}
+
+// startServer is runServerWith that also returns the Server, for tests that
+// look at its state.
+func startServer(t *testing.T, cfg Config, log *slog.Logger) (addr, metrics string, srv *Server) {
+	t.Helper()
 	free := func() string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -35,7 +44,7 @@ func runServerWith(t *testing.T, cfg Config, log *slog.Logger) (addr, metrics st
 		return ln.Addr().String()
 	}
 	addr, metrics = free(), free()
-	srv := NewServer(cfg, log)
+	srv = NewServer(cfg, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, addr, metrics) }()
@@ -43,7 +52,7 @@ func runServerWith(t *testing.T, cfg Config, log *slog.Logger) (addr, metrics st
 	waitUp(t, "http://"+addr+"/healthz")
 	// waitUp's connection would stay open, kept alive, and count as one.
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	return addr, metrics
+	return addr, metrics, srv
 }
 
 var budgetLine = regexp.MustCompile(`(?m)^kymamesh_adapter_body_budget_used_bytes (\d+)`)
@@ -194,18 +203,31 @@ func TestHeadsBeyondTheBudgetAre503(t *testing.T) {
 // waits until one is done.
 func TestIdleConnectionsGiveWayAtTheLimit(t *testing.T) {
 	s := newSink(t, http.StatusAccepted)
-	addr, _ := runServer(t, Config{Source: "shop", Sink: s.URL, MaxBodyBytes: 1 << 20, SinkTimeout: 2 * time.Second,
-		ReadTimeout: 10 * time.Second, MaxConnections: 4})
+	addr, _, srv := startServer(t, Config{Source: "shop", Sink: s.URL, MaxBodyBytes: 1 << 20, SinkTimeout: 2 * time.Second,
+		ReadTimeout: 10 * time.Second, MaxConnections: 4}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	// waitUp's connection, closed by its client, holds a place until the
+	// server notices; under load that can be after the connections below.
+	untilTrue(t, "the probe's connection gone from the gate", func() bool { return srv.gate.openCount() == 0 })
 	var idle []net.Conn
+	var want []string
 	for i := 0; i < 4; i++ {
 		c := dial(t, addr)
 		io.WriteString(c, eventHead("idle"+strconv.Itoa(i), 0, 0)+"Content-Length: 2\r\n\r\n{}")
 		if resp, _ := answerOf(t, c); resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("want 202, got %d", resp.StatusCode)
 		}
+		// net/http reports a connection idle after its answer is written, so
+		// the sender can read it first: wait until the gate has this one idle
+		// behind the earlier ones, so that idle[0] is the one idle longest
+		// however late the server's goroutines run on a loaded machine.
+		want = append(want, c.LocalAddr().String())
+		untilTrue(t, "connections idle in the gate in the order they were answered", func() bool {
+			return slices.Equal(srv.gate.idleRemotes(), want)
+		})
 		idle = append(idle, c) // kept alive, idle
 	}
-	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	// No client timeout: the test's own deadline bounds it, not the machine's load.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	send := func(id string) (int, error) {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/", strings.NewReader(`{}`))
 		req.Header = binaryHeaders(map[string]string{"Ce-Id": id})
@@ -216,11 +238,12 @@ func TestIdleConnectionsGiveWayAtTheLimit(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode, nil
 	}
-	start := time.Now()
 	if code, err := send("new"); err != nil || code != http.StatusAccepted {
-		t.Fatalf("a new sender at the limit, beside 4 idle connections: %d %v after %v", code, err, time.Since(start))
+		t.Fatalf("a new sender at the limit, beside 4 idle connections: %d %v", code, err)
 	}
-	_ = idle[0].SetReadDeadline(time.Now().Add(2 * time.Second))
+	if d, ok := t.Deadline(); ok {
+		_ = idle[0].SetReadDeadline(d.Add(-5 * time.Second)) // a message rather than a panic if it never closes
+	}
 	if _, err := idle[0].Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		t.Fatalf("the connection idle longest: want it closed (EOF), got %v", err)
 	}
@@ -231,8 +254,40 @@ func TestIdleConnectionsGiveWayAtTheLimit(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		slowConn(t, addr, 100)
 	}
-	client.Timeout = 500 * time.Millisecond
+	client.Timeout = 500 * time.Millisecond // a sender that got through now would be a failure, however slow
 	if _, err := send("waits"); err == nil {
 		t.Fatal("a new sender got an answer while 4 requests were being read: one of them gave way")
+	}
+}
+
+// idleRemotes lists the senders' addresses of the kept-alive connections in
+// the gate's idle list, the one idle longest first.
+func (g *connGate) idleRemotes() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var r []string
+	for c := g.idle; c != nil; c = c.next {
+		r = append(r, c.RemoteAddr().String())
+	}
+	return r
+}
+
+// openCount is how many connections hold a place in the gate.
+func (g *connGate) openCount() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.open
+}
+
+// untilTrue waits for cond with no deadline of its own (the test's bounds it),
+// so that a loaded machine makes the test slower, never failing.
+func untilTrue(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	d, ok := t.Deadline()
+	for !cond() {
+		if ok && time.Until(d) < 5*time.Second {
+			t.Fatalf("still waiting for %s at the test's deadline", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
