@@ -217,7 +217,24 @@ func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, string, error) {
 	// A sink may answer before it read the whole request (and then close):
 	// its answer stands even when the rest of the request could not be written.
 	c.head, c.scanning = headScan{interim: true}, true
-	resp, err := readFinal(c.r)
+	// The answer's first bytes, read as http.ReadResponse would read them
+	// (bufio hands a read error out once: it is kept here, not read again).
+	var resp *http.Response
+	_, err := c.r.Peek(1)
+	if err == nil {
+		if code, ok := quickAnswer(c.r); ok {
+			c.scanning = false
+			if werr == nil {
+				p.put(c)
+			} else {
+				c.Close()
+			}
+			return code, "", nil
+		}
+		resp, err = readFinal(c.r)
+	} else if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
 	c.scanning = false
 	if err != nil {
 		if werr != nil {
