@@ -232,7 +232,7 @@ func (p *sinkPool) exchange(c *sinkConn, ev *outEvent) (int, string, error) {
 			return code, "", nil
 		}
 		resp, err = readFinal(c.r)
-	} else if err == io.EOF {
+	} else if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
 	c.scanning = false
