@@ -138,6 +138,11 @@ func normalized(entry map[string]any) map[string]any {
 // ConfigMap or the user may not change it: each is a kept change saying why.
 func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry map[string]any, dry DryRun) (Change, error) {
 	c := m.Core.ConfigMaps(eventingNamespace)
+	if ke, err := knativeEventing(ctx, m); err != nil {
+		return Change{}, err
+	} else if ke != nil {
+		return setOperatorDefaults(ctx, m, ke, doc, ns, entry, dry)
+	}
 	var out Change
 	read := false // whether the Get went through: a Forbidden after it is the write's
 	err := retry.RetryOnConflict(conflictBackoff, func() error {
@@ -150,18 +155,6 @@ func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry 
 		if err != nil || op == OpKept || op == OpUnchanged {
 			out = Change{Object: cm, Op: op, Reason: why}
 			return err
-		}
-		if m.Dynamic != nil {
-			if l, lerr := m.Dynamic.Resource(knativeEventingGVR).List(ctx, metav1.ListOptions{Limit: 1}); lerr == nil && len(l.Items) > 0 {
-				ke := l.Items[0]
-				managed := fmt.Sprintf("the Knative Operator manages it (knativeeventing %s/%s would undo a change here); ", ke.GetNamespace(), ke.GetName())
-				if entry == nil {
-					out = keptChange(cm, managed+entryPath(ns)+" not removed: remove it from that resource's spec.config")
-				} else {
-					out = keptChange(cm, managed+entryPath(ns)+" not written: set it in that resource's spec.config, the Broker carries its class and config itself")
-				}
-				return nil
-			}
 		}
 		if dry == DryRunClient {
 			out = Change{Object: next, Op: op, Reason: why}

@@ -1,6 +1,7 @@
 package namespace_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
@@ -97,21 +99,96 @@ func TestNamespaceDefaultsOfOthersAreKept(t *testing.T) {
 }
 
 // Where the Knative Operator manages Knative (a KnativeEventing exists), it
-// would undo a change to its ConfigMaps: enable ns leaves them alone and says
-// where the entry belongs instead.
+// would undo a change to its ConfigMaps: enable ns writes the namespace's
+// entry into the KnativeEventing's spec.config instead (the ConfigMap's
+// value, another namespace's entry included, as the start), keeps another
+// namespace's entry written there meanwhile, and disable ns removes exactly
+// its entry, then the value the plugin made, leaving spec.config as it was.
 func TestNamespaceDefaultsUnderTheOperator(t *testing.T) {
 	cms := knativeDefaults()
 	ke := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeEventing",
-		"metadata": map[string]any{"name": "knative-eventing", "namespace": "knative-eventing"}}}
-	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, cms[0], cms[1], ke)
+		"metadata": map[string]any{"name": "knative-eventing", "namespace": "knative-eventing"},
+		"spec":     map[string]any{"config": map[string]any{"features": map[string]any{"new-apiserversource-filters": "enabled"}}}}}
+	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop2"}}, cms[0], cms[1], ke)
 	before := data(t, f, "config-br-defaults", "default-br-config")
-	cmdtest.Expect(t, f, "enable ns shop --retry 2", 0, "broker.eventing.knative.dev/default created\n"+
-		"configmap/config-br-defaults kept: the Knative Operator manages it (knativeeventing knative-eventing/knative-eventing would undo a change here); "+
-		"namespaceDefaults.shop not written: set it in that resource's spec.config, the Broker carries its class and config itself\n", "")
+	const line = "knativeeventing.operator.knative.dev/knative-eventing configured (spec.config.config-br-defaults.default-br-config: namespaceDefaults.%s %s)\n"
+	chLine := "knativeeventing.operator.knative.dev/knative-eventing configured (spec.config.default-ch-webhook.default-ch-config: namespaceDefaults.shop %s)\n"
+	cmdtest.Expect(t, f, "enable ns shop --retry 2 --channel kafka", 0, "configmap/default-kymamesh-channel created\nbroker.eventing.knative.dev/default created\n"+
+		fmt.Sprintf(line, "shop", "created")+fmt.Sprintf(chLine, "created"), "")
+	if after := data(t, f, "config-br-defaults", "default-br-config"); after != before {
+		t.Errorf("config-br-defaults changed under the operator:\n%s", after)
+	}
+	spec := func() map[string]any {
+		got, err := f.Dyn.Resource(operatorGVR).Namespace("knative-eventing").Get(t.Context(), "knative-eventing", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		config, _, _ := unstructured.NestedMap(got.Object, "spec", "config")
+		return config
+	}
+	br, _, _ := unstructured.NestedString(spec(), "config-br-defaults", "default-br-config")
+	for _, want := range []string{"clusterDefault:\n  apiVersion: v1", "team-b:\n    brokerClass: MTChannelBasedBroker", "shop:\n    brokerClass: MTChannelBasedBroker\n    brokerClasses:", "retry: 2"} {
+		if !strings.Contains(br, want) {
+			t.Errorf("spec.config.config-br-defaults lacks %q:\n%s", want, br)
+		}
+	}
+	if ch, _, _ := unstructured.NestedString(spec(), "default-ch-webhook", "default-ch-config"); !strings.Contains(ch, "shop:\n    apiVersion: messaging.knative.dev/v1beta1\n    kind: KafkaChannel") {
+		t.Errorf("spec.config.default-ch-webhook lacks shop's channel:\n%s", ch)
+	}
+	cmdtest.Expect(t, f, "enable ns shop --retry 2 --channel kafka", 0, "configmap/default-kymamesh-channel unchanged\nbroker.eventing.knative.dev/default unchanged\n"+
+		"knativeeventing.operator.knative.dev/knative-eventing unchanged (spec.config.config-br-defaults.default-br-config: namespaceDefaults.shop)\n"+
+		"knativeeventing.operator.knative.dev/knative-eventing unchanged (spec.config.default-ch-webhook.default-ch-config: namespaceDefaults.shop)\n", "")
+	cmdtest.Expect(t, f, "enable ns shop2 --retry 3", 0, "broker.eventing.knative.dev/default created\n"+fmt.Sprintf(line, "shop2", "created"), "")
+	cmdtest.Expect(t, f, "disable ns shop", 0, "broker.eventing.knative.dev/default deleted\nconfigmap/default-kymamesh-channel deleted\n"+
+		fmt.Sprintf(line, "shop", "deleted")+fmt.Sprintf(chLine, "deleted"), "")
+	if br, _, _ := unstructured.NestedString(spec(), "config-br-defaults", "default-br-config"); strings.Contains(br, "shop:") || !strings.Contains(br, "shop2:") {
+		t.Errorf("disable ns shop must remove its entry and only that:\n%s", br)
+	}
+	if _, found := spec()["default-ch-webhook"]; found {
+		t.Errorf("the default-ch-webhook value the plugin made must go with its last entry: %v", spec())
+	}
+	cmdtest.Expect(t, f, "disable ns shop2", 0, "broker.eventing.knative.dev/default deleted\n"+fmt.Sprintf(line, "shop2", "deleted"), "")
+	if got := spec(); len(got) != 1 || got["features"] == nil {
+		t.Errorf("spec.config must be as it was: %v", got)
+	}
+	got, _ := f.Dyn.Resource(operatorGVR).Namespace("knative-eventing").Get(t.Context(), "knative-eventing", metav1.GetOptions{})
+	if a := got.GetAnnotations(); len(a) != 0 {
+		t.Errorf("the KnativeEventing keeps the plugin's annotations: %v", a)
+	}
 	if after := data(t, f, "config-br-defaults", "default-br-config"); after != before {
 		t.Errorf("config-br-defaults changed under the operator:\n%s", after)
 	}
 }
+
+// spec.config under the short key ("br-defaults", the Operator's "config-"
+// prefix left out) is the value the Operator uses: the entry goes there, and
+// someone's entry for the namespace there is kept.
+func TestNamespaceDefaultsOperatorShortKey(t *testing.T) {
+	cms := knativeDefaults()
+	ke := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeEventing",
+		"metadata": map[string]any{"name": "ke", "namespace": "knative-eventing"},
+		"spec": map[string]any{"config": map[string]any{"br-defaults": map[string]any{"default-br-config": "clusterDefault:\n  brokerClass: MTChannelBasedBroker\nnamespaceDefaults:\n  theirs:\n    brokerClass: Other\n"}}}}}
+	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "theirs"}}, cms[0], cms[1], ke)
+	cmdtest.Expect(t, f, "enable ns shop --retry 2", 0, "broker.eventing.knative.dev/default created\n"+
+		"knativeeventing.operator.knative.dev/ke configured (spec.config.br-defaults.default-br-config: namespaceDefaults.shop created)\n", "")
+	cmdtest.Expect(t, f, "enable ns theirs --retry 2", 0, "broker.eventing.knative.dev/default created\n"+
+		"knativeeventing.operator.knative.dev/ke kept: spec.config.br-defaults.default-br-config: namespaceDefaults.theirs is set already, by someone else; it was left as it is\n", "")
+	got, _ := f.Dyn.Resource(operatorGVR).Namespace("knative-eventing").Get(t.Context(), "ke", metav1.GetOptions{})
+	config, _, _ := unstructured.NestedMap(got.Object, "spec", "config")
+	if _, full := config["config-br-defaults"]; full || !strings.Contains(fmt.Sprint(config["br-defaults"]), "shop:") {
+		t.Errorf("the entry must go under the key that is there: %v", config)
+	}
+	cmdtest.Expect(t, f, "disable ns shop", 0, "broker.eventing.knative.dev/default deleted\n"+
+		"knativeeventing.operator.knative.dev/ke configured (spec.config.br-defaults.default-br-config: namespaceDefaults.shop deleted)\n", "")
+	got, _ = f.Dyn.Resource(operatorGVR).Namespace("knative-eventing").Get(t.Context(), "ke", metav1.GetOptions{})
+	if v, _, _ := unstructured.NestedString(got.Object, "spec", "config", "br-defaults", "default-br-config"); !strings.Contains(v, "theirs:") || strings.Contains(v, "shop") {
+		t.Errorf("a value the plugin did not make stays, without its entry: %q", v)
+	}
+}
+
+var operatorGVR = schema.GroupVersionResource{Group: "operator.knative.dev", Version: "v1beta1", Resource: "knativeeventings"}
 
 // The review's findings, each a case: an entry from delivery flags alone
 // carries the cluster's channel config (Knative takes a namespace's class

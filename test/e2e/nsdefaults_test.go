@@ -72,3 +72,89 @@ metadata: {name: theirs, namespace: `+a+`}
 	}
 	mustKM(t, "disable", "ns", b)
 }
+
+// Where the Knative Operator manages Knative (a KnativeEventing exists),
+// enable ns writes the namespace's entries into the KnativeEventing's
+// spec.config, which the Operator's CRD holds as a map of ConfigMap name to
+// data key to string; the API server checks that form. The test bed runs no
+// Operator controller: nothing copies spec.config into the ConfigMaps here,
+// which is why the ConfigMap must stay as it was. Two enables at once keep
+// both entries (read-modify-write with the resourceVersion, retried on
+// conflict); a server dry run writes nothing; disable ns removes exactly its
+// entry, and the last one takes out the value the plugin made.
+func TestNamespaceDefaultsIntoKnativeEventing(t *testing.T) {
+	crd := `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+"metadata":{"name":"knativeeventings.operator.knative.dev"},
+"spec":{"group":"operator.knative.dev","scope":"Namespaced","names":{"plural":"knativeeventings","singular":"knativeeventing","kind":"KnativeEventing","listKind":"KnativeEventingList","shortNames":["ke"]},
+"versions":[{"name":"v1beta1","served":true,"storage":true,"subresources":{"status":{}},
+"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","x-kubernetes-preserve-unknown-fields":true,
+"properties":{"config":{"type":"object","additionalProperties":{"type":"object","additionalProperties":{"type":"string"}}}}},
+"status":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}}}]}}`
+	applyJSON(t, crd)
+	t.Cleanup(func() { testbed.Kubectl(t, "delete", "crd", "knativeeventings.operator.knative.dev", "--wait=false") })
+	testbed.MustKubectl(t, "wait", "--for", "condition=established", "--timeout=30s", "crd/knativeeventings.operator.knative.dev")
+	applyJSON(t, `{"apiVersion":"operator.knative.dev/v1beta1","kind":"KnativeEventing","metadata":{"name":"knative-eventing","namespace":"knative-eventing"},
+"spec":{"config":{"features":{"new-apiserversource-filters":"enabled"}}}}`)
+	before := field(getJSON(t, "get", "configmap", "config-br-defaults", "-n", "knative-eventing"), "data", "default-br-config")
+	config := func() map[string]any {
+		c, _ := field(getJSON(t, "get", "knativeeventings.operator.knative.dev", "knative-eventing", "-n", "knative-eventing"), "spec", "config").(map[string]any)
+		return c
+	}
+
+	a, b := testbed.Namespace(t), testbed.Namespace(t)
+	r := mustKM(t, "enable", "ns", a, "--channel", "kafka", "--dry-run=server")
+	if !strings.Contains(r.Stdout, "knativeeventing.operator.knative.dev/knative-eventing configured (spec.config.config-br-defaults.default-br-config: namespaceDefaults."+a+" created) (server dry run)") {
+		t.Fatalf("server dry run: %s", r)
+	}
+	if c := config(); len(c) != 1 {
+		t.Fatalf("a server dry run wrote spec.config: %v", c)
+	}
+	var wg sync.WaitGroup
+	results := make([]testbed.Result, 2)
+	for i, ns := range []string{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = km(t, "enable", "ns", ns, "--channel", "kafka", "--retry", "4")
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.Code != 0 || !strings.Contains(r.Stdout, "knativeeventing.operator.knative.dev/knative-eventing configured (spec.config.default-ch-webhook.default-ch-config: namespaceDefaults.") {
+			t.Fatalf("enable %d: %s", i, r)
+		}
+	}
+	br, _ := field(config(), "config-br-defaults", "default-br-config").(string)
+	ch, _ := field(config(), "default-ch-webhook", "default-ch-config").(string)
+	for _, ns := range []string{a, b} {
+		if !strings.Contains(br, ns+":") || !strings.Contains(ch, ns+":\n    apiVersion: messaging.knative.dev/v1beta1\n    kind: KafkaChannel") {
+			t.Fatalf("spec.config lacks %s's entries after concurrent enables:\n%s\n%s", ns, br, ch)
+		}
+	}
+	if !strings.Contains(br, "clusterDefault:") {
+		t.Fatalf("spec.config's value must start from the ConfigMap's (its clusterDefault):\n%s", br)
+	}
+	if after := field(getJSON(t, "get", "configmap", "config-br-defaults", "-n", "knative-eventing"), "data", "default-br-config"); after != before {
+		t.Fatalf("config-br-defaults changed under the Operator's KnativeEventing:\n%v", after)
+	}
+
+	r = mustKM(t, "disable", "ns", a)
+	if !strings.Contains(r.Stdout, "knativeeventing.operator.knative.dev/knative-eventing configured (spec.config.config-br-defaults.default-br-config: namespaceDefaults."+a+" deleted)\n") {
+		t.Fatalf("disable: %s", r)
+	}
+	br, _ = field(config(), "config-br-defaults", "default-br-config").(string)
+	if strings.Contains(br, a+":") || !strings.Contains(br, b+":") {
+		t.Fatalf("disable ns %s must remove its entry and only that:\n%s", a, br)
+	}
+	mustKM(t, "disable", "ns", b)
+	if c := config(); len(c) != 1 || c["features"] == nil {
+		t.Fatalf("after the last disable spec.config must be as it was: %v", c)
+	}
+	ke := getJSON(t, "get", "knativeeventings.operator.knative.dev", "knative-eventing", "-n", "knative-eventing")
+	ann, _ := field(ke, "metadata", "annotations").(map[string]any)
+	for k := range ann {
+		if strings.HasPrefix(k, "kymamesh.") {
+			t.Fatalf("the KnativeEventing keeps the plugin's annotations: %v", ann)
+		}
+	}
+}
