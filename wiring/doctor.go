@@ -87,6 +87,8 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 		out = append(out, brokerDefaults(ctx, c.Mesh)...)
 		out = append(out, featureChecks(ctx, c.Mesh.Core.ConfigMaps(eventingNamespace))...)
 		out = append(out, controllerChecks(ctx, disc, c.Mesh.Dynamic, time.Now()))
+		out = append(out, persistenceChecks(ctx, c.Mesh, disc, time.Now())...)
+		out = append(out, newerSinksCheck(ctx, c.Mesh, disc))
 	}
 	out = append(out, permissions(ctx, c.Access, s)...)
 	if _, err := c.Mesh.Core.Namespaces().Get(ctx, s.IntegrationNamespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {

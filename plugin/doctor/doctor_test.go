@@ -128,3 +128,65 @@ func TestDoctorWarnsOfAnAutoscalerWithoutMetrics(t *testing.T) {
 		t.Errorf("doctor with metrics served:\n%s", r.Stdout)
 	}
 }
+
+// doctor names each Broker class and channel kind chosen for namespaces
+// (Knative's cluster default, each namespace's entry) or used by Brokers,
+// with where it comes from: a kind the API server does not serve, a class
+// no controller acts on, and the in-memory channel (which keeps nothing
+// across a restart) are warnings; so is a Trigger pointing at a JobSink
+// whose CRD is missing.
+func TestDoctorReportsPersistenceAndNewerSinks(t *testing.T) {
+	old := metav1.NewTime(time.Now().Add(-5 * time.Minute)).UTC().Format(time.RFC3339)
+	objs := []runtime.Object{
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-br-defaults", Namespace: "knative-eventing"}, Data: map[string]string{"default-br-config": `clusterDefault:
+  brokerClass: MTChannelBasedBroker
+  apiVersion: v1
+  kind: ConfigMap
+  name: config-br-default-channel
+namespaceDefaults:
+  shop:
+    brokerClass: MTChannelBasedBroker
+    brokerClasses:
+      MTChannelBasedBroker: {apiVersion: v1, kind: ConfigMap, name: kch, namespace: shop}
+`}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-br-default-channel", Namespace: "knative-eventing"},
+			Data: map[string]string{"channel-template-spec": "apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\n"}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kch", Namespace: "shop"},
+			Data: map[string]string{"channel-template-spec": "apiVersion: messaging.knative.dev/v1beta1\nkind: KafkaChannel\n"}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "default-ch-webhook", Namespace: "knative-eventing"},
+			Data: map[string]string{"default-ch-config": "clusterDefault:\n  apiVersion: messaging.knative.dev/v1\n  kind: InMemoryChannel\n"}},
+		&unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
+			"metadata": map[string]any{"name": "theirs", "namespace": "shop", "creationTimestamp": old, "annotations": map[string]any{"eventing.knative.dev/broker.class": "Other"}}}},
+		&unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
+			"metadata": map[string]any{"name": "default", "namespace": "shop", "creationTimestamp": old, "annotations": map[string]any{"eventing.knative.dev/broker.class": "MTChannelBasedBroker"}},
+			"status": map[string]any{"observedGeneration": int64(1), "annotations": map[string]any{"knative.dev/channelAPIVersion": "messaging.knative.dev/v1", "knative.dev/channelKind": "InMemoryChannel"}}}},
+		&unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Trigger",
+			"metadata": map[string]any{"name": "jobs", "namespace": "shop"},
+			"spec":     map[string]any{"broker": "default", "subscriber": map[string]any{"ref": map[string]any{"apiVersion": "sinks.knative.dev/v1alpha1", "kind": "JobSink", "name": "j"}}}}},
+	}
+	f := cmdtest.NewFactory("shop", objs...)
+	f.Disc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers", Kind: "Broker"}, {Name: "triggers", Kind: "Trigger"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "inmemorychannels", Kind: "InMemoryChannel"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings", Kind: "SinkBinding"}}},
+	}
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	for _, want := range []string{
+		"PASS  broker class MTChannelBasedBroker: chosen or used by config-br-defaults clusterDefault, config-br-defaults namespaceDefaults.shop, broker shop/default; a controller writes the status of its Brokers\n",
+		"WARN  broker class Other: chosen or used by broker shop/theirs; no controller acts on it: 1 Broker(s) of it, none with a status, the oldest 5m0s old\n",
+		"WARN  channel kind InMemoryChannel: messaging.knative.dev/v1, chosen or used by config-br-defaults clusterDefault (configmap knative-eventing/config-br-default-channel), default-ch-webhook clusterDefault, broker shop/default; served; its controller not judged (no object of it older than a minute); it keeps events in memory only: what its dispatcher holds is lost when it restarts\n",
+		"WARN  channel kind KafkaChannel: messaging.knative.dev/v1beta1, chosen or used by config-br-defaults namespaceDefaults.shop (configmap shop/kch); not served: no CRD for it",
+		"WARN  newer sink kinds: CRD missing: JobSink (jobsinks.sinks.knative.dev/v1alpha1) used by trigger/jobs in shop\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+
+	// Nothing points at a newer sink: said so plainly.
+	g := cmdtest.NewFactory("shop")
+	g.Disc.Resources = f.Disc.Resources
+	if r := cmdtest.Run(t.Context(), g, "", "doctor"); !strings.Contains(r.Stdout, "PASS  newer sink kinds: no Trigger, Subscription, Broker, source or flow points at a JobSink, IntegrationSink or EventTransform\n") {
+		t.Errorf("doctor without newer sinks:\n%s", r.Stdout)
+	}
+}
