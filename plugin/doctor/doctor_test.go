@@ -159,7 +159,7 @@ namespaceDefaults:
 			"metadata": map[string]any{"name": "theirs", "namespace": "shop", "creationTimestamp": old, "annotations": map[string]any{"eventing.knative.dev/broker.class": "Other"}}}},
 		&unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
 			"metadata": map[string]any{"name": "default", "namespace": "shop", "creationTimestamp": old, "annotations": map[string]any{"eventing.knative.dev/broker.class": "MTChannelBasedBroker"}},
-			"status": map[string]any{"observedGeneration": int64(1), "annotations": map[string]any{"knative.dev/channelAPIVersion": "messaging.knative.dev/v1", "knative.dev/channelKind": "InMemoryChannel"}}}},
+			"status":   map[string]any{"observedGeneration": int64(1), "annotations": map[string]any{"knative.dev/channelAPIVersion": "messaging.knative.dev/v1", "knative.dev/channelKind": "InMemoryChannel"}}}},
 		&unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Trigger",
 			"metadata": map[string]any{"name": "jobs", "namespace": "shop"},
 			"spec":     map[string]any{"broker": "default", "subscriber": map[string]any{"ref": map[string]any{"apiVersion": "sinks.knative.dev/v1alpha1", "kind": "JobSink", "name": "j"}}}}},

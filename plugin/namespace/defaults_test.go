@@ -168,7 +168,7 @@ func TestNamespaceDefaultsOperatorShortKey(t *testing.T) {
 	cms := knativeDefaults()
 	ke := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeEventing",
 		"metadata": map[string]any{"name": "ke", "namespace": "knative-eventing"},
-		"spec": map[string]any{"config": map[string]any{"br-defaults": map[string]any{"default-br-config": "clusterDefault:\n  brokerClass: MTChannelBasedBroker\nnamespaceDefaults:\n  theirs:\n    brokerClass: Other\n"}}}}}
+		"spec":     map[string]any{"config": map[string]any{"br-defaults": map[string]any{"default-br-config": "clusterDefault:\n  brokerClass: MTChannelBasedBroker\nnamespaceDefaults:\n  theirs:\n    brokerClass: Other\n"}}}}}
 	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "theirs"}}, cms[0], cms[1], ke)
 	cmdtest.Expect(t, f, "enable ns shop --retry 2", 0, "broker.eventing.knative.dev/default created\n"+
