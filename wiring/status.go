@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
@@ -89,7 +90,20 @@ type Persistence struct {
 	Class   string `json:"class,omitempty"`
 	Channel string `json:"channel,omitempty"` // the channel kind, as the Broker reports it
 	Config  string `json:"config,omitempty"`  // KIND NAMESPACE/NAME of spec.config
+	// From is where the class and config come from, as far as Knative's
+	// defaults tell: namespaceDefaults (the namespace's entry in
+	// config-br-defaults), clusterDefault, or broker (neither matches: the
+	// Broker's maker gave them, or the defaults changed since). Empty when
+	// config-br-defaults is not readable.
+	From string `json:"from,omitempty"`
 }
+
+// Where a Broker's persistence comes from (Persistence.From).
+const (
+	FromNamespaceDefaults = "namespaceDefaults"
+	FromClusterDefault    = "clusterDefault"
+	FromBroker            = "broker"
+)
 
 // String renders p compactly: "MTChannelBasedBroker, InMemoryChannel (configmap shop/x)".
 func (p Persistence) String() string {
@@ -100,8 +114,20 @@ func (p Persistence) String() string {
 		}
 	}
 	out := strings.Join(parts, ", ")
+	var paren []string
 	if p.Config != "" {
-		out += " (" + p.Config + ")"
+		paren = append(paren, p.Config)
+	}
+	switch p.From {
+	case FromNamespaceDefaults:
+		paren = append(paren, "the namespace's default")
+	case FromClusterDefault:
+		paren = append(paren, "the cluster default")
+	case FromBroker:
+		paren = append(paren, "the Broker's own")
+	}
+	if len(paren) > 0 {
+		out += " (" + strings.Join(paren, ", ") + ")"
 	}
 	return out
 }
@@ -179,6 +205,9 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 		return st, err
 	}
 	newerSinks(ctx, m, triggers.Items, &st)
+	if len(brokers.Items) > 0 && m.Core != nil {
+		persistenceFrom(ctx, m, brokers.Items, &st)
+	}
 	// An empty namespace may be one that does not exist (a typo in -n): one
 	// more request, only then, to say so.
 	if !s.All && len(brokers.Items) == 0 && len(triggers.Items) == 0 && m.Core != nil {
@@ -539,4 +568,73 @@ func orNone(s string) string {
 		return "no reason given"
 	}
 	return s
+}
+
+// persistenceFrom says, for each Broker, whether its class and config are
+// those of its namespace's entry in config-br-defaults, of the cluster
+// default, or neither: Knative's webhook copies them onto a Broker made
+// without them, so the Broker alone does not tell. One request; when
+// config-br-defaults is not readable, nothing is said.
+func persistenceFrom(ctx context.Context, m Mesh, brokers []knapi.Broker, st *MeshStatus) {
+	cm, err := m.Core.ConfigMaps(eventingNamespace).Get(ctx, brokerDefaultsDoc.ConfigMap, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	var root map[string]any
+	if yaml.Unmarshal([]byte(cm.Data[brokerDefaultsDoc.Key]), &root) != nil {
+		return
+	}
+	cluster, _ := root["clusterDefault"].(map[string]any)
+	nsd, _ := root["namespaceDefaults"].(map[string]any)
+	from := map[string]string{}
+	for i := range brokers {
+		b := &brokers[i]
+		class := b.Annotations[BrokerClassAnnotation]
+		entry, _ := nsd[b.Namespace].(map[string]any)
+		switch {
+		case entry != nil && defaultMatches(entry, class, b):
+			from[b.Namespace+"/"+b.Name] = FromNamespaceDefaults
+		case entry == nil && defaultMatches(cluster, class, b):
+			from[b.Namespace+"/"+b.Name] = FromClusterDefault
+		default:
+			from[b.Namespace+"/"+b.Name] = FromBroker
+		}
+	}
+	for i := range st.Namespaces {
+		n := &st.Namespaces[i]
+		for j := range n.Brokers {
+			n.Brokers[j].Persistence.From = from[n.Name+"/"+n.Brokers[j].Name]
+		}
+	}
+}
+
+// defaultMatches says whether a defaults entry gives class and b's config:
+// the entry's config for that class (brokerClasses.CLASS, or the inline
+// form beside brokerClass).
+func defaultMatches(entry map[string]any, class string, b *knapi.Broker) bool {
+	if entry == nil {
+		return false
+	}
+	def, _ := entry["brokerClass"].(string)
+	var ref map[string]any
+	if cc, ok := entry["brokerClasses"].(map[string]any); ok {
+		ref, _ = cc[class].(map[string]any)
+	}
+	if ref == nil && def == class {
+		ref = entry
+	}
+	if ref == nil {
+		return false
+	}
+	if ref["kind"] == nil {
+		return b.Spec.Config == nil && def == class
+	}
+	c := b.Spec.Config
+	if c == nil {
+		return false
+	}
+	kind, _ := ref["kind"].(string)
+	name, _ := ref["name"].(string)
+	ns, _ := ref["namespace"].(string)
+	return kind == c.Kind && name == c.Name && (ns == "" || c.Namespace == "" || ns == c.Namespace)
 }

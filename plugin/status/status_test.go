@@ -76,8 +76,8 @@ func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
 		t.Errorf("want 3 problems, got:\n%s", all)
 	}
 	requests := len(f.Dyn.Actions())
-	if requests != 11 { // the ten kinds and the applications' credentials Secrets
-		t.Fatalf("status made %d requests, want 11 (one list per kind)", requests)
+	if requests != 12 { // the ten kinds, the applications' credentials Secrets and config-br-defaults
+		t.Fatalf("status made %d requests, want 12 (one list per kind, one get)", requests)
 	}
 }
 
@@ -177,5 +177,45 @@ func TestStatusNamesNewerSinksThatAreNotReady(t *testing.T) {
 	}
 	if strings.Contains(r.Stdout, "trigger shop/c:") || !strings.Contains(r.Stdout, "-> ") {
 		t.Errorf("a Ready EventTransform is no problem:\n%s", r.Stdout)
+	}
+}
+
+// status says where each Broker's class and config come from: its
+// namespace's entry in config-br-defaults, the cluster default (only where
+// the namespace has no entry), or neither, the Broker's own.
+func TestStatusSaysWherePersistenceComesFrom(t *testing.T) {
+	defaults := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-br-defaults", Namespace: "knative-eventing"}, Data: map[string]string{"default-br-config": `clusterDefault:
+  brokerClass: MTChannelBasedBroker
+  apiVersion: v1
+  kind: ConfigMap
+  name: config-br-default-channel
+  namespace: knative-eventing
+namespaceDefaults:
+  shop:
+    brokerClass: MTChannelBasedBroker
+    brokerClasses:
+      MTChannelBasedBroker: {apiVersion: v1, kind: ConfigMap, name: kafka-channel, namespace: shop}
+`}}
+	broker := func(ns, name, cm, cmNS string) *knapi.Broker {
+		return &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Annotations: map[string]string{"eventing.knative.dev/broker.class": "MTChannelBasedBroker"}},
+			Spec: knapi.BrokerSpec{Config: &duckv1.KReference{APIVersion: "v1", Kind: "ConfigMap", Name: cm, Namespace: cmNS}}}
+	}
+	f := cmdtest.NewFactory("shop", defaults,
+		broker("shop", "default", "kafka-channel", "shop"),
+		broker("shop", "own", "mine", "shop"),
+		broker("other", "default", "config-br-default-channel", "knative-eventing"))
+	r := cmdtest.Run(t.Context(), f, "", "status", "-A")
+	for _, want := range []string{
+		"broker default  ", "(configmap shop/kafka-channel, the namespace's default)",
+		"(configmap shop/mine, the Broker's own)",
+		"(configmap knative-eventing/config-br-default-channel, the cluster default)",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	r = cmdtest.Run(t.Context(), f, "", "status", "-A", "-o", "json")
+	if !strings.Contains(r.Stdout, `"from":"namespaceDefaults"`) || !strings.Contains(r.Stdout, `"from":"clusterDefault"`) || !strings.Contains(r.Stdout, `"from":"broker"`) {
+		t.Errorf("status -o json lacks persistence.from:\n%s", r.Stdout)
 	}
 }

@@ -33,7 +33,7 @@ func TestEnableDisableNamespace(t *testing.T) {
 	// and status says so: the namespace's persistence and where it comes from.
 	testbed.MustKubectl(t, "get", "inmemorychannels", "-n", ns, "default-kne-trigger")
 	eventually(t, 30*time.Second, "status to show the Broker's persistence", func() bool {
-		return strings.Contains(km(t, "status", "-n", ns).Stdout, "broker default  ok  MTChannelBasedBroker, InMemoryChannel (configmap "+ns+"/default-kymamesh-channel)\n")
+		return strings.Contains(km(t, "status", "-n", ns).Stdout, "broker default  ok  MTChannelBasedBroker, InMemoryChannel (configmap "+ns+"/default-kymamesh-channel, the namespace's default)\n")
 	})
 
 	// A second run changes nothing and says so.

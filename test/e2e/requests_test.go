@@ -40,8 +40,9 @@ func TestRequestsPerCommand(t *testing.T) {
 		// an autoscaler and a budget looked for, to delete if no longer asked for
 		{append([]string{"wire", "shop", "--to", user}, in...), 18},
 		{append([]string{"source", "list"}, in...), 6},
-		// and the applications' credentials Secrets, one list
-		{append([]string{"status"}, in...), 11},
+		// and the applications' credentials Secrets, one list; and Knative's
+		// config-br-defaults, to say where each Broker's persistence comes from
+		{append([]string{"status"}, in...), 12},
 		// the application's credentials Secret read, for its token
 		{append([]string{"send", "--to", "app:shop", "--type", "order.created"}, in...), 4},
 		// whatever refers to the Channel looked up before it is deleted: one list
