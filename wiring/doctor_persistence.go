@@ -78,7 +78,8 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 				entries["config-br-defaults namespaceDefaults."+ns] = em
 			}
 		}
-		for where, e := range entries {
+		for _, where := range sortedKeys(entries) {
+			e := entries[where]
 			class, _ := e["brokerClass"].(string)
 			classes.add(class, where)
 			ref := e // the inline form: kind, name, namespace beside brokerClass
@@ -104,8 +105,8 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 			kinds.add(typeKey(c), "default-ch-webhook clusterDefault")
 		}
 		nsd, _ := root["namespaceDefaults"].(map[string]any)
-		for ns, e := range nsd {
-			if em, ok := e.(map[string]any); ok {
+		for _, ns := range sortedKeys(nsd) {
+			if em, ok := nsd[ns].(map[string]any); ok {
 				kinds.add(typeKey(em), "default-ch-webhook namespaceDefaults."+ns)
 			}
 		}
@@ -317,5 +318,15 @@ func refKinds(v any) []string {
 			out = append(out, refKinds(e)...)
 		}
 	}
+	return out
+}
+
+// sortedKeys are m's keys in order: the report reads the same every run.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
