@@ -1,16 +1,20 @@
 package namespace_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
@@ -240,4 +244,41 @@ func TestFailureBeforeAnyChangePrintsNothing(t *testing.T) {
 	f := cmdtest.NewFactory("default")
 	cmdtest.Expect(t, f, "enable ns nope -o json", 1, "",
 		"error: namespace \"nope\" does not exist: create it with 'kubectl create namespace nope', or add --create-namespace\n")
+}
+
+// A user who may not change the KnativeEventing gets one kept line saying
+// so, and the Broker carries its class and config itself; a conflict (an
+// enable elsewhere wrote meanwhile) is retried and keeps the other entry.
+func TestNamespaceDefaultsOperatorForbiddenAndConflict(t *testing.T) {
+	cms := knativeDefaults()
+	ke := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeEventing",
+		"metadata": map[string]any{"name": "knative-eventing", "namespace": "knative-eventing"}}}
+	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, cms[0], cms[1], ke)
+	f.Dyn.PrependReactor("update", "knativeeventings", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "operator.knative.dev", Resource: "knativeeventings"}, "knative-eventing", errors.New("no"))
+	})
+	cmdtest.Expect(t, f, "enable ns shop --retry 2", 0, "broker.eventing.knative.dev/default created\n"+
+		"knativeeventing.operator.knative.dev/knative-eventing kept: namespaceDefaults.shop not written to its spec.config (you may not change it); the Broker carries its class and config itself\n", "")
+
+	g := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, cms[0], cms[1], ke.DeepCopy())
+	conflicts := 0
+	g.Dyn.PrependReactor("update", "knativeeventings", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if conflicts > 0 {
+			return false, nil, nil
+		}
+		conflicts++
+		// Someone else's enable lands first.
+		cur, _ := g.Dyn.Tracker().Get(operatorGVR, "knative-eventing", "knative-eventing")
+		u := cur.(*unstructured.Unstructured)
+		_ = unstructured.SetNestedField(u.Object, "namespaceDefaults:\n  other:\n    brokerClass: MTChannelBasedBroker\n", "spec", "config", "config-br-defaults", "default-br-config")
+		_ = g.Dyn.Tracker().Update(operatorGVR, u, "knative-eventing")
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "operator.knative.dev", Resource: "knativeeventings"}, "knative-eventing", errors.New("changed"))
+	})
+	cmdtest.Expect(t, g, "enable ns shop --retry 2", 0, "broker.eventing.knative.dev/default created\n"+
+		"knativeeventing.operator.knative.dev/knative-eventing configured (spec.config.config-br-defaults.default-br-config: namespaceDefaults.shop created)\n", "")
+	got, _ := g.Dyn.Resource(operatorGVR).Namespace("knative-eventing").Get(t.Context(), "knative-eventing", metav1.GetOptions{})
+	v, _, _ := unstructured.NestedString(got.Object, "spec", "config", "config-br-defaults", "default-br-config")
+	if !strings.Contains(v, "other:") || !strings.Contains(v, "shop:") || conflicts != 1 {
+		t.Errorf("after a conflict both entries must be there (%d conflicts):\n%s", conflicts, v)
+	}
 }
