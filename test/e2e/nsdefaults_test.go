@@ -103,7 +103,7 @@ func TestNamespaceDefaultsIntoKnativeEventing(t *testing.T) {
 
 	a, b := testbed.Namespace(t), testbed.Namespace(t)
 	r := mustKM(t, "enable", "ns", a, "--channel", "kafka", "--dry-run=server")
-	if !strings.Contains(r.Stdout, "knativeeventing.operator.knative.dev/knative-eventing configured (spec.config.config-br-defaults.default-br-config: namespaceDefaults."+a+" created) (server dry run)") {
+	if !strings.Contains(r.Stdout, "knativeeventing.operator.knative.dev/knative-eventing configured (server dry run) (spec.config.config-br-defaults.default-br-config: namespaceDefaults."+a+" created)") {
 		t.Fatalf("server dry run: %s", r)
 	}
 	if c := config(); len(c) != 1 {
