@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -111,6 +112,19 @@ func BuildEnable(s EnableSpec) ([]runtime.Object, error) {
 	b, err := BuildBroker(bs)
 	if err != nil {
 		return nil, err
+	}
+	if s.NamespaceDefaults {
+		// Which of Knative's defaults hold an entry for the namespace, said
+		// on the Broker: a user who may disable the namespace but not read
+		// those ConfigMaps is then told the entry is left behind.
+		docs := []string{}
+		for _, doc := range []defaultsDoc{brokerDefaultsDoc, channelDefaultsDoc}[:defaultsDocs(s)] {
+			docs = append(docs, doc.ConfigMap)
+		}
+		if b.Annotations == nil {
+			b.Annotations = map[string]string{}
+		}
+		b.Annotations[NamespaceDefaultsAnnotation] = strings.Join(docs, ",")
 	}
 	return append(objs, b), nil
 }
@@ -391,6 +405,14 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun, opts Del
 	// and nobody changed them since.
 	for _, doc := range []defaultsDoc{brokerDefaultsDoc, channelDefaultsDoc} {
 		c, err := setDefaults(ctx, m, doc, namespace, nil, dry)
+		if err == nil && c.Op == opUnread {
+			if b := brokerNaming(out, doc.ConfigMap); b != "" {
+				c = keptChange(c.Object, fmt.Sprintf("%s not checked (you may not read it): enable wrote it for broker %s, and it still applies to Brokers made in the namespace; a cluster admin removes it with: kubectl kymamesh disable ns %s",
+					entryPath(namespace), b, namespace))
+			} else {
+				c.Op = OpUnchanged
+			}
+		}
 		if err != nil {
 			return out, err
 		}
@@ -449,4 +471,15 @@ func changes(objs []runtime.Object, op string) []Change {
 		out[i] = Change{Object: o, Op: op}
 	}
 	return out
+}
+
+// brokerNaming is the first Broker among changes whose
+// NamespaceDefaultsAnnotation names the defaults ConfigMap cm.
+func brokerNaming(changes []Change, cm string) string {
+	for _, c := range changes {
+		if b, ok := c.Object.(*knapi.Broker); ok && slices.Contains(strings.Split(b.Annotations[NamespaceDefaultsAnnotation], ","), cm) {
+			return b.Name
+		}
+	}
+	return ""
 }

@@ -32,7 +32,8 @@ var (
 
 // NamespaceDefaultsAnnotation, on a defaults ConfigMap, maps each namespace
 // whose entry the plugin wrote to a hash of that entry: disable ns removes an
-// entry only while it is still what the plugin wrote.
+// entry only while it is still what the plugin wrote. On the Broker enable ns
+// makes, it lists the defaults ConfigMaps holding the namespace's entry.
 const NamespaceDefaultsAnnotation = "kymamesh.kyma-project.io/namespace-defaults"
 
 // knativeEventingGVR is the Knative Operator's resource; when one exists, the
@@ -40,6 +41,10 @@ const NamespaceDefaultsAnnotation = "kymamesh.kyma-project.io/namespace-defaults
 var knativeEventingGVR = schema.GroupVersionResource{Group: "operator.knative.dev", Version: "v1beta1", Resource: "knativeeventings"}
 
 type defaultsDoc struct{ ConfigMap, Key string }
+
+// opUnread is setDefaults' answer when removing an entry from a ConfigMap the
+// user may not read: whether an entry is there is for the caller to know.
+const opUnread = "unread"
 
 // entryHash is what NamespaceDefaultsAnnotation records of an entry.
 func entryHash(entry any) string {
@@ -180,7 +185,7 @@ func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry 
 		case entry == nil && read: // the plugin's entry is there, and may not go
 			return keptChange(cm, fmt.Sprintf("%s not removed (%s); it still applies to Brokers made in the namespace", entryPath(ns), what)), nil
 		case entry == nil: // not readable: nothing known of an entry there
-			return Change{Object: cm, Op: OpUnchanged}, nil
+			return Change{Object: cm, Op: opUnread}, nil
 		}
 		return keptChange(cm, fmt.Sprintf("%s not written (%s); the Broker carries its class and config itself", entryPath(ns), what)), nil
 	}

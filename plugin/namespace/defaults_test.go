@@ -282,3 +282,27 @@ func TestNamespaceDefaultsOperatorForbiddenAndConflict(t *testing.T) {
 		t.Errorf("after a conflict both entries must be there (%d conflicts):\n%s", conflicts, v)
 	}
 }
+
+// A user who may disable the namespace but not read Knative's defaults (a
+// namespace admin) is told the namespace's entry is left behind and who can
+// remove it: the Broker enable made says which defaults hold an entry.
+func TestDisableTellsOfDefaultsItMayNotRead(t *testing.T) {
+	cms := knativeDefaults()
+	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, cms[0], cms[1])
+	cmdtest.Expect(t, f, "enable ns shop --channel imc --retry 2", 0, "configmap/default-kymamesh-channel created\nbroker.eventing.knative.dev/default created\n"+
+		"configmap/config-br-defaults configured (namespaceDefaults.shop created)\nconfigmap/default-ch-webhook configured (namespaceDefaults.shop created)\n", "")
+	f.Dyn.PrependReactor("*", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() != "knative-eventing" {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewForbidden(corev1.Resource("configmaps"), "", errors.New(`User "team" cannot get resource "configmaps" in "knative-eventing"`))
+	})
+	cmdtest.Expect(t, f, "disable ns shop", 0, "broker.eventing.knative.dev/default deleted\nconfigmap/default-kymamesh-channel deleted\n"+
+		"configmap/config-br-defaults kept: namespaceDefaults.shop not checked (you may not read it): enable wrote it for broker default, and it still applies to Brokers made in the namespace; a cluster admin removes it with: kubectl kymamesh disable ns shop\n"+
+		"configmap/default-ch-webhook kept: namespaceDefaults.shop not checked (you may not read it): enable wrote it for broker default, and it still applies to Brokers made in the namespace; a cluster admin removes it with: kubectl kymamesh disable ns shop\n", "")
+
+	// Without namespace defaults, nothing is said of them.
+	g := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}})
+	cmdtest.Expect(t, g, "enable ns shop", 0, "broker.eventing.knative.dev/default created\n", "")
+	cmdtest.Expect(t, g, "disable ns shop", 0, "broker.eventing.knative.dev/default deleted\n", "")
+}
