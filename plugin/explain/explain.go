@@ -18,7 +18,6 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/flags"
-	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/dlstore"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/eventmatch"
@@ -30,8 +29,7 @@ type Options struct {
 	To                   string
 	IntegrationNamespace string
 	File                 string
-	Data                 string
-	Event                sender.EventSpec
+	Event                *flags.Event
 	Trigger              wiring.TriggerSpec
 	ExitCode             bool
 	Output               *flags.Output
@@ -48,7 +46,7 @@ type Options struct {
 
 // NewCmd returns "explain".
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{IOStreams: s, Event: sender.EventSpec{Source: "/kubectl-kymamesh/explain", Mode: sender.ModeBinary},
+	o := &Options{IOStreams: s, Event: flags.NewEvent("/kubectl-kymamesh/explain", false),
 		Output: flags.DataOutput().WithHelp("Output format: json or yaml (the verdicts).")}
 	cmd := &cobra.Command{
 		Use:   "explain (--to broker:NAME[:NS] | --filter ... | --cesql ...) (--type TYPE ... | -f EVENT.json)",
@@ -77,15 +75,7 @@ when no Trigger takes the event.`,
 	fl.StringVar(&o.To, "to", "", "What to ask: broker:NAME[:NAMESPACE] (its Triggers), or app:APP (its Channel's Subscriptions and the Brokers they reach).")
 	fl.StringVar(&o.IntegrationNamespace, "integration-namespace", wiring.DefaultIntegrationNamespace, "Namespace of the applications' adapters (for app:APP).")
 	fl.StringVarP(&o.File, "filename", "f", "", "The event as a structured CloudEvent (JSON), or - for stdin.")
-	fl.StringVar(&o.Event.Type, "type", "", "Event type.")
-	fl.StringVar(&o.Event.Source, "source", o.Event.Source, "Event source.")
-	fl.StringVar(&o.Event.ID, "id", "", "Event id; a UUID if empty.")
-	fl.StringVar(&o.Event.Subject, "subject", "", "Event subject.")
-	fl.StringVar(&o.Event.Time, "time", "", "Event time, RFC 3339; now if empty.")
-	fl.StringVar(&o.Event.DataSchema, "dataschema", "", "Event dataschema URI.")
-	fl.StringArrayVar(&o.Event.Extensions, "ext", nil, "Extension attribute NAME=VALUE, repeatable.")
-	fl.StringVar(&o.Data, "data", "", "Event data: JSON text or @FILE.")
-	fl.StringVar(&o.Event.ContentType, "content-type", "application/json", "Content type of the data.")
+	o.Event.AddFlags(cmd, flags.EventHelp{})
 	fl.StringArrayVar(&o.Trigger.Filter, "filter", nil, "Without --to: the Trigger's exact attribute filter KEY=VALUE, repeatable.")
 	fl.StringArrayVar(&o.Trigger.Prefix, "filter-prefix", nil, "Without --to: a spec.filters prefix KEY=VALUE, repeatable.")
 	fl.StringArrayVar(&o.Trigger.Suffix, "filter-suffix", nil, "Without --to: a spec.filters suffix KEY=VALUE, repeatable.")
@@ -113,25 +103,21 @@ func (o *Options) Complete(f cmdutil.Factory, cmd *cobra.Command, _ []string) er
 		}
 	}
 	if o.DeadLetter != "" {
-		for _, name := range []string{"filename", "type", "source", "id", "subject", "time", "dataschema", "ext", "data", "content-type"} {
-			if cmd.Flags().Changed(name) {
-				return invalid.Errorf("--dead-letter", "the event is the stored one: leave out --%s", name)
-			}
+		if cmd.Flags().Changed("filename") {
+			return invalid.Errorf("--dead-letter", "the event is the stored one: leave out --filename")
+		}
+		if name := o.Event.Given(); name != "" {
+			return invalid.Errorf("--dead-letter", "the event is the stored one: leave out --%s", name)
 		}
 		return nil
 	}
 	if o.File != "" {
-		for _, name := range []string{"type", "source", "id", "subject", "time", "dataschema", "ext", "data", "content-type"} {
-			if cmd.Flags().Changed(name) {
-				return invalid.Errorf("--filename", "the event is the file's: leave out --%s", name)
-			}
+		if name := o.Event.Given(); name != "" {
+			return invalid.Errorf("--filename", "the event is the file's: leave out --%s", name)
 		}
 		return o.readEvent()
 	}
-	if o.Event.Data, err = readData(o.Data); err != nil {
-		return err
-	}
-	ev, err := sender.BuildEvent(o.Event)
+	ev, err := o.Event.Build(o.In)
 	if err != nil {
 		return err
 	}
@@ -158,17 +144,6 @@ func (o *Options) readEvent() error {
 		return invalid.Errorf("--filename", "%s: %v", o.File, strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return nil
-}
-
-func readData(v string) ([]byte, error) {
-	if name, ok := strings.CutPrefix(v, "@"); ok {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, invalid.Errorf("--data", "%s: %v", name, unwrap(err))
-		}
-		return b, nil
-	}
-	return []byte(v), nil
 }
 
 // Validate checks that there is one Trigger or Broker to ask.

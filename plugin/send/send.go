@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -38,8 +37,7 @@ const (
 // Options are the inputs of "send".
 type Options struct {
 	To, Via, IntegrationNamespace string
-	Event                         sender.EventSpec
-	Data                          string
+	Event                         *flags.Event
 	Load                          sender.LoadOptions
 	Timeout                       time.Duration
 	Output                        *flags.Output
@@ -66,7 +64,7 @@ type Options struct {
 // NewCmd returns "send".
 func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	o := &Options{factory: f, IOStreams: s, Via: ViaPortForward, IntegrationNamespace: wiring.DefaultIntegrationNamespace,
-		Event: sender.EventSpec{Source: "/kubectl-kymamesh/send", Mode: sender.ModeBinary}, Load: sender.LoadOptions{Count: 1, Concurrency: 1},
+		Event: flags.NewEvent("/kubectl-kymamesh/send", true), Load: sender.LoadOptions{Count: 1, Concurrency: 1},
 		Timeout: 30 * time.Second, DryRun: flags.NewDryRun(false)}
 	cmd := &cobra.Command{
 		Use:   "send --to TARGET --type TYPE",
@@ -94,16 +92,10 @@ Exit code 1 if any event was not acknowledged: by an application's adapter
 	fl.StringVar(&o.To, "to", "", "Target: app:APP, broker:NAME[:NS], channel:NAME[:NS], another kn sink, or an http(s) URL.")
 	fl.StringVar(&o.Via, "via", o.Via, "How to reach an in-cluster target: port-forward or direct.")
 	fl.StringVar(&o.IntegrationNamespace, "integration-namespace", o.IntegrationNamespace, "Namespace of the applications' adapters (for app:APP).")
-	fl.StringVar(&o.Event.Type, "type", "", "Event type (required).")
-	fl.StringVar(&o.Event.Source, "source", o.Event.Source, "Event source (an application's adapter replaces it with the application's name).")
-	fl.StringVar(&o.Event.ID, "id", "", "Event id; a UUID if empty (with --count, each event adds a sequence number).")
-	fl.StringVar(&o.Event.Subject, "subject", "", "Event subject.")
-	fl.StringVar(&o.Event.Time, "time", "", "Event time, RFC 3339; now if empty.")
-	fl.StringVar(&o.Event.DataSchema, "dataschema", "", "Event dataschema URI.")
-	fl.StringArrayVar(&o.Event.Extensions, "ext", nil, "Extension attribute NAME=VALUE, repeatable.")
-	fl.StringVar(&o.Data, "data", "", "Event data: JSON text, @FILE, or - for stdin.")
-	fl.StringVar(&o.Event.ContentType, "content-type", "application/json", "Content type of the data.")
-	fl.StringVar(&o.Event.Mode, "mode", o.Event.Mode, "Content mode: binary or structured.")
+	o.Event.AddFlags(cmd, flags.EventHelp{Type: "Event type (required).",
+		Source: "Event source (an application's adapter replaces it with the application's name).",
+		ID:     "Event id; a UUID if empty (with --count, each event adds a sequence number)."})
+	fl.StringVar(&o.Event.Spec.Mode, "mode", o.Event.Spec.Mode, "Content mode: binary or structured.")
 	fl.IntVar(&o.Load.Count, "count", o.Load.Count, "How many events to send.")
 	fl.IntVar(&o.Load.Concurrency, "concurrency", o.Load.Concurrency, "How many to send at once (one connection pool).")
 	fl.Float64Var(&o.Load.Rate, "rate", 0, "Events per second at most; 0 for as fast as the target takes them.")
@@ -138,10 +130,7 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 		return err
 	}
 	o.namespace = ns
-	if o.Event.Data, err = o.readData(); err != nil {
-		return err
-	}
-	if o.event, err = sender.BuildEvent(o.Event); err != nil {
+	if o.event, err = o.Event.Build(o.In); err != nil {
 		return err
 	}
 	switch {
@@ -213,31 +202,6 @@ func checkResultsPath(path string) error {
 	return nil
 }
 
-func (o *Options) readData() ([]byte, error) {
-	switch {
-	case o.Data == "-":
-		b, err := io.ReadAll(o.In)
-		if err != nil {
-			return nil, invalid.Errorf("--data", "reading stdin: %v", err)
-		}
-		return b, nil
-	case strings.HasPrefix(o.Data, "@"):
-		b, err := os.ReadFile(o.Data[1:])
-		if err != nil {
-			return nil, invalid.Errorf("--data", "%s: %v", o.Data[1:], unwrap(err))
-		}
-		return b, nil
-	}
-	return []byte(o.Data), nil
-}
-
-func unwrap(err error) error {
-	if u, ok := err.(interface{ Unwrap() error }); ok && u.Unwrap() != nil {
-		return u.Unwrap()
-	}
-	return err
-}
-
 // Run resolves the target, reaches it and sends the event Validate built.
 func (o *Options) Run(ctx context.Context) error {
 	ev := o.event
@@ -245,7 +209,7 @@ func (o *Options) Run(ctx context.Context) error {
 		if !o.Output.Human() { // the event itself, as -o asks: the JSON event format
 			return o.print(ev)
 		}
-		return output.EventDryRun(o.Out, ev, o.Event.Mode)
+		return output.EventDryRun(o.Out, ev, o.Event.Spec.Mode)
 	}
 	target, fwd, err := o.reach(ctx)
 	if err != nil {
@@ -276,7 +240,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if target.TLS, err = o.TLS.Config(); err != nil {
 		return err
 	}
-	s := sender.New(target, o.Event.Mode, o.Load.Concurrency, o.Timeout)
+	s := sender.New(target, o.Event.Spec.Mode, o.Load.Concurrency, o.Timeout)
 	s.SetRetries(o.Retries)
 	if o.Load.Count == 1 {
 		return withForwardError(o.single(ctx, s, ev), fwd)
