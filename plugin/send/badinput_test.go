@@ -10,7 +10,7 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cmdtest.ExpectUsageErrors(t, 28, []cmdtest.BadInput{
+	cmdtest.ExpectUsageErrors(t, 35, []cmdtest.BadInput{
 		{Args: []string{"send", "--to", "app:shop", "--type", "t", "--retries", "-1"}, Want: "--retries: -1: must be 0 to 100"},
 		{Args: []string{"send", "--to", "app:shop", "--type", "t", "--retries", "101"}, Want: "--retries: 101: must be 0 to 100"},
 		{Args: []string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--rate", "NaN"}, Want: `--rate: NaN: must be a finite number`},
@@ -39,5 +39,12 @@ func TestBadInputs(t *testing.T) {
 		{Args: []string{"send", "--to", "app:shop", "--type", "t", "-o", "wide"}, Want: `--output: "wide": want json or yaml`},
 		{Args: []string{"send", "--to", "app:shop", "--type", "t", "--dry-run=server"}, Want: `--dry-run: "server": want "client"`},
 		{Args: []string{"send", "--to", "http://", "--type", "t"}, Want: `--to: "http://" is not a valid URL`},
+		{Args: []string{"send", "--to", "broker:default", "--type", "t", "--service-account", "ns/sa", "--token", "x"}, Want: "--service-account: cannot be combined with --token or --token-file"},
+		{Args: []string{"send", "--to", "app:shop", "--type", "t", "--service-account", "ns/sa"}, Want: "--service-account: an application's adapter takes the application's own token"},
+		{Args: []string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--service-account", "ns/sa"}, Want: "--service-account: a URL target has no status to read the OIDC audience from: give --audience"},
+		{Args: []string{"send", "--to", "http://127.0.0.1:1/", "--type", "t", "--audience", "a"}, Want: "--audience: is the audience of --service-account's token: give --service-account too"},
+		{Args: []string{"send", "--to", "broker:default", "--type", "t", "--service-account", "ns/sa", "--audience", "a"}, Want: "--audience: is for a URL target: the audience of broker:default is read from its status"},
+		{Args: []string{"send", "--to", "broker:default", "--type", "t", "--service-account", "ns/sa/x"}, Want: `--service-account: "ns/sa/x": want NAMESPACE/NAME`},
+		{Args: []string{"send", "--to", "broker:default", "--type", "t", "--service-account", "ns/Bad_SA"}, Want: `--service-account: "Bad_SA" is not a valid name`},
 	})
 }

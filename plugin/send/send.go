@@ -50,8 +50,15 @@ type Options struct {
 	Token, TokenFile string
 	TLS              sender.TLSOptions
 	Retries          int
+	// ServiceAccount ([NS/]NAME) has a token made for the target's OIDC
+	// audience (or Audience, for a URL) and presented.
+	ServiceAccount, Audience string
 
 	namespace string
+	saNS      string // --service-account's namespace and name, by Validate
+	saName    string
+	audience  string       // the resolved target's status.address.audience, by reach
+	what      string       // the resolved target's object, for messages, by reach
 	event     *event.Event // built by Complete
 	token     sender.Token // from --token or --token-file, by Complete
 	// noSecretAccess: the user may not read the application's credentials,
@@ -115,6 +122,8 @@ Exit code 1 if any event was not acknowledged: by an application's adapter
 	fl.StringVar(&o.TokenFile, "token-file", "", "File holding the bearer token; read again when it changes, so a load can switch tokens mid-run.")
 	fl.StringVar(&o.TLS.CAFile, "certificate-authority", "", "CA certificate file (PEM) to verify an https target with.")
 	fl.BoolVar(&o.TLS.Insecure, "insecure-skip-tls-verify", false, "Do not verify an https target's certificate (insecure).")
+	fl.StringVar(&o.ServiceAccount, "service-account", "", "With Knative's OIDC authentication on: present a token of this ServiceAccount (NAMESPACE/NAME, or NAME in -n's namespace), made by a TokenRequest for the target's audience (status.address.audience), as a sender of that identity would; for testing what EventPolicies allow.")
+	fl.StringVar(&o.Audience, "audience", "", "The OIDC audience of --service-account's token when the target is a URL (a Broker's or Channel's is read from its status).")
 	return cmd
 }
 
@@ -134,6 +143,8 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 		return err
 	}
 	switch {
+	case o.ServiceAccount != "" && (o.Token != "" || o.TokenFile != ""):
+		return invalid.Errorf("--service-account", "cannot be combined with --token or --token-file: give one")
 	case o.Token != "" && o.TokenFile != "":
 		return invalid.Errorf("--token-file", "cannot be combined with --token: give one")
 	case o.Token != "":
@@ -182,7 +193,55 @@ func (o *Options) Validate() error {
 	if _, err := o.TLS.Config(); err != nil {
 		return err
 	}
+	if err := o.validateServiceAccount(); err != nil {
+		return err
+	}
 	return checkResultsPath(o.Results)
+}
+
+// validateServiceAccount checks --service-account and --audience against
+// the target: a URL has no status to read the audience from; an
+// application's adapter takes the application's own token.
+func (o *Options) validateServiceAccount() error {
+	isURL := strings.HasPrefix(o.To, "http://") || strings.HasPrefix(o.To, "https://")
+	switch {
+	case o.ServiceAccount == "" && o.Audience != "":
+		return invalid.Errorf("--audience", "is the audience of --service-account's token: give --service-account too")
+	case o.ServiceAccount == "":
+		return nil
+	case strings.HasPrefix(o.To, "app:"):
+		return invalid.Errorf("--service-account", "an application's adapter takes the application's own token (source token), not a ServiceAccount's: leave out --service-account")
+	case isURL && o.Audience == "":
+		return invalid.Errorf("--service-account", "a URL target has no status to read the OIDC audience from: give --audience (the Broker's or Channel's status.address.audience)")
+	case !isURL && o.To != "" && o.Audience != "":
+		return invalid.Errorf("--audience", "is for a URL target: the audience of %s is read from its status", o.To)
+	}
+	var err error
+	o.saNS, o.saName, err = wiring.ParseServiceAccount("--service-account", o.ServiceAccount, o.namespace)
+	return err
+}
+
+// serviceAccountToken makes --service-account's token for the target's
+// audience (a TokenRequest) the one presented.
+func (o *Options) serviceAccountToken(ctx context.Context, target string) error {
+	aud := o.Audience
+	if aud == "" {
+		aud = o.audience
+	}
+	if aud == "" {
+		return fmt.Errorf("%s has no OIDC audience (status.address.audience): Knative's authentication-oidc is off (or has not reached it yet), so it takes events without a token; leave out --service-account", target)
+	}
+	dyn, err := o.factory.Dynamic()
+	if err != nil {
+		return err
+	}
+	tok, err := wiring.ServiceAccountToken(ctx, dyn, o.saNS, o.saName, aud, wiring.ServiceAccountTokenTTL)
+	if err != nil {
+		return err
+	}
+	o.verbosef("presenting a token of serviceaccount %s/%s for audience %s", o.saNS, o.saName, aud)
+	o.token = func() string { return tok }
+	return nil
 }
 
 // checkResultsPath checks, with the other flags and in a dry run too, that
@@ -236,6 +295,15 @@ func (o *Options) Run(ctx context.Context) error {
 			}
 		}
 	}
+	if o.ServiceAccount != "" {
+		what := o.what
+		if what == "" {
+			what = o.To
+		}
+		if err := o.serviceAccountToken(ctx, what); err != nil {
+			return err
+		}
+	}
 	target.Token = o.token
 	if target.TLS, err = o.TLS.Config(); err != nil {
 		return err
@@ -267,7 +335,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return fmt.Errorf("stopped after %d of %d events, %d acknowledged: %w", sum.Sent, o.Load.Count, sum.Acknowledged, context.Cause(ctx))
 	}
 	if sum.Failed > 0 || sum.Sent < o.Load.Count {
-		err := fmt.Errorf("%d of %d events were not acknowledged%s", o.Load.Count-sum.Acknowledged, o.Load.Count, o.tokenHint(sum.ByStatus["401 Unauthorized"] > 0))
+		err := fmt.Errorf("%d of %d events were not acknowledged%s", o.Load.Count-sum.Acknowledged, o.Load.Count, o.tokenHint(sum.ByStatus["401 Unauthorized"] > 0, sum.ByStatus["403 Forbidden"] > 0))
 		return withForwardError(err, fwd)
 	}
 	return nil
@@ -295,9 +363,12 @@ func (o *Options) appToken(ctx context.Context, app string) error {
 	return nil
 }
 
-// tokenHint is what a 401 adds to the error: which flag to use.
-func (o *Options) tokenHint(unauthorized bool) string {
+// tokenHint is what a 401 adds to the error: which flag to use; and a 403
+// to a --service-account's token: an EventPolicy question.
+func (o *Options) tokenHint(unauthorized, forbidden bool) string {
 	switch {
+	case forbidden && o.ServiceAccount != "" && !unauthorized:
+		return fmt.Sprintf(" (403: the token of serviceaccount %s/%s was taken, but no EventPolicy on the target lets it send there)", o.saNS, o.saName)
 	case !unauthorized:
 		return ""
 	case o.noSecretAccess:
@@ -340,7 +411,7 @@ func (o *Options) single(ctx context.Context, s *sender.Sender, ev *event.Event)
 		if res.Error == "" {
 			res.Error = fmt.Sprintf("HTTP %d", res.StatusCode)
 		}
-		return fmt.Errorf("event %s was not acknowledged by %s: %s%s", res.ID, res.Target, res.Error, o.tokenHint(res.StatusCode == http.StatusUnauthorized))
+		return fmt.Errorf("event %s was not acknowledged by %s: %s%s", res.ID, res.Target, res.Error, o.tokenHint(res.StatusCode == http.StatusUnauthorized, res.StatusCode == http.StatusForbidden))
 	}
 	if o.Output.Human() {
 		fmt.Fprintf(o.ErrOut, "event %s accepted by %s (HTTP %d)\n", res.ID, res.Target, res.StatusCode)
@@ -363,9 +434,11 @@ func (o *Options) reach(ctx context.Context) (sender.Target, *reach.PortForward,
 		if err != nil {
 			return sender.Target{}, nil, err
 		}
-		if addr, err = reach.ResolveTarget(ctx, dyn, o.To, o.namespace, o.IntegrationNamespace); err != nil {
+		a, err := reach.ResolveTarget(ctx, dyn, o.To, o.namespace, o.IntegrationNamespace)
+		if err != nil {
 			return sender.Target{}, nil, err
 		}
+		addr, o.audience, o.what = a.URL, a.Audience, a.What
 	}
 	if isURL || o.Via == ViaDirect {
 		o.verbosef("sending to %s directly", addr)

@@ -74,6 +74,11 @@ func TestResolveTarget(t *testing.T) {
 	broker := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
 		"metadata": map[string]any{"name": "default", "namespace": "orders"},
 		"status":   map[string]any{"address": map[string]any{"url": "http://broker-ingress.knative-eventing.svc.cluster.local/orders/default"}}}}
+	// With Knative's OIDC on, the address carries the audience of its tokens.
+	secured := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
+		"metadata": map[string]any{"name": "secured", "namespace": "orders"},
+		"status": map[string]any{"address": map[string]any{"url": "http://broker-ingress.knative-eventing.svc.cluster.local/orders/secured",
+			"audience": "eventing.knative.dev/broker/orders/secured"}}}}
 	fresh := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "messaging.knative.dev/v1", "kind": "Channel",
 		"metadata": map[string]any{"name": "new", "namespace": "orders"}}}
 	svc := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Service",
@@ -84,7 +89,7 @@ func TestResolveTarget(t *testing.T) {
 		{Group: "messaging.knative.dev", Version: "v1", Resource: "channels"}: "ChannelList",
 		{Version: "v1", Resource: "services"}:                                 "ServiceList",
 	}
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs, broker, fresh, svc)
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs, broker, secured, fresh, svc)
 	for target, want := range map[string]string{
 		"broker:default:orders":             "http://broker-ingress.knative-eventing.svc.cluster.local/orders/default",
 		"broker:default":                    "http://broker-ingress.knative-eventing.svc.cluster.local/orders/default",
@@ -93,9 +98,13 @@ func TestResolveTarget(t *testing.T) {
 		"https://example.com/in":            "https://example.com/in",
 	} {
 		got, err := ResolveTarget(t.Context(), dyn, target, "orders", "kyma-integration")
-		if err != nil || got != want {
-			t.Errorf("%s: got %q, %v; want %q", target, got, err, want)
+		if err != nil || got.URL != want || got.Audience != "" {
+			t.Errorf("%s: got %+v, %v; want %q and no audience", target, got, err, want)
 		}
+	}
+	got, err := ResolveTarget(t.Context(), dyn, "broker:secured", "orders", "kyma-integration")
+	if err != nil || got.Audience != "eventing.knative.dev/broker/orders/secured" || got.What != `broker "secured" in namespace "orders"` {
+		t.Errorf("broker:secured: got %+v, %v; want its audience", got, err)
 	}
 	for target, want := range map[string]string{
 		"channel:new":    `channel "new" in namespace "orders" has no address yet`,

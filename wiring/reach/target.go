@@ -19,23 +19,33 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
 )
 
-// ResolveTarget turns a send target into the URL to post to: an http(s) URL as
-// it is; app:APP as the application's adapter Service; any other sink (broker:,
-// channel:, ksvc:, svc:, KIND:APIVERSION:NAME) as the address in its status.
-func ResolveTarget(ctx context.Context, dyn dynamic.Interface, target, namespace, integrationNS string) (string, error) {
+// Address is where a target takes events: its URL and, with Knative's OIDC
+// authentication on, the audience a token presented to it must carry
+// (status.address.audience; empty when the target has none).
+type Address struct {
+	URL, Audience string
+	// What names the target's object in messages: `broker "b" in namespace "ns"`.
+	What string
+}
+
+// ResolveTarget turns a send target into the address to post to: an http(s)
+// URL as it is; app:APP as the application's adapter Service; any other sink
+// (broker:, channel:, ksvc:, svc:, KIND:APIVERSION:NAME) as the address in
+// its status.
+func ResolveTarget(ctx context.Context, dyn dynamic.Interface, target, namespace, integrationNS string) (Address, error) {
 	dest, err := CheckTarget(target, namespace)
 	if err != nil {
-		return "", err
+		return Address{}, err
 	}
 	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
-		return target, nil
+		return Address{URL: target, What: target}, nil
 	}
 	if app, ok := strings.CutPrefix(target, "app:"); ok {
 		svc := wiring.AdapterName(app)
 		if _, err := dyn.Resource(wiring.ServicesGVR).Namespace(integrationNS).Get(ctx, svc, metav1.GetOptions{}); err != nil {
-			return "", wiring.APIError(err, "get", "service", svc, integrationNS)
+			return Address{}, wiring.APIError(err, "get", "service", svc, integrationNS)
 		}
-		return AppAddress(app, integrationNS), nil
+		return Address{URL: AppAddress(app, integrationNS), What: fmt.Sprintf("application %q", app)}, nil
 	}
 	return addressOf(ctx, dyn, dest.Ref)
 }
@@ -72,17 +82,18 @@ func CheckTarget(target, namespace string) (*duckv1.Destination, error) {
 	return dest, err
 }
 
-// addressOf reads an addressable object's status.address.url; a core Service
-// has none and is addressed by its cluster DNS name.
-func addressOf(ctx context.Context, dyn dynamic.Interface, ref *duckv1.KReference) (string, error) {
+// addressOf reads an addressable object's status.address (url and
+// audience); a core Service has none and is addressed by its cluster DNS name.
+func addressOf(ctx context.Context, dyn dynamic.Interface, ref *duckv1.KReference) (Address, error) {
 	gvr, err := wiring.SinkResource(ref)
 	if err != nil {
-		return "", invalid.Errorf("--to", "bad API version %q", ref.APIVersion)
+		return Address{}, invalid.Errorf("--to", "bad API version %q", ref.APIVersion)
 	}
 	obj, err := dyn.Resource(gvr).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 	if err != nil {
-		return "", wiring.APIError(err, "get", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
+		return Address{}, wiring.APIError(err, "get", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
 	}
+	what := fmt.Sprintf("%s %q in namespace %q", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
 	if gvr.Group == "" && ref.Kind == "Service" {
 		port := int64(80)
 		if ports, _, _ := unstructured.NestedSlice(obj.Object, "spec", "ports"); len(ports) > 0 {
@@ -90,11 +101,12 @@ func addressOf(ctx context.Context, dyn dynamic.Interface, ref *duckv1.KReferenc
 				port = p
 			}
 		}
-		return fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/", ref.Name, ref.Namespace, port), nil
+		return Address{URL: fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/", ref.Name, ref.Namespace, port), What: what}, nil
 	}
 	addr, _, _ := unstructured.NestedString(obj.Object, "status", "address", "url")
 	if addr == "" {
-		return "", fmt.Errorf("%s %q in namespace %q has no address yet (is it Ready?)", strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
+		return Address{}, fmt.Errorf("%s has no address yet (is it Ready?)", what)
 	}
-	return addr, nil
+	aud, _, _ := unstructured.NestedString(obj.Object, "status", "address", "audience")
+	return Address{URL: addr, Audience: aud, What: what}, nil
 }
