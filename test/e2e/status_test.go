@@ -165,11 +165,8 @@ func TestPolicyAllowWithOIDCOn(t *testing.T) {
 		t.Fatalf("policy list: %s", r)
 	}
 
-	// Enforcement end to end is not proven here: with OIDC on, Knative
-	// v0.45's in-memory channel answers 500 to every plain-HTTP event, as it
-	// looks its EventPolicies up under the Service's name
-	// (knative/eventing#8705, fixed after v0.45); upstream tests OIDC with
-	// transport encryption on, which the test bed does not run.
+	// Enforcement end to end (oidc_test.go).
+	t.Run("enforcement", func(t *testing.T) { oidcEnforcement(t, user) })
 	mustKM(t, "policy", "delete", "shop-to-default", "-n", user)
 }
 
