@@ -38,17 +38,28 @@ type BrokerExplanation struct {
 	Triggers  []TriggerExplanation `json:"triggers"`
 	// Taken counts the Triggers that take the event.
 	Taken int `json:"taken"`
+	// Auth is whether Knative's OIDC lets the sender in; nil while OIDC is
+	// off and no sender was named.
+	Auth *AuthExplanation `json:"auth,omitempty"`
 }
 
-// ExplainBroker reads the Broker and its Triggers (two requests) and says,
-// for each Trigger, what happens to ev there.
-func ExplainBroker(ctx context.Context, m Mesh, namespace, broker string, ev cloudevents.Event) (BrokerExplanation, error) {
+// ExplainBroker reads the Broker and its Triggers (two requests; with OIDC,
+// config-features and the applied EventPolicies too) and says, for each
+// Trigger, what happens to ev there, and whether sender gets in.
+func ExplainBroker(ctx context.Context, m Mesh, namespace, broker string, ev cloudevents.Event, sender Sender) (BrokerExplanation, error) {
 	out := BrokerExplanation{Broker: broker, Namespace: namespace, Triggers: []TriggerExplanation{}}
 	b, err := m.Eventing.Brokers(namespace).Get(ctx, broker, metav1.GetOptions{})
 	if err != nil {
 		return out, APIError(err, "get", "broker", broker, namespace)
 	}
 	out.Ready, out.Reason = readyOf(apis.Conditions(b.Status.Conditions))
+	auth, err := ExplainAuth(ctx, m, b, sender, ev)
+	if err != nil {
+		return out, err
+	}
+	if auth.OIDC || sender.Given {
+		out.Auth = &auth
+	}
 	l, err := m.Eventing.Triggers(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return out, APIError(err, "list", "triggers", "", namespace)
@@ -189,7 +200,7 @@ func ExplainApp(ctx context.Context, m Mesh, app, namespace string, ev cloudeven
 		if ns == "" {
 			ns = namespace
 		}
-		b, err := ExplainBroker(ctx, m, ns, ref.Name, ev)
+		b, err := ExplainBroker(ctx, m, ns, ref.Name, ev, subscriptionSender(s))
 		if err != nil {
 			return out, err
 		}
@@ -197,4 +208,13 @@ func ExplainApp(ctx context.Context, m Mesh, app, namespace string, ev cloudeven
 		out.Brokers = append(out.Brokers, b)
 	}
 	return out, nil
+}
+
+// subscriptionSender is a Subscription's OIDC identity: the sender of what
+// it posts to its subscriber.
+func subscriptionSender(s *knapi.Subscription) Sender {
+	if a := s.Status.Auth; a != nil && a.ServiceAccountName != nil && *a.ServiceAccountName != "" {
+		return Sender{Subject: ServiceAccountSubject(s.Namespace, *a.ServiceAccountName)}
+	}
+	return Sender{Unknown: fmt.Sprintf("subscription %s has no OIDC identity in its status.auth yet", s.Name)}
 }

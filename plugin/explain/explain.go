@@ -35,6 +35,11 @@ type Options struct {
 	Output               *flags.Output
 	// DeadLetter is a dead-letter store's id: the stored event is the one explained.
 	DeadLetter string
+	// ServiceAccount ([NS/]NAME) is the sender whose token Knative's OIDC
+	// checks, for --to broker:.
+	ServiceAccount string
+
+	sender wiring.Sender
 
 	filtersFile string
 	offline     bool
@@ -59,7 +64,11 @@ dialect (exact, prefix, suffix, all, any, not) or a CESQL expression, evaluated 
 Knative evaluates them (a non-empty spec.filters makes spec.filter ignored). For
 each Trigger it also says where the event goes, whether that is Ready, and what
 Knative does when delivery fails: the attempts over about how long, then the
-dead-letter sink or nothing.
+dead-letter sink or nothing. With Knative's OIDC authentication on, it also says
+whether the EventPolicies applied to the Broker (or, with none, config-features'
+default-authorization-mode) let the sender in: the ServiceAccount named by
+--service-account, for an application its Subscription's identity; with no sender
+known, whom they let in.
 
 Without a cluster, --filter, --cesql, --filter-prefix, --filter-suffix or
 --filters-file describe one Trigger as 'trigger create' takes them: "would this
@@ -82,6 +91,7 @@ when no Trigger takes the event.`,
 	fl.StringArrayVar(&o.Trigger.CESQL, "cesql", nil, "Without --to: a CloudEvents SQL filter, repeatable.")
 	fl.StringVar(&o.filtersFile, "filters-file", "", "Without --to: spec.filters as a YAML list, as trigger create takes it.")
 	fl.StringVar(&o.DeadLetter, "dead-letter", "", "The event is this id's in the namespace's dead-letter store (deadletter list), explained against --to (broker:default if not given), with the reason its delivery failed.")
+	fl.StringVar(&o.ServiceAccount, "service-account", "", "With --to broker: the sender, a ServiceAccount (NAMESPACE/NAME, or NAME in -n's namespace), whose token Knative's OIDC authentication checks against the Broker's EventPolicies (send --service-account sends with it). Without it the sender is unknown and explain says whom the EventPolicies let in.")
 	fl.BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when no Trigger takes the event, for scripts.")
 	o.Output.AddFlags(cmd)
 	flags.Complete(cmd, "to", "values", "broker:", "app:")
@@ -163,6 +173,8 @@ func (o *Options) Validate() error {
 		}
 	}
 	switch {
+	case o.offline && o.ServiceAccount != "":
+		return invalid.Errorf("--service-account", "is a sender at a Broker: give --to broker:NAME, not filter flags")
 	case o.offline && o.To != "":
 		return invalid.Errorf("--to", "give either --to (the Triggers of a Broker) or filter flags (one Trigger, no cluster), not both")
 	case !o.offline && o.To == "":
@@ -172,13 +184,25 @@ func (o *Options) Validate() error {
 		return err
 	}
 	if app, ok := strings.CutPrefix(o.To, "app:"); ok {
+		if o.ServiceAccount != "" {
+			return invalid.Errorf("--service-account", "an application's events reach a Broker under its Subscription's identity, which explain reads: leave out --service-account")
+		}
 		if err := wiring.ValidateName("--to", app); err != nil {
 			return err
 		}
 		return wiring.ValidateNamespaceName("--integration-namespace", o.IntegrationNamespace)
 	}
-	_, _, err := o.broker()
-	return err
+	if _, _, err := o.broker(); err != nil {
+		return err
+	}
+	if o.ServiceAccount != "" {
+		ns, name, err := wiring.ParseServiceAccount("--service-account", o.ServiceAccount, o.namespace)
+		if err != nil {
+			return err
+		}
+		o.sender = wiring.Sender{Subject: wiring.ServiceAccountSubject(ns, name), Given: true}
+	}
+	return nil
 }
 
 // broker reads --to: broker:NAME[:NAMESPACE].
@@ -231,7 +255,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DeadLetter != "" {
 		return o.explainDeadLetter(ctx, m, ns, name)
 	}
-	x, err := wiring.ExplainBroker(ctx, m, ns, name, o.event)
+	x, err := wiring.ExplainBroker(ctx, m, ns, name, o.event, o.sender)
 	if err != nil {
 		return err
 	}
@@ -269,7 +293,7 @@ func (o *Options) explainDeadLetter(ctx context.Context, m wiring.Mesh, ns, brok
 	if err != nil {
 		return err
 	}
-	x, err := wiring.ExplainBroker(ctx, m, ns, broker, ev)
+	x, err := wiring.ExplainBroker(ctx, m, ns, broker, ev, o.sender)
 	if err != nil {
 		return err
 	}
@@ -305,6 +329,9 @@ func printBroker(w io.Writer, x wiring.BrokerExplanation) error {
 	if _, err := fmt.Fprintf(w, "broker %s/%s  ready %s%s  %d of %d Triggers take the event\n", x.Namespace, x.Broker, x.Ready, paren(x.Reason), x.Taken, len(x.Triggers)); err != nil {
 		return err
 	}
+	if err := printAuth(w, x.Auth); err != nil {
+		return err
+	}
 	if len(x.Triggers) == 0 {
 		_, err := fmt.Fprintln(w, "the Broker has no Trigger: the event goes nowhere")
 		return err
@@ -321,6 +348,31 @@ func printBroker(w io.Writer, x wiring.BrokerExplanation) error {
 		rows = append(rows, []string{t.Trigger, takes, t.Ready + paren(t.Reason), t.Subscriber, why})
 	}
 	return output.Table(w, []string{"trigger", "takes", "ready", "subscriber", "why / then"}, rows, false)
+}
+
+// printAuth says whether Knative's OIDC lets the sender in, when it is on
+// or a sender was named.
+func printAuth(w io.Writer, a *wiring.AuthExplanation) error {
+	if a == nil {
+		return nil
+	}
+	line := "oidc: "
+	switch {
+	case a.Allowed == nil:
+		line += a.Why
+	case *a.Allowed:
+		line += "sender let in: " + a.Why
+	default:
+		line += "sender refused: " + a.Why
+	}
+	if a.Audience != "" {
+		line += "; a token must be for audience " + a.Audience + " (else 401)"
+	}
+	if a.Note != "" {
+		line += "\nnote: " + a.Note
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
 }
 
 func printApp(w io.Writer, x wiring.AppExplanation) error {

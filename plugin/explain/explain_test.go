@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,6 +16,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
 )
 
 // Without a cluster, explain answers "would this Trigger take this event"
@@ -54,6 +56,9 @@ func TestExplainEventFromFile(t *testing.T) {
 
 func TestExplainBadInput(t *testing.T) {
 	cmdtest.ExpectUsageErrors(t, 6, []cmdtest.BadInput{
+		{Args: []string{"explain", "--to", "app:crm", "--type", "a", "--service-account", "sa"}, Want: "--service-account: an application's events reach a Broker under its Subscription's identity"},
+		{Args: []string{"explain", "--filter", "type=a", "--type", "a", "--service-account", "sa"}, Want: "--service-account: is a sender at a Broker: give --to broker:NAME"},
+		{Args: []string{"explain", "--to", "broker:default", "--type", "a", "--service-account", "a/b/c"}, Want: `--service-account: "a/b/c": want NAMESPACE/NAME`},
 		{Args: []string{"explain", "--type", "a"}, Want: "--to: say what to ask"},
 		{Args: []string{"explain", "--to", "broker:b", "--filter", "type=a", "--type", "a"}, Want: "--to: give either --to"},
 		{Args: []string{"explain", "--to", "trigger:t", "--type", "a"}, Want: `--to: "trigger:t": want broker:NAME[:NAMESPACE]`},
@@ -68,7 +73,7 @@ func TestExplainBadInput(t *testing.T) {
 
 // With a cluster: each Trigger of the Broker, whether it takes the event, its
 // subscriber and readiness, and the delivery that applies (the Broker's when
-// the Trigger has none) as a timeline. Two requests.
+// the Trigger has none) as a timeline. Three requests.
 func TestExplainBroker(t *testing.T) {
 	ready := duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
 	retry, linear, exp, delay := int32(2), eventingduckv1.BackoffPolicyLinear, eventingduckv1.BackoffPolicyExponential, "PT0.5S"
@@ -96,8 +101,8 @@ func TestExplainBroker(t *testing.T) {
 			"all       yes     True    svc:h-all       3 attempts over about 1.5s (the Trigger's), then to the dead-letter sink svc:dls\n"+
 			"created   yes     True    svc:h-created   3 attempts over about 3s (the Broker's), then dropped: no dead-letter sink\n"+
 			"paid      no      True    svc:h-paid      filter.attributes.type: type is \"order.created\", not \"order.paid\"\n", "")
-	if n := len(f.Dyn.Actions()); n != 2 {
-		t.Errorf("explain sent %d requests, want 2 (the Broker, its namespace's Triggers)", n)
+	if n := len(f.Dyn.Actions()); n != 3 {
+		t.Errorf("explain sent %d requests, want 3 (the Broker, config-features, its namespace's Triggers)", n)
 	}
 	cmdtest.Expect(t, f, "explain --to broker:nope --type a", 1, "", "error: broker \"nope\" not found in namespace \"shop\": brokers.eventing.knative.dev \"nope\" not found\n")
 	b3 := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "b3", Namespace: "shop"}}
@@ -131,4 +136,83 @@ func TestExplainApp(t *testing.T) {
 		"application kyma-integration/nope: not found here (no adapter, Service, Channel or SinkBinding of its name)\n"+
 			"the adapter sends the event with source \"nope\"\nno Subscription from its Channel: the event goes nowhere\n",
 		"error: no Trigger takes application \"nope\"'s event\n")
+}
+
+// With Knative's OIDC authentication on (config-features), explain says
+// whether the EventPolicies applied to the Broker let the sender in: the
+// ServiceAccount given, or for an application its Subscription's identity;
+// without a sender, whom they let in.
+func TestExplainOIDC(t *testing.T) {
+	features := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-features", Namespace: "knative-eventing"},
+		Data: map[string]string{"authentication-oidc": "enabled"}}
+	aud := "eventing.knative.dev/broker/shop/default"
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
+	b.Status.Address = &duckv1.Addressable{Audience: &aud}
+	b.Status.Policies = []eventingduckv1.AppliedEventPolicyRef{{APIVersion: "eventing.knative.dev/v1alpha1", Name: "crm-to-default"}}
+	p := &knapi.EventPolicy{ObjectMeta: metav1.ObjectMeta{Name: "crm-to-default", Namespace: "shop"}}
+	p.Status.From = []string{"system:serviceaccount:kyma-integration:crm-to-shop-oidc"}
+	tr := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "all", Namespace: "shop"}, Spec: knapi.TriggerSpec{Broker: "default",
+		Subscriber: duckv1.Destination{Ref: &duckv1.KReference{Kind: "Service", APIVersion: "v1", Name: "h"}}}}
+	f := cmdtest.NewFactory("shop", features, b, p, tr)
+	table := "TRIGGER   TAKES   READY     SUBSCRIBER   WHY / THEN\n" +
+		"all       yes     Unknown   svc:h        1 attempt (no delivery settings), then dropped: no dead-letter sink\n"
+	head := "broker shop/default  ready Unknown  1 of 1 Triggers take the event\n"
+	tokenFor := "; a token must be for audience " + aud + " (else 401)\n"
+	cmdtest.Expect(t, f, "explain --to broker:default --type a --service-account kyma-integration/crm-to-shop-oidc", 0,
+		head+"oidc: sender let in: EventPolicy crm-to-default lets system:serviceaccount:kyma-integration:crm-to-shop-oidc in"+tokenFor+table, "")
+	cmdtest.Expect(t, f, "explain --to broker:default --type a --service-account intruder", 0,
+		head+"oidc: sender refused: no EventPolicy of the Broker (crm-to-default) names system:serviceaccount:shop:intruder (403)"+tokenFor+table, "")
+	cmdtest.Expect(t, f, "explain --to broker:default --type a", 0,
+		head+"oidc: sender unknown (give --service-account NS/NAME): EventPolicy crm-to-default let in system:serviceaccount:kyma-integration:crm-to-shop-oidc"+tokenFor+table, "")
+	r := cmdtest.Run(t.Context(), f, "", "explain", "--to", "broker:default", "--type", "a", "--service-account", "intruder", "-o", "json")
+	var x struct {
+		Auth struct {
+			OIDC     bool
+			Sender   string
+			Allowed  *bool
+			Policies []string
+			Audience string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &x); err != nil || !x.Auth.OIDC || x.Auth.Allowed == nil || *x.Auth.Allowed ||
+		x.Auth.Sender != "system:serviceaccount:shop:intruder" || len(x.Auth.Policies) != 1 || x.Auth.Audience != aud {
+		t.Errorf("-o json: %+v (%v) from %s", x, err, r.Stdout)
+	}
+
+	// OIDC off: nothing is said, unless a sender was named.
+	features.Data["authentication-oidc"] = "disabled"
+	off := cmdtest.NewFactory("shop", features, b, p, tr)
+	cmdtest.Expect(t, off, "explain --to broker:default --type a", 0, head+table, "")
+	cmdtest.Expect(t, off, "explain --to broker:default --type a --service-account intruder", 0,
+		head+"oidc: sender let in: Knative's OIDC authentication is off: the Broker takes events without a token, from anyone\n"+table, "")
+}
+
+// From an application with OIDC on: the sender at the Broker is the
+// Subscription's identity, as Knative made it.
+func TestExplainAppOIDC(t *testing.T) {
+	objs, err := wiring.BuildWire(wiring.WireSpec{Source: wiring.HTTPSourceSpec{App: "crm", Namespace: "kyma-integration", Port: 8080, Image: "example.com/adapter:1"}, To: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	features := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-features", Namespace: "knative-eventing"},
+		Data: map[string]string{"authentication-oidc": "enabled", "default-authorization-mode": "allow-same-namespace"}}
+	f := cmdtest.NewFactory("shop", append(objs, features)...)
+	r := cmdtest.Run(t.Context(), f, "", "explain", "--to", "app:crm", "--type", "a")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `oidc: sender unknown (subscription crm-to-shop has no OIDC identity in its status.auth yet): no EventPolicy applies to the Broker and default-authorization-mode is allow-same-namespace: ServiceAccounts of namespace "shop" are let in`) {
+		t.Fatalf("before the Subscription has its identity: %+v", r)
+	}
+	msg := &typed.Messaging{Dyn: f.Dyn}
+	sub, err := msg.Subscriptions("kyma-integration").Get(t.Context(), "crm-to-shop", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "crm-to-shop-oidc"
+	sub.Status.Auth = &duckv1.AuthStatus{ServiceAccountName: &name}
+	if _, err := msg.Subscriptions("kyma-integration").Update(t.Context(), sub, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "explain", "--to", "app:crm", "--type", "a")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `oidc: sender refused: no EventPolicy applies to the Broker and default-authorization-mode is allow-same-namespace: system:serviceaccount:kyma-integration:crm-to-shop-oidc is not of namespace "shop" (403)`) {
+		t.Fatalf("with the Subscription's identity: %+v", r)
+	}
 }
