@@ -18,8 +18,10 @@ import (
 // "default" wired: Knative's broker ingress takes an event whose sender's
 // token an EventPolicy allows, refuses one it does not (403) and one without
 // a token (401); only the allowed one reaches a Trigger's subscriber (tail's
-// receiver). The tokens are send --service-account's.
-func oidcEnforcement(t *testing.T, user string) {
+// receiver). The tokens are send --service-account's. explain predicts each
+// verdict beforehand, and for the application (wired from integration) says
+// its Subscription's identity is let in by policy allow's EventPolicy.
+func oidcEnforcement(t *testing.T, integration, user, subject string) {
 	if testbed.KnativeVersion() == "v0.45.0" {
 		t.Skip("Knative v0.45's in-memory channel answers 500 to every plain-HTTP event while OIDC is on: it looks its EventPolicies up under its Service's name (knative/eventing#8705, fixed after v0.45)")
 	}
@@ -43,6 +45,20 @@ spec:
 		}
 		return false
 	})
+	explain := func(want string, args ...string) {
+		t.Helper()
+		r := mustKM(t, append([]string{"explain", "--type", "oidc.check", "-n", user}, args...)...)
+		if !strings.Contains(r.Stdout, want) {
+			t.Fatalf("explain %s: want %q in:\n%s", strings.Join(args, " "), want, r.Stdout)
+		}
+	}
+	explain("oidc: sender let in: EventPolicy e2e-allowed lets system:serviceaccount:"+user+":allowed in; a token must be for audience ",
+		"--to", "broker:default", "--service-account", user+"/allowed")
+	explain("oidc: sender refused: no EventPolicy of the Broker (",
+		"--to", "broker:default", "--service-account", user+"/denied")
+	explain("oidc: sender unknown (give --service-account NS/NAME): EventPolicy ", "--to", "broker:default")
+	explain("oidc: sender let in: EventPolicy shop-to-default lets "+subject+" in",
+		"--to", "app:shop", "--integration-namespace", integration)
 	tl := startTail(t, "-n", user, "--filter", "type=oidc.check", "--count", "1", "-o", "json", "--timeout", "3m")
 	send := func(id string, extra ...string) testbed.Result {
 		return km(t, append([]string{"send", "--to", "broker:default", "-n", user, "--type", "oidc.check", "--id", id}, extra...)...)

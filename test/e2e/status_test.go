@@ -166,7 +166,7 @@ func TestPolicyAllowWithOIDCOn(t *testing.T) {
 	}
 
 	// Enforcement end to end (oidc_test.go).
-	t.Run("enforcement", func(t *testing.T) { oidcEnforcement(t, user) })
+	t.Run("enforcement", func(t *testing.T) { oidcEnforcement(t, integration, user, subject) })
 	mustKM(t, "policy", "delete", "shop-to-default", "-n", user)
 }
 
