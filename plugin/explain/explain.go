@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/spf13/cobra"
@@ -38,6 +39,10 @@ type Options struct {
 	// ServiceAccount ([NS/]NAME) is the sender whose token Knative's OIDC
 	// checks, for --to broker:.
 	ServiceAccount string
+	// Probe also sends the event and watches which Triggers get it.
+	Probe                   bool
+	ProbeTimeout, ProbeWait time.Duration
+	ProbeImage              string
 
 	sender wiring.Sender
 
@@ -92,6 +97,10 @@ when no Trigger takes the event.`,
 	fl.StringVar(&o.filtersFile, "filters-file", "", "Without --to: spec.filters as a YAML list, as trigger create takes it.")
 	fl.StringVar(&o.DeadLetter, "dead-letter", "", "The event is this id's in the namespace's dead-letter store (deadletter list), explained against --to (broker:default if not given), with the reason its delivery failed.")
 	fl.StringVar(&o.ServiceAccount, "service-account", "", "With --to broker: the sender, a ServiceAccount (NAMESPACE/NAME, or NAME in -n's namespace), whose token Knative's OIDC authentication checks against the Broker's EventPolicies (send --service-account sends with it). Without it the sender is unknown and explain says whom the EventPolicies let in.")
+	fl.BoolVar(&o.Probe, "probe", false, "With --to broker: also send the event (marked with the extension "+ProbeExtension+"=ID) and watch, through one temporary receiver per Trigger as tail makes them (the Trigger's filters and the mark), which Triggers the Broker delivers it to; report that next to the prediction. Exit 1 when they differ. The receivers are removed as tail removes them.")
+	fl.DurationVar(&o.ProbeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the event at each receiver after sending it.")
+	fl.DurationVar(&o.ProbeWait, "probe-wait-timeout", 2*time.Minute, "How long to wait for the probe's receivers and their Triggers to be ready.")
+	fl.StringVar(&o.ProbeImage, "image", flags.DefaultImage(), "Adapter image of the probe's receivers (its receive mode, as tail's).")
 	fl.BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when no Trigger takes the event, for scripts.")
 	o.Output.AddFlags(cmd)
 	flags.Complete(cmd, "to", "values", "broker:", "app:")
@@ -173,6 +182,10 @@ func (o *Options) Validate() error {
 		}
 	}
 	switch {
+	case o.Probe && (o.offline || o.DeadLetter != "" || !strings.HasPrefix(o.To, "broker:")):
+		return invalid.Errorf("--probe", "sends the event to a Broker and watches its Triggers: give --to broker:NAME (not an application, filter flags or --dead-letter)")
+	case o.Probe && (o.ProbeTimeout <= 0 || o.ProbeWait <= 0):
+		return invalid.Errorf("--probe-timeout", "%s and --probe-wait-timeout %s: must be positive", o.ProbeTimeout, o.ProbeWait)
 	case o.offline && o.ServiceAccount != "":
 		return invalid.Errorf("--service-account", "is a sender at a Broker: give --to broker:NAME, not filter flags")
 	case o.offline && o.To != "":
@@ -259,10 +272,36 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if o.Probe {
+		return o.runProbe(ctx, m, ns, name, x)
+	}
 	if !o.Output.Human() {
 		err = o.Output.Data(o.Out, x)
 	} else {
 		err = printBroker(o.Out, x)
+	}
+	return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger of broker %q takes the event", name))
+}
+
+// runProbe prints the verdicts, probes and prints what happened; exit 1
+// when a Trigger did not do as predicted.
+func (o *Options) runProbe(ctx context.Context, m wiring.Mesh, ns, name string, x wiring.BrokerExplanation) error {
+	if o.Output.Human() {
+		if err := printBroker(o.Out, x); err != nil {
+			return err
+		}
+	}
+	p, err := o.probe(ctx, m, ns, name, x)
+	if err != nil {
+		return err
+	}
+	if !o.Output.Human() {
+		err = o.Output.Data(o.Out, probeExplanation{BrokerExplanation: x, Probe: p})
+	} else {
+		err = printProbe(o.Out, p, o.ProbeTimeout)
+	}
+	if err == nil && !p.Agree {
+		return fmt.Errorf("probe %s: the Broker did not do what explain predicted for every Trigger", p.ID)
 	}
 	return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger of broker %q takes the event", name))
 }

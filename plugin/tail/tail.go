@@ -362,3 +362,91 @@ func (o *Options) remove(dyn dynamic.Interface, owner *unstructured.Unstructured
 	fmt.Fprintf(o.ErrOut, "removed the receiver %s and its trigger\n", owner.GetName())
 	return nil
 }
+
+// Session is a tail receiver driven by another command (explain --probe):
+// the same objects, made, watched and removed as tail makes, watches and
+// removes them, with the Trigger's filters the caller gives.
+type Session struct {
+	o      *Options
+	dyn    dynamic.Interface
+	owner  *unstructured.Unstructured
+	stream *bufio.Reader
+	stop   func()
+	done   chan struct{}
+}
+
+// StartSession makes a receiver in spec.Namespace (spec.Name and Token
+// are filled in) whose Trigger has filter and filters as its own, waits
+// until it is Ready and opens its stream. On error, what was made is
+// removed before it returns.
+func StartSession(ctx context.Context, f cmdutil.Factory, spec wiring.TailSpec, filter *knapi.TriggerFilter, filters []knapi.SubscriptionsAPIFilter, wait time.Duration, errOut io.Writer) (*Session, error) {
+	var err error
+	spec.Name = wiring.TailName(utilrand.String(5))
+	if spec.Token, err = wiring.NewTailToken(); err != nil {
+		return nil, err
+	}
+	o := &Options{Spec: spec, WaitTimeout: wait, factory: f, IOStreams: genericiooptions.IOStreams{Out: io.Discard, ErrOut: errOut}}
+	if o.objs, o.trigger, err = wiring.BuildTail(spec); err != nil {
+		return nil, err
+	}
+	o.trigger.Spec.Filter, o.trigger.Spec.Filters = filter, filters
+	ev, err := f.Eventing()
+	if err != nil {
+		return nil, err
+	}
+	o.triggers = ev.Triggers(spec.Namespace)
+	s := &Session{o: o, done: make(chan struct{})}
+	if s.dyn, err = f.Dynamic(); err != nil {
+		return nil, err
+	}
+	s.owner, err = o.create(ctx, s.dyn)
+	if err == nil {
+		s.stream, s.stop, err = o.connect(ctx)
+	}
+	if err == nil {
+		err = o.subscribe(ctx, s.owner)
+	}
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// Name is the session's receiver and Trigger name.
+func (s *Session) Name() string { return s.o.Spec.Name }
+
+// Events sends each CloudEvent the receiver gets on the channel it
+// returns, until the stream ends (Close).
+func (s *Session) Events() <-chan *event.Event {
+	ch := make(chan *event.Event)
+	go func() {
+		defer close(ch)
+		for {
+			line, err := s.stream.ReadBytes('\n')
+			if err != nil {
+				return
+			}
+			if e, err := parseLine(line); err == nil {
+				select {
+				case ch <- e:
+				case <-s.done:
+					return
+				}
+			}
+		}
+	}()
+	return ch
+}
+
+// Close ends the stream and removes the receiver and its Trigger, as tail
+// does when it stops.
+func (s *Session) Close() error {
+	close(s.done)
+	if s.stop != nil {
+		s.stop()
+	}
+	if s.owner == nil {
+		return nil
+	}
+	return s.o.remove(s.dyn, s.owner)
+}

@@ -4,6 +4,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,5 +65,73 @@ func TestExplainPredictsKnative(t *testing.T) {
 	}
 	if x.Taken != 4 {
 		t.Errorf("explain said %d Triggers take the event, want 4 (attrs, cesql, prefix, all)", x.Taken)
+	}
+}
+
+// explain --probe sends the event and watches, through a receiver per
+// Trigger as tail makes them, which Triggers the Broker delivers it to:
+// here each as predicted (a spec.filters one, a spec.filter one, one that
+// refuses), and nothing of the probe is left afterwards; Ctrl-C during the
+// probe also removes everything.
+func TestExplainProbe(t *testing.T) {
+	ns := testbed.Namespace(t)
+	mustKM(t, "enable", "ns", ns, "--wait")
+	for name, filter := range map[string][]string{
+		"by-cesql": {"--cesql", "region = 'eu'"},
+		"by-attrs": {"--filter", "type=order.created"},
+		"refuses":  {"--filter", "type=order.paid"},
+	} {
+		// The subscribers need not exist: the probe watches its own receivers.
+		mustKM(t, append([]string{"trigger", "create", name, "-n", ns, "--sink", "svc:nobody"}, filter...)...)
+	}
+	r := mustKM(t, "explain", "--to", "broker:default", "-n", ns, "--type", "order.created", "--ext", "region=eu",
+		"--probe", "--probe-timeout", "15s", "-o", "json")
+	var x struct {
+		Probe struct {
+			ID       string
+			Agree    bool
+			Sent     struct{ StatusCode int }
+			Triggers []struct {
+				Trigger            string
+				Predicted, Arrived bool
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &x); err != nil || !x.Probe.Agree || x.Probe.Sent.StatusCode != 202 || len(x.Probe.Triggers) != 3 {
+		t.Fatalf("explain --probe: %v\n%s", err, r)
+	}
+	for _, tr := range x.Probe.Triggers {
+		if want := tr.Trigger != "refuses"; tr.Predicted != want || tr.Arrived != want {
+			t.Errorf("trigger %s: predicted %v, arrived %v; want %v", tr.Trigger, tr.Predicted, tr.Arrived, want)
+		}
+	}
+	if left := tailLeftovers(t, ns); left != "" {
+		t.Fatalf("explain --probe left behind:\n%s", left)
+	}
+
+	// Ctrl-C while it waits: exit 130, the receivers removed.
+	cmd := exec.Command("kubectl", "kymamesh", "explain", "--to", "broker:default", "-n", ns, "--type", "order.paid", "--probe", "--probe-timeout", "5m")
+	var stderr lockedBuffer
+	cmd.Env, cmd.Stderr = os.Environ(), &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	eventually(t, 120*time.Second, "the probe's receivers", func() bool {
+		return strings.Count(tailLeftovers(t, ns), "trigger.eventing.knative.dev/") == 3
+	})
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(90 * time.Second):
+		t.Fatalf("explain --probe did not end after Ctrl-C: %s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("explain --probe after Ctrl-C: exit %d: %s", code, stderr.String())
+	}
+	if left := tailLeftovers(t, ns); left != "" {
+		t.Fatalf("explain --probe left behind after Ctrl-C:\n%s", left)
 	}
 }
