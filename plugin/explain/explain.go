@@ -273,6 +273,9 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	if o.Probe {
+		if x.Auth != nil && x.Auth.OIDC && o.ServiceAccount == "" {
+			return fmt.Errorf("--probe: Knative's OIDC authentication is on, so the probe must present a token: give --service-account NS/NAME (a sender the EventPolicies let in, or one they refuse, to probe that)")
+		}
 		return o.runProbe(ctx, m, ns, name, x)
 	}
 	if !o.Output.Human() {

@@ -182,6 +182,10 @@ func TestExplainOIDC(t *testing.T) {
 		t.Errorf("-o json: %+v (%v) from %s", x, err, r.Stdout)
 	}
 
+	// A probe must present a token while OIDC is on: said before anything is made.
+	cmdtest.Expect(t, f, "explain --to broker:default --type a --probe", 1, "",
+		"error: --probe: Knative's OIDC authentication is on, so the probe must present a token: give --service-account NS/NAME (a sender the EventPolicies let in, or one they refuse, to probe that)\n")
+
 	// OIDC off: nothing is said, unless a sender was named.
 	features.Data["authentication-oidc"] = "disabled"
 	off := cmdtest.NewFactory("shop", features, b, p, tr)

@@ -374,6 +374,8 @@ func (o *Options) tokenHint(unauthorized, forbidden bool) string {
 	case o.noSecretAccess:
 		return fmt.Sprintf(" (401: the application requires a token and you may not read secret %s/%s: give --token or --token-file)",
 			o.IntegrationNamespace, wiring.CredentialsSecretName(strings.TrimPrefix(o.To, "app:")))
+	case o.token == nil && o.audience != "":
+		return fmt.Sprintf(" (401: Knative's OIDC authentication is on and %s takes only tokens for audience %s: give --service-account NS/NAME)", o.what, o.audience)
 	case o.token == nil:
 		return " (401: the target requires a bearer token: give --token or --token-file)"
 	}

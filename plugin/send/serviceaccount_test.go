@@ -116,6 +116,10 @@ func TestSendServiceAccountToken(t *testing.T) {
 	cmdtest.Expect(t, f, "send --to broker:secured --via direct --type t --id e3 --service-account other", 1, "",
 		"error: event e3 was not acknowledged by broker:secured: HTTP 403 (403: the token of serviceaccount demo/other was taken, but no EventPolicy on the target lets it send there)\n")
 
+	// No token to a target that takes OIDC tokens: the 401 names the flag.
+	cmdtest.Expect(t, f, "send --to broker:secured --via direct --type t --id e4", 1, "",
+		`error: event e4 was not acknowledged by broker:secured: HTTP 401 (401: Knative's OIDC authentication is on and broker "secured" in namespace "demo" takes only tokens for audience aud/secured: give --service-account NS/NAME)`+"\n")
+
 	mu.Lock()
 	sent := len(auths)
 	mu.Unlock()
