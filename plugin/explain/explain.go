@@ -43,6 +43,8 @@ type Options struct {
 	Probe                   bool
 	ProbeTimeout, ProbeWait time.Duration
 	ProbeImage              string
+	// Via is how the probe reaches the Broker: port-forward or direct (as send).
+	Via string
 
 	sender wiring.Sender
 
@@ -100,6 +102,8 @@ when no Trigger takes the event.`,
 	fl.BoolVar(&o.Probe, "probe", false, "With --to broker: also send the event (marked with the extension "+ProbeExtension+"=ID) and watch, through one temporary receiver per Trigger as tail makes them (the Trigger's filters and the mark), which Triggers the Broker delivers it to; report that next to the prediction. Exit 1 when they differ. The receivers are removed as tail removes them.")
 	fl.DurationVar(&o.ProbeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the event at each receiver after sending it.")
 	fl.DurationVar(&o.ProbeWait, "probe-wait-timeout", 2*time.Minute, "How long to wait for the probe's receivers and their Triggers to be ready.")
+	fl.StringVar(&o.Via, "via", "port-forward", "How --probe reaches the Broker's address, as send: port-forward (to a ready pod behind its Service) or direct.")
+	flags.Complete(cmd, "via", "values", "port-forward", "direct")
 	fl.StringVar(&o.ProbeImage, "image", flags.DefaultImage(), "Adapter image of the probe's receivers (its receive mode, as tail's).")
 	fl.BoolVar(&o.ExitCode, "exit-code", false, "Exit with 3 when no Trigger takes the event, for scripts.")
 	o.Output.AddFlags(cmd)
@@ -184,6 +188,8 @@ func (o *Options) Validate() error {
 	switch {
 	case o.Probe && (o.offline || o.DeadLetter != "" || !strings.HasPrefix(o.To, "broker:")):
 		return invalid.Errorf("--probe", "sends the event to a Broker and watches its Triggers: give --to broker:NAME (not an application, filter flags or --dead-letter)")
+	case o.Via != "port-forward" && o.Via != "direct":
+		return invalid.Errorf("--via", "%q: want port-forward or direct", o.Via)
 	case o.Probe && (o.ProbeTimeout <= 0 || o.ProbeWait <= 0):
 		return invalid.Errorf("--probe-timeout", "%s and --probe-wait-timeout %s: must be positive", o.ProbeTimeout, o.ProbeWait)
 	case o.offline && o.ServiceAccount != "":

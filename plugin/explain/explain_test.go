@@ -56,6 +56,7 @@ func TestExplainEventFromFile(t *testing.T) {
 
 func TestExplainBadInput(t *testing.T) {
 	cmdtest.ExpectUsageErrors(t, 6, []cmdtest.BadInput{
+		{Args: []string{"explain", "--to", "broker:default", "--type", "a", "--probe", "--via", "pigeon"}, Want: `--via: "pigeon": want port-forward or direct`},
 		{Args: []string{"explain", "--to", "app:crm", "--type", "a", "--probe"}, Want: "--probe: sends the event to a Broker and watches its Triggers: give --to broker:NAME"},
 		{Args: []string{"explain", "--filter", "type=a", "--type", "a", "--probe"}, Want: "--probe: sends the event to a Broker"},
 		{Args: []string{"explain", "--to", "broker:default", "--type", "a", "--probe", "--probe-timeout", "0s"}, Want: "--probe-timeout: 0s and --probe-wait-timeout 2m0s: must be positive"},

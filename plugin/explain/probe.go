@@ -226,6 +226,9 @@ func (o *Options) sendProbe(ctx context.Context, ns, broker string, ev cloudeven
 		}
 		target.Token = func() string { return tok }
 	}
+	if o.Via == "direct" {
+		return sender.New(target, sender.ModeBinary, 1, 30*time.Second).Send(ctx, &ev), nil
+	}
 	core, err := o.factory.Core()
 	if err != nil {
 		return sender.Result{}, err

@@ -68,7 +68,8 @@ func TestExplainPredictsKnative(t *testing.T) {
 	}
 }
 
-// explain --probe sends the event and watches, through a receiver per
+// explain --probe sends the event (--via direct: the test bed's broker
+// ingress is a local process, not a pod to port-forward to) and watches, through a receiver per
 // Trigger as tail makes them, which Triggers the Broker delivers it to:
 // here each as predicted (a spec.filters one, a spec.filter one, one that
 // refuses), and nothing of the probe is left afterwards; Ctrl-C during the
@@ -85,7 +86,7 @@ func TestExplainProbe(t *testing.T) {
 		mustKM(t, append([]string{"trigger", "create", name, "-n", ns, "--sink", "svc:nobody"}, filter...)...)
 	}
 	r := mustKM(t, "explain", "--to", "broker:default", "-n", ns, "--type", "order.created", "--ext", "region=eu",
-		"--probe", "--probe-timeout", "15s", "-o", "json")
+		"--probe", "--probe-timeout", "15s", "--via", "direct", "-o", "json")
 	var x struct {
 		Probe struct {
 			ID       string
@@ -110,7 +111,7 @@ func TestExplainProbe(t *testing.T) {
 	}
 
 	// Ctrl-C while it waits: exit 130, the receivers removed.
-	cmd := exec.Command("kubectl", "kymamesh", "explain", "--to", "broker:default", "-n", ns, "--type", "order.paid", "--probe", "--probe-timeout", "5m")
+	cmd := exec.Command("kubectl", "kymamesh", "explain", "--to", "broker:default", "-n", ns, "--type", "order.paid", "--probe", "--probe-timeout", "5m", "--via", "direct")
 	var stderr lockedBuffer
 	cmd.Env, cmd.Stderr = os.Environ(), &stderr
 	if err := cmd.Start(); err != nil {

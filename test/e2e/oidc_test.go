@@ -33,7 +33,9 @@ kind: EventPolicy
 metadata: {name: e2e-allowed, namespace: `+user+`}
 spec:
   to: [{ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}]
-  from: [{ref: {apiVersion: v1, kind: ServiceAccount, name: allowed, namespace: `+user+`}}]
+  # A ServiceAccount is named by its subject: a from.ref must be an object
+  # with an OIDC identity (status.auth), which a ServiceAccount is not.
+  from: [{sub: "system:serviceaccount:`+user+`:allowed"}]
 `)
 	eventually(t, 60*time.Second, "the Broker to apply the EventPolicy", func() bool {
 		b := getJSON(t, "get", "broker", "default", "-n", user)
@@ -61,7 +63,8 @@ spec:
 		"--to", "app:shop", "--integration-namespace", integration)
 	tl := startTail(t, "-n", user, "--filter", "type=oidc.check", "--count", "1", "-o", "json", "--timeout", "3m")
 	send := func(id string, extra ...string) testbed.Result {
-		return km(t, append([]string{"send", "--to", "broker:default", "-n", user, "--type", "oidc.check", "--id", id}, extra...)...)
+		// --via direct: the test bed's broker ingress is a local process, not a pod.
+		return km(t, append([]string{"send", "--to", "broker:default", "-n", user, "--via", "direct", "--type", "oidc.check", "--id", id}, extra...)...)
 	}
 	// Refused first, so that a refused event that was delivered all the same
 	// would be the first (and only) one tail prints.
