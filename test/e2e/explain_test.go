@@ -85,7 +85,8 @@ func TestExplainProbe(t *testing.T) {
 		// The subscribers need not exist: the probe watches its own receivers.
 		mustKM(t, append([]string{"trigger", "create", name, "-n", ns, "--sink", "svc:nobody"}, filter...)...)
 	}
-	r := mustKM(t, "explain", "--to", "broker:default", "-n", ns, "--type", "order.created", "--ext", "region=eu",
+	proxyEnv := []string{"HTTP_PROXY=" + testbed.HTTPProxy(), "http_proxy=" + testbed.HTTPProxy(), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}
+	r := testbed.Run(t, proxyEnv, "kubectl", "kymamesh", "explain", "--to", "broker:default", "-n", ns, "--type", "order.created", "--ext", "region=eu",
 		"--probe", "--probe-timeout", "15s", "--via", "direct", "-o", "json")
 	var x struct {
 		Probe struct {
@@ -113,7 +114,7 @@ func TestExplainProbe(t *testing.T) {
 	// Ctrl-C while it waits: exit 130, the receivers removed.
 	cmd := exec.Command("kubectl", "kymamesh", "explain", "--to", "broker:default", "-n", ns, "--type", "order.paid", "--probe", "--probe-timeout", "5m", "--via", "direct")
 	var stderr lockedBuffer
-	cmd.Env, cmd.Stderr = os.Environ(), &stderr
+	cmd.Env, cmd.Stderr = append(os.Environ(), proxyEnv...), &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

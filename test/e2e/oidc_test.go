@@ -63,8 +63,9 @@ spec:
 		"--to", "app:shop", "--integration-namespace", integration)
 	tl := startTail(t, "-n", user, "--filter", "type=oidc.check", "--count", "1", "-o", "json", "--timeout", "3m")
 	send := func(id string, extra ...string) testbed.Result {
-		// --via direct: the test bed's broker ingress is a local process, not a pod.
-		return km(t, append([]string{"send", "--to", "broker:default", "-n", user, "--via", "direct", "--type", "oidc.check", "--id", id}, extra...)...)
+		// --via direct through the test bed's proxy: its broker ingress is a
+		// local process, not a pod.
+		return sendKM(t, append([]string{"--to", "broker:default", "-n", user, "--via", "direct", "--type", "oidc.check", "--id", id}, extra...)...)
 	}
 	// Refused first, so that a refused event that was delivered all the same
 	// would be the first (and only) one tail prints.
