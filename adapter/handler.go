@@ -124,8 +124,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveLegacy(w, r)
 		return
 	}
-	if r.URL.Path != "/" {
-		h.fail(w, http.StatusNotFound, "not_found", "events are accepted on / only")
+	// /APP/events is where an Ingress or HTTPRoute (source expose) sends
+	// senders outside the cluster: Kyma's Application Connector path.
+	if r.URL.Path != "/" && r.URL.Path != "/"+h.cfg.Source+"/events" {
+		h.fail(w, http.StatusNotFound, "not_found", "events are accepted on / and /"+h.cfg.Source+"/events only")
 		return
 	}
 	if r.Method != http.MethodPost {

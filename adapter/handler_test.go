@@ -436,3 +436,19 @@ func TestStructuredValuesArriveAsTheSDKReadsThem(t *testing.T) {
 		t.Fatalf("got %d, the sink read %v", resp.StatusCode, got)
 	}
 }
+
+// An exposed application's Ingress or HTTPRoute passes /APP/events on
+// unchanged (source expose): the adapter takes CloudEvents there as on /,
+// and on no other application's path.
+func TestEventsOnTheApplicationsPath(t *testing.T) {
+	s := newSink(t, http.StatusAccepted)
+	a, _ := adapterFor(t, s.URL)
+	for path, want := range map[string]int{"/shop/events": 202, "/": 202, "/other/events": 404, "/shop/events/x": 404, "/shop": 404, "/events": 404} {
+		if resp, b := post(t, a.URL+path, binaryHeaders(nil), "{}"); resp.StatusCode != want {
+			t.Errorf("%s: %d %s, want %d", path, resp.StatusCode, b, want)
+		}
+	}
+	if n := s.requests(); n != 2 {
+		t.Fatalf("the sink got %d events, want 2", n)
+	}
+}
