@@ -39,6 +39,9 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 			scale += "  autoscaler: " + a.Autoscaler
 		}
 		line("", fmt.Sprintf("%s/%s  adapter %s%s%s", a.Namespace, a.Name, mark(a.Adapter), scale, tokensNote(a.Credentials)))
+		if a.Exposure != nil {
+			line("├── ", "exposed "+a.Exposure.String())
+		}
 		sink := a.Sink
 		if sink == "" {
 			sink = "<none>"

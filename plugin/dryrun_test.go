@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -33,6 +34,8 @@ var clientDryRuns = map[string]string{
 	"send":                "shop|send --to broker:default --type t",
 	"source create http":  "shop|source create http other",
 	"source delete":       "shop|source delete shop --delete-in-use",
+	"source expose":       "shop|source expose shop --host shop.example.com --ingress-class web --integration-namespace kyma-integration",
+	"source unexpose":     "shop|source unexpose shop --integration-namespace kyma-integration",
 	"source token create": "shop|source token create shop",
 	"source token rotate": "shop|source token rotate shop",
 	"source token revoke": "shop|source token revoke shop --all",
@@ -59,7 +62,8 @@ func TestEveryClientDryRunWritesNothing(t *testing.T) {
 	objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
 		// made by the plugin, as wire makes it: unwire would delete it
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kyma-integration",
-			Labels: map[string]string{wiring.ManagedByLabel: wiring.ManagedByValue, wiring.CreatedByLabel: "kubectl-kymamesh"}}})
+			Labels: map[string]string{wiring.ManagedByLabel: wiring.ManagedByValue, wiring.CreatedByLabel: "kubectl-kymamesh"}}},
+		&networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "web"}})
 	f := cmdtest.NewFactory("shop", objs...)
 	f.ServeApply()
 	for _, args := range []string{
@@ -67,6 +71,7 @@ func TestEveryClientDryRunWritesNothing(t *testing.T) {
 		"policy allow shop --to shop",
 		"deadletter enable",
 		"source token create shop",
+		"source expose shop --host shop.example.com --ingress-class web",
 	} {
 		if r := cmdtest.Run(t.Context(), f, "", strings.Fields(args)...); r.Code != 0 {
 			t.Fatalf("setting up with %q: %+v", args, r)

@@ -172,6 +172,17 @@ func deleteSource(ctx context.Context, m Mesh, app, namespace string, dry DryRun
 		ours = append(ours, found{gvr, cur})
 	}
 	var out []Change
+	// Its Ingress or HTTPRoute (source expose) goes first: nothing routes
+	// outside senders to an adapter that is going.
+	for _, gvr := range exposureGVRs {
+		c, err := deleteExposure(ctx, m, gvr, app, namespace, dry)
+		if c != nil {
+			out = append(out, *c)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
 	for _, f := range ours {
 		c := m.Dynamic.Resource(f.gvr).Namespace(namespace)
 		if dry != DryRunClient {

@@ -45,6 +45,8 @@ type AppStatus struct {
 	Subscriptions []SubscriptionStatus `json:"subscriptions"`
 	// Credentials says whether its adapter requires a token (source token).
 	Credentials *CredentialsState `json:"credentials,omitempty"`
+	// Exposure is its endpoint outside the cluster (source expose), if any.
+	Exposure *Exposure `json:"exposure,omitempty"`
 }
 
 // Replicas are an adapter's ready and desired pods.
@@ -199,6 +201,9 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 	}
 	st := AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items)
 	if err := addCredentials(ctx, m, s.IntegrationNamespace, &st); err != nil {
+		return st, err
+	}
+	if err := addExposures(ctx, m, s.IntegrationNamespace, &st); err != nil {
 		return st, err
 	}
 	if err := orphanSubscriptions(ctx, m, s.IntegrationNamespace, sources, subs.Items, &st); err != nil {

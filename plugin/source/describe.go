@@ -73,11 +73,19 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	exp, err := wiring.GetExposure(ctx, dyn, o.app, o.Namespace)
+	if err != nil {
+		return err
+	}
 	if !o.Output.Human() {
 		v := views(st)[0]
-		v.Credentials = &creds
+		v.Credentials, v.Exposure = &creds, exp
 		return o.Output.Data(o.Out, v)
 	}
-	fmt.Fprintf(o.Out, "Application:  %s\nNamespace:    %s\nReady:        %s\nTokens:       %s\nObjects:\n", o.app, o.Namespace, readyWord(st), creds)
+	exposed := "no (in-cluster only; kubectl kymamesh source expose)"
+	if exp != nil {
+		exposed = exp.String()
+	}
+	fmt.Fprintf(o.Out, "Application:  %s\nNamespace:    %s\nReady:        %s\nTokens:       %s\nExposed:      %s\nObjects:\n", o.app, o.Namespace, readyWord(st), creds, exposed)
 	return output.IndentedTable(o.Out, "  ", statusHeaders, statusRows(st))
 }

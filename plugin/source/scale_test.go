@@ -73,7 +73,7 @@ func TestUpdateHTTPScale(t *testing.T) {
 		"poddisruptionbudget.policy/shop-adapter unchanged\n", "")
 	cmdtest.Expect(t, f, "source update http shop --autoscale-cpu 60 -o jsonpath={.items[1].spec.metrics[0].resource.target.averageUtilization}", 0, "60", "")
 	cmdtest.Expect(t, f, "source describe shop", 0, ""+
-		"Application:  shop\nNamespace:    kyma-integration\nReady:        False\nTokens:       none (takes events without a token)\nObjects:\n"+
+		"Application:  shop\nNamespace:    kyma-integration\nReady:        False\nTokens:       none (takes events without a token)\nExposed:      no (in-cluster only; kubectl kymamesh source expose)\nObjects:\n"+
 		"  KIND                      NAME           READY     REASON   DETAIL\n"+
 		"  Channel                   shop           Unknown\n"+
 		"  Deployment                shop-adapter   Unknown            replicas 0/1 ready\n"+

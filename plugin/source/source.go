@@ -18,7 +18,7 @@ func NewCmd(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
 	create.AddCommand(newCmdCreateHTTP(f, s))
 	update := &cobra.Command{Use: "update", Short: "Change a source"}
 	update.AddCommand(newCmdUpdateHTTP(f, s))
-	cmd.AddCommand(create, update, newCmdList(f, s), newCmdDescribe(f, s), newCmdDelete(f, s), newCmdToken(f, s))
+	cmd.AddCommand(create, update, newCmdList(f, s), newCmdDescribe(f, s), newCmdDelete(f, s), newCmdToken(f, s), newCmdExpose(f, s), newCmdUnexpose(f, s))
 	return cmd
 }
 
@@ -46,6 +46,8 @@ type view struct {
 	Ready bool `json:"ready"`
 	// Credentials: whether its adapter requires a token (describe only).
 	Credentials *wiring.CredentialsState `json:"credentials,omitempty"`
+	// Exposure: its endpoint outside the cluster (describe only).
+	Exposure *wiring.Exposure `json:"exposure,omitempty"`
 }
 
 func views(sts ...wiring.SourceStatus) []view {

@@ -260,6 +260,7 @@ func TestDescribeSource(t *testing.T) {
 		"Namespace:    kyma-integration\n"+
 		"Ready:        False\n"+
 		"Tokens:       none (takes events without a token)\n"+
+		"Exposed:      no (in-cluster only; kubectl kymamesh source expose)\n"+
 		"Objects:\n"+
 		"  KIND          NAME           READY     REASON   DETAIL\n"+
 		"  Channel       shop           Unknown\n"+
@@ -273,6 +274,7 @@ func TestDescribeSource(t *testing.T) {
 		"Namespace:    kyma-integration\n"+
 		"Ready:        True\n"+
 		"Tokens:       none (takes events without a token)\n"+
+		"Exposed:      no (in-cluster only; kubectl kymamesh source expose)\n"+
 		"Objects:\n"+
 		"  KIND          NAME           READY   REASON   DETAIL\n"+
 		"  Channel       shop           True             "+shopChannel+"\n"+

@@ -76,8 +76,8 @@ func TestStatusReadsEachKindOnceAndNamesBrokenLinks(t *testing.T) {
 		t.Errorf("want 3 problems, got:\n%s", all)
 	}
 	requests := len(f.Dyn.Actions())
-	if requests != 12 { // the ten kinds, the applications' credentials Secrets and config-br-defaults
-		t.Fatalf("status made %d requests, want 12 (one list per kind, one get)", requests)
+	if requests != 14 { // the ten kinds, the applications' credentials Secrets, config-br-defaults, Ingresses and HTTPRoutes
+		t.Fatalf("status made %d requests, want 14 (one list per kind, one get)", requests)
 	}
 }
 

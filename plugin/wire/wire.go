@@ -26,6 +26,7 @@ type Options struct {
 	CESQL           []string
 	Sink            string
 	CreateNamespace bool
+	Expose          flags.Expose
 	Mutation        *flags.Mutation
 
 	spec    wiring.WireSpec
@@ -64,6 +65,7 @@ created.`,
 	fl.StringVar(&o.Sink, "sink", "", "The Trigger's sink (sink syntax).")
 	fl.BoolVar(&o.CreateNamespace, "create-namespace", false, "Create the user namespace if it does not exist (the integration namespace is always created when missing).")
 	o.Source.AddFlags(cmd)
+	o.Expose.AddFlags(cmd, "expose", "Also expose the application outside the cluster at this DNS name, as 'source expose --host' (the other flags are its).")
 	o.Mutation.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	flags.Complete(cmd, "to", "namespaces")
@@ -92,16 +94,45 @@ func (o *Options) Validate() error {
 	if err := o.Mutation.Validate(); err != nil {
 		return err
 	}
-	_, err := wiring.BuildWire(o.spec)
-	return err
+	if _, err := wiring.BuildWire(o.spec); err != nil {
+		return err
+	}
+	if o.Expose.Host == "" {
+		if o.Expose.Set() {
+			return invalid.Errorf("--expose", "--path, --tls-secret, --ingress-class, --gateway and --allow-anonymous describe an exposure: give its host with --expose")
+		}
+		return nil
+	}
+	es := o.exposeSpec()
+	return es.Validate()
+}
+
+func (o *Options) exposeSpec() wiring.ExposeSpec {
+	return o.Expose.Spec(o.spec.Source.App, o.spec.Source.Namespace)
 }
 
 // Run wires the application, reports each object and waits if asked.
 func (o *Options) Run(ctx context.Context) error {
 	spec := o.spec
+	expose := o.Expose.Host != ""
 	return cmdutil.RunChangeSet(ctx, o.factory, o.Mutation, o.IOStreams, cmdutil.ChangeSet{
+		// --expose checks the cluster before anything is made (a token, the
+		// class or Gateway), even for a client dry run.
+		Removal: expose,
 		Apply: func(ctx context.Context, m wiring.Mesh, dry wiring.DryRun) ([]wiring.Change, error) {
-			return wiring.Wire(ctx, m, spec, dry)
+			if !expose {
+				return wiring.Wire(ctx, m, spec, dry)
+			}
+			plan, err := wiring.PlanExpose(ctx, m, o.exposeSpec(), true)
+			if err != nil {
+				return nil, err
+			}
+			out, err := wiring.Wire(ctx, m, spec, dry)
+			if err != nil {
+				return out, err
+			}
+			more, err := plan.Apply(ctx, m, dry)
+			return append(out, more...), err
 		},
 		Wait: func(ctx context.Context, m wiring.Mesh, _ []wiring.Change) error {
 			if _, err := wiring.WaitSourceReady(ctx, m.Dynamic, spec.Source.App, spec.Source.Namespace, o.Mutation.WaitTimeout); err != nil {

@@ -10,6 +10,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -25,7 +26,7 @@ import (
 func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{knapi.AddToScheme, corev1.AddToScheme, discoveryv1.AddToScheme,
-		authorizationv1.AddToScheme, appsv1.AddToScheme, rbacv1.AddToScheme, autoscalingv2.AddToScheme, policyv1.AddToScheme} {
+		authorizationv1.AddToScheme, appsv1.AddToScheme, rbacv1.AddToScheme, autoscalingv2.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(err)
 		}
@@ -48,6 +49,8 @@ func New(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 		{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}:     "InMemoryChannelList",
 		{Group: "messaging.knative.dev", Version: "v1beta1", Resource: "kafkachannels"}:   "KafkaChannelList",
 		{Group: "operator.knative.dev", Version: "v1beta1", Resource: "knativeeventings"}: "KnativeEventingList",
+		{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes"}:       "HTTPRouteList",
+		{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}:         "GatewayList",
 	}
 	for gvk := range scheme.AllKnownTypes() {
 		if strings.HasSuffix(gvk.Kind, "List") || gvk.Version == runtime.APIVersionInternal {

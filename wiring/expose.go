@@ -1,0 +1,543 @@
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
+)
+
+// An application is exposed outside the cluster by one object of its
+// adapter's name in the integration namespace: a networking.k8s.io/v1
+// Ingress (the most portable) or a Gateway API HTTPRoute. It routes
+// HOST/PATH to the adapter's Service; the adapter takes CloudEvents on
+// /APP/events (Kyma's Application Connector path) and, with --legacy-events,
+// Kyma's events API on /APP/v1/events. An Ingress cannot rewrite paths
+// portably, so its path is /APP; an HTTPRoute rewrites any --path to /APP.
+
+// The resources an exposure reads or makes.
+var (
+	IngressesGVR      = schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"}
+	IngressClassesGVR = schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses"}
+	HTTPRoutesGVR     = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes"}
+	GatewaysGVR       = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}
+)
+
+// ExternalURLAnnotation holds, on an exposure, the URL senders outside the
+// cluster post CloudEvents to (https when TLS ends at the ingress).
+const ExternalURLAnnotation = "kymamesh.kyma-project.io/external-url"
+
+// defaultIngressClassAnnotation marks the IngressClass an Ingress without a
+// class gets.
+const defaultIngressClassAnnotation = "ingressclass.kubernetes.io/is-default-class"
+
+// ExposeSpec says how to expose an application.
+type ExposeSpec struct {
+	App, Namespace string
+	Host           string
+	// Path is the external path prefix; empty: /APP.
+	Path string
+	// TLSSecret is the Ingress's certificate Secret (integration namespace).
+	TLSSecret string
+	// IngressClass names the Ingress's class; empty with no Gateway: the
+	// cluster's default IngressClass.
+	IngressClass string
+	// Gateway is NS/NAME: an HTTPRoute attached to that Gateway.
+	Gateway string
+	// AllowAnonymous exposes an application without credentials.
+	AllowAnonymous bool
+	// HostFlag names the host's flag in errors: --host (wire: --expose).
+	HostFlag string
+}
+
+func (s *ExposeSpec) hostFlag() string {
+	if s.HostFlag != "" {
+		return s.HostFlag
+	}
+	return "--host"
+}
+
+var pathRE = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`)
+
+// Validate checks the spec without a cluster; it fills in the default path.
+func (s *ExposeSpec) Validate() error {
+	if err := ValidateName("APP", s.App); err != nil {
+		return err
+	}
+	if err := ValidateNamespaceName("--integration-namespace", s.Namespace); err != nil {
+		return err
+	}
+	if s.Host == "" {
+		return invalid.Errorf(s.hostFlag(), "a host name is required (the DNS name senders outside the cluster use)")
+	}
+	if net.ParseIP(s.Host) != nil {
+		return invalid.Errorf(s.hostFlag(), "%q is an IP address; an Ingress or HTTPRoute matches a DNS name", s.Host)
+	}
+	if errs := validation.IsDNS1123Subdomain(s.Host); len(errs) > 0 || !strings.Contains(s.Host, ".") && s.Host != "localhost" {
+		return invalid.Errorf(s.hostFlag(), "%q is not a DNS name (such as shop.example.com)", s.Host)
+	}
+	if s.IngressClass != "" && s.Gateway != "" {
+		return invalid.Errorf("--gateway", "either --ingress-class (an Ingress) or --gateway (an HTTPRoute), not both")
+	}
+	own := "/" + s.App
+	if s.Path == "" {
+		s.Path = own
+	}
+	s.Path = strings.TrimSuffix(s.Path, "/")
+	if s.Path == "" {
+		s.Path = "/"
+	}
+	if s.Path != "/" && !pathRE.MatchString(s.Path) {
+		return invalid.Errorf("--path", "%q is not a path prefix (such as /%s)", s.Path, s.App)
+	}
+	if s.Path != own && s.Gateway == "" {
+		return invalid.Errorf("--path", "%s: an Ingress passes the path on unchanged and the adapter answers on %s; another prefix needs --gateway (an HTTPRoute rewrites it)", s.Path, own)
+	}
+	if s.Gateway != "" {
+		ns, name, ok := strings.Cut(s.Gateway, "/")
+		if !ok || ValidateNamespaceName("--gateway", ns) != nil || ValidateName("--gateway", name) != nil {
+			return invalid.Errorf("--gateway", "%q: want NAMESPACE/NAME of a Gateway", s.Gateway)
+		}
+		if s.TLSSecret != "" {
+			return invalid.Errorf("--tls-secret", "with --gateway, TLS is the Gateway listener's (its certificateRefs), not the route's")
+		}
+	}
+	if s.IngressClass != "" {
+		if err := ValidateName("--ingress-class", s.IngressClass); err != nil {
+			return err
+		}
+	}
+	if s.TLSSecret != "" {
+		if err := ValidateName("--tls-secret", s.TLSSecret); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exposure is what status, doctor and source describe say of an exposed
+// application.
+type Exposure struct {
+	Kind string `json:"kind"` // Ingress or HTTPRoute
+	Name string `json:"name"`
+	// URL is where senders outside the cluster post CloudEvents.
+	URL string `json:"url"`
+	TLS bool   `json:"tls"`
+	// Via is the IngressClass ("" for the default) or the Gateway NS/NAME.
+	Via string `json:"via,omitempty"`
+}
+
+func (e Exposure) String() string {
+	tls := "without TLS"
+	if e.TLS {
+		tls = "TLS"
+	}
+	via := e.Via
+	if via == "" {
+		via = "default class"
+	}
+	return fmt.Sprintf("%s (%s; %s/%s, %s)", e.URL, tls, strings.ToLower(e.Kind), e.Name, via)
+}
+
+// exposureOf reads an Ingress or HTTPRoute the plugin made for an application.
+func exposureOf(u *unstructured.Unstructured) Exposure {
+	url := u.GetAnnotations()[ExternalURLAnnotation]
+	e := Exposure{Kind: u.GetKind(), Name: u.GetName(), URL: url, TLS: strings.HasPrefix(url, "https://")}
+	switch u.GetKind() {
+	case "Ingress":
+		e.Via, _, _ = unstructured.NestedString(u.Object, "spec", "ingressClassName")
+	case "HTTPRoute":
+		refs, _, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs")
+		if len(refs) > 0 {
+			r, _ := refs[0].(map[string]any)
+			ns, _ := r["namespace"].(string)
+			name, _ := r["name"].(string)
+			e.Via = "gateway " + orNS(ns, u.GetNamespace()) + "/" + name
+		}
+	}
+	return e
+}
+
+func ownsExposure(u *unstructured.Unstructured, app string) bool {
+	l := u.GetLabels()
+	return l[ManagedByLabel] == ManagedByValue && l[AppLabel] == app
+}
+
+// exposureGVRs are the two kinds of exposure.
+var exposureGVRs = []schema.GroupVersionResource{IngressesGVR, HTTPRoutesGVR}
+
+// Expose makes (or changes) the application's Ingress or HTTPRoute:
+// PlanExpose, then its Apply.
+func Expose(ctx context.Context, m Mesh, s ExposeSpec, dry DryRun) ([]Change, error) {
+	p, err := PlanExpose(ctx, m, s, false)
+	if err != nil {
+		return nil, err
+	}
+	return p.Apply(ctx, m, dry)
+}
+
+// ExposePlan is an exposure checked against the cluster, ready to apply.
+type ExposePlan struct {
+	obj, cur   *unstructured.Unstructured
+	gvr, other schema.GroupVersionResource
+	app, ns    string
+}
+
+// PlanExpose checks everything first, so that nothing is made when anything
+// is wrong: the source is the plugin's (unless withSource: wire makes it in
+// the same run), it has credentials (or AllowAnonymous), the class, the
+// Gateway (and the Gateway API) and the TLS Secret exist, and no object of
+// its name is someone else's. Reads even in a client dry run.
+func PlanExpose(ctx context.Context, m Mesh, s ExposeSpec, withSource bool) (*ExposePlan, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	dyn := m.Dynamic
+	if !withSource {
+		if err := SourceExists(ctx, dyn, s.App, s.Namespace); err != nil {
+			return nil, err
+		}
+	}
+	if !s.AllowAnonymous {
+		creds, err := GetCredentialsState(ctx, dyn, s.App, s.Namespace)
+		if err != nil {
+			return nil, err
+		}
+		switch creds.Required {
+		case "False":
+			return nil, fmt.Errorf("--allow-anonymous: application %q has no token, so anyone who reaches %s could send events in its name; make one first (kubectl kymamesh source token create %s) or pass --allow-anonymous", s.App, s.Host, s.App)
+		case "Unknown":
+			return nil, fmt.Errorf("--allow-anonymous: cannot tell whether application %q requires a token (you may not read secrets in %q); pass --allow-anonymous to expose it anyway", s.App, s.Namespace)
+		}
+	}
+	p := &ExposePlan{gvr: IngressesGVR, other: HTTPRoutesGVR, app: s.App, ns: s.Namespace}
+	var err error
+	if s.Gateway != "" {
+		p.gvr, p.other = HTTPRoutesGVR, IngressesGVR
+		p.obj, err = buildRoute(ctx, m, s)
+	} else {
+		p.obj, err = buildIngress(ctx, dyn, s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cur, err := dyn.Resource(p.gvr).Namespace(s.Namespace).Get(ctx, p.obj.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return nil, APIError(err, "get", p.gvr.Resource, p.obj.GetName(), s.Namespace)
+	case !ownsExposure(cur, s.App):
+		return nil, fmt.Errorf("%s %q in namespace %q exists and was not made by kubectl-kymamesh for application %q: nothing was changed; delete it or expose the application in another way",
+			strings.ToLower(p.obj.GetKind()), p.obj.GetName(), s.Namespace, s.App)
+	default:
+		p.cur = cur
+	}
+	return p, nil
+}
+
+// Apply makes or changes the route; an exposure of the other kind that the
+// plugin made for the application is deleted (an application has one).
+// Writes nothing in a client dry run.
+func (p *ExposePlan) Apply(ctx context.Context, m Mesh, dry DryRun) ([]Change, error) {
+	var out []Change
+	if dry == DryRunClient {
+		op := OpCreated
+		if p.cur != nil {
+			op = OpConfigured
+		}
+		out = append(out, Change{Object: p.obj, Op: op})
+	} else {
+		ch, err := applyOver(ctx, m.Dynamic.Resource(p.gvr).Namespace(p.ns), p.obj, p.cur, dry, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	gone, err := deleteExposure(ctx, m, p.other, p.app, p.ns, dry)
+	if gone != nil {
+		out = append(out, *gone)
+	}
+	return out, err
+}
+
+// buildIngress checks the class and the TLS Secret and builds the Ingress.
+func buildIngress(ctx context.Context, dyn dynamic.Interface, s ExposeSpec) (*unstructured.Unstructured, error) {
+	if s.IngressClass != "" {
+		_, err := dyn.Resource(IngressClassesGVR).Get(ctx, s.IngressClass, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("--ingress-class: IngressClass %q does not exist (kubectl get ingressclass)", s.IngressClass)
+		}
+		if err != nil {
+			return nil, APIError(err, "get", "ingressclasses", s.IngressClass, "")
+		}
+	} else {
+		def, err := defaultIngressClass(ctx, dyn)
+		if err != nil {
+			return nil, err
+		}
+		if def == "" {
+			return nil, fmt.Errorf("--ingress-class: the cluster has no default IngressClass; name one (kubectl get ingressclass) or use --gateway")
+		}
+	}
+	scheme := "http"
+	if s.TLSSecret != "" {
+		if err := tlsSecretExists(ctx, dyn, s.TLSSecret, s.Namespace); err != nil {
+			return nil, err
+		}
+		scheme = "https"
+	}
+	spec := map[string]any{
+		"rules": []any{map[string]any{
+			"host": s.Host,
+			"http": map[string]any{"paths": []any{map[string]any{
+				"path": s.Path, "pathType": "Prefix",
+				"backend": map[string]any{"service": map[string]any{"name": AdapterName(s.App), "port": map[string]any{"number": int64(80)}}},
+			}}},
+		}},
+	}
+	if s.IngressClass != "" {
+		spec["ingressClassName"] = s.IngressClass
+	}
+	if s.TLSSecret != "" {
+		spec["tls"] = []any{map[string]any{"hosts": []any{s.Host}, "secretName": s.TLSSecret}}
+	}
+	return exposureObject("networking.k8s.io/v1", "Ingress", s, scheme, spec), nil
+}
+
+func exposureObject(apiVersion, kind string, s ExposeSpec, scheme string, spec map[string]any) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": apiVersion, "kind": kind, "spec": spec}}
+	u.SetName(AdapterName(s.App))
+	u.SetNamespace(s.Namespace)
+	u.SetLabels(managedLabels(map[string]string{AppLabel: s.App}))
+	u.SetAnnotations(map[string]string{ExternalURLAnnotation: scheme + "://" + s.Host + strings.TrimSuffix(s.Path, "/") + "/events"})
+	return u
+}
+
+// defaultIngressClass names the cluster's default IngressClass ("" when none).
+func defaultIngressClass(ctx context.Context, dyn dynamic.Interface) (string, error) {
+	l, err := dyn.Resource(IngressClassesGVR).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", APIError(err, "list", "ingressclasses", "", "")
+	}
+	for _, c := range l.Items {
+		if c.GetAnnotations()[defaultIngressClassAnnotation] == "true" {
+			return c.GetName(), nil
+		}
+	}
+	return "", nil
+}
+
+func tlsSecretExists(ctx context.Context, dyn dynamic.Interface, name, ns string) error {
+	sec, err := dyn.Resource(secretsGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("--tls-secret: secret %q not found in namespace %q (an Ingress takes its certificate from its own namespace: kubectl create secret tls %s -n %s --cert ... --key ...)", name, ns, name, ns)
+	}
+	if err != nil {
+		return APIError(err, "get", "secrets", name, ns)
+	}
+	if t, _, _ := unstructured.NestedString(sec.Object, "type"); t != "kubernetes.io/tls" {
+		return fmt.Errorf("--tls-secret: secret %q in namespace %q is of type %q, not kubernetes.io/tls", name, ns, t)
+	}
+	return nil
+}
+
+// gatewayAPIServed says whether the cluster serves Gateway API HTTPRoutes.
+func gatewayAPIServed(m Mesh) (bool, error) {
+	if m.Discovery == nil {
+		return true, nil // no discovery client: the requests themselves tell
+	}
+	rl, err := m.Discovery.ServerResourcesForGroupVersion(HTTPRoutesGVR.GroupVersion().String())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading the API server's %s resources: %w", HTTPRoutesGVR.GroupVersion(), err)
+	}
+	for _, r := range rl.APIResources {
+		if r.Name == HTTPRoutesGVR.Resource {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// buildRoute checks the Gateway API and the Gateway and builds the HTTPRoute.
+func buildRoute(ctx context.Context, m Mesh, s ExposeSpec) (*unstructured.Unstructured, error) {
+	served, err := gatewayAPIServed(m)
+	if err != nil {
+		return nil, err
+	}
+	if !served {
+		return nil, fmt.Errorf("--gateway: the cluster does not serve the Gateway API (%s HTTPRoute): install its CRDs, or use --ingress-class", HTTPRoutesGVR.GroupVersion())
+	}
+	gns, gname, _ := strings.Cut(s.Gateway, "/")
+	gw, err := m.Dynamic.Resource(GatewaysGVR).Namespace(gns).Get(ctx, gname, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("--gateway: Gateway %q not found in namespace %q (kubectl get gateways -A)", gname, gns)
+	}
+	if err != nil {
+		return nil, APIError(err, "get", "gateways", gname, gns)
+	}
+	scheme := "http"
+	if gatewayTLS(gw, s.Host) {
+		scheme = "https"
+	}
+	rule := map[string]any{
+		"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": s.Path}}},
+		"backendRefs": []any{map[string]any{"name": AdapterName(s.App), "port": int64(80)}},
+	}
+	if own := "/" + s.App; s.Path != own {
+		rule["filters"] = []any{map[string]any{"type": "URLRewrite", "urlRewrite": map[string]any{
+			"path": map[string]any{"type": "ReplacePrefixMatch", "replacePrefixMatch": own}}}}
+	}
+	spec := map[string]any{
+		"parentRefs": []any{map[string]any{"group": GatewaysGVR.Group, "kind": "Gateway", "namespace": gns, "name": gname}},
+		"hostnames":  []any{s.Host},
+		"rules":      []any{rule},
+	}
+	return exposureObject(HTTPRoutesGVR.GroupVersion().String(), "HTTPRoute", s, scheme, spec), nil
+}
+
+// gatewayTLS says whether the Gateway has an HTTPS listener for host.
+func gatewayTLS(gw *unstructured.Unstructured, host string) bool {
+	ls, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
+	for _, l := range ls {
+		lm, _ := l.(map[string]any)
+		if p, _ := lm["protocol"].(string); p != "HTTPS" {
+			continue
+		}
+		h, _ := lm["hostname"].(string)
+		if h == "" || h == host || strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unexpose deletes the application's Ingress and HTTPRoute, those the
+// plugin made for it; an object of the name that is someone else's is an
+// error naming it (nothing is deleted). Reads even in a client dry run.
+func Unexpose(ctx context.Context, m Mesh, app, namespace string, dry DryRun) ([]Change, error) {
+	if err := ValidateName("APP", app); err != nil {
+		return nil, err
+	}
+	var foreignNames []string
+	for _, gvr := range exposureGVRs {
+		cur, err := m.Dynamic.Resource(gvr).Namespace(namespace).Get(ctx, AdapterName(app), metav1.GetOptions{})
+		if err == nil && !ownsExposure(cur, app) {
+			foreignNames = append(foreignNames, strings.ToLower(cur.GetKind())+" "+cur.GetName())
+		}
+	}
+	var out []Change
+	for _, gvr := range exposureGVRs {
+		c, err := deleteExposure(ctx, m, gvr, app, namespace, dry)
+		if c != nil {
+			out = append(out, *c)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	if len(out) == 0 && len(foreignNames) > 0 {
+		return nil, fmt.Errorf("%s in namespace %q was not made by kubectl-kymamesh for application %q: left alone", strings.Join(foreignNames, " and "), namespace, app)
+	}
+	return out, nil
+}
+
+// deleteExposure deletes the application's object of gvr when it is the
+// plugin's; nil when there is none (or the API is not served).
+func deleteExposure(ctx context.Context, m Mesh, gvr schema.GroupVersionResource, app, namespace string, dry DryRun) (*Change, error) {
+	c := m.Dynamic.Resource(gvr).Namespace(namespace)
+	cur, err := c.Get(ctx, AdapterName(app), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || err == nil && !ownsExposure(cur, app) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, APIError(err, "get", gvr.Resource, AdapterName(app), namespace)
+	}
+	if dry != DryRunClient {
+		if err := c.Delete(ctx, cur.GetName(), metav1.DeleteOptions{DryRun: dry.serverFlag()}); err != nil && !apierrors.IsNotFound(err) {
+			return nil, APIError(err, "delete", gvr.Resource, cur.GetName(), namespace)
+		}
+	}
+	return &Change{Object: cur, Op: OpDeleted}, nil
+}
+
+// GetExposure reads how an application is exposed: nil when it is not.
+func GetExposure(ctx context.Context, dyn dynamic.Interface, app, namespace string) (*Exposure, error) {
+	for _, gvr := range exposureGVRs {
+		cur, err := dyn.Resource(gvr).Namespace(namespace).Get(ctx, AdapterName(app), metav1.GetOptions{})
+		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+			continue
+		}
+		if err != nil {
+			return nil, APIError(err, "get", gvr.Resource, AdapterName(app), namespace)
+		}
+		if ownsExposure(cur, app) {
+			e := exposureOf(cur)
+			return &e, nil
+		}
+	}
+	return nil, nil
+}
+
+// ListExposures reads the exposures of every application in namespace (""
+// for all), by namespace/app: one list per kind; a kind the cluster does not
+// serve, or the user may not list, has none.
+func ListExposures(ctx context.Context, dyn dynamic.Interface, namespace string) (map[string]Exposure, error) {
+	out := map[string]Exposure{}
+	for _, gvr := range exposureGVRs {
+		l, err := dyn.Resource(gvr).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedByValue + "," + AppLabel})
+		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+			continue
+		}
+		if err != nil {
+			return nil, APIError(err, "list", gvr.Resource, "", namespace)
+		}
+		for i := range l.Items {
+			u := &l.Items[i]
+			app := u.GetLabels()[AppLabel]
+			if u.GetName() == AdapterName(app) {
+				out[u.GetNamespace()+"/"+app] = exposureOf(u)
+			}
+		}
+	}
+	return out, nil
+}
+
+// addExposures gives each application its endpoint outside the cluster (one
+// list per kind), and reports an exposed one that takes events without a
+// token.
+func addExposures(ctx context.Context, m Mesh, namespace string, st *MeshStatus) error {
+	if len(st.Apps) == 0 || m.Dynamic == nil {
+		return nil
+	}
+	exps, err := ListExposures(ctx, m.Dynamic, namespace)
+	if err != nil {
+		return err
+	}
+	for i := range st.Apps {
+		a := &st.Apps[i]
+		e, ok := exps[a.Namespace+"/"+a.Name]
+		if !ok {
+			continue
+		}
+		a.Exposure = &e
+		if a.Credentials != nil && a.Credentials.Required == "False" {
+			st.Problems = append(st.Problems, Problem{fmt.Sprintf("application %s/%s", a.Namespace, a.Name),
+				"is exposed at " + e.URL + " and takes events without a token: anyone who reaches it may send in its name",
+				fmt.Sprintf("kubectl kymamesh source token create %s --integration-namespace %s", a.Name, a.Namespace)})
+		}
+	}
+	return nil
+}
