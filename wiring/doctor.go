@@ -100,6 +100,9 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 		if chk, ok := credentialsCheck(ctx, c.Mesh, s.IntegrationNamespace); ok {
 			out = append(out, chk)
 		}
+		if chk, ok := exposureCheck(ctx, c.Mesh, s.IntegrationNamespace); ok {
+			out = append(out, chk)
+		}
 	}
 	add("adapter image", Pass, s.Image+" (source create http --image changes it)", "")
 	if c := metricsCheck(ctx, disc, c.Mesh, s.IntegrationNamespace); c != nil {

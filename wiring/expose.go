@@ -3,9 +3,12 @@ package wiring
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -540,4 +543,72 @@ func addExposures(ctx context.Context, m Mesh, namespace string, st *MeshStatus)
 		}
 	}
 	return nil
+}
+
+// exposureCheck is doctor's line on the applications exposed outside the
+// cluster: a warning for one without TLS, one that takes events without a
+// token, an Ingress whose class does not exist (or none is the default),
+// and an HTTPRoute whose Gateway does not exist. None exposed: no line.
+func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) {
+	const name = "exposed applications"
+	exps, err := ListExposures(ctx, m.Dynamic, namespace)
+	if err != nil {
+		return Check{name, Warn, err.Error(), ""}, true
+	}
+	if len(exps) == 0 {
+		return Check{}, false
+	}
+	states, readable, err := ListCredentialsStates(ctx, m.Dynamic, namespace, time.Now())
+	if err != nil {
+		return Check{name, Warn, err.Error(), ""}, true
+	}
+	var ok, warns []string
+	fix := ""
+	keys := slices.Sorted(maps.Keys(exps))
+	for _, k := range keys {
+		e := exps[k]
+		_, app, _ := strings.Cut(k, "/")
+		var probs []string
+		if !e.TLS {
+			probs = append(probs, "without TLS (tokens and events cross the network in clear)")
+			fix = "kubectl kymamesh source expose " + app + " --tls-secret NAME (or an HTTPS listener on the Gateway)"
+		}
+		if st := StateOf(states, readable, namespace, app); st.Required == "False" {
+			probs = append(probs, "without a token (anyone who reaches it may send in its name)")
+			fix = "kubectl kymamesh source token create " + app + " --integration-namespace " + namespace
+		}
+		if p := exposureTarget(ctx, m, e); p != "" {
+			probs = append(probs, p)
+		}
+		if len(probs) == 0 {
+			ok = append(ok, app+" at "+e.URL)
+		} else {
+			warns = append(warns, app+" at "+e.URL+" "+strings.Join(probs, ", "))
+		}
+	}
+	if len(warns) > 0 {
+		return Check{name, Warn, strings.Join(append(warns, ok...), "; "), fix}, true
+	}
+	return Check{name, Pass, strings.Join(ok, "; "), ""}, true
+}
+
+// exposureTarget says what is missing for an exposure to be served: its
+// IngressClass (or a default one), its Gateway; "" when it is there.
+func exposureTarget(ctx context.Context, m Mesh, e Exposure) string {
+	switch {
+	case e.Kind == "Ingress" && e.Via != "":
+		if _, err := m.Dynamic.Resource(IngressClassesGVR).Get(ctx, e.Via, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			return fmt.Sprintf("whose IngressClass %q does not exist (no ingress controller serves it)", e.Via)
+		}
+	case e.Kind == "Ingress":
+		if def, err := defaultIngressClass(ctx, m.Dynamic); err == nil && def == "" {
+			return "with no IngressClass, and the cluster has no default one (no ingress controller serves it)"
+		}
+	case e.Kind == "HTTPRoute":
+		ns, name, _ := strings.Cut(strings.TrimPrefix(e.Via, "gateway "), "/")
+		if _, err := m.Dynamic.Resource(GatewaysGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			return fmt.Sprintf("whose Gateway %s/%s does not exist", ns, name)
+		}
+	}
+	return ""
 }

@@ -40,14 +40,16 @@ func TestRequestsPerCommand(t *testing.T) {
 		// an autoscaler and a budget looked for, to delete if no longer asked for
 		{append([]string{"wire", "shop", "--to", user}, in...), 18},
 		{append([]string{"source", "list"}, in...), 6},
-		// and the applications' credentials Secrets, one list; and Knative's
-		// config-br-defaults, to say where each Broker's persistence comes from
-		{append([]string{"status"}, in...), 12},
+		// and the applications' credentials Secrets, one list; Knative's
+		// config-br-defaults, to say where each Broker's persistence comes from;
+		// their Ingresses and HTTPRoutes (source expose), one list each
+		{append([]string{"status"}, in...), 14},
 		// the application's credentials Secret read, for its token
 		{append([]string{"send", "--to", "app:shop", "--type", "order.created"}, in...), 4},
 		// whatever refers to the Channel looked up before it is deleted: one list
-		// per kind that can (nine), across namespaces; the credentials Secret read
-		{append([]string{"unwire", "shop", "--from", user}, in...), 30},
+		// per kind that can (nine), across namespaces; the credentials Secret,
+		// the Ingress and the HTTPRoute (source expose) read
+		{append([]string{"unwire", "shop", "--from", user}, in...), 32},
 	}
 	var table strings.Builder
 	fmt.Fprintln(&table, "| command | requests | what |")
