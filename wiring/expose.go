@@ -74,7 +74,7 @@ var pathRE = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`)
 
 // Validate checks the spec without a cluster; it fills in the default path.
 func (s *ExposeSpec) Validate() error {
-	if err := ValidateName("APP", s.App); err != nil {
+	if err := ValidateAppName("APP", s.App); err != nil {
 		return err
 	}
 	if err := ValidateNamespaceName("--integration-namespace", s.Namespace); err != nil {

@@ -11,7 +11,24 @@ import (
 // line that names the flag, argument or field, before any request: the
 // factory has no cluster.
 func TestBadInputs(t *testing.T) {
-	cmdtest.ExpectUsageErrors(t, 22, []cmdtest.BadInput{
+	cmdtest.ExpectUsageErrors(t, 38, []cmdtest.BadInput{
+		// source expose and wire --expose (issue 17)
+		{Args: []string{"source", "expose", "shop"}, Want: "--host: a host name is required"},
+		{Args: []string{"source", "expose", "shop", "--host", "not a host"}, Want: `--host: "not a host" is not a DNS name (such as shop.example.com)`},
+		{Args: []string{"source", "expose", "shop", "--host", "Shop.Example.com"}, Want: `--host: "Shop.Example.com" is not a DNS name`},
+		{Args: []string{"source", "expose", "shop", "--host", "shop"}, Want: `--host: "shop" is not a DNS name`},
+		{Args: []string{"source", "expose", "shop", "--host", "10.0.0.1"}, Want: `--host: "10.0.0.1" is an IP address`},
+		{Args: []string{"source", "expose", "shop", "--host", "*.example.com"}, Want: `--host: "*.example.com" is not a DNS name`},
+		{Args: []string{"source", "expose", "shop", "--host", "a.example.com", "--ingress-class", "web", "--gateway", "infra/gw"}, Want: "--gateway: either --ingress-class (an Ingress) or --gateway (an HTTPRoute), not both"},
+		{Args: []string{"source", "expose", "shop", "--host", "a.example.com", "--gateway", "gw"}, Want: `--gateway: "gw": want NAMESPACE/NAME of a Gateway`},
+		{Args: []string{"source", "expose", "shop", "--host", "a.example.com", "--gateway", "infra/gw", "--tls-secret", "t"}, Want: "--tls-secret: with --gateway, TLS is the Gateway listener's"},
+		{Args: []string{"source", "expose", "shop", "--host", "a.example.com", "--path", "/apps/shop"}, Want: "--path: /apps/shop: an Ingress passes the path on unchanged and the adapter answers on /shop; another prefix needs --gateway"},
+		{Args: []string{"source", "expose", "shop", "--host", "a.example.com", "--gateway", "infra/gw", "--path", "apps"}, Want: `--path: "apps" is not a path prefix (such as /shop)`},
+		{Args: []string{"source", "expose", "shop", "--host", "a.example.com", "--tls-secret", "Bad_Name"}, Want: `--tls-secret: "Bad_Name" is not a valid name`},
+		{Args: []string{"source", "expose", "shop", "--host", "a.example.com", "--ingress-class", "Bad_Name"}, Want: `--ingress-class: "Bad_Name" is not a valid name`},
+		{Args: []string{"source", "unexpose", "1shop"}, Want: `APP: "1shop"`},
+		{Args: []string{"wire", "shop", "--to", "shop", "--expose", "not a host"}, Want: `--expose: "not a host" is not a DNS name`},
+		{Args: []string{"wire", "shop", "--to", "shop", "--tls-secret", "t"}, Want: "--expose: --path, --tls-secret, --ingress-class, --gateway and --allow-anonymous describe an exposure: give its host with --expose"},
 		// scaling (issue 20)
 		{Args: []string{"source", "create", "http", "shop", "--replicas", "0"}, Want: "--replicas: 0: want at least 1"},
 		{Args: []string{"source", "create", "http", "shop", "--autoscale", "5:2"}, Want: `--autoscale: "5:2": MAX is below MIN`},

@@ -114,7 +114,7 @@ func (o *UnexposeOptions) Validate() error {
 	if err := o.Mutation.Validate(); err != nil {
 		return err
 	}
-	if err := wiring.ValidateName("APP", o.app); err != nil {
+	if err := wiring.ValidateAppName("APP", o.app); err != nil {
 		return err
 	}
 	return wiring.ValidateNamespaceName("--integration-namespace", o.Namespace)

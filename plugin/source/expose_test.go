@@ -1,0 +1,180 @@
+package source_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+)
+
+// exposeFactory holds a source with a token, an IngressClass "web", a TLS
+// Secret and a Gateway infra/public with an HTTPS listener; the Gateway API
+// is served when gatewayAPI.
+func exposeFactory(t *testing.T, gatewayAPI bool, extra ...runtime.Object) *cmdtest.Factory {
+	t.Helper()
+	gw := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "public", "namespace": "infra"},
+		"spec": map[string]any{"gatewayClassName": "traefik", "listeners": []any{
+			map[string]any{"name": "https", "protocol": "HTTPS", "port": int64(443), "hostname": "*.example.com"}}},
+	}}
+	objs := append(sourceObjects(t, "shop"),
+		&networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "web"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "events-tls", Namespace: integration}, Type: corev1.SecretTypeTLS},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "opaque", Namespace: integration}, Type: corev1.SecretTypeOpaque})
+	f := cmdtest.NewFactory("default", append(objs, extra...)...)
+	// made, not preset: the fake's preset objects miss this group's resource
+	if _, err := f.Dyn.Resource(wiring.GatewaysGVR).Namespace("infra").Create(t.Context(), gw, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.ServeApply()
+	if gatewayAPI {
+		f.Disc.Resources = []*metav1.APIResourceList{{GroupVersion: "gateway.networking.k8s.io/v1",
+			APIResources: []metav1.APIResource{{Name: "httproutes", Namespaced: true, Kind: "HTTPRoute"}, {Name: "gateways", Namespaced: true, Kind: "Gateway"}}}}
+	}
+	return f
+}
+
+func exposureObject(t *testing.T, f *cmdtest.Factory, kind string) *unstructured.Unstructured {
+	t.Helper()
+	gvr := wiring.IngressesGVR
+	if kind == "HTTPRoute" {
+		gvr = wiring.HTTPRoutesGVR
+	}
+	u, err := f.Dyn.Resource(gvr).Namespace(integration).Get(t.Context(), "shop-adapter", metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// expose makes the Ingress only once the application has a token (or with
+// --allow-anonymous), routes HOST/APP to the adapter's Service, carries the
+// plugin's marks and the external URL; again it converges; with --gateway
+// the HTTPRoute replaces the Ingress; unexpose and source delete remove it.
+func TestExposeAndUnexpose(t *testing.T) {
+	f := exposeFactory(t, true)
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web", 1, "",
+		`error: --allow-anonymous: application "shop" has no token, so anyone who reaches shop.example.com could send events in its name; make one first (kubectl kymamesh source token create shop) or pass --allow-anonymous`+"\n")
+	if exposureObject(t, f, "Ingress") != nil {
+		t.Fatal("an Ingress was made for an application without a token")
+	}
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web --tls-secret events-tls", 0,
+		"ingress.networking.k8s.io/shop-adapter created\n", "")
+	ing := exposureObject(t, f, "Ingress")
+	if ing == nil || !wiring.IsManaged(ing) || ing.GetLabels()[wiring.AppLabel] != "shop" ||
+		ing.GetAnnotations()[wiring.ExternalURLAnnotation] != "https://shop.example.com/shop/events" {
+		t.Fatalf("the ingress: %v", ing)
+	}
+	rules, _, _ := unstructured.NestedSlice(ing.Object, "spec", "rules")
+	if s := strings.Join(strings.Fields(strings.ReplaceAll(strings.ReplaceAll(toJSON(t, rules), "{", " "), "}", " ")), ""); !strings.Contains(s, `"host":"shop.example.com"`) ||
+		!strings.Contains(s, `"path":"/shop","pathType":"Prefix"`) || !strings.Contains(s, `"name":"shop-adapter","port":"number":80`) {
+		t.Fatalf("the ingress's rules: %s", s)
+	}
+	if c, _, _ := unstructured.NestedString(ing.Object, "spec", "ingressClassName"); c != "web" {
+		t.Fatalf("ingressClassName %q", c)
+	}
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web --tls-secret events-tls", 0,
+		"ingress.networking.k8s.io/shop-adapter unchanged\n", "")
+	cmdtest.Expect(t, f, "source expose shop --host other.example.com --ingress-class web", 0,
+		"ingress.networking.k8s.io/shop-adapter configured\n", "")
+	r := cmdtest.Run(t.Context(), f, "", "source", "describe", "shop")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Exposed:      http://other.example.com/shop/events (without TLS; ingress/shop-adapter, web)\n") {
+		t.Fatalf("describe: %+v", r)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "status", "--integration-namespace", integration, "-A")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "exposed http://other.example.com/shop/events (without TLS; ingress/shop-adapter, web)") {
+		t.Fatalf("status: %+v", r)
+	}
+	// The Gateway's HTTPS listener makes it https; another prefix is rewritten.
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop", 0,
+		"httproute.gateway.networking.k8s.io/shop-adapter created\ningress.networking.k8s.io/shop-adapter deleted\n", "")
+	rt := exposureObject(t, f, "HTTPRoute")
+	if rt == nil || rt.GetAnnotations()[wiring.ExternalURLAnnotation] != "https://shop.example.com/apps/shop/events" || exposureObject(t, f, "Ingress") != nil {
+		t.Fatalf("the route: %v", rt)
+	}
+	if s := toJSON(t, rt.Object["spec"]); !strings.Contains(s, `"replacePrefixMatch":"/shop"`) || !strings.Contains(s, `"namespace":"infra"`) ||
+		!strings.Contains(s, `"value":"/apps/shop"`) || !strings.Contains(s, `"backendRefs":[{"name":"shop-adapter","port":80}]`) {
+		t.Fatalf("the route's spec: %s", s)
+	}
+	cmdtest.Expect(t, f, "source unexpose shop", 0, "httproute.gateway.networking.k8s.io/shop-adapter deleted\n", "")
+	cmdtest.Expect(t, f, "source unexpose shop", 0, "", `application "shop" in namespace "kyma-integration" is not exposed`+"\n")
+	// source delete takes the route with the rest of the source.
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public", 0,
+		"httproute.gateway.networking.k8s.io/shop-adapter created\n", "")
+	r = cmdtest.Run(t.Context(), f, "", "source", "delete", "shop")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "httproute.gateway.networking.k8s.io/shop-adapter deleted\n") || !strings.Contains(r.Stdout, "secret/shop-adapter-credentials deleted\n") {
+		t.Fatalf("source delete: %+v", r)
+	}
+	if exposureObject(t, f, "HTTPRoute") != nil {
+		t.Fatal("source delete left the route")
+	}
+}
+
+// What expose checks in the cluster is refused in one line naming the flag,
+// before anything is made.
+func TestExposeRefusals(t *testing.T) {
+	foreign := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: "shop-adapter", Namespace: integration}}
+	for _, c := range []struct {
+		gatewayAPI bool
+		extra      []runtime.Object
+		args, want string
+	}{
+		{true, nil, "--ingress-class nginx", `error: --ingress-class: IngressClass "nginx" does not exist (kubectl get ingressclass)`},
+		{true, nil, "", `error: --ingress-class: the cluster has no default IngressClass; name one (kubectl get ingressclass) or use --gateway`},
+		{true, nil, "--ingress-class web --tls-secret missing", `error: --tls-secret: secret "missing" not found in namespace "kyma-integration" (an Ingress takes its certificate from its own namespace: kubectl create secret tls missing -n kyma-integration --cert ... --key ...)`},
+		{true, nil, "--ingress-class web --tls-secret opaque", `error: --tls-secret: secret "opaque" in namespace "kyma-integration" is of type "Opaque", not kubernetes.io/tls`},
+		{false, nil, "--gateway infra/public", `error: --gateway: the cluster does not serve the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute): install its CRDs, or use --ingress-class`},
+		{true, nil, "--gateway infra/private", `error: --gateway: Gateway "private" not found in namespace "infra" (kubectl get gateways -A)`},
+		{true, []runtime.Object{foreign}, "--ingress-class web", `error: ingress "shop-adapter" in namespace "kyma-integration" exists and was not made by kubectl-kymamesh for application "shop": nothing was changed; delete it or expose the application in another way`},
+	} {
+		f := exposeFactory(t, c.gatewayAPI, c.extra...)
+		if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+			t.Fatalf("token create: %+v", r)
+		}
+		f.Dyn.ClearActions()
+		cmdtest.Expect(t, f, "source expose shop --host shop.example.com "+c.args, 1, "", c.want+"\n")
+		for _, a := range f.Dyn.Actions() {
+			if v := a.GetVerb(); v != "get" && v != "list" {
+				t.Errorf("%s: sent %s %s", c.args, v, a.GetResource().Resource)
+			}
+		}
+	}
+	// Someone else's Ingress of the name: unexpose and source delete leave it.
+	f := exposeFactory(t, true, foreign)
+	cmdtest.Expect(t, f, "source unexpose shop", 1, "", `error: ingress shop-adapter in namespace "kyma-integration" was not made by kubectl-kymamesh for application "shop": left alone`+"\n")
+	if r := cmdtest.Run(t.Context(), f, "", "source", "delete", "shop"); r.Code != 0 || strings.Contains(r.Stdout, "ingress") {
+		t.Fatalf("source delete: %+v", r)
+	}
+	if exposureObject(t, f, "Ingress") == nil {
+		t.Fatal("source delete deleted someone else's Ingress")
+	}
+	// An application without a source is not exposed.
+	f = exposeFactory(t, true)
+	cmdtest.Expect(t, f, "source expose crm --host crm.example.com --allow-anonymous --ingress-class web", 1, "",
+		`error: APP: source "crm" not found in namespace "kyma-integration" (kubectl kymamesh source list)`+"\n")
+	// --allow-anonymous exposes one without a token, and says nothing more;
+	// doctor and status then warn.
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --allow-anonymous --ingress-class web", 0,
+		"ingress.networking.k8s.io/shop-adapter created\n", "")
+}
+
+func toJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
