@@ -63,7 +63,15 @@ echo "testbed: built in $((SECONDS - t0)) s" >&2
 ke=$(cd "$knative_module" && go list -m -f '{{.Dir}}' knative.dev/eventing)
 [ -d "$ke/config" ] || (cd "$knative_module" && go mod download knative.dev/eventing)
 
+# The ingress controller (Traefik), for the tests that go through it: built
+# (once, long) when KYMAMESH_TESTBED_INGRESS=1, else taken only if built.
+if [ "${KYMAMESH_TESTBED_INGRESS:-}" = 1 ]; then
+  traefik=$(bash "$here/traefik/build.sh" | tail -n 1)
+else
+  traefik=$(bash "$here/traefik/build.sh" --cached || true)
+fi
+
 # exec: a signal to this script (Ctrl-C, CI's timeout) reaches inside.sh, whose
 # trap stops the test bed by PID.
 exec unshare --net -- env PATH="$state/bin:$PATH" TESTBED_BIN="$bin" TESTBED_STATE="$state" TESTBED_TEMPORARY="$temporary" \
-  TESTBED_EVENTING="$ke" GOPROXY=off GOFLAGS=-mod=mod bash "$here/lib/inside.sh" "$@"
+  TESTBED_EVENTING="$ke" TESTBED_TRAEFIK="$traefik" GOPROXY=off GOFLAGS=-mod=mod bash "$here/lib/inside.sh" "$@"

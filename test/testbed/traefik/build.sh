@@ -8,7 +8,8 @@
 # go.mod (its replace directives) is the main module: nothing is re-resolved.
 # Cached in traefik-<stamp>/ (traefik, gateway-api-crds.yaml) beside build.sh's
 # folders; one build at a time (a lock); the go tool's output goes to a log.
-# Usage: traefik/build.sh    prints the folder on its last line
+# Usage: traefik/build.sh           prints the folder on its last line
+#        traefik/build.sh --cached  the same if it is built, else exit 1 (no build)
 # Env:   KYMAMESH_TESTBED_CACHE (as build.sh)
 set -euo pipefail
 cache=${KYMAMESH_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-kymamesh/testbed}
@@ -19,6 +20,7 @@ webui_page='<!doctype html><title>traefik</title>'
 stamp=$(echo "$traefik_version ${flags[*]} $webui_page" | sha256sum | cut -c1-16)
 out=$cache/traefik-$stamp
 if [ -x "$out/traefik" ] && [ -s "$out/gateway-api-crds.yaml" ]; then echo "$out"; exit 0; fi
+[ "${1:-}" != --cached ] || exit 1
 exec 9>"$cache/build-traefik.lock"
 flock 9
 if [ -x "$out/traefik" ] && [ -s "$out/gateway-api-crds.yaml" ]; then echo "$out"; exit 0; fi
