@@ -61,6 +61,8 @@ type ExposeSpec struct {
 	AllowAnonymous bool
 	// HostFlag names the host's flag in errors: --host (wire: --expose).
 	HostFlag string
+	// ForceConflicts takes fields another manager set (kubectl edit) back.
+	ForceConflicts bool
 }
 
 func (s *ExposeSpec) hostFlag() string {
@@ -194,6 +196,7 @@ type ExposePlan struct {
 	obj, cur   *unstructured.Unstructured
 	gvr, other schema.GroupVersionResource
 	app, ns    string
+	force      bool
 }
 
 // PlanExpose checks everything first, so that nothing is made when anything
@@ -223,7 +226,7 @@ func PlanExpose(ctx context.Context, m Mesh, s ExposeSpec, withSource bool) (*Ex
 			return nil, fmt.Errorf("--allow-anonymous: cannot tell whether application %q requires a token (you may not read secrets in %q); pass --allow-anonymous to expose it anyway", s.App, s.Namespace)
 		}
 	}
-	p := &ExposePlan{gvr: IngressesGVR, other: HTTPRoutesGVR, app: s.App, ns: s.Namespace}
+	p := &ExposePlan{gvr: IngressesGVR, other: HTTPRoutesGVR, app: s.App, ns: s.Namespace, force: s.ForceConflicts}
 	var err error
 	if s.Gateway != "" {
 		p.gvr, p.other = HTTPRoutesGVR, IngressesGVR
@@ -260,7 +263,7 @@ func (p *ExposePlan) Apply(ctx context.Context, m Mesh, dry DryRun) ([]Change, e
 		}
 		out = append(out, Change{Object: p.obj, Op: op})
 	} else {
-		ch, err := applyOver(ctx, m.Dynamic.Resource(p.gvr).Namespace(p.ns), p.obj, p.cur, dry, false)
+		ch, err := applyOver(ctx, m.Dynamic.Resource(p.gvr).Namespace(p.ns), p.obj, p.cur, dry, p.force)
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,7 @@ import (
 // source expose's (--host) and wire's (--expose).
 type Expose struct {
 	Host, Path, TLSSecret, IngressClass, Gateway string
-	AllowAnonymous                               bool
+	AllowAnonymous, ForceConflicts               bool
 	hostFlag                                     string
 }
 
@@ -25,12 +25,16 @@ func (e *Expose) AddFlags(cmd *cobra.Command, hostFlag, hostHelp string) {
 	fl.StringVar(&e.IngressClass, "ingress-class", "", "IngressClass of the Ingress (default: the cluster's default class).")
 	fl.StringVar(&e.Gateway, "gateway", "", "NAMESPACE/NAME of a Gateway: make a Gateway API HTTPRoute instead of an Ingress.")
 	fl.BoolVar(&e.AllowAnonymous, "allow-anonymous", false, "Expose an application that has no token (anyone who reaches the host may send in its name).")
+	if fl.Lookup("force-conflicts") == nil {
+		fl.BoolVar(&e.ForceConflicts, "force-conflicts", false, "Take back fields of the route that another tool changed (server-side apply's force).")
+	}
 }
 
 // Spec is the group as a wiring.ExposeSpec for the application.
 func (e *Expose) Spec(app, namespace string) wiring.ExposeSpec {
 	return wiring.ExposeSpec{App: app, Namespace: namespace, Host: e.Host, Path: e.Path, TLSSecret: e.TLSSecret,
-		IngressClass: e.IngressClass, Gateway: e.Gateway, AllowAnonymous: e.AllowAnonymous, HostFlag: "--" + e.hostFlag}
+		IngressClass: e.IngressClass, Gateway: e.Gateway, AllowAnonymous: e.AllowAnonymous, HostFlag: "--" + e.hostFlag,
+		ForceConflicts: e.ForceConflicts}
 }
 
 // Set says whether any flag of the group other than the host was given.

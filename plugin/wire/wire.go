@@ -108,7 +108,9 @@ func (o *Options) Validate() error {
 }
 
 func (o *Options) exposeSpec() wiring.ExposeSpec {
-	return o.Expose.Spec(o.spec.Source.App, o.spec.Source.Namespace)
+	s := o.Expose.Spec(o.spec.Source.App, o.spec.Source.Namespace)
+	s.ForceConflicts = o.Source.ForceConflicts // wire's own --force-conflicts
+	return s
 }
 
 // Run wires the application, reports each object and waits if asked.

@@ -306,11 +306,15 @@ func TestExposeObjectsOnTheAPIServer(t *testing.T) {
 	if field(ing, "spec", "ingressClassName") != class || !strings.Contains(toJSONString(t, field(ing, "spec", "rules")), `"path":"/shop"`) {
 		t.Fatalf("the Ingress the API server stored: %v", ing)
 	}
-	// Someone changed it: the next expose takes it back.
+	// Someone changed it: a conflict naming the manager, until --force-conflicts.
 	testbed.MustKubectl(t, "patch", "ingress", "shop-adapter", "-n", integration, "--type=json", "-p", `[{"op":"replace","path":"/spec/rules/0/host","value":"evil.example.com"}]`)
 	r = km(t, expose...)
-	if r.Code != 0 && !strings.Contains(r.Stderr, "conflict") {
-		t.Fatalf("expose after a change by kubectl: %s", r)
+	wantExit(t, r, 1, `error: conflict applying ingress "shop-adapter" in namespace "`+integration+`"`)
+	if r := mustKM(t, append(expose, "--force-conflicts")...); r.Stdout != "ingress.networking.k8s.io/shop-adapter configured\n" {
+		t.Fatalf("expose --force-conflicts: %s", r)
+	}
+	if h := field(getJSON(t, "ingress", "shop-adapter", "-n", integration), "spec", "rules"); !strings.Contains(toJSONString(t, h), `"host":"shop.example.com"`) {
+		t.Fatalf("the host was not taken back: %v", h)
 	}
 	// A Gateway that does not exist, or an API that is not served: one line.
 	r = km(t, append([]string{"source", "expose", "shop", "--host", "shop.example.com", "--gateway", "nowhere/gw"}, in...)...)
