@@ -47,8 +47,9 @@ a Trigger when --trigger is given. Like 'kubectl apply', it makes the cluster
 match: each object is reported created, configured or unchanged; a field another
 tool set is a conflict until --force-conflicts; an object of its names that the
 plugin did not make stops it before anything is applied. A source that 'source
-create' made is used as it is. 'unwire APP --from NAMESPACE' removes what it
-created.`,
+create' made is used as it is. With --expose HOST it also exposes the
+application outside the cluster, as 'source expose' (checked before anything
+is made). 'unwire APP --from NAMESPACE' removes what it created.`,
 		Example: `  kubectl kymamesh wire shop --to orders --wait
   kubectl kymamesh wire shop --to orders --trigger created --filter type=order.created --sink ksvc:handler
   kubectl kymamesh wire shop --to orders --dry-run=client -o yaml`,
