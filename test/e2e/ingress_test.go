@@ -175,7 +175,7 @@ spec:
 	if !strings.Contains(r.Stdout, "exposed http://"+host+"/apps/shop/events (without TLS; httproute/shop-adapter, gateway "+infra+"/public)") {
 		t.Fatalf("status: %s", r)
 	}
-	r = km(t, append([]string{"doctor"}, in...)...)
+	r = km(t, append([]string{"doctor", "-o", "json"}, in...)...)
 	if !strings.Contains(r.Stdout, "shop at http://"+host+"/apps/shop/events without TLS") {
 		t.Fatalf("doctor: %s", r)
 	}
