@@ -209,10 +209,15 @@ func PlanExpose(ctx context.Context, m Mesh, s ExposeSpec, withSource bool) (*Ex
 		return nil, err
 	}
 	dyn := m.Dynamic
+	mounts := true
 	if !withSource {
-		if err := SourceExists(ctx, dyn, s.App, s.Namespace); err != nil {
+		var err error
+		if mounts, err = ownSource(ctx, dyn, CredentialsSpec{App: s.App, Namespace: s.Namespace}); err != nil {
 			return nil, err
 		}
+	}
+	if !mounts && !s.AllowAnonymous {
+		return nil, fmt.Errorf("--allow-anonymous: the adapter deployment %q does not mount its tokens (made by an older kubectl-kymamesh), so it takes events without one; run kubectl kymamesh source create http %s first, or pass --allow-anonymous", AdapterName(s.App), s.App)
 	}
 	if !s.AllowAnonymous {
 		creds, err := GetCredentialsState(ctx, dyn, s.App, s.Namespace)

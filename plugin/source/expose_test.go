@@ -178,3 +178,23 @@ func toJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// An adapter made by an older plugin does not mount its tokens: exposing it
+// would open it to anyone, token or not, so it is refused.
+func TestExposeRefusesAnAdapterThatIgnoresItsTokens(t *testing.T) {
+	f := exposeFactory(t, true)
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	dep := deployments
+	u, err := f.Dyn.Resource(dep).Namespace(integration).Get(t.Context(), "shop-adapter", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unstructured.RemoveNestedField(u.Object, "spec", "template", "spec", "volumes")
+	if _, err := f.Dyn.Resource(dep).Namespace(integration).Update(t.Context(), u, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web", 1, "",
+		`error: --allow-anonymous: the adapter deployment "shop-adapter" does not mount its tokens (made by an older kubectl-kymamesh), so it takes events without one; run kubectl kymamesh source create http shop first, or pass --allow-anonymous`+"\n")
+}
