@@ -200,7 +200,9 @@ spec:
 func clientTo(addr string, tlsConf *tls.Config) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
-		DialContext:     func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, addr) },
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
 		TLSClientConfig: tlsConf,
 	}}
 }

@@ -154,4 +154,6 @@ func tail(s string, lines int) string {
 }
 
 // String says where it listens.
-func (tr *Traefik) String() string { return fmt.Sprintf("traefik on %s (http), %s (https)", tr.HTTP, tr.HTTPS) }
+func (tr *Traefik) String() string {
+	return fmt.Sprintf("traefik on %s (http), %s (https)", tr.HTTP, tr.HTTPS)
+}
