@@ -300,11 +300,18 @@ func buildIngress(ctx context.Context, dyn dynamic.Interface, s ExposeSpec) (*un
 			return nil, fmt.Errorf("--ingress-class: the cluster has no default IngressClass; name one (kubectl get ingressclass) or use --gateway")
 		}
 	}
-	scheme := "http"
 	if s.TLSSecret != "" {
 		if err := tlsSecretExists(ctx, dyn, s.TLSSecret, s.Namespace); err != nil {
 			return nil, err
 		}
+	}
+	return buildIngressObject(s)
+}
+
+// buildIngressObject builds the Ingress of a checked spec.
+func buildIngressObject(s ExposeSpec) (*unstructured.Unstructured, error) {
+	scheme := "http"
+	if s.TLSSecret != "" {
 		scheme = "https"
 	}
 	spec := map[string]any{
