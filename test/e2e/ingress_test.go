@@ -304,7 +304,7 @@ func TestExposeObjectsOnTheAPIServer(t *testing.T) {
 	if r := mustKM(t, expose...); r.Stdout != "ingress.networking.k8s.io/shop-adapter unchanged\n" {
 		t.Fatalf("expose again: %s", r)
 	}
-	ing := getJSON(t, "ingress", "shop-adapter", "-n", integration)
+	ing := getJSON(t, "get", "ingress", "shop-adapter", "-n", integration)
 	if field(ing, "spec", "ingressClassName") != class || !strings.Contains(toJSONString(t, field(ing, "spec", "rules")), `"path":"/shop"`) {
 		t.Fatalf("the Ingress the API server stored: %v", ing)
 	}
@@ -315,7 +315,7 @@ func TestExposeObjectsOnTheAPIServer(t *testing.T) {
 	if r := mustKM(t, append(expose, "--force-conflicts")...); r.Stdout != "ingress.networking.k8s.io/shop-adapter configured\n" {
 		t.Fatalf("expose --force-conflicts: %s", r)
 	}
-	if h := field(getJSON(t, "ingress", "shop-adapter", "-n", integration), "spec", "rules"); !strings.Contains(toJSONString(t, h), `"host":"shop.example.com"`) {
+	if h := field(getJSON(t, "get", "ingress", "shop-adapter", "-n", integration), "spec", "rules"); !strings.Contains(toJSONString(t, h), `"host":"shop.example.com"`) {
 		t.Fatalf("the host was not taken back: %v", h)
 	}
 	// A Gateway that does not exist, or an API that is not served: one line.
