@@ -77,7 +77,7 @@ spec: {controllerName: traefik.io/gateway-controller}
 	tr.HTTPPort = ports[0]
 	tr.HTTP, tr.HTTPS = "127.0.0.1:"+strconv.Itoa(ports[0]), "127.0.0.1:"+strconv.Itoa(ports[1])
 	args := []string{
-		"--log.level=INFO",
+		"--log.level=DEBUG",
 		"--entryPoints.web.address=" + tr.HTTP,
 		"--entryPoints.websecure.address=" + tr.HTTPS,
 		"--ping=true", "--ping.entryPoint=web",
