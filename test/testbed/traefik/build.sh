@@ -18,8 +18,8 @@ traefik_version=v3.5.0
 flags=(-trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version")
 webui_page='<!doctype html><title>traefik</title>'
 # The ACME provider's DNS challenge imports every one of lego's DNS providers
-# (about 256 packages, and the cloud SDKs they pull in: about a third of the
-# 2,476 packages of cmd/traefik); the static configuration imports the ACME
+# (256 packages, and the cloud SDKs they pull in: cmd/traefik has 1,564
+# packages without them, 2,476 with them; the binary 128 MB instead of 216); the static configuration imports the ACME
 # provider, so no smaller main avoids them. The copy's provider.go goes
 # without (a DNS challenge is then refused when configured); the test bed
 # uses no ACME at all.
