@@ -80,6 +80,9 @@ spec: {controllerName: traefik.io/gateway-controller}
 		"--log.level=DEBUG",
 		"--entryPoints.web.address=" + tr.HTTP,
 		"--entryPoints.websecure.address=" + tr.HTTPS,
+		// As Traefik's Helm chart deploys it: every router on websecure
+		// serves TLS (an Ingress's spec.tls only adds its certificate).
+		"--entryPoints.websecure.http.tls=true",
 		"--ping=true", "--ping.entryPoint=web",
 	}
 	for _, p := range []string{"kubernetesingress", "kubernetesgateway"} {
