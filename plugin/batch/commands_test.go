@@ -8,19 +8,23 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // batch runs each line as the command typed alone: 40 Triggers are created,
 // one result line each in input order; a line that fails when it runs (the
 // API refuses it) is reported and makes the exit code 1, the others still run.
+// The refused line names a Trigger that exists before the batch: lines run
+// concurrently, so one naming a Trigger another line creates would race it.
 func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
-	f := cmdtest.NewFactory("shop")
+	f := cmdtest.NewFactory("shop", &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "t0", Namespace: "shop"},
+		Spec: knapi.TriggerSpec{Broker: "default"}})
 	var in strings.Builder
 	in.WriteString("# triggers\n\n")
 	for i := 1; i <= 40; i++ {
 		fmt.Fprintf(&in, "trigger create t%d --sink http://handler.example/ --filter type=t%d\n", i, i)
 	}
-	in.WriteString("trigger create t1 --sink http://handler.example/\n")
+	in.WriteString("trigger create t0 --sink http://handler.example/\n")
 	r := cmdtest.Run(t.Context(), f, in.String(), "batch", "-f", "-", "--concurrency", "8")
 	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 	if len(lines) != 41 {
@@ -31,14 +35,17 @@ func TestBatchCreatesEachLineAsASingleCommandWould(t *testing.T) {
 			t.Fatalf("line %d: got %q, want %q", i, l, want)
 		}
 	}
-	if lines[40] != `43 error: trigger "t1" already exists in namespace "shop": triggers.eventing.knative.dev "t1" already exists` || r.Code != 1 {
+	if lines[40] != `43 error: trigger "t0" already exists in namespace "shop": triggers.eventing.knative.dev "t0" already exists` || r.Code != 1 {
 		t.Fatalf("the bad line: %q, exit %d", lines[40], r.Code)
 	}
 	l, err := f.EventingClient().Triggers("shop").List(t.Context(), metav1.ListOptions{})
-	if err != nil || len(l.Items) != 40 {
-		t.Fatalf("want 40 Triggers, got %d (%v)", len(l.Items), err)
+	if err != nil || len(l.Items) != 41 {
+		t.Fatalf("want 41 Triggers, got %d (%v)", len(l.Items), err)
 	}
 	for _, tr := range l.Items {
+		if tr.Name == "t0" {
+			continue
+		}
 		if tr.Spec.Filter == nil || tr.Spec.Filter.Attributes["type"] != tr.Name {
 			t.Fatalf("trigger %s has filter %+v", tr.Name, tr.Spec.Filter)
 		}
