@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
@@ -258,10 +260,16 @@ func init() {
 func newerSinksCheck(ctx context.Context, m Mesh, disc typed.Discovery) Check {
 	const name = "newer sink kinds"
 	users := map[string][]string{}
+	var unread []string
 	for _, gvr := range referringResources {
 		l, err := m.Dynamic.Resource(gvr).List(ctx, metav1.ListOptions{})
 		if err != nil {
-			continue // not served, or not readable
+			// Not served is no user; not readable must be said, or a
+			// restricted user is told nothing points at these kinds.
+			if !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
+				unread = append(unread, gvr.Resource)
+			}
+			continue
 		}
 		for i := range l.Items {
 			o := &l.Items[i]
@@ -272,6 +280,13 @@ func newerSinksCheck(ctx context.Context, m Mesh, disc typed.Discovery) Check {
 				}
 			}
 		}
+	}
+	tail := ""
+	if len(unread) > 0 {
+		tail = "; not readable: " + strings.Join(unread, ", ")
+	}
+	if len(users) == 0 && len(unread) > 0 {
+		return Check{name, Warn, "none of what could be read points at a JobSink, IntegrationSink or EventTransform" + tail, ""}
 	}
 	if len(users) == 0 {
 		return Check{name, Pass, "no Trigger, Subscription, Broker, source or flow points at a JobSink, IntegrationSink or EventTransform", ""}
@@ -295,9 +310,9 @@ func newerSinksCheck(ctx context.Context, m Mesh, disc typed.Discovery) Check {
 		if len(served) > 0 {
 			detail += "; served: " + strings.Join(served, "; ")
 		}
-		return Check{name, Warn, detail, "install a Knative Eventing release that ships these kinds (and enable them), or point those objects at another sink"}
+		return Check{name, Warn, detail + tail, "install a Knative Eventing release that ships these kinds (and enable them), or point those objects at another sink"}
 	}
-	return Check{name, Pass, "served: " + strings.Join(served, "; "), ""}
+	return Check{name, Pass, "served: " + strings.Join(served, "; ") + tail, ""}
 }
 
 // refKinds are the kinds of the references anywhere in v ({kind, name}).

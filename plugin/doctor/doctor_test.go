@@ -6,9 +6,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -188,5 +190,23 @@ namespaceDefaults:
 	g.Disc.Resources = f.Disc.Resources
 	if r := cmdtest.Run(t.Context(), g, "", "doctor"); !strings.Contains(r.Stdout, "PASS  newer sink kinds: no Trigger, Subscription, Broker, source or flow points at a JobSink, IntegrationSink or EventTransform\n") {
 		t.Errorf("doctor without newer sinks:\n%s", r.Stdout)
+	}
+}
+
+// A user who may not list Triggers is not told that nothing points at a
+// newer sink: doctor says what it could not read, as a warning.
+func TestDoctorNewerSinksSaysWhatItCouldNotRead(t *testing.T) {
+	f := cmdtest.NewFactory("shop")
+	f.Disc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers", Kind: "Broker"}, {Name: "triggers", Kind: "Trigger"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "subscriptions", Kind: "Subscription"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings", Kind: "SinkBinding"}}},
+	}
+	f.Dyn.PrependReactor("list", "triggers", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "eventing.knative.dev", Resource: "triggers"}, "", nil)
+	})
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	if want := "WARN  newer sink kinds: none of what could be read points at a JobSink, IntegrationSink or EventTransform; not readable: triggers\n"; !strings.Contains(r.Stdout, want) {
+		t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
 	}
 }
