@@ -407,8 +407,12 @@ func Disable(ctx context.Context, m Mesh, namespace string, dry DryRun, opts Del
 		c, err := setDefaults(ctx, m, doc, namespace, nil, dry)
 		if err == nil && c.Op == opUnread {
 			if b := brokerNaming(out, doc.ConfigMap); b != "" {
-				c = keptChange(c.Object, fmt.Sprintf("%s not checked (you may not read it): enable wrote it for broker %s, and it still applies to Brokers made in the namespace; a cluster admin removes it with: kubectl kymamesh disable ns %s",
-					entryPath(namespace), b, namespace))
+				why := c.Reason
+				if why == "" {
+					why = "you may not read it"
+				}
+				c = keptChange(c.Object, fmt.Sprintf("%s not checked (%s): enable wrote it for broker %s, and it still applies to Brokers made in the namespace; a cluster admin removes it with: kubectl kymamesh disable ns %s",
+					entryPath(namespace), why, b, namespace))
 			} else {
 				c.Op = OpUnchanged
 			}

@@ -143,14 +143,15 @@ func normalized(entry map[string]any) map[string]any {
 // ConfigMap or the user may not change it: each is a kept change saying why.
 func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry map[string]any, dry DryRun) (Change, error) {
 	c := m.Core.ConfigMaps(eventingNamespace)
-	if ke, err := knativeEventing(ctx, m); err != nil {
+	ke, keUnknown, err := knativeEventing(ctx, m)
+	if err != nil {
 		return Change{}, err
 	} else if ke != nil {
 		return setOperatorDefaults(ctx, m, ke, doc, ns, entry, dry)
 	}
 	var out Change
 	read := false // whether the Get went through: a Forbidden after it is the write's
-	err := retry.RetryOnConflict(conflictBackoff, func() error {
+	err = retry.RetryOnConflict(conflictBackoff, func() error {
 		cm, err := c.Get(ctx, doc.ConfigMap, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -173,6 +174,10 @@ func setDefaults(ctx context.Context, m Mesh, doc defaultsDoc, ns string, entry 
 		return nil
 	})
 	switch {
+	case err == nil && entry == nil && keUnknown && out.Op == OpUnchanged:
+		// Nothing of the plugin's in the ConfigMap, but a KnativeEventing
+		// the user may not see could hold the entry.
+		return Change{Object: out.Object, Op: opUnread, Reason: "you may not list KnativeEventings, whose spec.config holds it under the Knative Operator"}, nil
 	case err == nil:
 		return out, nil
 	case apierrors.IsForbidden(err) || apierrors.IsNotFound(err):

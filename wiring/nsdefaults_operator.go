@@ -44,27 +44,35 @@ func operatorSeedAnnotation(doc defaultsDoc) string {
 
 // knativeEventing returns the KnativeEventing the Operator acts on: the one
 // in Knative's namespace, else the first listed; nil when there is none or
-// the API does not serve the kind (or the user may not list it: then
-// nothing says the Operator is there, and the ConfigMaps are written).
-func knativeEventing(ctx context.Context, m Mesh) (*unstructured.Unstructured, error) {
+// the API does not serve the kind. A user who may not list them everywhere
+// is asked about Knative's namespace, where the Operator's usually is; when
+// that is forbidden too, unknown is true: nothing says whether the Operator
+// is there (the ConfigMaps are then written, and a removal that finds
+// nothing of the plugin's there cannot say the entry is gone).
+func knativeEventing(ctx context.Context, m Mesh) (ke *unstructured.Unstructured, unknown bool, err error) {
 	if m.Dynamic == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	l, err := m.Dynamic.Resource(knativeEventingGVR).List(ctx, metav1.ListOptions{})
+	if apierrors.IsForbidden(err) {
+		l, err = m.Dynamic.Resource(knativeEventingGVR).Namespace(eventingNamespace).List(ctx, metav1.ListOptions{})
+	}
 	switch {
-	case apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || meta.IsNoMatchError(err):
-		return nil, nil
+	case apierrors.IsForbidden(err):
+		return nil, true, nil
+	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+		return nil, false, nil
 	case err != nil:
-		return nil, APIError(err, "list", "knativeeventings", "", "")
+		return nil, false, APIError(err, "list", "knativeeventings", "", "")
 	case len(l.Items) == 0:
-		return nil, nil
+		return nil, false, nil
 	}
 	for i := range l.Items {
 		if l.Items[i].GetNamespace() == eventingNamespace {
-			return &l.Items[i], nil
+			return &l.Items[i], false, nil
 		}
 	}
-	return &l.Items[0], nil
+	return &l.Items[0], false, nil
 }
 
 // operatorConfigKey is the key of spec.config that holds doc's ConfigMap:

@@ -306,3 +306,48 @@ func TestDisableTellsOfDefaultsItMayNotRead(t *testing.T) {
 	cmdtest.Expect(t, g, "enable ns shop", 0, "broker.eventing.knative.dev/default created\n", "")
 	cmdtest.Expect(t, g, "disable ns shop", 0, "broker.eventing.knative.dev/default deleted\n", "")
 }
+
+// Under the Operator, a namespace admin may read Knative's ConfigMaps but
+// not list KnativeEventings: the entry enable wrote lives in the
+// KnativeEventing's spec.config, not in the ConfigMap (which shows nothing
+// of the plugin's), and disable must say it is left behind, not pass over
+// it in silence. One who may list KnativeEventings in knative-eventing only
+// still finds the Operator's.
+func TestDisableUnderTheOperatorItMayNotList(t *testing.T) {
+	for _, anywhere := range []bool{false, true} {
+		cms := knativeDefaults()
+		ke := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeEventing",
+			"metadata": map[string]any{"name": "knative-eventing", "namespace": "knative-eventing"}}}
+		f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, cms[0], cms[1], ke)
+		mustRun := func(args string) string {
+			r := cmdtest.Run(t.Context(), f, "", strings.Fields(args)...)
+			if r.Code != 0 {
+				t.Fatalf("%s: %d %s", args, r.Code, r.Stderr)
+			}
+			return r.Stdout
+		}
+		if out := mustRun("enable ns shop --retry 2"); !strings.Contains(out, "knativeeventing.operator.knative.dev/knative-eventing configured") {
+			t.Fatalf("enable under the Operator:\n%s", out)
+		}
+		f.Dyn.PrependReactor("list", "knativeeventings", func(a k8stesting.Action) (bool, runtime.Object, error) {
+			if a.GetNamespace() == "" || anywhere {
+				return true, nil, apierrors.NewForbidden(operatorGVR.GroupResource(), "", errors.New("no"))
+			}
+			return false, nil, nil
+		})
+		f.Dyn.PrependReactor("update", "knativeeventings", func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, apierrors.NewForbidden(operatorGVR.GroupResource(), "knative-eventing", errors.New("no"))
+		})
+		// Listing in knative-eventing allowed: the KnativeEventing is
+		// found, and the entry said to stay there. Forbidden everywhere:
+		// the ConfigMap holds nothing of the plugin's, and that must not
+		// read as "nothing left".
+		want := "knativeeventing.operator.knative.dev/knative-eventing kept: namespaceDefaults.shop not removed from its spec.config"
+		if anywhere {
+			want = "configmap/config-br-defaults kept: namespaceDefaults.shop not checked (you may not list KnativeEventings, whose spec.config holds it under the Knative Operator): enable wrote it for broker default"
+		}
+		if out := mustRun("disable ns shop"); !strings.Contains(out, want) {
+			t.Errorf("disable (listing forbidden anywhere: %v) lacks %q:\n%s", anywhere, want, out)
+		}
+	}
+}
