@@ -596,14 +596,17 @@ func persistenceFrom(ctx context.Context, m Mesh, brokers []knapi.Broker, st *Me
 		b := &brokers[i]
 		class := b.Annotations[BrokerClassAnnotation]
 		entry, _ := nsd[b.Namespace].(map[string]any)
-		switch {
-		case entry != nil && defaultMatches(entry, class, b):
-			from[b.Namespace+"/"+b.Name] = FromNamespaceDefaults
-		case entry == nil && defaultMatches(cluster, class, b):
-			from[b.Namespace+"/"+b.Name] = FromClusterDefault
-		default:
-			from[b.Namespace+"/"+b.Name] = FromBroker
+		// As Knative's webhook chooses: the namespace's config for the
+		// class if its entry has one, else the cluster's (even where the
+		// namespace has an entry, say with a class only).
+		where, ref := FromNamespaceDefaults, classConfig(entry, class, false)
+		if ref == nil {
+			where, ref = FromClusterDefault, classConfig(cluster, class, true)
 		}
+		if ref == nil || !configMatches(ref, b) {
+			where = FromBroker
+		}
+		from[b.Namespace+"/"+b.Name] = where
 	}
 	for i := range st.Namespaces {
 		n := &st.Namespaces[i]
@@ -613,28 +616,37 @@ func persistenceFrom(ctx context.Context, m Mesh, brokers []knapi.Broker, st *Me
 	}
 }
 
-// defaultMatches says whether a defaults entry gives class and b's config:
-// the entry's config for that class (brokerClasses.CLASS, or the inline
-// form beside brokerClass).
-func defaultMatches(entry map[string]any, class string, b *knapi.Broker) bool {
+// classConfig is the config a defaults entry gives Brokers of class, as
+// Knative's webhook reads it: brokerClasses.CLASS, else the inline form
+// beside brokerClass (for the cluster's entry, whatever its class), or nil.
+func classConfig(entry map[string]any, class string, cluster bool) map[string]any {
 	if entry == nil {
-		return false
+		return nil
+	}
+	if cc, ok := entry["brokerClasses"].(map[string]any); ok {
+		if ref, ok := cc[class].(map[string]any); ok {
+			return ref
+		}
 	}
 	def, _ := entry["brokerClass"].(string)
-	var ref map[string]any
-	if cc, ok := entry["brokerClasses"].(map[string]any); ok {
-		ref, _ = cc[class].(map[string]any)
+	if !cluster && def != class {
+		return nil
 	}
-	if ref == nil && def == class {
-		ref = entry
+	for _, k := range []string{"apiVersion", "kind", "name", "namespace", "delivery"} {
+		if entry[k] != nil {
+			return entry
+		}
 	}
-	if ref == nil {
-		return false
-	}
-	if ref["kind"] == nil {
-		return b.Spec.Config == nil && def == class
-	}
+	return nil
+}
+
+// configMatches says whether b's spec.config is the one ref names (none,
+// where ref gives only delivery).
+func configMatches(ref map[string]any, b *knapi.Broker) bool {
 	c := b.Spec.Config
+	if ref["kind"] == nil {
+		return c == nil
+	}
 	if c == nil {
 		return false
 	}

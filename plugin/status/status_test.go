@@ -219,3 +219,30 @@ namespaceDefaults:
 		t.Errorf("status -o json lacks persistence.from:\n%s", r.Stdout)
 	}
 }
+
+// Where the namespace's entry gives no config for the Broker's class (an
+// entry with a class only, as someone wrote for team-b), Knative's webhook
+// takes the cluster's: status must say the cluster default, not the
+// Broker's own; and so for a class the cluster's entry does not name,
+// which Knative gives the cluster's inline config too.
+func TestStatusPersistenceFromFollowsKnativesFallback(t *testing.T) {
+	defaults := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "config-br-defaults", Namespace: "knative-eventing"}, Data: map[string]string{"default-br-config": `clusterDefault:
+  brokerClass: MTChannelBasedBroker
+  apiVersion: v1
+  kind: ConfigMap
+  name: config-br-default-channel
+  namespace: knative-eventing
+namespaceDefaults:
+  team-b:
+    brokerClass: MTChannelBasedBroker
+`}}
+	broker := func(ns, class string) *knapi.Broker {
+		return &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns, Annotations: map[string]string{"eventing.knative.dev/broker.class": class}},
+			Spec: knapi.BrokerSpec{Config: &duckv1.KReference{APIVersion: "v1", Kind: "ConfigMap", Name: "config-br-default-channel", Namespace: "knative-eventing"}}}
+	}
+	f := cmdtest.NewFactory("team-b", defaults, broker("team-b", "MTChannelBasedBroker"), broker("other", "Other"))
+	r := cmdtest.Run(t.Context(), f, "", "status", "-A", "-o", "json")
+	if n := strings.Count(r.Stdout, `"from":"clusterDefault"`); n != 2 || strings.Contains(r.Stdout, `"from":"broker"`) {
+		t.Errorf("want both Brokers' persistence from the cluster default:\n%s", r.Stdout)
+	}
+}
