@@ -137,3 +137,51 @@ func jsonString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
 }
+
+// status and doctor for a namespace whose entry in config-br-defaults names
+// a class only (someone's, written with kubectl): Knative's webhook gives a
+// Broker made there the cluster's config, and status must say so. Then
+// both as a namespace admin who may read nothing of Knative's: status
+// still answers (persistence.from left out), doctor warns rather than
+// passing what it could not read, and neither dumps a Go error.
+func TestReviewStatusDoctorReadLittle(t *testing.T) {
+	ns := testbed.Namespace(t)
+	cm := getJSON(t, "get", "configmap", "config-br-defaults", "-n", "knative-eventing")
+	orig, _ := field(cm, "data", "default-br-config").(string)
+	if strings.Contains(orig, "namespaceDefaults:") {
+		t.Skipf("config-br-defaults already has namespaceDefaults:\n%s", orig)
+	}
+	setValue := func(v string) {
+		testbed.MustKubectl(t, "patch", "configmap", "config-br-defaults", "-n", "knative-eventing", "--type=merge", "-p", `{"data":{"default-br-config":`+jsonString(v)+`}}`)
+	}
+	setValue(orig + "namespaceDefaults:\n  " + ns + ":\n    brokerClass: MTChannelBasedBroker\n")
+	t.Cleanup(func() { setValue(orig) })
+	applyYAML(t, `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: theirs, namespace: `+ns+`}
+`)
+	t.Logf("the Broker Knative defaulted: %v", field(getJSON(t, "get", "brokers.eventing.knative.dev", "theirs", "-n", ns), "spec"))
+	r := mustKM(t, "status", "-n", ns, "-o", "json")
+	if !strings.Contains(r.Stdout, `"from": "clusterDefault"`) && !strings.Contains(r.Stdout, `"from":"clusterDefault"`) {
+		t.Errorf("status must say the Broker's config is the cluster default's:\n%s", r.Stdout)
+	}
+
+	namespaceAdmin(t, ns, false)
+	for _, args := range [][]string{{"status", "-n", ns}, {"status", "-n", ns, "-o", "json"}, {"doctor", "-n", ns}} {
+		r := km(t, append(args, "--kubeconfig", testbed.RestrictedKubeconfig())...)
+		t.Logf("%v as namespace admin:\n%s", args, r)
+		if strings.Contains(r.Stdout+r.Stderr, "goroutine ") || strings.Contains(r.Stdout+r.Stderr, "panic") {
+			t.Fatalf("%v dumped a Go error: %s", args, r)
+		}
+		switch args[0] {
+		case "status":
+			if r.Code != 0 || strings.Contains(r.Stdout, `"from"`) {
+				t.Errorf("%v as one who may not read config-br-defaults: %s", args, r)
+			}
+		case "doctor":
+			if r.Code > 1 || !strings.Contains(r.Stdout, "newer sink kinds: ") || strings.Contains(r.Stdout, "PASS  newer sink kinds: no Trigger") {
+				t.Errorf("doctor as namespace admin: %s", r)
+			}
+		}
+	}
+}
