@@ -167,6 +167,27 @@ metadata: {name: theirs, namespace: `+ns+`}
 	}
 
 	namespaceAdmin(t, ns, false)
+	// status -n NS also reads the integration namespace's Channels and
+	// Subscriptions (a namespace admin without that gets "error: forbidden"
+	// and exit 1, as before today's change): let the user read there, so that
+	// what is tested is config-br-defaults unreadable.
+	testbed.Kubectl(t, "create", "namespace", "kyma-integration")
+	applyYAML(t, `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: review-read, namespace: kyma-integration}
+rules:
+- apiGroups: ["*"]
+  resources: ["*"]
+  verbs: ["get", "list", "watch"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: review-read, namespace: kyma-integration}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: review-read}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: restricted}
+`)
+	t.Cleanup(func() { testbed.Kubectl(t, "delete", "-n", "kyma-integration", "role,rolebinding", "review-read") })
 	for _, args := range [][]string{{"status", "-n", ns}, {"status", "-n", ns, "-o", "json"}, {"doctor", "-n", ns}} {
 		r := km(t, append(args, "--kubeconfig", testbed.RestrictedKubeconfig())...)
 		t.Logf("%v as namespace admin:\n%s", args, r)
