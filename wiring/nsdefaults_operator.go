@@ -127,7 +127,17 @@ func setOperatorDefaults(ctx context.Context, m Mesh, ke *unstructured.Unstructu
 			switch {
 			case err == nil:
 				value = cm.Data[doc.Key]
-			case !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err):
+			case apierrors.IsNotFound(err) || apierrors.IsForbidden(err):
+				// A value started from nothing would become the whole
+				// ConfigMap's, dropping Knative's clusterDefault.
+				what := "you may not read it"
+				if apierrors.IsNotFound(err) {
+					what = "no such ConfigMap in " + eventingNamespace
+				}
+				out = keptChange(cur, fmt.Sprintf("%s%s not written: spec.config has no value to add it to, and %s, whose value it would start from, is not readable (%s); the Broker carries its class and config itself",
+					where, entryPath(ns), doc.ConfigMap, what))
+				return nil
+			default:
 				return err
 			}
 			seed = docHash(value)

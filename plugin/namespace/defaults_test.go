@@ -351,3 +351,32 @@ func TestDisableUnderTheOperatorItMayNotList(t *testing.T) {
 		}
 	}
 }
+
+// Under the Operator, where spec.config holds no value yet, the plugin
+// starts from the ConfigMap's (its clusterDefault). A user who may update
+// the KnativeEventing but not read that ConfigMap must not write a value
+// started from nothing: the Operator would put it into config-br-defaults,
+// taking every namespace's Brokers their cluster default.
+func TestOperatorValueNotStartedFromNothing(t *testing.T) {
+	cms := knativeDefaults()
+	ke := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeEventing",
+		"metadata": map[string]any{"name": "knative-eventing", "namespace": "knative-eventing"}}}
+	f := cmdtest.NewFactory("default", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, cms[0], cms[1], ke)
+	f.Dyn.PrependReactor("get", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() != "knative-eventing" {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewForbidden(corev1.Resource("configmaps"), "config-br-defaults", errors.New("no"))
+	})
+	r := cmdtest.Run(t.Context(), f, "", "enable", "ns", "shop", "--retry", "2")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "knativeeventing.operator.knative.dev/knative-eventing kept: spec.config.config-br-defaults.default-br-config: namespaceDefaults.shop not written") {
+		t.Errorf("enable by one who may not read config-br-defaults: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	got, err := f.Dyn.Resource(operatorGVR).Namespace("knative-eventing").Get(t.Context(), "knative-eventing", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, found, _ := unstructured.NestedMap(got.Object, "spec", "config"); found {
+		t.Errorf("spec.config written from nothing: %v", c)
+	}
+}
