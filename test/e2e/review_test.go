@@ -206,3 +206,45 @@ subjects:
 		}
 	}
 }
+
+// A user who may update the KnativeEventing but not read Knative's
+// ConfigMaps enables a namespace where spec.config holds no value yet: a
+// value started from nothing would drop Knative's clusterDefault once the
+// Operator applies it, so the entry is not written and the line says so.
+func TestReviewOperatorValueNotStartedFromNothing(t *testing.T) {
+	knativeEventingCRD(t)
+	applyYAML(t, `apiVersion: operator.knative.dev/v1beta1
+kind: KnativeEventing
+metadata: {name: knative-eventing, namespace: knative-eventing}
+spec: {}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: review-ke-editor}
+rules:
+- apiGroups: ["operator.knative.dev"]
+  resources: ["knativeeventings"]
+  verbs: ["get", "list", "update"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: review-ke-editor}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: review-ke-editor}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: restricted}
+`)
+	t.Cleanup(func() {
+		testbed.Kubectl(t, "delete", "clusterrole,clusterrolebinding", "review-ke-editor")
+		testbed.Kubectl(t, "delete", "knativeeventings.operator.knative.dev", "knative-eventing", "-n", "knative-eventing")
+	})
+	ns := testbed.Namespace(t)
+	namespaceAdmin(t, ns, false)
+	r := km(t, "enable", "ns", ns, "--retry", "3", "--kubeconfig", testbed.RestrictedKubeconfig())
+	t.Logf("enable by a KnativeEventing editor who may not read config-br-defaults:\n%s", r)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "knativeeventing.operator.knative.dev/knative-eventing kept: spec.config.config-br-defaults.default-br-config: namespaceDefaults."+ns+" not written") {
+		t.Fatalf("enable: %s", r)
+	}
+	if c := field(getJSON(t, "get", "knativeeventings.operator.knative.dev", "knative-eventing", "-n", "knative-eventing"), "spec", "config"); c != nil {
+		t.Fatalf("spec.config written from nothing: %v", c)
+	}
+}
