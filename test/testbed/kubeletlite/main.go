@@ -111,6 +111,7 @@ type kubelet struct {
 	mu       sync.Mutex // guards running: the port-forward handler reads it
 	running  map[string]*process
 	probe    *http.Client
+	storage  *provisioner // the test bed's PersistentVolumes
 }
 
 func main() {
@@ -118,7 +119,7 @@ func main() {
 	bin := flag.String("adapter-bin", os.Getenv("KYMAMESH_ADAPTER_BIN"), "the adapter binary to run")
 	proxyPort := flag.Int("proxy-port", 18888, "port of the HTTP proxy (on the node's address) that reaches *.svc.cluster.local")
 	logDir := flag.String("log-dir", ".", "where pod logs go")
-	selector := flag.String("selector", "app.kubernetes.io/name in (kymamesh-adapter,kymamesh-tail)", "Deployments to run")
+	selector := flag.String("selector", "app.kubernetes.io/name in (kymamesh-adapter,kymamesh-tail,kymamesh-deadletter)", "Deployments to run")
 	node := flag.String("node-name", "testbed", "the Node to register")
 	cidr := flag.String("pod-cidr", "10.244.0.0/24", "addresses for pods")
 	kubeletPort := flag.Int("kubelet-port", 10250, "port of the kubelet API (port-forward) on the node's address")
@@ -146,7 +147,8 @@ func main() {
 	k := &kubelet{client: client, node: *node, net: pods, bin: *bin, logDir: *logDir, selector: *selector,
 		apiHost: pods.gateway, apiPort: apiURL.Port(), caPEM: caPEM,
 		proxy: fmt.Sprintf("http://%s:%d", pods.gateway, *proxyPort), running: map[string]*process{},
-		probe: &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}}
+		probe:   &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
+		storage: newProvisioner(client, *node, filepath.Join(*logDir, "volumes"))}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
@@ -156,7 +158,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("kubeletlite: %v", err)
 	}
-	api := httptest.NewUnstartedServer(portForwardHandler(k.podIP))
+	api := httptest.NewUnstartedServer(portForwardHandler(k.podPid))
 	api.Listener.Close()
 	api.Listener = ln
 	api.StartTLS()
@@ -164,7 +166,13 @@ func main() {
 	if err := k.registerNode(ctx, *kubeletPort); err != nil {
 		log.Fatalf("kubeletlite: node %s: %v", *node, err)
 	}
+	if err := k.storage.ensureClass(ctx); err != nil {
+		log.Fatalf("kubeletlite: storage class %s: %v", storageClassName, err)
+	}
 	for ctx.Err() == nil {
+		if err := k.storage.sync(ctx); err != nil && ctx.Err() == nil {
+			log.Printf("volumes: %v", err)
+		}
 		if err := k.sync(ctx); err != nil && ctx.Err() == nil {
 			log.Printf("sync: %v", err)
 		}
@@ -206,16 +214,17 @@ func (k *kubelet) registerNode(ctx context.Context, port int) error {
 	return err
 }
 
-// podIP says where a pod of this node runs.
-func (k *kubelet) podIP(namespace, pod string) (string, bool) {
+// podPid names the process of a pod of this node: its network namespace
+// is the pod's.
+func (k *kubelet) podPid(namespace, pod string) (int, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for _, p := range k.running {
-		if p.namespace == namespace && p.podName == pod {
-			return p.ip, true
+		if p.namespace == namespace && p.podName == pod && !p.exited() {
+			return p.cmd.Process.Pid, true
 		}
 	}
-	return "", false
+	return 0, false
 }
 
 // sync makes the running pods match the Deployments: spec.replicas pods of
@@ -269,7 +278,17 @@ func (k *kubelet) sync(ctx context.Context) error {
 				}(p, d.DeepCopy())
 			}
 		}
-		for len(cur) < want {
+		// Recreate (one writer of a volume): the old pods stop, and the
+		// new ones start only once the old processes are gone.
+		recreate := d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType
+		if recreate && len(old) > 0 {
+			log.Printf("%s: pod template changed (Recreate): stopping %d old pods first", key, len(old))
+			for _, p := range old {
+				k.stopGracefully(d, p)
+			}
+			old = nil
+		}
+		for len(cur) < want && !(recreate && k.stopping(key)) {
 			p, err := k.start(ctx, d, hash)
 			if err != nil {
 				log.Printf("%s: %v", key, err)
@@ -318,6 +337,18 @@ func (k *kubelet) sync(ctx context.Context) error {
 		k.stopNow(ctx, p)
 	}
 	return nil
+}
+
+// stopping says whether a pod of the Deployment is still terminating.
+func (k *kubelet) stopping(key string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, p := range k.running {
+		if p.deploy == key && p.terminating {
+			return true
+		}
+	}
+	return false
 }
 
 // pods are the pods of a Deployment that are not terminating.
@@ -428,11 +459,13 @@ type mount struct{ source, target string }
 // volumes writes the files of the pod's ServiceAccount token (unless
 // automounting is off) and of the Secrets the container mounts (as secret
 // volumes or projected from Secrets, as a SinkBinding mounts its OIDC token),
-// and says where each goes. Other volumes are not supported here.
-func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Container, withServiceAccount bool) ([]mount, error) {
+// and says where each goes; when the pod starts, also its claims' volumes
+// (bound claims only: the pod waits for the others). Other volumes are not
+// supported here.
+func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Container, starting bool) ([]mount, error) {
 	var out []mount
 	spec := d.Spec.Template.Spec
-	if t := spec.AutomountServiceAccountToken; withServiceAccount && (t == nil || *t) {
+	if t := spec.AutomountServiceAccountToken; starting && (t == nil || *t) {
 		dir, err := k.serviceAccountFiles(ctx, d)
 		if err != nil {
 			return nil, err
@@ -440,6 +473,23 @@ func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Co
 		out = append(out, mount{dir, serviceAccountDir})
 	}
 	for _, vm := range c.VolumeMounts {
+		if strings.Contains(vm.MountPath, "'") {
+			continue
+		}
+		if claim := claimOf(spec.Volumes, vm.Name); starting && claim != "" {
+			dir, err := claimPath(ctx, k.client, d.Namespace, claim)
+			if err != nil {
+				return nil, fmt.Errorf("volume %s: %w", vm.Name, err)
+			}
+			if vm.SubPath != "" {
+				dir = filepath.Join(dir, filepath.Clean("/"+vm.SubPath))
+				if err := os.MkdirAll(dir, 0o777); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, mount{dir, vm.MountPath})
+			continue
+		}
 		var secrets []string
 		optional := map[string]bool{}
 		for _, v := range spec.Volumes {
@@ -502,6 +552,16 @@ func (k *kubelet) volumes(ctx context.Context, d *appsv1.Deployment, c corev1.Co
 		out = append(out, mount{dir, vm.MountPath})
 	}
 	return out, nil
+}
+
+// claimOf is the claim a pod's volume name stands for, "" if it is not one.
+func claimOf(volumes []corev1.Volume, name string) string {
+	for _, v := range volumes {
+		if v.Name == name && v.PersistentVolumeClaim != nil {
+			return v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	return ""
 }
 
 // serviceAccountDir is where a kubelet mounts a pod's token, CA and namespace.

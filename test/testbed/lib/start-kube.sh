@@ -70,11 +70,12 @@ curl -sf --cacert "$c/ca.crt" -H "Authorization: Bearer $admin_token" "https://1
 # accounts and EndpointSlices come from the real controller manager. Controllers
 # that need a cloud or a full node are off; kubeletlite (the test bed's kubelet)
 # makes the Pods of the Deployments it runs, so the Deployment and ReplicaSet
-# controllers are off too.
+# controllers are off too. The PersistentVolume controller is on: it binds
+# claims to the volumes kubeletlite provisions (a directory per claim).
 "$B/kube-controller-manager" --kubeconfig="$D/admin.kubeconfig" \
   --authentication-kubeconfig="$D/admin.kubeconfig" --authorization-kubeconfig="$D/admin.kubeconfig" \
   --leader-elect=false --bind-address=127.0.0.1 --secure-port=10257 \
   --service-account-private-key-file="$c/sa.key" --root-ca-file="$c/ca.crt" --use-service-account-credentials=false \
-  --controllers='*,-node-ipam-controller,-node-lifecycle-controller,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller,-persistentvolume-binder-controller,-persistentvolume-expander-controller,-persistentvolume-attach-detach-controller,-ttl-controller,-taint-eviction-controller,-device-taint-eviction-controller,-horizontal-pod-autoscaler-controller,-disruption-controller,-endpoints-controller,-endpointslice-mirroring-controller,-deployment-controller,-replicaset-controller' \
+  --controllers='*,-node-ipam-controller,-node-lifecycle-controller,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller,-persistentvolume-expander-controller,-persistentvolume-attach-detach-controller,-ttl-controller,-taint-eviction-controller,-device-taint-eviction-controller,-horizontal-pod-autoscaler-controller,-disruption-controller,-endpoints-controller,-endpointslice-mirroring-controller,-deployment-controller,-replicaset-controller' \
   >"$D/kube-controller-manager.log" 2>&1 &
 echo $! > "$D/kube-controller-manager.pid"
