@@ -53,10 +53,6 @@ type DeadLetterSpec struct {
 	Image     string
 	Size      string // the claim's size, a quantity: 1Gi
 	Retention string // 7d, 36h, 0 (keep until replayed or purged)
-	// APIAddr is the API's listener in the pod (DefaultDeadLetterAPIAddr if
-	// empty): a test cluster whose port-forward dials the pod's address
-	// rather than its loopback needs ":8081".
-	APIAddr string
 }
 
 // ParseRetention reads --retention: a number of days (7d), a Go duration
@@ -98,20 +94,16 @@ func BuildDeadLetterStore(s DeadLetterSpec) ([]*unstructured.Unstructured, error
 	if err != nil {
 		return nil, err
 	}
-	addr := s.APIAddr
-	if addr == "" {
-		addr = DefaultDeadLetterAPIAddr
-	}
-	port, err := apiPort(addr)
+	port, err := apiPort(DefaultDeadLetterAPIAddr)
 	if err != nil {
-		return nil, invalid.Errorf("--api-addr", "%v", err)
+		return nil, err
 	}
 	labels := managedLabels(map[string]string{ComponentLabel: DeadLetterComponent})
 	selector := map[string]string{ComponentLabel: DeadLetterComponent}
 	return renderManifests("deadletter", deadLetterManifest, map[string]any{
 		"Name": quote(DeadLetterName), "Namespace": quote(s.Namespace), "Image": quote(s.Image),
 		"Size": quote(size.String()), "MaxStoreBytes": size.Value() / 10 * 9, "Retention": quote(retention.String()),
-		"APIAddr": quote(addr), "APIPort": port, "Labels": inline(labels), "Selector": inline(selector),
+		"APIAddr": quote(DefaultDeadLetterAPIAddr), "APIPort": port, "Labels": inline(labels), "Selector": inline(selector),
 	})
 }
 

@@ -88,6 +88,19 @@ func ExplainBroker(ctx context.Context, m Mesh, namespace, broker string, ev clo
 	return out, nil
 }
 
+// FailedAt names the Triggers whose delivery a dead letter records: those
+// that take the event and whose subscriber is the failed destination
+// (knativeerrordest). None when the Triggers changed since.
+func (x BrokerExplanation) FailedAt(destination string) []string {
+	out := []string{}
+	for _, t := range x.Triggers {
+		if t.Takes && destination != "" && t.Subscriber == destination {
+			out = append(out, t.Trigger)
+		}
+	}
+	return out
+}
+
 func readyOf(conds apis.Conditions) (string, string) {
 	for _, c := range conds {
 		if c.Type == apis.ConditionReady {

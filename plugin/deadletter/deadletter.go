@@ -65,8 +65,6 @@ Each object is reported created, configured or unchanged.`,
 	fl.StringVar(&o.Spec.Size, "size", o.Spec.Size, "Size of the store's PersistentVolumeClaim; the store takes events up to 90% of it, then answers 503.")
 	fl.StringVar(&o.Spec.Retention, "retention", o.Spec.Retention, "Delete stored events older than this: days (7d) or a duration (36h); 0 keeps them until replayed or purged.")
 	fl.StringVar(&o.Spec.Image, "image", flags.DefaultImage(), "Adapter image (its store mode is the store).")
-	fl.StringVar(&o.Spec.APIAddr, "api-addr", wiring.DefaultDeadLetterAPIAddr, "Where the store's API listens in its pod (a port-forward reaches it there).")
-	_ = fl.MarkHidden("api-addr") // for test clusters whose port-forward dials the pod's address
 	fl.BoolVar(&o.ForceConflicts, "force-conflicts", false, "Replace a dead-letter sink the Broker has, and take over fields someone else set since.")
 	o.Mutation.AddFlags(cmd)
 	flags.Complete(cmd, "broker", "brokers")

@@ -319,6 +319,8 @@ func (o *Options) runProbe(ctx context.Context, m wiring.Mesh, ns, name string, 
 // stored event's summary (why its delivery failed) and the Broker's verdicts.
 type deadLetterExplanation struct {
 	DeadLetter dlstore.Summary `json:"deadLetter"`
+	// FailedAt are the Triggers whose delivery failed (BrokerExplanation.FailedAt).
+	FailedAt []string `json:"failedAt"`
 	wiring.BrokerExplanation
 }
 
@@ -345,12 +347,30 @@ func (o *Options) explainDeadLetter(ctx context.Context, m wiring.Mesh, ns, brok
 	if err != nil {
 		return err
 	}
+	failed := x.FailedAt(e.Destination)
 	if !o.Output.Human() {
-		err = o.Output.Data(o.Out, deadLetterExplanation{DeadLetter: e.Summary, BrokerExplanation: x})
+		err = o.Output.Data(o.Out, deadLetterExplanation{DeadLetter: e.Summary, FailedAt: failed, BrokerExplanation: x})
 	} else if err = output.DeadLetterReason(o.Out, e.Summary); err == nil {
-		err = printBroker(o.Out, x)
+		err = printFailedAt(o.Out, broker, e.Destination, failed)
+		if err == nil {
+			err = printBroker(o.Out, x)
+		}
 	}
 	return o.found(err, x.Taken > 0, fmt.Sprintf("no Trigger of broker %q takes the event", broker))
+}
+
+// printFailedAt names the Triggers whose delivery the dead letter records.
+func printFailedAt(w io.Writer, broker, destination string, triggers []string) error {
+	var err error
+	switch {
+	case destination == "":
+		return nil
+	case len(triggers) == 0:
+		_, err = fmt.Fprintf(w, "no Trigger of broker %s that takes the event sends to %s now (changed since it failed?)\n", broker, destination)
+	default:
+		_, err = fmt.Fprintf(w, "the failed delivery: trigger %s, subscriber %s\n", strings.Join(triggers, ", "), destination)
+	}
+	return err
 }
 
 // found turns "not taken" into exit 3 when --exit-code asks.
