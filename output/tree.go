@@ -71,6 +71,9 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 			}
 			if br.DeadLetterSink != "" {
 				persistence += "  dead letters -> " + br.DeadLetterSink
+				if br.DeadLetterStore != nil {
+					persistence += " (the store: " + br.DeadLetterStore.String() + ")"
+				}
 			}
 			line(branch, fmt.Sprintf("broker %s  %s%s", br.Name, mark(br.Health), persistence))
 			for j, t := range br.Triggers {

@@ -89,6 +89,7 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 		out = append(out, controllerChecks(ctx, disc, c.Mesh.Dynamic, time.Now()))
 		out = append(out, persistenceChecks(ctx, c.Mesh, disc, time.Now())...)
 		out = append(out, newerSinksCheck(ctx, c.Mesh, disc))
+		out = append(out, deadLetterChecks(ctx, c.Mesh, s.Namespace)...)
 	}
 	out = append(out, permissions(ctx, c.Access, s)...)
 	if _, err := c.Mesh.Core.Namespaces().Get(ctx, s.IntegrationNamespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {
@@ -107,6 +108,59 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 	add("adapter image", Pass, s.Image+" (source create http --image changes it)", "")
 	if c := metricsCheck(ctx, disc, c.Mesh, s.IntegrationNamespace); c != nil {
 		out = append(out, *c)
+	}
+	return out
+}
+
+// deadLetterChecks warns about each Broker of the namespace that has no
+// dead-letter sink, nor do all of its Triggers: Knative drops what it gives
+// up on there. Nothing when the namespace has no Broker or its Brokers are
+// not readable (the permissions check names that).
+func deadLetterChecks(ctx context.Context, m Mesh, ns string) []Check {
+	if m.Eventing == nil {
+		return nil
+	}
+	brokers, err := m.Eventing.Brokers(ns).List(ctx, metav1.ListOptions{})
+	if err != nil || len(brokers.Items) == 0 {
+		return nil
+	}
+	triggers, err := m.Eventing.Triggers(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil
+	}
+	var out []Check
+	var with []string
+	for i := range brokers.Items {
+		b := &brokers.Items[i]
+		if deadLetterSinkOf(b) != nil {
+			with = append(with, b.Name)
+			continue
+		}
+		var bare []string
+		for j := range triggers.Items {
+			t := &triggers.Items[j]
+			if t.Spec.Broker == b.Name && (t.Spec.Delivery == nil || t.Spec.Delivery.DeadLetterSink == nil) {
+				bare = append(bare, t.Name)
+			}
+		}
+		all := 0
+		for j := range triggers.Items {
+			if triggers.Items[j].Spec.Broker == b.Name {
+				all++
+			}
+		}
+		if all > 0 && len(bare) == 0 {
+			with = append(with, b.Name)
+			continue
+		}
+		detail := fmt.Sprintf("broker %s/%s has none: events Knative gives up on are dropped", ns, b.Name)
+		if len(bare) < all {
+			detail += fmt.Sprintf(" (Triggers without one of their own: %s)", strings.Join(bare, ", "))
+		}
+		out = append(out, Check{"dead-letter sink", Warn, detail, fmt.Sprintf("kubectl kymamesh deadletter enable -n %s --broker %s", ns, b.Name)})
+	}
+	if len(with) > 0 {
+		out = append(out, Check{"dead-letter sink", Pass, fmt.Sprintf("set for broker %s in %s", strings.Join(with, ", "), ns), ""})
 	}
 	return out
 }

@@ -83,8 +83,26 @@ type BrokerStatus struct {
 	Persistence Persistence `json:"persistence"`
 	// DeadLetterSink is where the Broker sends what it cannot deliver
 	// (empty: nowhere, it is dropped).
-	DeadLetterSink string          `json:"deadLetterSink,omitempty"`
-	Triggers       []TriggerStatus `json:"triggers"`
+	DeadLetterSink string `json:"deadLetterSink,omitempty"`
+	// DeadLetterStore is set when DeadLetterSink is the namespace's
+	// dead-letter store (deadletter enable): how many events it holds.
+	DeadLetterStore *DeadLetterStoreStatus `json:"deadLetterStore,omitempty"`
+	Triggers        []TriggerStatus        `json:"triggers"`
+}
+
+// DeadLetterStoreStatus is what the store holds, as its API says, or why
+// that is unknown (the store is not reached: status never fails for it).
+type DeadLetterStoreStatus struct {
+	Events  *int   `json:"events,omitempty"`
+	Unknown string `json:"unknown,omitempty"`
+}
+
+// String renders it for the tree: "12 events" or "events unknown: why".
+func (d DeadLetterStoreStatus) String() string {
+	if d.Events != nil {
+		return fmt.Sprintf("%d events", *d.Events)
+	}
+	return "events unknown: " + d.Unknown
 }
 
 // Persistence says where a Broker keeps events and where that comes from.
@@ -422,6 +440,9 @@ func namespaces(brokers []knapi.Broker, triggers []knapi.Trigger, problem func(o
 		bs := BrokerStatus{Name: b.Name, Health: health(b), Persistence: brokerPersistence(b)}
 		if d := b.Spec.Delivery; d != nil && d.DeadLetterSink != nil {
 			bs.DeadLetterSink = SinkString(d.DeadLetterSink, b.Namespace)
+			if IsDeadLetterStore(d.DeadLetterSink, b.Namespace) {
+				bs.DeadLetterStore = &DeadLetterStoreStatus{Unknown: "not asked"}
+			}
 		}
 		bName := fmt.Sprintf("broker %s/%s", b.Namespace, b.Name)
 		for j := range triggers {

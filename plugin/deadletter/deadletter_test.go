@@ -208,6 +208,19 @@ func TestAgainstARealStore(t *testing.T) {
 		t.Fatalf("explain --dead-letter: %+v", r)
 	}
 
+	// status counts what the store holds for the Broker that sends to it;
+	// a store it cannot reach is "unknown", with why, and status still succeeds.
+	r = cmdtest.Run(t.Context(), f, "", "status")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "dead letters -> svc:kymamesh-deadletter (the store: 2 events)") {
+		t.Fatalf("status: %+v", r)
+	}
+	f.DeadLetterAPI = ""
+	r = cmdtest.Run(t.Context(), f, "", "status", "-o", "json")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `"deadLetterStore":{"unknown":"no dead-letter store API in this test"}`) {
+		t.Fatalf("status with the store out of reach: %+v", r)
+	}
+	f.DeadLetterAPI = api.URL
+
 	r = cmdtest.Run(t.Context(), f, "", "deadletter", "replay", "--all", "--dry-run")
 	if r.Code != 0 || !strings.Contains(r.Stdout, "1 o-1: would be sent to "+mended.URL) || len(got) != 0 {
 		t.Fatalf("replay --dry-run: %+v (sent %v)", r, got)

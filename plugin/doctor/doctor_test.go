@@ -12,8 +12,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 )
 
 // doctor's checks over fakes: a user who may do everything but touch
@@ -208,5 +211,39 @@ func TestDoctorNewerSinksSaysWhatItCouldNotRead(t *testing.T) {
 	r := cmdtest.Run(t.Context(), f, "", "doctor")
 	if want := "WARN  newer sink kinds: none of what could be read points at a JobSink, IntegrationSink or EventTransform; not readable: triggers\n"; !strings.Contains(r.Stdout, want) {
 		t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+	}
+}
+
+// doctor warns about a Broker whose failed events go nowhere, with the
+// command that gives it a store; a Broker with a dead-letter sink, or whose
+// every Trigger has its own, passes.
+func TestDoctorWarnsAboutABrokerWithoutADeadLetterSink(t *testing.T) {
+	dls := &eventingduckv1.DeliverySpec{DeadLetterSink: &duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: "kymamesh-deadletter"}}}
+	broker := func(name string, d *eventingduckv1.DeliverySpec) *knapi.Broker {
+		b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}}
+		b.Spec.Delivery = d
+		return b
+	}
+	trigger := func(name, broker string, d *eventingduckv1.DeliverySpec) *knapi.Trigger {
+		tr := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}}
+		tr.Spec.Broker, tr.Spec.Delivery = broker, d
+		return tr
+	}
+	f := cmdtest.NewFactory("shop", broker("plain", nil), broker("kept", dls), broker("covered", nil), broker("mixed", nil),
+		trigger("t1", "plain", nil), trigger("t2", "covered", dls), trigger("t3", "mixed", dls), trigger("t4", "mixed", nil))
+	f.Disc.Resources = []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers"}, {Name: "triggers"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "channels"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings"}}},
+	}
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	for _, want := range []string{
+		"WARN  dead-letter sink: broker shop/plain has none: events Knative gives up on are dropped\n      fix: kubectl kymamesh deadletter enable -n shop --broker plain\n",
+		"WARN  dead-letter sink: broker shop/mixed has none: events Knative gives up on are dropped (Triggers without one of their own: t4)\n      fix: kubectl kymamesh deadletter enable -n shop --broker mixed\n",
+		"PASS  dead-letter sink: set for broker covered, kept in shop\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+		}
 	}
 }

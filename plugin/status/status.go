@@ -5,6 +5,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -80,6 +81,45 @@ func (o *Options) Validate() error {
 }
 
 // Run reads the mesh and shows it.
+// storeTimeout bounds reaching one namespace's dead-letter store.
+const storeTimeout = 15 * time.Second
+
+// countDeadLetters asks each namespace's dead-letter store, once, how many
+// events it holds, for the Brokers that send to it (as deadletter stats
+// reaches it: a port-forward). A store not reached is "unknown" with why;
+// status never fails for it.
+func (o *Options) countDeadLetters(ctx context.Context, st *wiring.MeshStatus) {
+	for i := range st.Namespaces {
+		ns := &st.Namespaces[i]
+		var found *wiring.DeadLetterStoreStatus
+		for j := range ns.Brokers {
+			b := &ns.Brokers[j]
+			if b.DeadLetterStore == nil {
+				continue
+			}
+			if found == nil {
+				found = storeCount(ctx, o.factory, ns.Name)
+			}
+			b.DeadLetterStore = found
+		}
+	}
+}
+
+func storeCount(ctx context.Context, f cmdutil.Factory, ns string) *wiring.DeadLetterStoreStatus {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	c, stop, err := cmdutil.DeadLetterStore(ctx, f, ns)
+	if err != nil {
+		return &wiring.DeadLetterStoreStatus{Unknown: err.Error()}
+	}
+	defer stop()
+	stats, err := c.Stats(ctx)
+	if err != nil {
+		return &wiring.DeadLetterStoreStatus{Unknown: err.Error()}
+	}
+	return &wiring.DeadLetterStoreStatus{Events: &stats.Count}
+}
+
 func (o *Options) Run(ctx context.Context) error {
 	m, err := cmdutil.Mesh(o.factory, wiring.DryRunNone)
 	if err != nil {
@@ -89,6 +129,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	o.countDeadLetters(ctx, &st)
 	switch o.Output.Format {
 	case "dot":
 		err = output.MeshDot(o.Out, st)
