@@ -144,8 +144,13 @@ func storePid(t *testing.T, ns string) int {
 	var pid int
 	eventually(t, 60*time.Second, "the store's pod to run", func() bool {
 		out := testbed.MustKubectl(t, "get", "pods", "-n", ns, "-l", "app.kubernetes.io/name=kymamesh-deadletter", "-o",
-			`jsonpath={range .items[?(@.status.containerStatuses[0].ready==true)]}{.status.containerStatuses[0].containerID}{"\n"}{end}`)
-		ids := strings.Fields(out)
+			`jsonpath={range .items[*]}{.status.containerStatuses[0].ready} {.status.containerStatuses[0].containerID}{"\n"}{end}`)
+		var ids []string
+		for _, line := range strings.Split(out, "\n") {
+			if id, ok := strings.CutPrefix(strings.TrimSpace(line), "true "); ok {
+				ids = append(ids, id)
+			}
+		}
 		if len(ids) != 1 {
 			return false
 		}
@@ -201,6 +206,8 @@ func TestDeadLetterStoreKeepsAndReplays(t *testing.T) {
 	mustKM(t, "broker", "create", "default", "-n", ns, "--retry", "1", "--backoff-delay", "100ms", "--backoff-policy", "linear", "--wait")
 	mustKM(t, "trigger", "create", "t500", "-n", ns, "--filter", "type=dl.fail500", "--sink", "svc:sub", "--wait")
 	mustKM(t, "trigger", "create", "t400", "-n", ns, "--filter", "type=dl.fail400", "--sink", "svc:sub", "--wait")
+	// knativeerrordest is the subscriber as Knative resolved it.
+	sub.URL = strings.TrimSpace(testbed.MustKubectl(t, "get", "trigger", "t500", "-n", ns, "-o", "jsonpath={.status.subscriberUri}"))
 	r := mustKM(t, "deadletter", "enable", "-n", ns, "--size", "64Mi", "--wait", "--wait-timeout", "90s")
 	for _, want := range []string{"persistentvolumeclaim/kymamesh-deadletter created", "deployment.apps/kymamesh-deadletter created",
 		"service/kymamesh-deadletter created", "broker.eventing.knative.dev/default configured"} {
