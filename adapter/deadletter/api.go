@@ -15,6 +15,8 @@ import (
 
 	cesql "github.com/cloudevents/sdk-go/sql/v2"
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/deadletter/dlapi"
 )
 
 // api serves list, show, stats, replay and purge (docs/deadletter.md).
@@ -46,12 +48,8 @@ func (a *api) handler() http.Handler {
 	return mux
 }
 
-// ListPage is list's answer.
-type ListPage struct {
-	Items []Summary `json:"items"`
-	// Next is the id to pass as after= for the next page; empty at the end.
-	Next string `json:"next,omitempty"`
-}
+// ListPage is dlapi's (shared with the plugin's client).
+type ListPage = dlapi.ListPage
 
 func (a *api) filter(r *http.Request) (Filter, string) {
 	q := r.URL.Query()
@@ -134,18 +132,8 @@ func (a *api) show(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, e)
 }
 
-// Stats is stats' answer.
-type Stats struct {
-	Count         int            `json:"count"`
-	Bytes         int64          `json:"bytes"`
-	LimitBytes    int64          `json:"limitBytes"`
-	Oldest        *time.Time     `json:"oldest,omitempty"`
-	Newest        *time.Time     `json:"newest,omitempty"`
-	ByDestination map[string]int `json:"byDestination"`
-	ByCode        map[string]int `json:"byCode"`
-	// SetAside are database files found damaged at a start and moved aside.
-	SetAside []string `json:"setAside,omitempty"`
-}
+// Stats is dlapi's (shared with the plugin's client).
+type Stats = dlapi.Stats
 
 func (a *api) stats(w http.ResponseWriter, _ *http.Request) {
 	st := Stats{ByDestination: map[string]int{}, ByCode: map[string]int{}}
@@ -181,17 +169,8 @@ func SetAside(dir string) []string {
 	return m
 }
 
-// Selection says which entries a replay or purge takes: ids, all, or those
-// a CESQL expression is true for, among those the filters select.
-type Selection struct {
-	IDs         []string `json:"ids,omitempty"`
-	All         bool     `json:"all,omitempty"`
-	CESQL       string   `json:"cesql,omitempty"`
-	Since       string   `json:"since,omitempty"`
-	Before      string   `json:"before,omitempty"`
-	Destination string   `json:"destination,omitempty"`
-	Code        int      `json:"code,omitempty"`
-}
+// Selection is dlapi's (shared with the plugin's client).
+type Selection = dlapi.Selection
 
 // selectionError is a selection refused before anything was done.
 type selectionError struct {
@@ -318,10 +297,8 @@ func readSelection(w http.ResponseWriter, r *http.Request, dst any) bool {
 	return true
 }
 
-// PurgeResult is purge's answer.
-type PurgeResult struct {
-	Deleted []string `json:"deleted"`
-}
+// PurgeResult is dlapi's (shared with the plugin's client).
+type PurgeResult = dlapi.PurgeResult
 
 func (a *api) purge(w http.ResponseWriter, r *http.Request) {
 	var sel Selection

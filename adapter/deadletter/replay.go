@@ -15,39 +15,16 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/deadletter/dlapi"
 )
 
-// ReplayRequest is what POST /v1/replay takes: a selection, where to send
-// (empty or "original": each event's knativeerrordest; else an http(s)
-// URL, such as a Broker's address), at most Rate events a second (0: as
-// fast as the targets answer), and DryRun to only say what would be sent.
-type ReplayRequest struct {
-	Selection
-	To     string  `json:"to,omitempty"`
-	Rate   float64 `json:"rate,omitempty"`
-	DryRun bool    `json:"dryRun,omitempty"`
-}
-
-// ReplayResult is one event's replay, one line of the answer's stream.
-type ReplayResult struct {
-	ID        string    `json:"id"`
-	EventID   string    `json:"eventId"`
-	Target    string    `json:"target,omitempty"`
-	At        time.Time `json:"at"`
-	Status    int       `json:"status,omitempty"` // the target's answer
-	Delivered bool      `json:"delivered"`        // a 2xx: the entry is deleted
-	Error     string    `json:"error,omitempty"`
-	DryRun    bool      `json:"dryRun,omitempty"`
-}
-
-// ReplayDone is the stream's last line.
-type ReplayDone struct {
-	Done      bool `json:"done"`
-	Delivered int  `json:"delivered"`
-	Failed    int  `json:"failed"`
-	// Stopped: the replay ended early (the client went away or the store stopped).
-	Stopped bool `json:"stopped,omitempty"`
-}
+// The API's types are dlapi's (shared with the plugin's client).
+type (
+	ReplayRequest = dlapi.ReplayRequest
+	ReplayResult  = dlapi.ReplayResult
+	ReplayDone    = dlapi.ReplayDone
+)
 
 // replay sends the selected events, one at a time, and streams a line per
 // event (application/x-ndjson), then a ReplayDone line. An event leaves the

@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/deadletter/dlapi"
 )
 
 // The database's buckets: the entries whole, their summaries (what list and
@@ -32,39 +34,11 @@ var (
 // DBFile is the database's name in the data folder.
 const DBFile = "deadletters.db"
 
-// Entry is one stored dead letter: the event whole, as a structured
-// CloudEvent, and what the store knows about it.
-type Entry struct {
-	Summary
-	// Event is the event as a structured-mode CloudEvent (JSON), its
-	// extensions included (Knative's knativeerrordest, knativeerrorcode and
-	// knativeerrordata among them).
-	Event json.RawMessage `json:"event"`
-}
-
-// Summary is what list shows of an entry.
-type Summary struct {
-	ID          string    `json:"id"` // the store's id, a number in arrival order
-	EventID     string    `json:"eventId"`
-	Source      string    `json:"source"`
-	Type        string    `json:"type"`
-	Arrived     time.Time `json:"arrived"`
-	LastArrived time.Time `json:"lastArrived"`
-	// Destination and Code are Knative's knativeerrordest and
-	// knativeerrorcode: where the delivery failed, and the last answer.
-	Destination string `json:"destination,omitempty"`
-	Code        int    `json:"code,omitempty"`
-	// Reason is knativeerrordata decoded, when it is text (the subscriber's
-	// answer body, cut to 256 bytes).
-	Reason string `json:"reason,omitempty"`
-	// Deliveries counts how often the event arrived here (Knative delivers
-	// at least once: an event may come again).
-	Deliveries int `json:"deliveries"`
-	// Replays counts the replays sent of it; LastReplay says how the last one went.
-	Replays    int           `json:"replays"`
-	LastReplay *ReplayResult `json:"lastReplay,omitempty"`
-	Size       int           `json:"size"` // bytes the entry takes in the store
-}
+// The API's types are dlapi's (shared with the plugin's client).
+type (
+	Entry   = dlapi.Entry
+	Summary = dlapi.Summary
+)
 
 // Store is the dead letters on disk, a bbolt database: each write is
 // committed (fsync) before it returns.

@@ -285,7 +285,7 @@ func (s *selection) build(now time.Time) (dlstore.Selection, error) {
 			return dlstore.Selection{}, err
 		}
 	}
-	return dlstore.Selection{IDs: s.ids, All: s.all, CESQL: s.cesql, Filter: fl}, nil
+	return dlstore.Selection{IDs: s.ids, All: s.all, CESQL: s.cesql, Since: fl.Since, Before: fl.Before, Destination: fl.Destination, Code: fl.Code}, nil
 }
 
 // ReplayOptions are the inputs of "deadletter replay".

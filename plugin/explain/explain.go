@@ -339,7 +339,7 @@ func (o *Options) explainDeadLetter(ctx context.Context, m wiring.Mesh, ns, brok
 	if err != nil {
 		return err
 	}
-	ev, err := e.CloudEvent()
+	ev, err := dlstore.CloudEvent(e)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 // Package dlstore is the plugin's client of the dead-letter store's API
 // (docs/deadletter.md, "The API"), over a base URL: the local end of a
-// port-forward to the store's pod. Its types mirror the store's JSON
-// (adapter/deadletter), without importing the store and its database.
+// port-forward to the store's pod. Its types are the store's own
+// (adapter/deadletter/dlapi), without the store and its database.
 package dlstore
 
 import (
@@ -11,92 +11,35 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/adapter/deadletter/dlapi"
 )
 
-// Summary is one stored event without its body.
-type Summary struct {
-	ID          string        `json:"id"`
-	EventID     string        `json:"eventId"`
-	Source      string        `json:"source"`
-	Type        string        `json:"type"`
-	Arrived     time.Time     `json:"arrived"`
-	LastArrived time.Time     `json:"lastArrived"`
-	Destination string        `json:"destination,omitempty"`
-	Code        int           `json:"code,omitempty"`
-	Reason      string        `json:"reason,omitempty"`
-	Deliveries  int           `json:"deliveries"`
-	Replays     int           `json:"replays"`
-	LastReplay  *ReplayResult `json:"lastReplay,omitempty"`
-	Size        int           `json:"size"`
-}
+// The store's API types, shared with the store (adapter/deadletter/dlapi,
+// which imports no database: the plugin's binary carries none).
+type (
+	Summary       = dlapi.Summary
+	Entry         = dlapi.Entry
+	Stats         = dlapi.Stats
+	Selection     = dlapi.Selection
+	ReplayRequest = dlapi.ReplayRequest
+	ReplayResult  = dlapi.ReplayResult
+	ReplayDone    = dlapi.ReplayDone
+)
 
-// Entry is a stored event: its summary and the structured CloudEvent.
-type Entry struct {
-	Summary
-	Event json.RawMessage `json:"event"`
-}
-
-// Stats are the store's counts.
-type Stats struct {
-	Count         int            `json:"count"`
-	Bytes         int64          `json:"bytes"`
-	LimitBytes    int64          `json:"limitBytes"`
-	Oldest        *time.Time     `json:"oldest,omitempty"`
-	Newest        *time.Time     `json:"newest,omitempty"`
-	ByDestination map[string]int `json:"byDestination"`
-	ByCode        map[string]int `json:"byCode"`
-	SetAside      []string       `json:"setAside,omitempty"`
-}
-
-// Filter narrows a list, a replay or a purge.
+// Filter narrows a list (List turns it into the query).
 type Filter struct {
 	Since       string `json:"since,omitempty"`  // RFC 3339
 	Before      string `json:"before,omitempty"` // RFC 3339
 	Destination string `json:"destination,omitempty"`
 	Code        int    `json:"code,omitempty"`
-}
-
-// Selection is what a replay or purge acts on: exactly one of IDs, All, CESQL.
-type Selection struct {
-	IDs   []string `json:"ids,omitempty"`
-	All   bool     `json:"all,omitempty"`
-	CESQL string   `json:"cesql,omitempty"`
-	Filter
-}
-
-// ReplayRequest asks the store to send events again.
-type ReplayRequest struct {
-	Selection
-	To     string  `json:"to,omitempty"` // "" (each event's knativeerrordest) or a URL
-	Rate   float64 `json:"rate,omitempty"`
-	DryRun bool    `json:"dryRun,omitempty"`
-}
-
-// ReplayResult is one event's replay.
-type ReplayResult struct {
-	ID        string    `json:"id"`
-	EventID   string    `json:"eventId"`
-	Target    string    `json:"target,omitempty"`
-	At        time.Time `json:"at"`
-	Status    int       `json:"status,omitempty"`
-	Delivered bool      `json:"delivered"`
-	Error     string    `json:"error,omitempty"`
-	DryRun    bool      `json:"dryRun,omitempty"`
-}
-
-// ReplayDone ends a replay's stream.
-type ReplayDone struct {
-	Done      bool `json:"done"`
-	Delivered int  `json:"delivered"`
-	Failed    int  `json:"failed"`
-	Stopped   bool `json:"stopped,omitempty"`
 }
 
 // Client talks to one store.
@@ -278,7 +221,7 @@ func (c *Client) Purge(ctx context.Context, s Selection) ([]string, error) {
 
 // CloudEvent reads the stored event without Knative's knativeerror*
 // extensions, which describe the failed delivery, not the event.
-func (e Entry) CloudEvent() (cloudevents.Event, error) {
+func CloudEvent(e Entry) (cloudevents.Event, error) {
 	var ev cloudevents.Event
 	if err := ev.UnmarshalJSON(e.Event); err != nil {
 		return ev, fmt.Errorf("dead letter %s is not a CloudEvent: %w", e.ID, err)
