@@ -138,7 +138,8 @@ func BenchmarkDeadLetterStoreVersusDispatcher(b *testing.B) {
 	testbed.MustKubectl(b, "apply", "-f", manifest)
 	benchKM(b, "broker", "create", "fast", "-n", ns, "--retry", "0", "--dl-sink", "svc:fastdls", "--wait")
 	benchKM(b, "broker", "create", "stored", "-n", ns, "--retry", "0", "--wait")
-	benchKM(b, "deadletter", "enable", "-n", ns, "--broker", "stored", "--size", "256Mi", "--wait", "--wait-timeout", "90s")
+	benchKM(b, "deadletter", "enable", "-n", ns, "--broker", "stored", "--size", "256Mi")
+	waitStore(b, ns)
 	benchKM(b, "trigger", "create", "tf", "-n", ns, "--broker", "fast", "--sink", "svc:fail", "--wait")
 	benchKM(b, "trigger", "create", "ts", "-n", ns, "--broker", "stored", "--sink", "svc:fail", "--wait")
 	ingress := func(broker string) string {

@@ -137,6 +137,24 @@ func dlStatsOf(t *testing.T, ns string) (dlStats, bool) {
 	return st, true
 }
 
+// waitStore waits until the store's Deployment is available (its claim
+// bound, its pod ready).
+func waitStore(t testing.TB, ns string) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		r := testbed.Kubectl(t, "get", "deployment", "kymamesh-deadletter", "-n", ns, "-o", "jsonpath={.status.availableReplicas}")
+		if strings.TrimSpace(r.Stdout) == "1" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the store's Deployment is not available after 90s: %s\n%s", r,
+				testbed.Kubectl(t, "get", "pvc,pv,pods", "-n", ns, "-o", "wide"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // storePid is the process of the store's ready pod (kubeletlite's
 // containerID is kubeletlite://PID).
 func storePid(t *testing.T, ns string) int {
@@ -208,7 +226,8 @@ func TestDeadLetterStoreKeepsAndReplays(t *testing.T) {
 	mustKM(t, "trigger", "create", "t400", "-n", ns, "--filter", "type=dl.fail400", "--sink", "svc:sub", "--wait")
 	// knativeerrordest is the subscriber as Knative resolved it.
 	sub.URL = strings.TrimSpace(testbed.MustKubectl(t, "get", "trigger", "t500", "-n", ns, "-o", "jsonpath={.status.subscriberUri}"))
-	r := mustKM(t, "deadletter", "enable", "-n", ns, "--size", "64Mi", "--wait", "--wait-timeout", "90s")
+	r := mustKM(t, "deadletter", "enable", "-n", ns, "--size", "64Mi")
+	waitStore(t, ns)
 	for _, want := range []string{"persistentvolumeclaim/kymamesh-deadletter created", "deployment.apps/kymamesh-deadletter created",
 		"service/kymamesh-deadletter created", "broker.eventing.knative.dev/default configured"} {
 		if !strings.Contains(r.Stdout, want) {
@@ -407,7 +426,7 @@ func TestDeadLetterStoreKeepsAndReplays(t *testing.T) {
 func TestDeadLetterEnableDisableOnTheTestBed(t *testing.T) {
 	ns := testbed.Namespace(t)
 	mustKM(t, "broker", "create", "default", "-n", ns, "--wait")
-	mustKM(t, "broker", "create", "theirs", "-n", ns, "--dl-sink", "svc:their-dls", "--wait")
+	mustKM(t, "broker", "create", "theirs", "-n", ns, "--dl-sink", "svc:their-dls") // never ready: the sink does not resolve
 
 	wantExit(t, km(t, "deadletter", "list", "-n", ns), 1, "has no dead-letter store")
 	r := mustKM(t, "doctor", "-n", ns)
@@ -433,7 +452,8 @@ func TestDeadLetterEnableDisableOnTheTestBed(t *testing.T) {
 		t.Fatalf("a server dry run set the Broker's dead-letter sink: %s", dls)
 	}
 
-	mustKM(t, "deadletter", "enable", "-n", ns, "--size", "32Mi", "--wait", "--wait-timeout", "90s")
+	mustKM(t, "deadletter", "enable", "-n", ns, "--size", "32Mi")
+	waitStore(t, ns)
 	r = mustKM(t, "deadletter", "enable", "-n", ns, "--size", "32Mi")
 	if strings.Count(r.Stdout, " unchanged") != 4 {
 		t.Fatalf("enable twice: want four unchanged, got %s", r)
