@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -92,15 +91,15 @@ func forward(pid int, errs, data httpstream.Stream) {
 		return
 	}
 	defer c.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
 		_, _ = io.Copy(c, data)
 		_ = c.(*net.TCPConn).CloseWrite()
 	}()
+	// The pod's end is done (it closed, or its process is gone): the
+	// forwarded connection ends with it, as a kubelet's does, even while the
+	// client still holds its side open (waiting for an answer that will not
+	// come); the deferred closes end the copy above.
 	_, _ = io.Copy(data, c)
-	wg.Wait()
 }
 
 // dialInNetns connects to addr from inside the network namespace of process
