@@ -458,7 +458,14 @@ func TestDeadLetterEnableDisableOnTheTestBed(t *testing.T) {
 	if strings.Count(r.Stdout, " unchanged") != 4 {
 		t.Fatalf("enable twice: want four unchanged, got %s", r)
 	}
-	r = mustKM(t, "deadletter", "enable", "-n", ns, "--broker", "theirs", "--force-conflicts")
+	// Another --size is a resize of the claim, which this StorageClass (as
+	// many) does not allow: one line from the API server, nothing applied.
+	wantExit(t, km(t, "deadletter", "enable", "-n", ns, "--broker", "theirs", "--force-conflicts"), 1,
+		`persistentvolumeclaim "kymamesh-deadletter"`)
+	if dls := testbed.MustKubectl(t, "get", "broker", "theirs", "-n", ns, "-o", "jsonpath={.spec.delivery.deadLetterSink}"); strings.Contains(dls, "kymamesh-deadletter") {
+		t.Fatalf("a refused enable pointed the Broker at the store: %s", dls)
+	}
+	r = mustKM(t, "deadletter", "enable", "-n", ns, "--broker", "theirs", "--size", "32Mi", "--force-conflicts")
 	if !strings.Contains(r.Stdout, "broker.eventing.knative.dev/theirs configured") || !strings.Contains(r.Stdout, "svc:their-dls") {
 		t.Fatalf("--force-conflicts: want the Broker configured and its old sink named: %s", r)
 	}
