@@ -250,6 +250,24 @@ func TestDeadLetterStoreKeepsAndReplays(t *testing.T) {
 
 	// 1. Knative gives up on 40 + 40 events: every one is in the store once, with its reason.
 	brokerURL := strings.TrimSpace(testbed.MustKubectl(t, "get", "broker", "default", "-n", ns, "-o", "jsonpath={.status.address.url}"))
+	// Warm-up: the broker filter learns a Trigger's dead-letter sink from
+	// its informer, a moment after the Trigger's status says it (under load
+	// seconds: an event in between fails without it). Probes of both types
+	// until each reaches the store from its Trigger, then they are purged.
+	warm := 0
+	eventually(t, 90*time.Second, "the filter to dead-letter both types into the store", func() bool {
+		for _, typ := range []string{"dl.fail500", "dl.fail400"} {
+			warm++
+			postEvent(t, brokerURL, fmt.Sprintf("warm-%d", warm), typ)
+		}
+		seen := map[string]bool{}
+		for _, s := range dlList(t, ns, "--destination", sub.URL) {
+			seen[s.Type] = true
+		}
+		return seen["dl.fail500"] && seen["dl.fail400"]
+	})
+	time.Sleep(2 * time.Second)
+	mustKM(t, "deadletter", "purge", "--all", "-n", ns)
 	const perType = 40
 	var knIDs []string
 	for _, typ := range []string{"dl.fail500", "dl.fail400"} {
