@@ -13,6 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/dynamic"
@@ -406,8 +408,15 @@ func buildRoute(ctx context.Context, m Mesh, s ExposeSpec) (*unstructured.Unstru
 	if err != nil {
 		return nil, APIError(err, "get", "gateways", gname, gns)
 	}
+	admits, tls, err := gatewayAdmits(ctx, m.Dynamic, gw, s.Namespace, s.Host)
+	if err != nil {
+		return nil, err
+	}
+	if !admits {
+		return nil, fmt.Errorf("--gateway: Gateway %s/%s has no HTTP or HTTPS listener for host %q that admits HTTPRoutes from namespace %q (its listeners' hostname and allowedRoutes; from: Same is the default): the route would not be attached", gns, gname, s.Host, s.Namespace)
+	}
 	scheme := "http"
-	if gatewayTLS(gw, s.Host) {
+	if tls {
 		scheme = "https"
 	}
 	rule := map[string]any{
@@ -426,20 +435,77 @@ func buildRoute(ctx context.Context, m Mesh, s ExposeSpec) (*unstructured.Unstru
 	return exposureObject(HTTPRoutesGVR.GroupVersion().String(), "HTTPRoute", s, scheme, spec), nil
 }
 
-// gatewayTLS says whether the Gateway has an HTTPS listener for host.
-func gatewayTLS(gw *unstructured.Unstructured, host string) bool {
+// gatewayAdmits says whether one of the Gateway's listeners would attach
+// an HTTPRoute for host from namespace ns (Gateway API: protocol HTTP or
+// HTTPS, a matching hostname, allowedRoutes admitting the namespace and the
+// kind; from: Same when unset), and whether such a listener is HTTPS. A
+// namespace selector needs the namespace's labels: when they cannot be read,
+// the listener is taken as admitting (the route's status then tells).
+func gatewayAdmits(ctx context.Context, dyn dynamic.Interface, gw *unstructured.Unstructured, ns, host string) (admits, tls bool, err error) {
 	ls, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
 	for _, l := range ls {
 		lm, _ := l.(map[string]any)
-		if p, _ := lm["protocol"].(string); p != "HTTPS" {
+		p, _ := lm["protocol"].(string)
+		if p != "HTTP" && p != "HTTPS" {
 			continue
 		}
 		h, _ := lm["hostname"].(string)
-		if h == "" || h == host || strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:]) {
-			return true
+		if h != "" && h != host && !(strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:])) {
+			continue
+		}
+		ok, err := listenerAdmits(ctx, dyn, lm, gw.GetNamespace(), ns)
+		if err != nil {
+			return false, false, err
+		}
+		if ok {
+			admits = true
+			tls = tls || p == "HTTPS"
 		}
 	}
-	return false
+	return admits, tls, nil
+}
+
+// listenerAdmits applies a listener's allowedRoutes to an HTTPRoute in ns.
+func listenerAdmits(ctx context.Context, dyn dynamic.Interface, l map[string]any, gwNS, ns string) (bool, error) {
+	if kinds, found, _ := unstructured.NestedSlice(l, "allowedRoutes", "kinds"); found && len(kinds) > 0 {
+		http := false
+		for _, k := range kinds {
+			km, _ := k.(map[string]any)
+			g, hasGroup := km["group"].(string)
+			if km["kind"] == "HTTPRoute" && (!hasGroup || g == GatewaysGVR.Group) {
+				http = true
+			}
+		}
+		if !http {
+			return false, nil
+		}
+	}
+	from, _, _ := unstructured.NestedString(l, "allowedRoutes", "namespaces", "from")
+	switch from {
+	case "All":
+		return true, nil
+	case "", "Same":
+		return ns == gwNS, nil
+	case "Selector":
+		sel, found, _ := unstructured.NestedMap(l, "allowedRoutes", "namespaces", "selector")
+		if !found {
+			return false, nil
+		}
+		var ls metav1.LabelSelector
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(sel, &ls); err != nil {
+			return false, nil
+		}
+		s, err := metav1.LabelSelectorAsSelector(&ls)
+		if err != nil {
+			return false, nil
+		}
+		nsObj, err := dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}).Get(ctx, ns, metav1.GetOptions{})
+		if err != nil {
+			return true, nil //nolint:nilerr // cannot tell: the route's status will
+		}
+		return s.Matches(labels.Set(nsObj.GetLabels())), nil
+	}
+	return false, nil
 }
 
 // Unexpose deletes the application's Ingress and HTTPRoute, those the

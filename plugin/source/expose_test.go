@@ -24,7 +24,24 @@ func exposeFactory(t *testing.T, gatewayAPI bool, extra ...runtime.Object) *cmdt
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"name": "public", "namespace": "infra"},
 		"spec": map[string]any{"gatewayClassName": "traefik", "listeners": []any{
-			map[string]any{"name": "https", "protocol": "HTTPS", "port": int64(443), "hostname": "*.example.com"}}},
+			map[string]any{"name": "https", "protocol": "HTTPS", "port": int64(443), "hostname": "*.example.com",
+				"allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
+	}}
+	// listeners that attach no route from the integration namespace: the
+	// default allowedRoutes (from: Same), a selector the namespace does not
+	// match, another hostname, TCP routes only
+	closed := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "closed", "namespace": "infra"},
+		"spec": map[string]any{"gatewayClassName": "traefik", "listeners": []any{
+			map[string]any{"name": "same", "protocol": "HTTPS", "port": int64(443)},
+			map[string]any{"name": "sel", "protocol": "HTTP", "port": int64(80), "allowedRoutes": map[string]any{"namespaces": map[string]any{
+				"from": "Selector", "selector": map[string]any{"matchLabels": map[string]any{"expose": "yes"}}}}},
+			map[string]any{"name": "other", "protocol": "HTTP", "port": int64(8080), "hostname": "*.example.org",
+				"allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}},
+			map[string]any{"name": "tcp", "protocol": "HTTP", "port": int64(8081),
+				"allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}, "kinds": []any{map[string]any{"kind": "TCPRoute"}}}},
+		}},
 	}}
 	objs := append(sourceObjects(t, "shop"),
 		&networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "web"}},
@@ -32,8 +49,10 @@ func exposeFactory(t *testing.T, gatewayAPI bool, extra ...runtime.Object) *cmdt
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "opaque", Namespace: integration}, Type: corev1.SecretTypeOpaque})
 	f := cmdtest.NewFactory("default", append(objs, extra...)...)
 	// made, not preset: the fake's preset objects miss this group's resource
-	if _, err := f.Dyn.Resource(wiring.GatewaysGVR).Namespace("infra").Create(t.Context(), gw, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	for _, g := range []*unstructured.Unstructured{gw, closed} {
+		if _, err := f.Dyn.Resource(wiring.GatewaysGVR).Namespace("infra").Create(t.Context(), g, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f.ServeApply()
 	if gatewayAPI {
@@ -137,6 +156,7 @@ func TestExposeRefusals(t *testing.T) {
 		{true, nil, "--ingress-class web --tls-secret opaque", `error: --tls-secret: secret "opaque" in namespace "kyma-integration" is of type "Opaque", not kubernetes.io/tls`},
 		{false, nil, "--gateway infra/public", `error: --gateway: the cluster does not serve the Gateway API (gateway.networking.k8s.io/v1 HTTPRoute): install its CRDs, or use --ingress-class`},
 		{true, nil, "--gateway infra/private", `error: --gateway: Gateway "private" not found in namespace "infra" (kubectl get gateways -A)`},
+		{true, []runtime.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: integration}}}, "--gateway infra/closed", `error: --gateway: Gateway infra/closed has no HTTP or HTTPS listener for host "shop.example.com" that admits HTTPRoutes from namespace "kyma-integration" (its listeners' hostname and allowedRoutes; from: Same is the default): the route would not be attached`},
 		{true, []runtime.Object{foreign}, "--ingress-class web", `error: ingress "shop-adapter" in namespace "kyma-integration" exists and was not made by kubectl-kymamesh for application "shop": nothing was changed; delete it or expose the application in another way`},
 	} {
 		f := exposeFactory(t, c.gatewayAPI, c.extra...)
@@ -151,8 +171,18 @@ func TestExposeRefusals(t *testing.T) {
 			}
 		}
 	}
+	// The selector listener admits a namespace it matches (plain HTTP).
+	f := exposeFactory(t, true, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: integration, Labels: map[string]string{"expose": "yes"}}})
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/closed", 0,
+		"httproute.gateway.networking.k8s.io/shop-adapter created\n", "")
+	if rt := exposureObject(t, f, "HTTPRoute"); rt == nil || rt.GetAnnotations()[wiring.ExternalURLAnnotation] != "http://shop.example.com/shop/events" {
+		t.Fatalf("the route through the selector listener: %v", rt)
+	}
 	// Someone else's Ingress of the name: unexpose and source delete leave it.
-	f := exposeFactory(t, true, foreign)
+	f = exposeFactory(t, true, foreign)
 	cmdtest.Expect(t, f, "source unexpose shop", 1, "", `error: ingress shop-adapter in namespace "kyma-integration" was not made by kubectl-kymamesh for application "shop": left alone`+"\n")
 	if r := cmdtest.Run(t.Context(), f, "", "source", "delete", "shop"); r.Code != 0 || strings.Contains(r.Stdout, "ingress") {
 		t.Fatalf("source delete: %+v", r)
