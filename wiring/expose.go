@@ -163,6 +163,14 @@ func exposureOf(u *unstructured.Unstructured) Exposure {
 	switch u.GetKind() {
 	case "Ingress":
 		e.Via, _, _ = unstructured.NestedString(u.Object, "spec", "ingressClassName")
+		// Whether TLS ends at the ingress is the spec's, not the annotation's:
+		// someone may have edited spec.tls (or the annotation) since.
+		e.TLS = ingressTLS(u)
+		if rest, ok := strings.CutPrefix(url, "https://"); ok && !e.TLS {
+			e.URL = "http://" + rest
+		} else if rest, ok := strings.CutPrefix(url, "http://"); ok && e.TLS {
+			e.URL = "https://" + rest
+		}
 	case "HTTPRoute":
 		refs, _, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs")
 		if len(refs) > 0 {
@@ -173,6 +181,28 @@ func exposureOf(u *unstructured.Unstructured) Exposure {
 		}
 	}
 	return e
+}
+
+// ingressTLS says whether the Ingress's spec.tls covers its first rule's host.
+func ingressTLS(u *unstructured.Unstructured) bool {
+	rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+	if len(rules) == 0 {
+		return false
+	}
+	r, _ := rules[0].(map[string]any)
+	host, _ := r["host"].(string)
+	tls, _, _ := unstructured.NestedSlice(u.Object, "spec", "tls")
+	for _, t := range tls {
+		tm, _ := t.(map[string]any)
+		hosts, _ := tm["hosts"].([]any)
+		if len(hosts) == 0 && host != "" {
+			continue // an entry without hosts covers none by name
+		}
+		if slices.Contains(hosts, any(host)) {
+			return true
+		}
+	}
+	return false
 }
 
 func ownsExposure(u *unstructured.Unstructured, app string) bool {
