@@ -277,14 +277,6 @@ func (o *Options) Run(ctx context.Context) error {
 	if fwd != nil {
 		defer fwd.Stop()
 	}
-	var results *os.File
-	if o.Results != "" {
-		if results, err = os.Create(o.Results); err != nil {
-			return invalid.Errorf("--results", "%v", err)
-		}
-		defer results.Close()
-		o.Load.Results = results
-	}
 	if strings.HasPrefix(o.To, "app:") {
 		// The adapter answers 202 once its Channel took the event and
 		// nothing else 2xx: another 2xx did not come from its event path.
@@ -307,6 +299,16 @@ func (o *Options) Run(ctx context.Context) error {
 	target.Token = o.token
 	if target.TLS, err = o.TLS.Config(); err != nil {
 		return err
+	}
+	// --results is made (truncating an earlier run's) only once nothing is
+	// left that could refuse the run before it sends.
+	var results *os.File
+	if o.Results != "" {
+		if results, err = os.Create(o.Results); err != nil {
+			return invalid.Errorf("--results", "%v", err)
+		}
+		defer results.Close()
+		o.Load.Results = results
 	}
 	s := sender.New(target, o.Event.Spec.Mode, o.Load.Concurrency, o.Timeout)
 	s.SetRetries(o.Retries)

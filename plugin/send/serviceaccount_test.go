@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -140,5 +142,21 @@ func TestSendServiceAccountToken(t *testing.T) {
 	nc.NoCluster = true
 	if r := cmdtest.Run(t.Context(), nc, "", "send", "--to", "broker:secured", "--type", "t", "--service-account", "sender", "--dry-run=client"); r.Code != 0 {
 		t.Errorf("dry run with --service-account: %+v", r)
+	}
+}
+
+// A send refused before it sends (no token could be made) leaves an earlier
+// run's --results file as it was.
+func TestSendRefusedKeepsResults(t *testing.T) {
+	f := cmdtest.NewFactory("demo", oidcBroker("secured", "http://127.0.0.1:1/demo/secured", "aud/secured"))
+	(&tokenServer{}).serve(f)
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	if err := os.WriteFile(path, []byte("earlier run\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Expect(t, f, "send --to broker:secured --via direct --type t --service-account ghost --results "+path, 1, "",
+		`error: serviceaccount "ghost" not found in namespace "demo": serviceaccounts "ghost" not found`+"\n")
+	if b, err := os.ReadFile(path); err != nil || string(b) != "earlier run\n" {
+		t.Fatalf("--results after a refused send: %q, %v", b, err)
 	}
 }
