@@ -47,7 +47,7 @@ func StartTraefik(t *testing.T) *Traefik {
 		if os.Getenv(ingressRequiredEnv) == "1" {
 			t.Fatal("KYMAMESH_TESTBED_INGRESS=1 and no Traefik: run.sh did not build it")
 		}
-		t.Skip("no ingress controller on this test bed: KYMAMESH_TESTBED_INGRESS=1 builds Traefik (test/testbed/traefik/build.sh, about 16 minutes once)")
+		t.Skip("no ingress controller on this test bed: KYMAMESH_TESTBED_INGRESS=1 builds Traefik (test/testbed/traefik/build.sh, about 350 CPU-seconds, once)")
 	}
 	cfg, err := clientcmd.LoadFromFile(Kubeconfig())
 	if err != nil {
