@@ -52,6 +52,7 @@ type Options struct {
 	offline     bool
 	event       cloudevents.Event
 	namespace   string
+	nsErr       error // reading the kubeconfig failed (Complete); reported after the flags
 	factory     cmdutil.Factory
 	genericiooptions.IOStreams
 }
@@ -114,11 +115,13 @@ when no Trigger takes the event.`,
 // Complete reads the namespace, the event (flags or file) and the filters file.
 func (o *Options) Complete(f cmdutil.Factory, cmd *cobra.Command, _ []string) error {
 	o.factory = f
-	ns, err := f.Namespace()
-	if err != nil {
-		return err
+	// A kubeconfig that cannot be read is the cluster's error: it waits
+	// until the flags are checked, and the offline form never needs it.
+	var err error
+	o.namespace, o.nsErr = f.Namespace()
+	if o.nsErr != nil {
+		o.namespace = "default" // a stand-in so that the flags' syntax can be checked
 	}
-	o.namespace = ns
 	o.offline = len(o.Trigger.Filter)+len(o.Trigger.Prefix)+len(o.Trigger.Suffix)+len(o.Trigger.CESQL) > 0 || o.filtersFile != ""
 	if o.filtersFile != "" {
 		if o.Trigger.FiltersFile, err = os.ReadFile(o.filtersFile); err != nil {
@@ -209,7 +212,10 @@ func (o *Options) Validate() error {
 		if err := wiring.ValidateName("--to", app); err != nil {
 			return err
 		}
-		return wiring.ValidateNamespaceName("--integration-namespace", o.IntegrationNamespace)
+		if err := wiring.ValidateNamespaceName("--integration-namespace", o.IntegrationNamespace); err != nil {
+			return err
+		}
+		return o.nsErr
 	}
 	if _, _, err := o.broker(); err != nil {
 		return err
@@ -221,7 +227,7 @@ func (o *Options) Validate() error {
 		}
 		o.sender = wiring.Sender{Subject: wiring.ServiceAccountSubject(ns, name), Given: true}
 	}
-	return nil
+	return o.nsErr
 }
 
 // broker reads --to: broker:NAME[:NAMESPACE].

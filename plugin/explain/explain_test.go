@@ -2,6 +2,7 @@ package explain_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,4 +224,17 @@ func TestExplainAppOIDC(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, `oidc: sender refused: no EventPolicy applies to the Broker and default-authorization-mode is allow-same-namespace: system:serviceaccount:kyma-integration:crm-to-shop-oidc is not of namespace "shop" (403)`) {
 		t.Fatalf("with the Subscription's identity: %+v", r)
 	}
+}
+
+// The offline form needs no kubeconfig at all, even a broken one; the
+// others check their flags before they report the kubeconfig's error.
+func TestBrokenKubeconfigComesAfterTheFlags(t *testing.T) {
+	f := cmdtest.NewFactory("")
+	f.NoCluster = true
+	f.NSErr = errors.New(`error loading config file "/tmp/bad": yaml: line 1: did not find expected node content`)
+	cmdtest.Expect(t, f, "explain --filter type=order.created --type order.created", 0, "the Trigger takes the event\n", "")
+	cmdtest.Expect(t, f, "explain --to broker:default --type t --probe --probe-timeout 0s", 2, "", "error: --probe-timeout: 0s and --probe-wait-timeout 2m0s: must be positive\n")
+	cmdtest.Expect(t, f, "explain --to broker:default --type t --service-account a/b/c", 2, "", `error: --service-account: "a/b/c": want NAMESPACE/NAME`+"\n")
+	cmdtest.Expect(t, f, "explain --to broker:default --type t", 1, "", "error: "+f.NSErr.Error()+"\n")
+	cmdtest.Expect(t, f, "explain --to app:shop --type t", 1, "", "error: "+f.NSErr.Error()+"\n")
 }

@@ -1,6 +1,8 @@
 package send_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
@@ -47,4 +49,20 @@ func TestBadInputs(t *testing.T) {
 		{Args: []string{"send", "--to", "broker:default", "--type", "t", "--service-account", "ns/sa/x"}, Want: `--service-account: "ns/sa/x": want NAMESPACE/NAME`},
 		{Args: []string{"send", "--to", "broker:default", "--type", "t", "--service-account", "ns/Bad_SA"}, Want: `--service-account: "Bad_SA" is not a valid name`},
 	})
+}
+
+// A kubeconfig that cannot be read is reported only after the flags were
+// checked (a flag error is the user's first mistake, exit 2), and only when
+// the send needs the cluster: a URL target does not.
+func TestBrokenKubeconfigComesAfterTheFlags(t *testing.T) {
+	f := cmdtest.NewFactory("")
+	f.NoCluster = true
+	f.NSErr = errors.New(`error loading config file "/tmp/bad": yaml: line 1: did not find expected node content`)
+	cmdtest.Expect(t, f, "send --to broker:default --type t --service-account a/b/c", 2, "", `error: --service-account: "a/b/c": want NAMESPACE/NAME`+"\n")
+	cmdtest.Expect(t, f, "send --to broker:default --type t --count 0", 2, "", "error: --count: 0: must be at least 1\n")
+	cmdtest.Expect(t, f, "send --to broker:default --type t", 1, "", "error: "+f.NSErr.Error()+"\n")
+	r := cmdtest.Run(t.Context(), f, "", "send", "--to", "http://127.0.0.1:1/", "--type", "t", "--timeout", "2s")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "connection refused") {
+		t.Fatalf("a URL target needs no kubeconfig: want the target's refusal, got exit %d, stderr %q", r.Code, r.Stderr)
+	}
 }

@@ -55,6 +55,7 @@ type Options struct {
 	ServiceAccount, Audience string
 
 	namespace string
+	nsErr     error  // reading the kubeconfig failed (Complete); reported after the flags
 	saNS      string // --service-account's namespace and name, by Validate
 	saName    string
 	audience  string       // the resolved target's status.address.audience, by reach
@@ -134,11 +135,14 @@ func (o *Options) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) erro
 	if err := o.DryRun.Complete(); err != nil {
 		return err
 	}
-	ns, err := f.Namespace()
-	if err != nil {
-		return err
+	// A kubeconfig that cannot be read is the cluster's error: it waits
+	// until the flags are checked (Validate), and a client dry run or a URL
+	// target never needs it.
+	var err error
+	o.namespace, o.nsErr = f.Namespace()
+	if o.nsErr != nil {
+		o.namespace = "default" // a stand-in so that the flags' syntax can be checked
 	}
-	o.namespace = ns
 	if o.event, err = o.Event.Build(o.In); err != nil {
 		return err
 	}
@@ -196,7 +200,23 @@ func (o *Options) Validate() error {
 	if err := o.validateServiceAccount(); err != nil {
 		return err
 	}
-	return checkResultsPath(o.Results)
+	if err := checkResultsPath(o.Results); err != nil {
+		return err
+	}
+	if o.nsErr != nil && o.needsCluster() {
+		return o.nsErr
+	}
+	return nil
+}
+
+// needsCluster says whether the send reads anything from the cluster: a
+// client dry run and a URL target without --service-account do not.
+func (o *Options) needsCluster() bool {
+	if o.DryRun.Strategy == wiring.DryRunClient {
+		return false
+	}
+	isURL := strings.HasPrefix(o.To, "http://") || strings.HasPrefix(o.To, "https://")
+	return !isURL || o.ServiceAccount != ""
 }
 
 // validateServiceAccount checks --service-account and --audience against

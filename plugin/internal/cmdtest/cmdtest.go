@@ -37,6 +37,9 @@ type Factory struct {
 	Disc      *fakediscovery.FakeDiscovery
 	REST      *rest.Config
 	NoCluster bool
+	// NSErr, when set, is the error Namespace gives, as a kubeconfig that
+	// cannot be read does.
+	NSErr error
 	// DeadLetterAPI, when set, is the base URL of a dead-letter store's API
 	// (a real store on 127.0.0.1) that stands for the port-forward to it.
 	DeadLetterAPI string
@@ -57,7 +60,7 @@ func NewFactory(ns string, objs ...runtime.Object) *Factory {
 }
 
 // Namespace implements cmdutil.Factory.
-func (f *Factory) Namespace() (string, error) { return f.NS, nil }
+func (f *Factory) Namespace() (string, error) { return f.NS, f.NSErr }
 
 // Core implements cmdutil.Factory.
 func (f *Factory) Core() (*typed.Core, error) {
