@@ -96,6 +96,9 @@ func MeshTree(w io.Writer, st wiring.MeshStatus) error {
 	if len(st.Apps) == 0 && len(st.Namespaces) == 0 {
 		line("", "No applications or brokers found.")
 	}
+	for _, u := range st.Unread {
+		line("", "Not shown: "+u)
+	}
 	if len(st.Problems) == 0 {
 		line("", "No broken links.")
 	} else {

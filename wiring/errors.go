@@ -196,5 +196,7 @@ func isMissingAPI(err error) bool {
 
 // trimForbidden keeps the API server's reason but drops its long prefix.
 func trimForbidden(err error) error {
-	return errors.New(strings.TrimSpace(strings.TrimPrefix(err.Error(), "forbidden:")))
+	// Still the API server's error underneath: callers that degrade on a
+	// refusal (status, doctor) ask apierrors.IsForbidden.
+	return &wrapped{strings.TrimSpace(strings.TrimPrefix(err.Error(), "forbidden:")), err}
 }

@@ -234,8 +234,9 @@ type ExposePlan struct {
 // PlanExpose checks everything first, so that nothing is made when anything
 // is wrong: the source is the plugin's (unless withSource: wire makes it in
 // the same run), it has credentials (or AllowAnonymous), the class, the
-// Gateway (and the Gateway API) and the TLS Secret exist, and no object of
-// its name is someone else's. Reads even in a client dry run.
+// Gateway (and the Gateway API) and the TLS Secret exist, no object of its
+// name is someone else's, and no other route claims its host and path
+// (exposeclaims.go). Reads even in a client dry run.
 func PlanExpose(ctx context.Context, m Mesh, s ExposeSpec, withSource bool) (*ExposePlan, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -273,6 +274,11 @@ func PlanExpose(ctx context.Context, m Mesh, s ExposeSpec, withSource bool) (*Ex
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !s.ForceConflicts {
+		if err := checkClaims(ctx, dyn, p.gvr, p.obj); err != nil {
+			return nil, err
+		}
 	}
 	cur, err := dyn.Resource(p.gvr).Namespace(s.Namespace).Get(ctx, p.obj.GetName(), metav1.GetOptions{})
 	switch {

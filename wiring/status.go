@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -25,6 +26,9 @@ type MeshStatus struct {
 	Apps       []AppStatus       `json:"applications"`
 	Namespaces []NamespaceStatus `json:"namespaces"`
 	Problems   []Problem         `json:"problems"`
+	// Unread is what status could not read and so does not show (a
+	// namespace's admin may not list the integration namespace).
+	Unread []string `json:"unread,omitempty"`
 }
 
 // Health is an object's Ready condition (Available for a Deployment).
@@ -197,13 +201,28 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 	if s.App != "" {
 		sel = AppLabel + "=" + s.App
 	}
+	// A namespace's admin may see its Brokers and Triggers but not the
+	// integration namespace: status then shows what it can and says what
+	// it left out, as doctor does, instead of failing.
+	var unread []string
 	sources, err := ListSourceStatuses(ctx, m.Dynamic, s.IntegrationNamespace, sel)
-	if err != nil {
+	apps := err == nil
+	switch {
+	case apierrors.IsForbidden(err):
+		unread = append(unread, fmt.Sprintf("applications in namespace %q: you may not list them (%s)", s.IntegrationNamespace, forbiddenWhat(err)))
+	case err != nil:
 		return MeshStatus{}, err
 	}
-	subs, err := m.Messaging.Subscriptions(s.IntegrationNamespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
-	if err != nil {
-		return MeshStatus{}, APIError(err, "list", "subscriptions", "", s.IntegrationNamespace)
+	subs := &knapi.SubscriptionList{}
+	if apps {
+		subs, err = m.Messaging.Subscriptions(s.IntegrationNamespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		switch {
+		case apierrors.IsForbidden(err):
+			apps, sources, subs = false, nil, &knapi.SubscriptionList{}
+			unread = append(unread, fmt.Sprintf("applications in namespace %q: you may not list their subscriptions (%s)", s.IntegrationNamespace, forbiddenWhat(err)))
+		case err != nil:
+			return MeshStatus{}, APIError(err, "list", "subscriptions", "", s.IntegrationNamespace)
+		}
 	}
 	ns := s.Namespace
 	if s.All {
@@ -218,14 +237,17 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 		return MeshStatus{}, APIError(err, "list", "triggers", "", ns)
 	}
 	st := AnalyzeMesh(s, sources, subs.Items, brokers.Items, triggers.Items)
-	if err := addCredentials(ctx, m, s.IntegrationNamespace, &st); err != nil {
-		return st, err
-	}
-	if err := addExposures(ctx, m, s.IntegrationNamespace, &st); err != nil {
-		return st, err
-	}
-	if err := orphanSubscriptions(ctx, m, s.IntegrationNamespace, sources, subs.Items, &st); err != nil {
-		return st, err
+	st.Unread = unread
+	if apps {
+		if err := addCredentials(ctx, m, s.IntegrationNamespace, &st); err != nil {
+			return st, err
+		}
+		if err := addExposures(ctx, m, s.IntegrationNamespace, &st); err != nil {
+			return st, err
+		}
+		if err := orphanSubscriptions(ctx, m, s.IntegrationNamespace, sources, subs.Items, &st); err != nil {
+			return st, err
+		}
 	}
 	newerSinks(ctx, m, triggers.Items, &st)
 	if len(brokers.Items) > 0 && m.Core != nil {
@@ -675,4 +697,14 @@ func configMatches(ref map[string]any, b *knapi.Broker) bool {
 	name, _ := ref["name"].(string)
 	ns, _ := ref["namespace"].(string)
 	return kind == c.Kind && name == c.Name && (ns == "" || c.Namespace == "" || ns == c.Namespace)
+}
+
+// forbiddenWhat is the API server's words for a refusal, without the
+// "forbidden:" preamble the user has seen in the line before.
+func forbiddenWhat(err error) string {
+	var se apierrors.APIStatus
+	if errors.As(err, &se) {
+		return se.Status().Message
+	}
+	return err.Error()
 }

@@ -228,3 +228,71 @@ func TestExposeRefusesAnAdapterThatIgnoresItsTokens(t *testing.T) {
 	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web", 1, "",
 		`error: --allow-anonymous: the adapter deployment "shop-adapter" does not mount its tokens (made by an older kubectl-kymamesh), so it takes events without one; run kubectl kymamesh source create http shop first, or pass --allow-anonymous`+"\n")
 }
+
+// Another Ingress (any namespace, the same class or the default) or
+// HTTPRoute (the same Gateway) that routes the same host and path would
+// leave the winner to the controller: expose refuses and makes nothing,
+// unless --force-conflicts. A path that only nests under theirs, another
+// class or another host is no clash.
+func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
+	prefix := networkingv1.PathTypePrefix
+	ing := func(ns, name, class, host, path string) *networkingv1.Ingress {
+		i := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: networkingv1.IngressSpec{
+			Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{Path: path, PathType: &prefix, Backend: networkingv1.IngressBackend{
+					Service: &networkingv1.IngressServiceBackend{Name: "other", Port: networkingv1.ServiceBackendPort{Number: 80}}}}}}}}}}}
+		if class != "" {
+			i.Spec.IngressClassName = &class
+		}
+		return i
+	}
+	for _, c := range []struct {
+		theirs *networkingv1.Ingress
+		want   string // "" for no clash
+	}{
+		{ing("shop-team", "storefront", "web", "shop.example.com", "/shop"), `error: ingress shop-team/storefront already routes shop.example.com/shop (IngressClass web): two routes for one host and path leave it to the controller which gets the traffic; nothing was changed (pass --force-conflicts to expose it anyway)`},
+		{ing("shop-team", "storefront", "", "shop.example.com", "/shop/"), `error: ingress shop-team/storefront already routes shop.example.com/shop (the default IngressClass): two routes`},
+		{ing("shop-team", "catchall", "", "", "/shop"), `error: ingress shop-team/catchall already routes every host, path /shop (the default IngressClass)`},
+		{ing("shop-team", "root", "web", "shop.example.com", "/"), ""},
+		{ing("shop-team", "deeper", "web", "shop.example.com", "/shop/admin"), ""},
+		{ing("shop-team", "otherclass", "nginx", "shop.example.com", "/shop"), ""},
+		{ing("shop-team", "otherhost", "web", "crm.example.com", "/shop"), ""},
+	} {
+		f := exposeFactory(t, true, c.theirs)
+		if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+			t.Fatalf("token create: %+v", r)
+		}
+		r := cmdtest.Run(t.Context(), f, "", "source", "expose", "shop", "--host", "shop.example.com", "--ingress-class", "web")
+		switch {
+		case c.want == "" && r.Code != 0:
+			t.Errorf("%s: want no clash, got %+v", c.theirs.Name, r)
+		case c.want != "" && (r.Code != 1 || !strings.HasPrefix(r.Stderr, c.want) || exposureObject(t, f, "Ingress") != nil):
+			t.Errorf("%s: want exit 1 and %q and nothing made, got %+v", c.theirs.Name, c.want, r)
+		case c.want != "":
+			if r := cmdtest.Run(t.Context(), f, "", "source", "expose", "shop", "--host", "shop.example.com", "--ingress-class", "web", "--force-conflicts"); r.Code != 0 || exposureObject(t, f, "Ingress") == nil {
+				t.Errorf("%s: --force-conflicts: %+v", c.theirs.Name, r)
+			}
+		}
+	}
+	// An HTTPRoute on the same Gateway for the same host and path.
+	f := exposeFactory(t, true)
+	theirs := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+		"metadata": map[string]any{"name": "storefront", "namespace": "shop-team"},
+		"spec": map[string]any{
+			"parentRefs": []any{map[string]any{"name": "public", "namespace": "infra"}},
+			"hostnames":  []any{"shop.example.com"},
+			"rules":      []any{map[string]any{"matches": []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/shop"}}}}},
+		},
+	}}
+	if _, err := f.Dyn.Resource(wiring.HTTPRoutesGVR).Namespace("shop-team").Create(t.Context(), theirs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public", 1, "",
+		"error: httproute shop-team/storefront already routes shop.example.com/shop (Gateway infra/public): two routes for one host and path leave it to the controller which gets the traffic; nothing was changed (pass --force-conflicts to expose it anyway)\n")
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop", 0,
+		"httproute.gateway.networking.k8s.io/shop-adapter created\n", "")
+}

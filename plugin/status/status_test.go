@@ -2,12 +2,16 @@ package status_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
@@ -244,5 +248,31 @@ namespaceDefaults:
 	r := cmdtest.Run(t.Context(), f, "", "status", "-A", "-o", "json")
 	if n := strings.Count(r.Stdout, `"from":"clusterDefault"`); n != 2 || strings.Contains(r.Stdout, `"from":"broker"`) {
 		t.Errorf("want both Brokers' persistence from the cluster default:\n%s", r.Stdout)
+	}
+}
+
+// A namespace's admin who may not list the integration namespace still gets
+// the namespace's Brokers and Triggers, and a line saying what was left out;
+// status does not fail.
+func TestStatusShowsWhatANamespaceAdminMayRead(t *testing.T) {
+	readyBroker := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "shop"}}
+	readyBroker.Status.Status = duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}}
+	trig := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "orders", Namespace: "shop"}, Spec: knapi.TriggerSpec{Broker: "default"}}
+	f := cmdtest.NewFactory("shop", readyBroker, trig, adapterObject("apps/v1", "Deployment", "crm-adapter", "Available", "True"))
+	f.Dyn.PrependReactor("*", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == "kyma-integration" {
+			return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "", errors.New(`User "alice" cannot list resource "`+a.GetResource().Resource+`" in the namespace "kyma-integration"`))
+		}
+		return false, nil, nil
+	})
+	r := cmdtest.Run(t.Context(), f, "", "status")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "broker default") || !strings.Contains(r.Stdout, "trigger orders") ||
+		!strings.Contains(r.Stdout, `Not shown: applications in namespace "kyma-integration": you may not list them (`) || strings.Contains(r.Stdout, "crm") {
+		t.Fatalf("status as a namespace admin: %+v", r)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "status", "-o", "json")
+	var st struct{ Unread []string }
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || r.Code != 0 || len(st.Unread) != 1 {
+		t.Fatalf("status -o json as a namespace admin: %v %+v", err, r)
 	}
 }

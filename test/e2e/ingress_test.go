@@ -22,6 +22,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,9 +35,10 @@ import (
 // serves the plugin's Ingress over TLS with the application's certificate,
 // and then its HTTPRoute on a Gateway; the client is this test, on the
 // host. With the token an event reaches a Trigger's subscriber; without one
-// or with a wrong one the adapter answers 401 and nothing reaches the
-// Channel; a Kyma legacy event arrives as its CloudEvent; a rotated-in token
-// works through the ingress while the old one is in its grace; unwire
+// or with a wrong one the adapter answers 401, counts the refusal by reason
+// in its metrics and forwards nothing; a Kyma legacy event arrives as its
+// CloudEvent; a rotation under a load through the ingress refuses and loses
+// nothing, and the old token works in its grace; unwire
 // removes the route and the Secret; someone else's Ingress is left alone.
 func TestIngressThroughTraefik(t *testing.T) {
 	tr := testbed.StartTraefik(t)
@@ -98,6 +101,10 @@ func TestIngressThroughTraefik(t *testing.T) {
 		}
 		return code == http.StatusUnauthorized
 	})
+	// The adapter's metrics count each refusal by reason and forward only
+	// the event with the token (deltas between two reads: nothing else
+	// posts to the adapter meanwhile).
+	before := adapterMetrics(t, integration, "shop")
 	for id, token := range map[string]string{"none-1": "", "wrong-1": "kmt_not-the-one"} {
 		if code := postThrough(t, https, url, "", id, token); code != http.StatusUnauthorized {
 			t.Fatalf("%s through the ingress: %d, want 401", id, code)
@@ -105,6 +112,19 @@ func TestIngressThroughTraefik(t *testing.T) {
 	}
 	if code := postThrough(t, https, url, "", "ing-1", tok.Token); code != http.StatusAccepted {
 		t.Fatalf("an event with the token through the ingress: %d", code)
+	}
+	after := adapterMetrics(t, integration, "shop")
+	for name, want := range map[string]float64{
+		`kymamesh_adapter_auth_refused_total{reason="missing"}`: 1,
+		`kymamesh_adapter_auth_refused_total{reason="invalid"}`: 1,
+		`kymamesh_adapter_events_received_total`:                3, // refused ones too
+		`kymamesh_adapter_events_forwarded_total`:               1,
+		`kymamesh_adapter_responses_total{class="4xx"}`:         2,
+		`kymamesh_adapter_responses_total{class="2xx"}`:         1,
+	} {
+		if got := after[name] - before[name]; got != want {
+			t.Errorf("adapter metric %s went up by %g, want %g", name, got, want)
+		}
 	}
 	if ev := sub.WaitFor(t, "ing-1", 30*time.Second); ev.Source != "shop" {
 		t.Fatalf("the event arrived as %+v", ev)
@@ -126,9 +146,14 @@ func TestIngressThroughTraefik(t *testing.T) {
 
 	// One rotation through the ingress: the new token is taken once the
 	// kubelet updates the Secret; the old one still works in its grace.
+	// It happens under a load through the ingress: the sender keeps the old
+	// token until the new one is taken, then switches; no event of the load
+	// may be refused or lost (joined by id at the subscriber).
+	load := startIngressLoad(https, url, tok.Token)
 	r = mustKM(t, append([]string{"source", "token", "rotate", "shop", "--grace", "5m", "-o", "json"}, in...)...)
 	var rot struct{ Token string }
 	if err := json.Unmarshal([]byte(r.Stdout), &rot); err != nil {
+		load.stop()
 		t.Fatalf("rotate -o json: %s", r)
 	}
 	n := 0
@@ -136,6 +161,9 @@ func TestIngressThroughTraefik(t *testing.T) {
 		n++
 		return postThrough(t, https, url, "", fmt.Sprintf("rot-probe-%d", n), rot.Token) == http.StatusAccepted
 	})
+	load.token.Store(&rot.Token)
+	time.Sleep(3 * time.Second)
+	load.check(t, sub)
 	if code := postThrough(t, https, url, "", "old-in-grace", tok.Token); code != http.StatusAccepted {
 		t.Fatalf("the old token in its grace: %d", code)
 	}
@@ -289,7 +317,8 @@ func selfSigned(t *testing.T, host string) (certFile, keyFile string, pool *x509
 
 // What the API server decides of an exposure, without an ingress
 // controller: it admits the Ingress the plugin builds (and a server dry run
-// stores nothing), refusals make nothing, a second run converges, source
+// stores nothing), refusals make nothing (someone's Ingress for the same
+// host and path among them), a second run converges, source
 // delete removes the Ingress and the token Secret, someone else's Ingress is
 // left alone.
 func TestExposeObjectsOnTheAPIServer(t *testing.T) {
@@ -306,6 +335,17 @@ func TestExposeObjectsOnTheAPIServer(t *testing.T) {
 	expose := append([]string{"source", "expose", "shop", "--host", "shop.example.com", "--ingress-class", class}, in...)
 	wantExit(t, km(t, expose...), 1, `error: --allow-anonymous: application "shop" has no token`)
 	mustKM(t, append([]string{"source", "token", "create", "shop"}, in...)...)
+	// Someone's Ingress in another namespace already routes the host and
+	// path through the class: refused, nothing made, in a dry run too.
+	other := testbed.Namespace(t)
+	testbed.MustKubectl(t, "create", "ingress", "storefront", "-n", other, "--class", class, "--rule", "shop.example.com/shop*=storefront:80")
+	for _, dry := range []string{"--dry-run=none", "--dry-run=client", "--dry-run=server"} {
+		wantExit(t, km(t, append(expose, dry)...), 1, "error: ingress "+other+"/storefront already routes shop.example.com/shop (IngressClass "+class+"): two routes for one host and path")
+	}
+	if !notFound(t, "ingress", "shop-adapter", "-n", integration) {
+		t.Fatal("expose made an Ingress beside someone's for the same host and path")
+	}
+	testbed.MustKubectl(t, "delete", "ingress", "storefront", "-n", other)
 	r := mustKM(t, append(expose, "--dry-run=server")...)
 	if r.Stdout != "ingress.networking.k8s.io/shop-adapter created (server dry run)\n" || !notFound(t, "ingress", "shop-adapter", "-n", integration) {
 		t.Fatalf("expose --dry-run=server: %s", r)
@@ -354,4 +394,119 @@ func toJSONString(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// ingressLoad sends events through the ingress from four senders, each
+// with whatever token is current, and keeps every answer by event id.
+type ingressLoad struct {
+	token *atomic.Pointer[string]
+	done  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	codes map[string]int
+}
+
+func startIngressLoad(c *http.Client, target, token string) *ingressLoad {
+	l := &ingressLoad{token: &atomic.Pointer[string]{}, done: make(chan struct{}), codes: map[string]int{}}
+	l.token.Store(&token)
+	for w := range 4 {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; i < 1000; i++ { // a bound: the rotation takes seconds, not minutes
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				id := fmt.Sprintf("load-%d-%d", w, i)
+				code := postQuietly(c, target, id, *l.token.Load())
+				l.mu.Lock()
+				l.codes[id] = code
+				l.mu.Unlock()
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	return l
+}
+
+func (l *ingressLoad) stop() {
+	close(l.done)
+	l.wg.Wait()
+}
+
+// check stops the load and fails unless every event was acknowledged (202)
+// and arrived at sub.
+func (l *ingressLoad) check(t *testing.T, sub *testbed.Receiver) {
+	t.Helper()
+	l.stop()
+	byCode := map[int]int{}
+	var acked []string
+	for id, code := range l.codes {
+		byCode[code]++
+		if code == http.StatusAccepted {
+			acked = append(acked, id)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	missing := 0
+	for _, id := range acked {
+		for !sub.Has(id) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !sub.Has(id) {
+			missing++
+		}
+	}
+	t.Logf("rotation under load through the ingress: %d sent, answers by status %v, %d acknowledged, %d of them arrived", len(l.codes), byCode, len(acked), len(acked)-missing)
+	if len(acked) != len(l.codes) || missing > 0 || len(acked) < 40 {
+		t.Fatalf("rotation under load: %d of %d events acknowledged, %d acknowledged ones missing at the subscriber (answers by status %v)", len(acked), len(l.codes), missing, byCode)
+	}
+}
+
+// postQuietly is postThrough for a goroutine: no testing.T, 0 for a
+// transport error.
+func postQuietly(c *http.Client, target, id, token string) int {
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(`{"hello":"mesh"}`))
+	if err != nil {
+		return 0
+	}
+	for k, v := range map[string]string{"Content-Type": "application/json", "Ce-Specversion": "1.0", "Ce-Id": id, "Ce-Type": "order.created", "Ce-Source": "/outside", "Authorization": "Bearer " + token} {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// adapterMetrics reads an application's adapter's metrics (its only pod,
+// through the API server's pod proxy) as sample name -> value.
+func adapterMetrics(t *testing.T, ns, app string) map[string]float64 {
+	t.Helper()
+	pods := strings.Fields(testbed.MustKubectl(t, "get", "pods", "-n", ns, "-l", "kymamesh.kyma-project.io/application="+app,
+		"--field-selector", "status.phase=Running", "-o", "jsonpath={.items[*].metadata.name}"))
+	if len(pods) != 1 {
+		t.Fatalf("want one running adapter pod of %s to read metrics from, have %v", app, pods)
+	}
+	text := testbed.MustKubectl(t, "get", "--raw", "/api/v1/namespaces/"+ns+"/pods/"+pods[0]+":9090/proxy/metrics")
+	m := map[string]float64{}
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		f, err := strconv.ParseFloat(val, 64)
+		if err == nil {
+			m[name] = f
+		}
+	}
+	return m
 }

@@ -70,7 +70,14 @@ func TestDisableNamespaceAsNamespaceAdmin(t *testing.T) {
 			mustKM(t, "enable", "ns", ns, "--retry", "3")
 			namespaceAdmin(t, ns, readDefaults)
 
-			r := km(t, "disable", "ns", ns, "--kubeconfig", testbed.RestrictedKubeconfig())
+			// status shows the namespace's Broker and says what it may not
+			// read (the integration namespace), rather than failing.
+			r := km(t, "status", "-n", ns, "--kubeconfig", testbed.RestrictedKubeconfig())
+			if r.Code != 0 || !strings.Contains(r.Stdout, "broker default") || !strings.Contains(r.Stdout, `Not shown: applications in namespace "kyma-integration": you may not list them`) {
+				t.Fatalf("status as the namespace's admin: %s", r)
+			}
+
+			r = km(t, "disable", "ns", ns, "--kubeconfig", testbed.RestrictedKubeconfig())
 			t.Logf("disable as namespace admin:\n%s", r)
 			if r.Code != 0 {
 				t.Fatalf("disable ns as the namespace's admin failed: %s", r)
