@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	neturl "net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -142,6 +143,9 @@ type Exposure struct {
 	TLS bool   `json:"tls"`
 	// Via is the IngressClass ("" for the default) or the Gateway NS/NAME.
 	Via string `json:"via,omitempty"`
+	// Detached says why an HTTPRoute is not served, from its status (the
+	// Gateway controller's word); empty when it is, or cannot be told.
+	Detached string `json:"detached,omitempty"`
 }
 
 func (e Exposure) String() string {
@@ -179,8 +183,42 @@ func exposureOf(u *unstructured.Unstructured) Exposure {
 			name, _ := r["name"].(string)
 			e.Via = "gateway " + orNS(ns, u.GetNamespace()) + "/" + name
 		}
+		e.Detached = routeDetached(u, time.Now())
 	}
 	return e
+}
+
+// routeDetached reads an HTTPRoute's status.parents as its Gateway
+// controller wrote them: a parent that did not accept it, or a backend that
+// does not resolve. A route no controller has written to for two minutes is
+// served by none.
+func routeDetached(u *unstructured.Unstructured, now time.Time) string {
+	parents, _, _ := unstructured.NestedSlice(u.Object, "status", "parents")
+	if len(parents) == 0 {
+		created := u.GetCreationTimestamp().Time
+		if age := now.Sub(created); !created.IsZero() && age > 2*time.Minute {
+			return fmt.Sprintf("not taken by any Gateway controller (no status.parents after %s)", age.Round(time.Minute))
+		}
+		return ""
+	}
+	for _, p := range parents {
+		conds, _, _ := unstructured.NestedSlice(p.(map[string]any), "conditions")
+		for _, c := range conds {
+			cm, _ := c.(map[string]any)
+			if cm["status"] != "False" {
+				continue
+			}
+			reason, _ := cm["reason"].(string)
+			msg, _ := cm["message"].(string)
+			switch cm["type"] {
+			case "Accepted":
+				return fmt.Sprintf("not accepted by its Gateway (%s: %s)", reason, msg)
+			case "ResolvedRefs":
+				return fmt.Sprintf("routing to a backend that does not resolve (%s: %s)", reason, msg)
+			}
+		}
+	}
+	return ""
 }
 
 // ingressTLS says whether the Ingress's spec.tls covers its first rule's host.
@@ -694,8 +732,11 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 			probs = append(probs, "without a token (anyone who reaches it may send in its name)")
 			fix = "kubectl kymamesh source token create " + app + " --integration-namespace " + namespace
 		}
-		if p := exposureTarget(ctx, m, e); p != "" {
+		if p := exposureTarget(ctx, m, e, namespace); p != "" {
 			probs = append(probs, p)
+		}
+		if e.Detached != "" {
+			probs = append(probs, "whose HTTPRoute is "+e.Detached)
 		}
 		if len(probs) == 0 {
 			ok = append(ok, app+" at "+e.URL)
@@ -711,7 +752,7 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 
 // exposureTarget says what is missing for an exposure to be served: its
 // IngressClass (or a default one), its Gateway; "" when it is there.
-func exposureTarget(ctx context.Context, m Mesh, e Exposure) string {
+func exposureTarget(ctx context.Context, m Mesh, e Exposure, namespace string) string {
 	switch {
 	case e.Kind == "Ingress" && e.Via != "":
 		if _, err := m.Dynamic.Resource(IngressClassesGVR).Get(ctx, e.Via, metav1.GetOptions{}); apierrors.IsNotFound(err) {
@@ -723,8 +764,26 @@ func exposureTarget(ctx context.Context, m Mesh, e Exposure) string {
 		}
 	case e.Kind == "HTTPRoute":
 		ns, name, _ := strings.Cut(strings.TrimPrefix(e.Via, "gateway "), "/")
-		if _, err := m.Dynamic.Resource(GatewaysGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+		gw, err := m.Dynamic.Resource(GatewaysGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
 			return fmt.Sprintf("whose Gateway %s/%s does not exist", ns, name)
+		}
+		if err != nil {
+			return ""
+		}
+		// The Gateway's listeners may have changed since expose chose the
+		// URL's scheme from them.
+		u, perr := neturl.Parse(e.URL)
+		if perr != nil {
+			return ""
+		}
+		admits, tls, err := gatewayAdmits(ctx, m.Dynamic, gw, namespace, u.Hostname())
+		switch {
+		case err != nil:
+		case !admits:
+			return fmt.Sprintf("whose Gateway %s/%s no longer has a listener that admits it", ns, name)
+		case e.TLS && !tls:
+			return fmt.Sprintf("whose Gateway %s/%s no longer has an HTTPS listener for it (senders' https fails; expose it again for its http URL)", ns, name)
 		}
 	}
 	return ""

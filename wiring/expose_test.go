@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
 )
 
 // The Ingress expose builds is a networking.k8s.io/v1 Ingress field for
@@ -79,5 +83,72 @@ func TestExposureTLSIsTheSpecs(t *testing.T) {
 	}
 	if e := exposureOf(plain); !e.TLS || e.URL != "https://shop.example.com/shop/events" {
 		t.Fatalf("spec.tls added by hand: %+v", e)
+	}
+}
+
+// doctor reads what the Gateway controller wrote on the route, and the
+// Gateway's listeners as they are now: a route its Gateway did not accept,
+// a backend that does not resolve, a route no controller took, and an
+// https URL whose HTTPS listener has gone are each named.
+func TestExposureCheckReadsTheRouteAndGatewayAsTheyAreNow(t *testing.T) {
+	now := time.Now()
+	route := func(status map[string]any, age time.Duration) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+			"metadata": map[string]any{"name": "shop-adapter", "namespace": "kyma-integration",
+				"creationTimestamp": now.Add(-age).UTC().Format(time.RFC3339)},
+		}}
+		if status != nil {
+			u.Object["status"] = status
+		}
+		return u
+	}
+	parent := func(typ, status, reason string) map[string]any {
+		return map[string]any{"parents": []any{map[string]any{"parentRef": map[string]any{"name": "public"},
+			"conditions": []any{map[string]any{"type": typ, "status": status, "reason": reason, "message": "says the controller"}}}}}
+	}
+	for _, c := range []struct {
+		status map[string]any
+		age    time.Duration
+		want   string
+	}{
+		{parent("Accepted", "True", "Accepted"), time.Hour, ""},
+		{parent("Accepted", "False", "NotAllowedByListeners"), time.Hour, "not accepted by its Gateway (NotAllowedByListeners: says the controller)"},
+		{parent("ResolvedRefs", "False", "BackendNotFound"), time.Hour, "routing to a backend that does not resolve (BackendNotFound: says the controller)"},
+		{nil, 10 * time.Second, ""},
+		{nil, 10 * time.Minute, "not taken by any Gateway controller (no status.parents after 10m0s)"},
+	} {
+		if got := routeDetached(route(c.status, c.age), now); got != c.want {
+			t.Errorf("status %v, age %s: %q, want %q", c.status, c.age, got, c.want)
+		}
+	}
+
+	// An exposure made with https, whose Gateway lost its HTTPS listener.
+	gw := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "public", "namespace": "infra"},
+		"spec": map[string]any{"listeners": []any{map[string]any{"name": "web", "protocol": "HTTP", "port": int64(80),
+			"allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
+	}}
+	dyn := typedfake.New()
+	if _, err := dyn.Resource(GatewaysGVR).Namespace("infra").Create(t.Context(), gw, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e := Exposure{Kind: "HTTPRoute", Name: "shop-adapter", URL: "https://shop.example.com/shop/events", TLS: true, Via: "gateway infra/public"}
+	want := "whose Gateway infra/public no longer has an HTTPS listener for it (senders' https fails; expose it again for its http URL)"
+	if got := exposureTarget(t.Context(), Mesh{Dynamic: dyn}, e, "kyma-integration"); got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	e.TLS, e.URL = false, "http://shop.example.com/shop/events"
+	if got := exposureTarget(t.Context(), Mesh{Dynamic: dyn}, e, "kyma-integration"); got != "" {
+		t.Fatalf("an http exposure on the HTTP listener: %q", got)
+	}
+	e.URL = "http://shop.example.org/shop/events"
+	gw.Object["spec"].(map[string]any)["listeners"].([]any)[0].(map[string]any)["hostname"] = "*.example.com"
+	if _, err := dyn.Resource(GatewaysGVR).Namespace("infra").Update(t.Context(), gw, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := exposureTarget(t.Context(), Mesh{Dynamic: dyn}, e, "kyma-integration"); got != "whose Gateway infra/public no longer has a listener that admits it" {
+		t.Fatalf("a host no listener takes: %q", got)
 	}
 }
