@@ -228,7 +228,9 @@ func brokerDefaults(ctx context.Context, m Mesh) []Check {
 			Namespace   string `json:"namespace"`
 		} `json:"clusterDefault"`
 	}
-	if err := yaml.Unmarshal([]byte(cm.Data["default-br-config"]), &defaults); err != nil || defaults.ClusterDefault.BrokerClass == "" {
+	if err := yaml.Unmarshal([]byte(cm.Data["default-br-config"]), &defaults); err != nil {
+		out = append(out, Check{"default broker class", Warn, "config-br-defaults default-br-config does not parse: " + err.Error(), "kubectl -n " + eventingNamespace + " edit configmap config-br-defaults"})
+	} else if defaults.ClusterDefault.BrokerClass == "" {
 		out = append(out, Check{"default broker class", Warn, "none set in config-br-defaults", "give each Broker --class (enable ns sets MTChannelBasedBroker)"})
 	} else {
 		out = append(out, Check{"default broker class", Pass, defaults.ClusterDefault.BrokerClass, ""})

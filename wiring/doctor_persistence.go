@@ -65,11 +65,14 @@ func said(where []string) string {
 // acts on it, and warns of in-memory channels.
 func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now time.Time) []Check {
 	classes, kinds := usage{}, usage{}
+	var odd []string // values Knative cannot use, said rather than passed over
 	cms := m.Core.ConfigMaps(eventingNamespace)
 	// config-br-defaults: each class, and the channel template its config names.
 	if cm, err := cms.Get(ctx, brokerDefaultsDoc.ConfigMap, metav1.GetOptions{}); err == nil {
 		var root map[string]any
-		_ = yaml.Unmarshal([]byte(cm.Data[brokerDefaultsDoc.Key]), &root)
+		if err := yaml.Unmarshal([]byte(cm.Data[brokerDefaultsDoc.Key]), &root); err != nil {
+			odd = append(odd, fmt.Sprintf("%s %s does not parse (%v)", brokerDefaultsDoc.ConfigMap, brokerDefaultsDoc.Key, err))
+		}
 		entries := map[string]map[string]any{}
 		if c, ok := root["clusterDefault"].(map[string]any); ok {
 			entries["config-br-defaults clusterDefault"] = c
@@ -82,7 +85,10 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 		}
 		for _, where := range sortedKeys(entries) {
 			e := entries[where]
-			class, _ := e["brokerClass"].(string)
+			class, isString := e["brokerClass"].(string)
+			if v, ok := e["brokerClass"]; ok && !isString {
+				odd = append(odd, fmt.Sprintf("%s.brokerClass is %v, not a class name", where, v))
+			}
 			classes.add(class, where)
 			ref := e // the inline form: kind, name, namespace beside brokerClass
 			if cc, ok := e["brokerClasses"].(map[string]any); ok {
@@ -102,14 +108,23 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 	// default-ch-webhook: the kind of every Channel made without one.
 	if cm, err := cms.Get(ctx, channelDefaultsDoc.ConfigMap, metav1.GetOptions{}); err == nil {
 		var root map[string]any
-		_ = yaml.Unmarshal([]byte(cm.Data[channelDefaultsDoc.Key]), &root)
+		if err := yaml.Unmarshal([]byte(cm.Data[channelDefaultsDoc.Key]), &root); err != nil {
+			odd = append(odd, fmt.Sprintf("%s %s does not parse (%v)", channelDefaultsDoc.ConfigMap, channelDefaultsDoc.Key, err))
+		}
+		template := func(e map[string]any, where string) {
+			if typeKey(e) == "" || e["apiVersion"] == nil {
+				odd = append(odd, where+" is not a channel template (it needs apiVersion and kind)")
+				return
+			}
+			kinds.add(typeKey(e), where)
+		}
 		if c, ok := root["clusterDefault"].(map[string]any); ok {
-			kinds.add(typeKey(c), "default-ch-webhook clusterDefault")
+			template(c, "default-ch-webhook clusterDefault")
 		}
 		nsd, _ := root["namespaceDefaults"].(map[string]any)
 		for _, ns := range sortedKeys(nsd) {
 			if em, ok := nsd[ns].(map[string]any); ok {
-				kinds.add(typeKey(em), "default-ch-webhook namespaceDefaults."+ns)
+				template(em, "default-ch-webhook namespaceDefaults."+ns)
 			}
 		}
 	}
@@ -129,6 +144,10 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 	}
 
 	var out []Check
+	if len(odd) > 0 {
+		out = append(out, Check{"Knative defaults", Fail, strings.Join(odd, "; ") + ": Knative's webhook cannot give Brokers or Channels these defaults",
+			"kubectl -n " + eventingNamespace + " edit configmap " + brokerDefaultsDoc.ConfigMap + " (or " + channelDefaultsDoc.ConfigMap + ")"})
+	}
 	for _, class := range classes.keys() {
 		out = append(out, classCheck(class, classes[class], bl, berr, now))
 	}

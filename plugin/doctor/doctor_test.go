@@ -247,3 +247,42 @@ func TestDoctorWarnsAboutABrokerWithoutADeadLetterSink(t *testing.T) {
 		}
 	}
 }
+
+// Values Knative cannot use are named, not passed over: a brokerClass that
+// is not a name, a channel template without apiVersion, a value that does
+// not parse at all.
+func TestDoctorNamesDefaultsKnativeCannotUse(t *testing.T) {
+	cm := func(name, key, value string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "knative-eventing"}, Data: map[string]string{key: value}}
+	}
+	served := []*metav1.APIResourceList{
+		{GroupVersion: "eventing.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "brokers", Kind: "Broker"}, {Name: "triggers", Kind: "Trigger"}}},
+		{GroupVersion: "messaging.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "inmemorychannels", Kind: "InMemoryChannel"}}},
+		{GroupVersion: "sources.knative.dev/v1", APIResources: []metav1.APIResource{{Name: "sinkbindings", Kind: "SinkBinding"}}},
+	}
+	f := cmdtest.NewFactory("shop",
+		cm("config-br-defaults", "default-br-config", "clusterDefault:\n  brokerClass: MTChannelBasedBroker\nnamespaceDefaults:\n  shop:\n    brokerClass: 5\n"),
+		cm("default-ch-webhook", "default-ch-config", "clusterDefault:\n  kind: InMemoryChannel\n"))
+	f.Disc.Resources = served
+	r := cmdtest.Run(t.Context(), f, "", "doctor")
+	want := "FAIL  Knative defaults: config-br-defaults namespaceDefaults.shop.brokerClass is 5, not a class name; default-ch-webhook clusterDefault is not a channel template (it needs apiVersion and kind): Knative's webhook cannot give Brokers or Channels these defaults\n"
+	if !strings.Contains(r.Stdout, want) || r.Code == 0 {
+		t.Errorf("doctor lacks %q (or exited 0):\n%s", want, r.Stdout)
+	}
+	f = cmdtest.NewFactory("shop",
+		cm("config-br-defaults", "default-br-config", "clusterDefault: [unclosed\n"),
+		cm("default-ch-webhook", "default-ch-config", "clusterDefault:\n  apiVersion: messaging.knative.dev/v1\n  kind: InMemoryChannel\n"))
+	f.Disc.Resources = served
+	r = cmdtest.Run(t.Context(), f, "", "doctor")
+	for _, want := range []string{
+		"FAIL  Knative defaults: config-br-defaults default-br-config does not parse (",
+		"WARN  default broker class: config-br-defaults default-br-config does not parse: ",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if strings.Contains(r.Stdout, "none set") {
+		t.Errorf("an unparsable value reported as none set:\n%s", r.Stdout)
+	}
+}
