@@ -20,6 +20,7 @@ require (
 	github.com/valyala/fasthttp v1.58.0
 	go.etcd.io/bbolt v1.4.3
 	go.uber.org/zap v1.27.0
+	go.yaml.in/yaml/v3 v3.0.4
 	golang.org/x/net v0.39.0
 	golang.org/x/sys v0.32.0
 	golang.org/x/term v0.31.0
@@ -112,7 +113,6 @@ require (
 	go.opencensus.io v0.24.0 // indirect
 	go.uber.org/atomic v1.10.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.4 // indirect
 	golang.org/x/oauth2 v0.26.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
 	golang.org/x/text v0.24.0 // indirect

@@ -253,17 +253,12 @@ func withEntry(cm *corev1.ConfigMap, doc defaultsDoc, ns string, entry map[strin
 		op = OpCreated
 	}
 	if entry != nil {
-		nsDefaults[ns] = entry
 		ours[ns] = entryHash(entry)
 	}
-	if len(nsDefaults) == 0 {
-		delete(root, "namespaceDefaults")
-	} else {
-		root["namespaceDefaults"] = nsDefaults
-	}
-	value, err := yaml.Marshal(root)
+	// Only the entry changes in the text: others' comments and order stay.
+	value, err := setNamespaceEntry(cm.Data[doc.Key], ns, entry)
 	if err != nil {
-		return nil, "", "", err
+		return nil, OpKept, fmt.Sprintf("its %s could not be edited (%v); %s left alone", doc.Key, err, entryPath(ns)), nil
 	}
 	next := cm.DeepCopy()
 	if next.Data == nil {

@@ -1,0 +1,102 @@
+package wiring
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	yaml3 "go.yaml.in/yaml/v3"
+)
+
+// Knative's defaults ConfigMaps hold YAML written by people: comments,
+// their own key order and quoting. Setting one namespace's entry edits that
+// entry in the document's node tree and re-encodes the tree, so that what
+// others wrote (their comments, their order) stays as they wrote it; only
+// indentation is made uniform.
+
+// setNamespaceEntry returns text with namespaceDefaults.<ns> set to entry,
+// or removed for a nil entry (and namespaceDefaults with it, when it was the
+// last). The caller has parsed text already: it is a mapping, or empty.
+func setNamespaceEntry(text, ns string, entry map[string]any) (string, error) {
+	var doc yaml3.Node
+	if err := yaml3.Unmarshal([]byte(text), &doc); err != nil {
+		return "", err
+	}
+	if doc.Kind == 0 { // empty text: a new document
+		doc = yaml3.Node{Kind: yaml3.DocumentNode}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind == yaml3.ScalarNode && doc.Content[0].Tag == "!!null" {
+		doc.Content = []*yaml3.Node{{Kind: yaml3.MappingNode, Tag: "!!map"}}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml3.MappingNode {
+		return "", fmt.Errorf("the value is not a mapping")
+	}
+	nsd := mappingValue(root, "namespaceDefaults")
+	if nsd != nil && nsd.Kind == yaml3.ScalarNode && nsd.Tag == "!!null" {
+		nsd.Kind, nsd.Tag, nsd.Value = yaml3.MappingNode, "!!map", ""
+	}
+	switch {
+	case entry == nil && nsd == nil:
+		return text, nil
+	case entry == nil:
+		removeKey(nsd, ns)
+		if len(nsd.Content) == 0 {
+			removeKey(root, "namespaceDefaults")
+		}
+	default:
+		var value yaml3.Node
+		if err := value.Encode(entry); err != nil {
+			return "", err
+		}
+		if nsd == nil {
+			nsd = &yaml3.Node{Kind: yaml3.MappingNode, Tag: "!!map"}
+			root.Content = append(root.Content, scalarKey("namespaceDefaults"), nsd)
+		}
+		if cur := mappingValue(nsd, ns); cur != nil {
+			// The entry's own comments (head, line, foot) stay with it.
+			value.HeadComment, value.LineComment, value.FootComment = cur.HeadComment, cur.LineComment, cur.FootComment
+			*cur = value
+		} else {
+			nsd.Content = append(nsd.Content, scalarKey(ns), &value)
+		}
+	}
+	var b bytes.Buffer
+	enc := yaml3.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	out := b.String()
+	if strings.TrimSpace(out) == "{}" {
+		out = ""
+	}
+	return out, nil
+}
+
+// mappingValue is the value node of key in mapping m, or nil.
+func mappingValue(m *yaml3.Node, key string) *yaml3.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// removeKey removes key and its value from mapping m.
+func removeKey(m *yaml3.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+func scalarKey(s string) *yaml3.Node {
+	return &yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: s}
+}
