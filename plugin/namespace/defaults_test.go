@@ -60,7 +60,7 @@ func TestEnableWritesNamespaceDefaults(t *testing.T) {
 	cmdtest.Expect(t, f, "enable ns shop --channel kafka --retry 4", 0, "configmap/default-kymamesh-channel created\nbroker.eventing.knative.dev/default created\n"+
 		"configmap/config-br-defaults configured (namespaceDefaults.shop created)\nconfigmap/default-ch-webhook configured (namespaceDefaults.shop created)\n", "")
 	br := data(t, f, "config-br-defaults", "default-br-config")
-	for _, want := range []string{"team-b:\n    brokerClass: MTChannelBasedBroker", "clusterDefault:\n  apiVersion: v1",
+	for _, want := range []string{"team-b:\n    brokerClass: MTChannelBasedBroker", "clusterDefault:\n  brokerClass: MTChannelBasedBroker\n  apiVersion: v1",
 		"shop:\n    brokerClass: MTChannelBasedBroker\n    brokerClasses:\n      MTChannelBasedBroker:\n        apiVersion: v1\n        delivery:\n          retry: 4\n        kind: ConfigMap\n        name: default-kymamesh-channel\n        namespace: shop\n"} {
 		if !strings.Contains(br, want) {
 			t.Errorf("config-br-defaults lacks %q:\n%s", want, br)
@@ -132,7 +132,7 @@ func TestNamespaceDefaultsUnderTheOperator(t *testing.T) {
 		return config
 	}
 	br, _, _ := unstructured.NestedString(spec(), "config-br-defaults", "default-br-config")
-	for _, want := range []string{"clusterDefault:\n  apiVersion: v1", "team-b:\n    brokerClass: MTChannelBasedBroker", "shop:\n    brokerClass: MTChannelBasedBroker\n    brokerClasses:", "retry: 2"} {
+	for _, want := range []string{"clusterDefault:\n  brokerClass: MTChannelBasedBroker\n  apiVersion: v1", "team-b:\n    brokerClass: MTChannelBasedBroker", "shop:\n    brokerClass: MTChannelBasedBroker\n    brokerClasses:", "retry: 2"} {
 		if !strings.Contains(br, want) {
 			t.Errorf("spec.config.config-br-defaults lacks %q:\n%s", want, br)
 		}

@@ -14,12 +14,10 @@ import (
 
 // DeleteOptions are the inputs of "source delete".
 type DeleteOptions struct {
-	Namespace string
-	Mutation  *flags.Mutation
-	InUse     bool
+	appRef
+	Mutation *flags.Mutation
+	InUse    bool
 
-	app     string
-	factory cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
@@ -32,16 +30,15 @@ func newCmdDelete(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comman
 		Args:    cmdutil.ExactArgs("APP"),
 		RunE:    cmdutil.RunE(f, o),
 	}
-	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.addAppFlags(f, cmd)
 	flags.AddDeleteInUse(cmd, &o.InUse)
 	o.Mutation.AddFlags(cmd)
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 
 // Complete takes the application and the dry-run strategy and printer.
 func (o *DeleteOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.factory = args[0], f
+	o.setApp(f, args)
 	return o.Mutation.Complete()
 }
 
@@ -50,10 +47,7 @@ func (o *DeleteOptions) Validate() error {
 	if err := o.Mutation.Validate(); err != nil {
 		return err
 	}
-	if err := wiring.ValidateName("APP", o.app); err != nil {
-		return err
-	}
-	return wiring.ValidateNamespaceName("--integration-namespace", o.Namespace)
+	return o.validateApp()
 }
 
 // Run deletes the source's objects and reports each. Knowing what is the

@@ -15,11 +15,9 @@ import (
 
 // DescribeOptions are the inputs of "source describe".
 type DescribeOptions struct {
-	Namespace string
-	Output    *flags.Output
+	appRef
+	Output *flags.Output
 
-	app     string
-	factory cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
@@ -32,16 +30,15 @@ func newCmdDescribe(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comm
 		Args:    cmdutil.ExactArgs("APP"),
 		RunE:    cmdutil.RunE(f, o),
 	}
-	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.addAppFlags(f, cmd)
 	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml.")
 	o.Output.AddFlags(cmd)
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 
 // Complete takes the application.
 func (o *DescribeOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.factory = args[0], f
+	o.setApp(f, args)
 	return nil
 }
 
@@ -50,10 +47,7 @@ func (o *DescribeOptions) Validate() error {
 	if err := o.Output.Complete(); err != nil {
 		return err
 	}
-	if err := wiring.ValidateName("APP", o.app); err != nil {
-		return err
-	}
-	return wiring.ValidateNamespaceName("--integration-namespace", o.Namespace)
+	return o.validateApp()
 }
 
 // Run reads the source's objects and shows them.

@@ -80,11 +80,9 @@ func (o *ExposeOptions) Run(ctx context.Context) error {
 
 // UnexposeOptions are the inputs of "source unexpose".
 type UnexposeOptions struct {
-	Namespace string
-	Mutation  *flags.Mutation
+	appRef
+	Mutation *flags.Mutation
 
-	app     string
-	factory cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
@@ -97,15 +95,14 @@ func newCmdUnexpose(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Comm
 		Args:    cmdutil.ExactArgs("APP"),
 		RunE:    cmdutil.RunE(f, o),
 	}
-	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.addAppFlags(f, cmd)
 	o.Mutation.AddFlags(cmd)
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 
 // Complete takes the application and the dry-run strategy and printer.
 func (o *UnexposeOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.factory = args[0], f
+	o.setApp(f, args)
 	return o.Mutation.Complete()
 }
 
@@ -114,10 +111,7 @@ func (o *UnexposeOptions) Validate() error {
 	if err := o.Mutation.Validate(); err != nil {
 		return err
 	}
-	if err := wiring.ValidateAppName("APP", o.app); err != nil {
-		return err
-	}
-	return wiring.ValidateNamespaceName("--integration-namespace", o.Namespace)
+	return o.validateApp()
 }
 
 // Run deletes the route and reports it; none is no error, as kubectl

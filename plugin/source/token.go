@@ -43,15 +43,13 @@ See docs/security.md for what a token does and does not protect.`,
 
 // TokenCreateOptions are the inputs of "source token create" and "rotate".
 type TokenCreateOptions struct {
-	Namespace string
-	Output    *flags.Output
-	Grace     time.Duration
-	DryRun    flags.DryRun
+	appRef
+	Output *flags.Output
+	Grace  time.Duration
+	DryRun flags.DryRun
 
-	rotate  bool
-	app     string
-	factory cmdutil.Factory
-	now     func() time.Time
+	rotate bool
+	now    func() time.Time
 	genericiooptions.IOStreams
 }
 
@@ -80,17 +78,16 @@ token (the kubelet updates its Secret within about a minute).`
   kubectl kymamesh source token rotate shop -o json | jq -r .token > shop.token`
 		cmd.Flags().DurationVar(&o.Grace, "grace", o.Grace, "How long the current tokens stay valid (0 ends them at once).")
 	}
-	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.addAppFlags(f, cmd)
 	o.Output = flags.DataOutput("name").WithHelp(`Output format: json or yaml (with the token), or name (the Secret's secret/NAME, without the token).`)
 	o.Output.AddFlags(cmd)
 	o.DryRun.AddFlag(cmd)
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 
 // Complete takes the application and the dry-run strategy.
 func (o *TokenCreateOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.factory = args[0], f
+	o.setApp(f, args)
 	return o.DryRun.Complete()
 }
 
@@ -104,7 +101,7 @@ func (o *TokenCreateOptions) Validate() error {
 			return err
 		}
 	}
-	return wiring.CredentialsSpec{App: o.app, Namespace: o.Namespace}.Validate()
+	return o.validateApp()
 }
 
 // Run makes the token and prints it once.
@@ -156,14 +153,12 @@ func (o *TokenCreateOptions) Run(ctx context.Context) error {
 
 // TokenRevokeOptions are the inputs of "source token revoke".
 type TokenRevokeOptions struct {
-	Namespace string
-	All       bool
-	DryRun    flags.DryRun
-	Output    *flags.Output
+	appRef
+	All    bool
+	DryRun flags.DryRun
+	Output *flags.Output
 
-	app     string
-	ids     []string
-	factory cmdutil.Factory
+	ids []string
 	genericiooptions.IOStreams
 }
 
@@ -186,17 +181,17 @@ never opens an application to senders without a token).`,
 		},
 		RunE: cmdutil.RunE(f, o),
 	}
-	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.addAppFlags(f, cmd)
 	cmd.Flags().BoolVar(&o.All, "all", false, "Revoke every token of the application.")
 	o.DryRun.AddFlag(cmd)
 	o.Output.AddFlags(cmd)
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 
 // Complete takes the application, the token ids and the dry-run strategy.
 func (o *TokenRevokeOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.ids, o.factory = args[0], args[1:], f
+	o.setApp(f, args)
+	o.ids = args[1:]
 	return o.DryRun.Complete()
 }
 
@@ -216,7 +211,7 @@ func (o *TokenRevokeOptions) Validate() error {
 			return err
 		}
 	}
-	return wiring.CredentialsSpec{App: o.app, Namespace: o.Namespace}.Validate()
+	return o.validateApp()
 }
 
 // Run revokes the tokens and says which.
@@ -248,13 +243,11 @@ func (o *TokenRevokeOptions) Run(ctx context.Context) error {
 
 // TokenListOptions are the inputs of "source token list".
 type TokenListOptions struct {
-	Namespace string
+	appRef
 	Output    *flags.Output
 	NoHeaders bool
 
-	app     string
-	factory cmdutil.Factory
-	now     func() time.Time
+	now func() time.Time
 	genericiooptions.IOStreams
 }
 
@@ -268,17 +261,16 @@ func newCmdTokenList(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Com
 		Args:    cmdutil.ExactArgs("APP"),
 		RunE:    cmdutil.RunE(f, o),
 	}
-	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.addAppFlags(f, cmd)
 	o.Output = flags.DataOutput().WithHelp("Output format: json or yaml.")
 	o.Output.AddFlags(cmd)
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "Do not print the header line.")
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 
 // Complete takes the application.
 func (o *TokenListOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.factory = args[0], f
+	o.setApp(f, args)
 	return nil
 }
 
@@ -287,7 +279,7 @@ func (o *TokenListOptions) Validate() error {
 	if err := o.Output.Complete(); err != nil {
 		return err
 	}
-	return wiring.CredentialsSpec{App: o.app, Namespace: o.Namespace}.Validate()
+	return o.validateApp()
 }
 
 // tokenList is what -o json|yaml prints.

@@ -14,13 +14,11 @@ import (
 
 // UpdateHTTPOptions are the inputs of "source update http".
 type UpdateHTTPOptions struct {
-	Namespace      string
+	appRef
 	Scale          flags.Scale
 	ForceConflicts bool
 	Mutation       *flags.Mutation
 
-	app     string
-	factory cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
@@ -41,17 +39,16 @@ budget (maxUnavailable 1) is kept while more than one pod may run.`,
 		Args: cmdutil.ExactArgs("APP"),
 		RunE: cmdutil.RunE(f, o),
 	}
-	flags.AddIntegrationNamespace(cmd, &o.Namespace)
+	o.addAppFlags(f, cmd)
 	o.Scale.AddFlags(cmd)
 	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "Take over scaling fields that someone else set since (server-side apply's conflicts), as kubectl apply --force-conflicts.")
 	o.Mutation.AddFlags(cmd)
-	cmd.ValidArgsFunction = cmdutil.CompleteApps(f)
 	return cmd
 }
 
 // Complete takes the application and the dry-run strategy and printer.
 func (o *UpdateHTTPOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	o.app, o.factory = args[0], f
+	o.setApp(f, args)
 	return o.Mutation.Complete()
 }
 
@@ -61,10 +58,7 @@ func (o *UpdateHTTPOptions) Validate() error {
 	if err := o.Mutation.Validate(); err != nil {
 		return err
 	}
-	if err := wiring.ValidateName("APP", o.app); err != nil {
-		return err
-	}
-	if err := wiring.ValidateNamespaceName("--integration-namespace", o.Namespace); err != nil {
+	if err := o.validateApp(); err != nil {
 		return err
 	}
 	if !o.Scale.Changed() {
