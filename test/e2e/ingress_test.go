@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -252,34 +251,46 @@ func clientTo(addr string, tlsConf *tls.Config) *http.Client {
 }
 
 // postThrough posts a binary CloudEvent (id set) or a legacy body (id
-// empty) with the token if any, and returns the status.
+// empty) with the token if any, and returns the status (0, logged, for a
+// transport error).
 func postThrough(t *testing.T, c *http.Client, target, legacyBody, id, token string) int {
 	t.Helper()
-	body := legacyBody
+	body, hdr := legacyBody, map[string]string{"Content-Type": "application/json"}
 	if id != "" {
-		body = `{"hello":"mesh"}`
-	}
-	req, err := http.NewRequest(http.MethodPost, target, bytes.NewBufferString(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if id != "" {
-		for k, v := range map[string]string{"Ce-Specversion": "1.0", "Ce-Id": id, "Ce-Type": "order.created", "Ce-Source": "/outside"} {
-			req.Header.Set(k, v)
-		}
+		body, hdr = `{"hello":"mesh"}`, ceHeaders(id)
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		hdr["Authorization"] = "Bearer " + token
+	}
+	code, err := post(c, http.MethodPost, target, hdr, body)
+	if err != nil {
+		t.Logf("posting to %s: %v", target, err)
+	}
+	return code
+}
+
+// ceHeaders are a binary CloudEvent's headers as the tests through the
+// ingress send it.
+func ceHeaders(id string) map[string]string {
+	return map[string]string{"Content-Type": "application/json", "Ce-Specversion": "1.0", "Ce-Id": id, "Ce-Type": "order.created", "Ce-Source": "/outside"}
+}
+
+// post sends one request and reads the answer whole; safe in a goroutine.
+func post(c *http.Client, method, target string, hdr map[string]string, body string) (int, error) {
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Logf("posting to %s: %v", target, err)
-		return 0
+		return 0, err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // selfSigned writes a certificate and key for host and returns their files
@@ -420,7 +431,9 @@ func startIngressLoad(c *http.Client, target, token string) *ingressLoad {
 				default:
 				}
 				id := fmt.Sprintf("load-%d-%d", w, i)
-				code := postQuietly(c, target, id, *l.token.Load())
+				hdr := ceHeaders(id)
+				hdr["Authorization"] = "Bearer " + *l.token.Load()
+				code, _ := post(c, http.MethodPost, target, hdr, `{"hello":"mesh"}`) // 0 for a transport error
 				l.mu.Lock()
 				l.codes[id] = code
 				l.mu.Unlock()
@@ -463,25 +476,6 @@ func (l *ingressLoad) check(t *testing.T, sub *testbed.Receiver) {
 	if len(acked) != len(l.codes) || missing > 0 || len(acked) < 40 {
 		t.Fatalf("rotation under load: %d of %d events acknowledged, %d acknowledged ones missing at the subscriber (answers by status %v)", len(acked), len(l.codes), missing, byCode)
 	}
-}
-
-// postQuietly is postThrough for a goroutine: no testing.T, 0 for a
-// transport error.
-func postQuietly(c *http.Client, target, id, token string) int {
-	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(`{"hello":"mesh"}`))
-	if err != nil {
-		return 0
-	}
-	for k, v := range map[string]string{"Content-Type": "application/json", "Ce-Specversion": "1.0", "Ce-Id": id, "Ce-Type": "order.created", "Ce-Source": "/outside", "Authorization": "Bearer " + token} {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
 }
 
 // adapterMetrics reads an application's adapter's metrics (its only pod,
