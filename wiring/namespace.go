@@ -151,7 +151,9 @@ func Enable(ctx context.Context, m Mesh, s EnableSpec, dry DryRun) ([]Change, er
 		if s.NamespaceDefaults { // what they hold now is read only when run for real
 			for _, doc := range []defaultsDoc{brokerDefaultsDoc, channelDefaultsDoc}[:defaultsDocs(s)] {
 				cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: doc.ConfigMap, Namespace: eventingNamespace}}
-				out = append(out, Change{Object: cm, Op: OpPlanned, Reason: entryPath(s.Namespace)})
+				// Under the Knative Operator the entry goes to its KnativeEventing
+				// instead; a client dry run reads nothing, so it cannot tell which.
+				out = append(out, Change{Object: cm, Op: OpPlanned, Reason: entryPath(s.Namespace) + " (or, under the Knative Operator, its KnativeEventing's spec.config)"})
 			}
 		}
 		return out, nil

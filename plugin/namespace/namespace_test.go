@@ -76,5 +76,5 @@ func TestClientDryRunNeedsNoCluster(t *testing.T) {
 	f.NoCluster = true
 	cmdtest.Expect(t, f, "enable ns shop --channel imc --dry-run=client", 0,
 		"configmap/default-kymamesh-channel created (dry run)\nbroker.eventing.knative.dev/default created (dry run)\n"+
-			"configmap/config-br-defaults would be configured (dry run): namespaceDefaults.shop\nconfigmap/default-ch-webhook would be configured (dry run): namespaceDefaults.shop\n", "")
+			"configmap/config-br-defaults would be configured (dry run): namespaceDefaults.shop (or, under the Knative Operator, its KnativeEventing's spec.config)\nconfigmap/default-ch-webhook would be configured (dry run): namespaceDefaults.shop (or, under the Knative Operator, its KnativeEventing's spec.config)\n", "")
 }
