@@ -13,11 +13,14 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/cmdutil"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/tail"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/sender"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/dlstore"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/reach"
 )
@@ -38,6 +41,22 @@ type ProbeResult struct {
 	Triggers []ProbeTrigger `json:"triggers"`
 	// Agree says whether every Trigger did as predicted.
 	Agree bool `json:"agree"`
+	// DeadLetterStore says whether the namespace's dead-letter store was
+	// watched ("watched"), or why not; empty when no Trigger taking the
+	// event sends its dead letters there.
+	DeadLetterStore string `json:"deadLetterStore,omitempty"`
+	// DeadLetters are the probe's dead letters the store took meanwhile:
+	// a subscriber that failed it after Knative's retries.
+	DeadLetters []ProbeDeadLetter `json:"deadLetters,omitempty"`
+}
+
+// ProbeDeadLetter is one dead letter of the probe's event in the store.
+type ProbeDeadLetter struct {
+	StoreID     string `json:"storeId"`
+	Destination string `json:"destination,omitempty"`
+	Code        int    `json:"code,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	AfterMillis int64  `json:"afterMillis"`
 }
 
 // ProbeTrigger is one Trigger's prediction and observation: whether a
@@ -133,6 +152,10 @@ func (o *Options) probe(ctx context.Context, m wiring.Mesh, ns, broker string, x
 			}
 		}()
 	}
+	store, stopStore := o.watchStore(ctx, m, ns, broker, triggers, x, &res)
+	if stopStore != nil {
+		defer stopStore()
+	}
 	ev := o.event.Clone()
 	ev.SetExtension(ProbeExtension, res.ID)
 	if res.Sent, err = o.sendProbe(ctx, ns, broker, ev); err != nil {
@@ -144,6 +167,7 @@ func (o *Options) probe(ctx context.Context, m wiring.Mesh, ns, broker string, x
 	if !res.Sent.ACK {
 		cancel() // nothing to wait for
 	}
+	var polled time.Time // the store's last look
 	// Until every predicted Trigger got it, or the timeout: one that
 	// should not must be given the whole time to prove it.
 	for watchCtx.Err() == nil {
@@ -153,8 +177,14 @@ func (o *Options) probe(ctx context.Context, m wiring.Mesh, ns, broker string, x
 			all = all && (arrived[i] > 0 || !(t.Takes && letIn))
 		}
 		mu.Unlock()
-		if all && letIn && !anyRefused(x) {
+		// A failed delivery reaches the store only after its retries: with
+		// a store to watch, the probe watches for the whole timeout.
+		if all && letIn && !anyRefused(x) && store == nil {
 			break
+		}
+		if store != nil && time.Since(polled) >= time.Second {
+			o.collectDeadLetters(watchCtx, store, ev.ID(), t0, &res)
+			polled = time.Now()
 		}
 		select {
 		case <-watchCtx.Done():
@@ -163,6 +193,9 @@ func (o *Options) probe(ctx context.Context, m wiring.Mesh, ns, broker string, x
 	}
 	if ctx.Err() != nil {
 		return res, context.Cause(ctx)
+	}
+	if store != nil {
+		o.collectDeadLetters(ctx, store, ev.ID(), t0, &res) // the last look
 	}
 	res.Agree = true
 	mu.Lock()
@@ -173,6 +206,63 @@ func (o *Options) probe(ctx context.Context, m wiring.Mesh, ns, broker string, x
 		res.Triggers = append(res.Triggers, p)
 	}
 	return res, nil
+}
+
+// watchStore opens the namespace's dead-letter store when a Trigger that
+// takes the event sends its dead letters there (its own delivery, or the
+// Broker's): a subscriber that fails the probe shows up in it. It says in
+// res why the store is not watched when it cannot be reached.
+func (o *Options) watchStore(ctx context.Context, m wiring.Mesh, ns, broker string, triggers map[string]*knapi.Trigger, x wiring.BrokerExplanation, res *ProbeResult) (*dlstore.Client, func()) {
+	b, err := m.Eventing.Brokers(ns).Get(ctx, broker, metav1.GetOptions{})
+	if err != nil {
+		return nil, nil
+	}
+	var brokerDLS *duckv1.Destination
+	if b.Spec.Delivery != nil {
+		brokerDLS = b.Spec.Delivery.DeadLetterSink
+	}
+	uses := false
+	for _, t := range x.Triggers {
+		tr, ok := triggers[t.Trigger]
+		if !ok || !t.Takes {
+			continue
+		}
+		dls := brokerDLS
+		if tr.Spec.Delivery != nil && tr.Spec.Delivery.DeadLetterSink != nil {
+			dls = tr.Spec.Delivery.DeadLetterSink
+		}
+		uses = uses || wiring.IsDeadLetterStore(dls, ns)
+	}
+	if !uses {
+		return nil, nil
+	}
+	c, stop, err := cmdutil.DeadLetterStore(ctx, o.factory, ns)
+	if err != nil {
+		res.DeadLetterStore = "not watched: " + err.Error()
+		return nil, nil
+	}
+	res.DeadLetterStore = "watched"
+	return c, stop
+}
+
+// collectDeadLetters adds the store's dead letters of the event (by id,
+// arrived since the probe was sent) to res.
+func (o *Options) collectDeadLetters(ctx context.Context, c *dlstore.Client, id string, t0 time.Time, res *ProbeResult) {
+	list, err := c.List(ctx, dlstore.Filter{Since: t0.Add(-time.Second).UTC().Format(time.RFC3339)}, 0)
+	if err != nil {
+		return // the next round tries again; a store gone is said by the absence
+	}
+	seen := map[string]bool{}
+	for _, d := range res.DeadLetters {
+		seen[d.StoreID] = true
+	}
+	for _, s := range list {
+		if s.EventID != id || seen[s.ID] || s.Arrived.Before(t0.Add(-time.Second)) {
+			continue
+		}
+		res.DeadLetters = append(res.DeadLetters, ProbeDeadLetter{StoreID: s.ID, Destination: s.Destination, Code: s.Code,
+			Reason: s.Reason, AfterMillis: s.Arrived.Sub(t0).Milliseconds()})
+	}
 }
 
 func anyRefused(x wiring.BrokerExplanation) bool {
@@ -272,5 +362,28 @@ func printProbe(w io.Writer, p ProbeResult, timeout time.Duration) error {
 		}
 		rows = append(rows, []string{t.Trigger, map[bool]string{true: "takes", false: "refuses"}[t.Predicted], obs, agree})
 	}
-	return output.Table(w, []string{"trigger", "predicted", "observed", "as predicted"}, rows, false)
+	if err := output.Table(w, []string{"trigger", "predicted", "observed", "as predicted"}, rows, false); err != nil {
+		return err
+	}
+	switch {
+	case p.DeadLetterStore == "":
+		return nil
+	case p.DeadLetterStore != "watched":
+		_, err := fmt.Fprintf(w, "dead-letter store: %s\n", p.DeadLetterStore)
+		return err
+	case len(p.DeadLetters) == 0:
+		_, err := fmt.Fprintf(w, "dead-letter store: no dead letter of the probe within %s\n", timeout)
+		return err
+	}
+	for _, d := range p.DeadLetters {
+		line := fmt.Sprintf("dead-letter store: the probe was dead-lettered after %s (entry %s): %s answered %d",
+			time.Duration(d.AfterMillis)*time.Millisecond, d.StoreID, d.Destination, d.Code)
+		if d.Reason != "" {
+			line += ": " + d.Reason
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
 }

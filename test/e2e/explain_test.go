@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -135,5 +137,56 @@ func TestExplainProbe(t *testing.T) {
 	}
 	if left := tailLeftovers(t, ns); left != "" {
 		t.Fatalf("explain --probe left behind after Ctrl-C:\n%s", left)
+	}
+}
+
+// explain --probe with the namespace's dead-letter store: a Trigger whose
+// subscriber fails the probe sends it to the store after Knative's retries,
+// and the probe reports that dead letter (destination, code), as well as the
+// Trigger's copy receiving it.
+func TestExplainProbeSeesTheDeadLetter(t *testing.T) {
+	ns := testbed.Namespace(t)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "subscriber down", http.StatusInternalServerError)
+	}))
+	t.Cleanup(failing.Close)
+	// One retry: the test bed's cluster default retries for minutes.
+	mustKM(t, "broker", "create", "default", "-n", ns, "--retry", "1", "--backoff-delay", "100ms", "--backoff-policy", "linear", "--wait")
+	mustKM(t, "trigger", "create", "orders", "-n", ns, "--filter", "type=order.created", "--sink", failing.URL, "--wait")
+	mustKM(t, "deadletter", "enable", "-n", ns, "--size", "64Mi")
+	waitStore(t, ns)
+	eventually(t, 60*time.Second, "the Trigger to resolve the Broker's dead-letter sink", func() bool {
+		return strings.Contains(testbed.MustKubectl(t, "get", "trigger", "orders", "-n", ns, "-o", "jsonpath={.status.deadLetterSinkUri}"), "kymamesh-deadletter")
+	})
+	proxyEnv := []string{"HTTP_PROXY=" + testbed.HTTPProxy(), "http_proxy=" + testbed.HTTPProxy(), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}
+	var x struct {
+		Probe struct {
+			Agree           bool
+			DeadLetterStore string
+			DeadLetters     []struct {
+				Destination string
+				Code        int
+			}
+		}
+	}
+	// The broker filter learns the Trigger's dead-letter sink a moment after
+	// the Trigger's status says it: a probe may be dropped before; it is
+	// asked again until one is dead-lettered.
+	for attempt := 1; ; attempt++ {
+		r := testbed.Run(t, proxyEnv, "kubectl", "kymamesh", "explain", "--to", "broker:default", "-n", ns, "--type", "order.created",
+			"--probe", "--probe-timeout", "15s", "--via", "direct", "-o", "json")
+		if err := json.Unmarshal([]byte(r.Stdout), &x); err != nil || x.Probe.DeadLetterStore != "watched" || !x.Probe.Agree {
+			t.Fatalf("explain --probe: %v\n%s", err, r)
+		}
+		if len(x.Probe.DeadLetters) > 0 || attempt == 3 {
+			break
+		}
+		t.Logf("probe %d: no dead letter yet", attempt)
+	}
+	if len(x.Probe.DeadLetters) != 1 || x.Probe.DeadLetters[0].Code != 500 || !strings.Contains(x.Probe.DeadLetters[0].Destination, "127.0.0.1") {
+		t.Fatalf("the probe's dead letters: %+v", x.Probe.DeadLetters)
+	}
+	if left := tailLeftovers(t, ns); left != "" {
+		t.Fatalf("explain --probe left behind:\n%s", left)
 	}
 }
