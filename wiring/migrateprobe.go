@@ -150,14 +150,16 @@ func (mg *migration) probe(ctx context.Context, src *knapi.Broker) (arrivedAt ti
 		}
 	}()
 	deadline := time.Now().Add(mg.s.Timeout)
+	last := "none"
 	for seq := 1; ; seq++ {
 		code, serr := p.Send(ctx, ns, src.Name, ProbeEvent(mark, seq))
+		last = answer(code, serr)
 		switch {
 		case serr == nil && code >= 400 && code < 500 && code != 404 && code != 429:
 			// A refusal (401/403 with OIDC, 400) comes again on every send.
 			return arrivedAt, fmt.Errorf("broker %q in namespace %q refused the drain's probe (HTTP %d); run with --probe=never to drain by the retry windows alone", src.Name, ns, code)
 		case serr != nil || code/100 != 2:
-			mg.step(fmt.Sprintf("probe %d to broker %s not acknowledged (%s); sending another", seq, src.Name, answer(code, serr)))
+			mg.step(fmt.Sprintf("probe %d to broker %s not acknowledged (%s); sending another", seq, src.Name, last))
 		}
 		wait := min(probeResend, time.Until(deadline))
 		select {
@@ -168,7 +170,7 @@ func (mg *migration) probe(ctx context.Context, src *knapi.Broker) (arrivedAt ti
 		case <-time.After(max(wait, 0)):
 		}
 		if !time.Now().Before(deadline) {
-			return arrivedAt, fmt.Errorf("no probe sent to broker %q in namespace %q arrived within %s (--timeout; %d sent): its channel has not dispatched what it holds; re-run to continue", src.Name, ns, mg.s.Timeout, seq)
+			return arrivedAt, fmt.Errorf("no probe sent to broker %q in namespace %q arrived within %s (--timeout; %d sent, the last answered %s): its channel has not dispatched what it holds, or the probe did not reach it; re-run to continue", src.Name, ns, mg.s.Timeout, seq, last)
 		}
 	}
 }

@@ -49,6 +49,7 @@ func TestBadInputs(t *testing.T) {
 		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "--timeout", "0s"}, Want: "--timeout: 0s: must be positive"},
 		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "--probe", "sometimes"}, Want: `--probe: "sometimes": want one of auto, always, never`},
 		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "--image", "a b"}, Want: `--image: "a b" is not an image reference`},
+		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "--via", "tunnel"}, Want: `--via: "tunnel": want port-forward or direct`},
 		{Args: []string{"broker", "migrate", "b", "--channel", "imc", "-o", "name"}, Want: `--output: "name": want json or yaml`},
 		{Args: []string{"broker", "migrate", "b", "--rollback", "--dry-run=server"}, Want: "--dry-run: server: a rollback's plan is all a dry run can show"},
 		{Args: []string{"broker", "migrate", "Bad_Name", "--channel", "imc"}, Want: `NAME: "Bad_Name" is not a valid name`},

@@ -26,6 +26,7 @@ import (
 type drainProbe struct {
 	factory cmdutil.Factory
 	image   string
+	direct  bool // --via direct: the Broker's address as it is, no port-forward
 	errOut  io.Writer
 }
 
@@ -76,6 +77,9 @@ func (p *drainProbe) Send(ctx context.Context, ns, broker string, ev cloudevents
 	if err != nil {
 		return 0, err
 	}
+	if p.direct {
+		return sendProbe(ctx, sender.Target{URL: addr.URL, Name: to}, ev)
+	}
 	core, err := p.factory.Core()
 	if err != nil {
 		return 0, err
@@ -97,7 +101,11 @@ func (p *drainProbe) Send(ctx context.Context, ns, broker string, ev cloudevents
 	if err != nil {
 		return 0, err
 	}
-	target := sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", fwd.Local, u.RequestURI()), Host: u.Host, Name: to}
+	return sendProbe(ctx, sender.Target{URL: fmt.Sprintf("http://127.0.0.1:%d%s", fwd.Local, u.RequestURI()), Host: u.Host, Name: to}, ev)
+}
+
+// sendProbe posts one probe event and returns the answer's status.
+func sendProbe(ctx context.Context, target sender.Target, ev cloudevents.Event) (int, error) {
 	res := sender.New(target, sender.ModeBinary, 1, 30*time.Second).Send(ctx, &ev)
 	if res.StatusCode == 0 && res.Error != "" {
 		return 0, errors.New(res.Error)

@@ -66,7 +66,8 @@ func TestBrokerMigrateProbeAsyncChannel(t *testing.T) {
 
 	// The first run, stopped as its probe begins: the receiver goes with it.
 	start := time.Now()
-	args := []string{"kymamesh", "broker", "migrate", "default", "-n", user, "--channel", "imc", "--timeout", "120s"}
+	// --via direct: the test bed's broker ingress is a process, not a pod to port-forward to.
+	args := []string{"kymamesh", "broker", "migrate", "default", "-n", user, "--channel", "imc", "--timeout", "120s", "--via", "direct"}
 	stopped := runUntil(t, "probing broker default:", args...)
 	if stopped.Code == 0 || !strings.Contains(stopped.Stderr, "re-run to continue") {
 		t.Fatalf("the stopped run: %s", stopped)
