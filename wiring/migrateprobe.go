@@ -150,10 +150,9 @@ func (mg *migration) probe(ctx context.Context, src *knapi.Broker) (arrivedAt ti
 		}
 	}()
 	deadline := time.Now().Add(mg.s.Timeout)
-	last := "none"
 	for seq := 1; ; seq++ {
 		code, serr := p.Send(ctx, ns, src.Name, ProbeEvent(mark, seq))
-		last = answer(code, serr)
+		last := answer(code, serr)
 		switch {
 		case serr == nil && code >= 400 && code < 500 && code != 404 && code != 429:
 			// A refusal (401/403 with OIDC, 400) comes again on every send.
