@@ -66,7 +66,8 @@ func TestBrokerMigrateProbeAsyncChannel(t *testing.T) {
 
 	// The first run, stopped as its probe begins: the receiver goes with it.
 	start := time.Now()
-	// --via direct: the test bed's broker ingress is a process, not a pod to port-forward to.
+	// --via direct: the test bed's broker ingress is a process, not a pod to
+	// port-forward to.
 	args := []string{"kymamesh", "broker", "migrate", "default", "-n", user, "--channel", "imc", "--timeout", "120s", "--via", "direct"}
 	stopped := runUntil(t, "probing broker default:", args...)
 	if stopped.Code == 0 || !strings.Contains(stopped.Stderr, "re-run to continue") {
@@ -75,7 +76,12 @@ func TestBrokerMigrateProbeAsyncChannel(t *testing.T) {
 	if left := tailLeft(); left != "" {
 		t.Fatalf("the stopped run left its probe: %s", left)
 	}
-	r = mustKM(t, args[1:]...)
+	// In-cluster names resolve through the test bed's proxy (as for explain --probe).
+	proxyEnv := []string{"HTTP_PROXY=" + testbed.HTTPProxy(), "http_proxy=" + testbed.HTTPProxy(), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}
+	r = testbed.Run(t, proxyEnv, "kubectl", args...)
+	if r.Code != 0 {
+		t.Fatalf("the re-run: %s", r)
+	}
 	took := time.Since(start)
 	t.Logf("migration output (re-run):\n%s\n%s", r.Stdout, r.Stderr)
 	for _, want := range []string{
