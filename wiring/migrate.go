@@ -854,8 +854,8 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 	if why != "" && !probing {
 		mg.step(fmt.Sprintf("warning: broker %s's channel %s: its acknowledgement may come before delivery, and this drain does not probe it (--probe=%s)", src.Name, why, mode))
 	}
+	probed := time.Time{}
 	if probing {
-		probed := time.Time{}
 		if v := src.Annotations[MigrateProbedAnnotation]; v != "" {
 			probed, _ = time.Parse(time.RFC3339Nano, v)
 		}
@@ -875,14 +875,11 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 				}
 			}
 		}
-		if !probed.IsZero() && why != "" {
-			// What the channel took before the probe may still be in its
-			// Triggers' retries.
-			until = latest(until, probed.Add(triggersWindow(src, triggers)))
-		}
 	}
-	if why != "" && !probing {
-		until = latest(until, since.Add(triggersWindow(src, triggers)))
+	if why != "" {
+		// What the channel took before the probe (or, unprobed, before the
+		// senders moved) may still be in its Triggers' retries.
+		until = latest(until, latest(since, probed).Add(triggersWindow(src, triggers)))
 	}
 	left := time.Until(until)
 	if left > 0 {

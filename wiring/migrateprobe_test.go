@@ -365,3 +365,43 @@ func TestAsyncChannelClass(t *testing.T) {
 		t.Errorf("channel-based broker without channel status: %q", got)
 	}
 }
+
+// A channel that may answer first is given its Triggers' retry window (here
+// the Broker's, an hour) after the probe arrived, after a probe that could
+// not be sent, and without the probe; a synchronous channel is not.
+func TestMigrateAsyncDrainWaitsTheTriggersWindow(t *testing.T) {
+	fastDrain(t)
+	hour := func(objs []runtime.Object) []runtime.Object {
+		b := objs[0].(*knapi.Broker)
+		if b.Spec.Delivery == nil {
+			b.Spec.Delivery = &eventingduckv1.DeliverySpec{}
+		}
+		retry, delay, lin := int32(1), "PT1H", eventingduckv1.BackoffPolicyLinear
+		b.Spec.Delivery.Retry, b.Spec.Delivery.BackoffDelay, b.Spec.Delivery.BackoffPolicy = &retry, &delay, &lin
+		return objs
+	}
+	all := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "everything", Namespace: "shop"},
+		Spec: knapi.TriggerSpec{Broker: "default", Subscriber: duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: "h"}}}}
+	for _, tc := range []struct {
+		name  string
+		objs  []runtime.Object
+		probe string
+		want  string // "" for a drain that ends
+	}{
+		{"probed", hour(asyncMesh()), "", "the retry windows"},
+		{"not probed: a user's Trigger takes it", hour(asyncMesh(all)), "", "the retry windows"},
+		{"--probe=never", hour(asyncMesh()), ProbeNever, "the retry windows"},
+		{"synchronous", hour(migrateMesh()), "", ""},
+	} {
+		m, _ := knativeFake(tc.objs...)
+		p := &fakeProber{arrive: 1}
+		spec := MigrateSpec{Name: "default", Namespace: "shop", Channel: "imc", Timeout: 5 * time.Second, Prober: p, Probe: tc.probe}
+		err := migrateWith(t, t.Context(), m, spec, func(string) {})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "longer than --timeout 5s")):
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
