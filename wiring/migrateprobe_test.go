@@ -190,7 +190,9 @@ func TestMigrateProbeStoppedAndContinued(t *testing.T) {
 
 // channelStatus gives Broker default its channel's status (and the
 // annotations given), as Knative's controller keeps it.
-func channelStatus(t *testing.T, dyn interface{ Tracker() k8stesting.ObjectTracker }, ann map[string]any) {
+func channelStatus(t *testing.T, dyn interface {
+	Tracker() k8stesting.ObjectTracker
+}, ann map[string]any) {
 	t.Helper()
 	o, err := dyn.Tracker().Get(knapi.Brokers, "shop", "default")
 	if err != nil {
