@@ -12,7 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	k8stesting "k8s.io/client-go/testing"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
@@ -190,9 +190,7 @@ func TestMigrateProbeStoppedAndContinued(t *testing.T) {
 
 // channelStatus gives Broker default its channel's status (and the
 // annotations given), as Knative's controller keeps it.
-func channelStatus(t *testing.T, dyn interface {
-	Tracker() k8stesting.ObjectTracker
-}, ann map[string]any) {
+func channelStatus(t *testing.T, dyn *dynamicfake.FakeDynamicClient, ann map[string]any) {
 	t.Helper()
 	o, err := dyn.Tracker().Get(knapi.Brokers, "shop", "default")
 	if err != nil {
