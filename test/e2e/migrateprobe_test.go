@@ -37,6 +37,10 @@ func TestBrokerMigrateProbeAsyncChannel(t *testing.T) {
 	eventually(t, 60*time.Second, "Knative to copy the async-handler annotation to the Broker's InMemoryChannel", func() bool {
 		return imcAsync("default") == "true"
 	})
+	// Knative's default delivery (10 retries, exponential from 0.2 s) is a
+	// retry window of about 7 minutes, which the drain of an async channel
+	// waits after its probe; 3 retries make it 2.8 s.
+	testbed.MustKubectl(t, "patch", "broker", "default", "-n", user, "--type", "merge", "-p", `{"spec":{"delivery":{"retry":3,"backoffPolicy":"exponential","backoffDelay":"PT0.2S"}}}`)
 	mustKM(t, "deadletter", "enable", "-n", user, "--size", "64Mi")
 	waitStore(t, user)
 	eventually(t, 60*time.Second, "the Trigger to resolve the Broker's dead-letter sink", func() bool {
