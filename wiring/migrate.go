@@ -869,7 +869,6 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 				return err
 			default:
 				probed = at
-				mg.step(fmt.Sprintf("probe arrived through broker %s after its senders moved", src.Name))
 				if err := mg.mark(ctx, src.Name, MigrateProbedAnnotation, probed.Format(time.RFC3339Nano)); err != nil {
 					return err
 				}

@@ -163,6 +163,8 @@ func (mg *migration) probe(ctx context.Context, src *knapi.Broker) (arrivedAt ti
 		wait := min(probeResend, time.Until(deadline))
 		select {
 		case <-w.Arrived():
+			// Said before the receiver's removal, which is reported as it ends.
+			mg.step(fmt.Sprintf("probe %s arrived through broker %s after its senders moved", mark, src.Name))
 			return time.Now().UTC(), nil
 		case <-ctx.Done():
 			return arrivedAt, fmt.Errorf("stopped while probing broker %q; re-run to continue: %w", src.Name, context.Cause(ctx))

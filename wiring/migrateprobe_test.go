@@ -137,7 +137,7 @@ func TestMigrateProbesAsyncChannel(t *testing.T) {
 			t.Fatalf("probe %d: %v", i, ev)
 		}
 	}
-	if !strings.Contains(all, "probe arrived through broker default after its senders moved") ||
+	if !strings.Contains(all, "probe "+mark+" arrived through broker default after its senders moved") ||
 		!strings.Contains(all, "warning: dead letters during the drain of broker default: 2 in the store since") ||
 		!strings.Contains(all, "2 to http://h.shop.svc (HTTP 500)") {
 		t.Fatalf("steps:\n%s", all)

@@ -89,8 +89,8 @@ func TestBrokerMigrateProbeAsyncChannel(t *testing.T) {
 	took := time.Since(start)
 	t.Logf("migration output (re-run):\n%s\n%s", r.Stdout, r.Stderr)
 	for _, want := range []string{
-		"probing broker default:", "probe arrived through broker default after its senders moved",
-		"probing broker default-migrating:", "probe arrived through broker default-migrating after its senders moved",
+		"probing broker default:", " arrived through broker default after its senders moved",
+		"probing broker default-migrating:", " arrived through broker default-migrating after its senders moved",
 		"dead letters during the drain of broker default:",
 		"migrated to class MTChannelBasedBroker, config ConfigMap:default-kymamesh-inmemorychannel:" + user,
 	} {
