@@ -3,6 +3,7 @@ package wiring
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -83,8 +84,13 @@ type MigrateSpec struct {
 	Channel         string // imc, kafka or GROUP/VERSION/KIND: a channel-template ConfigMap the plugin makes
 	Config          string // KIND:NAME[:NAMESPACE]
 	Rollback        bool
-	// Timeout bounds each wait (a Broker or Trigger Ready, a drain).
+	// Timeout bounds each wait (a Broker or Trigger Ready, a drain, a probe).
 	Timeout time.Duration
+	// Probe is when the drain probes the old Broker (ProbeModes; empty: auto).
+	Probe string
+	// Prober makes the probe's receiver and sends its events (nil: no
+	// probe, and no dead-letter count).
+	Prober DrainProbe
 }
 
 // Validate checks the spec before any request.
@@ -122,7 +128,7 @@ func (s MigrateSpec) Validate() error {
 	case s.Timeout <= 0:
 		return invalid.Errorf("--timeout", "%s: must be positive", s.Timeout)
 	}
-	return nil
+	return ValidateProbeMode(s.Probe)
 }
 
 // TemporaryBroker is the Broker the first hop moves NAME to.
@@ -324,7 +330,7 @@ func planSteps(p *MigrationPlan) []string {
 // config and delivery it keeps unless asked), and the ConfigMap --channel makes.
 func targetBroker(s MigrateSpec, cur *knapi.Broker) (*knapi.Broker, *corev1.ConfigMap, error) {
 	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: maps.Clone(cur.Labels),
-		Annotations: map[string]string{BrokerClassAnnotation: cur.Annotations[BrokerClassAnnotation]}}}
+		Annotations: channelAnnotations(cur, map[string]string{BrokerClassAnnotation: cur.Annotations[BrokerClassAnnotation]})}}
 	if cur.Spec.Config != nil {
 		b.Spec.Config = cur.Spec.Config.DeepCopy()
 	}
@@ -353,6 +359,18 @@ func targetBroker(s MigrateSpec, cur *knapi.Broker) (*knapi.Broker, *corev1.Conf
 		b.Spec.Config = &duckv1.KReference{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name, Namespace: s.Namespace}
 	}
 	return b, cm, nil
+}
+
+// channelAnnotations adds to ann b's messaging.knative.dev/ annotations,
+// which Knative copies to the Broker's channel (the async handler among
+// them): the migrated Broker's channel behaves as the old one's did.
+func channelAnnotations(b *knapi.Broker, ann map[string]string) map[string]string {
+	for k, v := range b.Annotations {
+		if strings.HasPrefix(k, "messaging.knative.dev/") {
+			ann[k] = v
+		}
+	}
+	return ann
 }
 
 func configOf(b *knapi.Broker) BrokerConfig {
@@ -519,7 +537,7 @@ func (mg *migration) temporary(_ *knapi.Broker) *knapi.Broker {
 // recreated builds NAME again from the temporary Broker's configuration.
 func (mg *migration) recreated(src *knapi.Broker) *knapi.Broker {
 	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: mg.s.Name, Namespace: mg.s.Namespace, Labels: maps.Clone(src.Labels),
-		Annotations: map[string]string{BrokerClassAnnotation: src.Annotations[BrokerClassAnnotation], MigrateStepAnnotation: stepRecreated}}}
+		Annotations: channelAnnotations(src, map[string]string{BrokerClassAnnotation: src.Annotations[BrokerClassAnnotation], MigrateStepAnnotation: stepRecreated})}}
 	b.Spec = *src.Spec.DeepCopy()
 	// NAME keeps the labels it had: the temporary Broker added the plugin's
 	// mark, which NAME carries only if it carried it before.
@@ -622,7 +640,7 @@ func (mg *migration) hop(ctx context.Context, from, to string, build func(*knapi
 		if err != nil {
 			return err
 		}
-		if err := mg.drain(ctx, src, moved); err != nil {
+		if err := mg.drain(ctx, src, moved, triggers); err != nil {
 			return err
 		}
 	}
@@ -793,7 +811,9 @@ func (mg *migration) repoint(ctx context.Context, r referrer, from, to string) (
 // generation; for a source, its sink URI no longer the old Broker's), then
 // the longest retry window of those senders, counted from the moment they
 // were seen moved (kept on the Broker, so that a re-run does not start over).
-func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []referrer) error {
+// A channel that may answer before it delivers is probed (migrateprobe.go)
+// and then given its Triggers' retry window from the probe's arrival.
+func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []referrer, triggers []knapi.Trigger) error {
 	oldURL := ""
 	if src.Status.Address != nil && src.Status.Address.URL != nil {
 		oldURL = src.Status.Address.URL.String()
@@ -824,14 +844,47 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 			window = w
 		}
 	}
-	if why := asyncChannel(ctx, mg.m, src); why != "" {
-		mg.step(fmt.Sprintf("warning: broker %s's channel %s: its acknowledgement may come before delivery, and this drain does not read its backlog", src.Name, why))
+	until := since.Add(window)
+	why := asyncChannel(ctx, mg.m, src)
+	mode := mg.s.Probe
+	if mode == "" {
+		mode = ProbeAuto
 	}
-	left := time.Until(since.Add(window))
+	probing := mg.s.Prober != nil && (mode == ProbeAlways || mode == ProbeAuto && why != "")
+	if why != "" && !probing {
+		mg.step(fmt.Sprintf("warning: broker %s's channel %s: its acknowledgement may come before delivery, and this drain does not probe it (--probe=%s)", src.Name, why, mode))
+	}
+	probed := time.Time{}
+	if probing {
+		if v := src.Annotations[MigrateProbedAnnotation]; v != "" {
+			probed, _ = time.Parse(time.RFC3339Nano, v)
+		}
+		if probed.IsZero() {
+			at, err := mg.probe(ctx, src)
+			var no errNoProbe
+			switch {
+			case errors.As(err, &no):
+				mg.step(fmt.Sprintf("warning: not probing broker %s: %s; draining by the retry windows alone", src.Name, no))
+			case err != nil:
+				return err
+			default:
+				probed = at
+				if err := mg.mark(ctx, src.Name, MigrateProbedAnnotation, probed.Format(time.RFC3339Nano)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if why != "" {
+		// What the channel took before the probe (or, unprobed, before the
+		// senders moved) may still be in its Triggers' retries.
+		until = latest(until, latest(since, probed).Add(triggersWindow(src, triggers)))
+	}
+	left := time.Until(until)
 	if left > 0 {
-		mg.step(fmt.Sprintf("draining broker %s: its senders moved at %s; waiting %s for their retries to the old address", src.Name, since.Format(time.RFC3339), left.Round(100*time.Millisecond)))
+		mg.step(fmt.Sprintf("draining broker %s: its senders moved at %s; waiting %s for retries to and from the old broker", src.Name, since.Format(time.RFC3339), left.Round(100*time.Millisecond)))
 		if left > mg.s.Timeout {
-			return fmt.Errorf("draining broker %q needs %s more (its senders' retry window, %s), longer than --timeout %s; re-run later to continue", src.Name, left.Round(time.Second), window, mg.s.Timeout)
+			return fmt.Errorf("draining broker %q needs %s more (the retry windows, from %s), longer than --timeout %s; re-run later to continue", src.Name, left.Round(time.Second), since.Format(time.RFC3339), mg.s.Timeout)
 		}
 		select {
 		case <-time.After(left):
@@ -839,16 +892,39 @@ func (mg *migration) drain(ctx context.Context, src *knapi.Broker, moved []refer
 			return fmt.Errorf("stopped while draining broker %q; re-run to continue: %w", src.Name, context.Cause(ctx))
 		}
 	}
+	if mg.s.Prober != nil && storeSinked(src, triggers) {
+		items, err := mg.s.Prober.DeadLetters(ctx, src.Namespace, since)
+		switch {
+		case err != nil:
+			mg.step(fmt.Sprintf("warning: could not read the dead-letter store of namespace %s: %v", src.Namespace, err))
+		case len(items) == 0:
+			mg.step(fmt.Sprintf("dead letters during the drain of broker %s: none in the store since %s", src.Name, since.Format(time.RFC3339)))
+		default:
+			mg.step(fmt.Sprintf("warning: dead letters during the drain of broker %s: %d in the store since %s (from either broker): %s; 'kubectl kymamesh deadletter list -n %s --since %s' lists them",
+				src.Name, len(items), since.Format(time.RFC3339), deadLetterCounts(items), src.Namespace, since.Format(time.RFC3339)))
+		}
+	}
 	return nil
 }
 
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // asyncChannel says why b's channel may acknowledge an event before it
-// delivered it (empty when it does not): a kind other than the in-memory
-// channel, or an in-memory channel with Knative's async handler.
+// delivered it (empty when it does not): a Broker class other than the
+// channel-based one (a Kafka Broker answers once Kafka has the event), a
+// channel kind other than the in-memory channel, or an in-memory channel
+// with Knative's async handler.
 func asyncChannel(ctx context.Context, m Mesh, b *knapi.Broker) string {
 	a := b.Status.Annotations
 	kind, name := a["knative.dev/channelKind"], a["knative.dev/channelName"]
-	switch {
+	switch class := b.Annotations[BrokerClassAnnotation]; {
+	case class != "" && class != "MTChannelBasedBroker":
+		return "is of class " + class + ", not the channel-based Broker"
 	case kind == "":
 		return ""
 	case kind != "InMemoryChannel":
@@ -1064,7 +1140,7 @@ func (mg *migration) clearMark(ctx context.Context) error {
 	if err != nil || b == nil {
 		return err
 	}
-	for _, k := range []string{MigrateStepAnnotation, MigrateDrainAnnotation} {
+	for _, k := range []string{MigrateStepAnnotation, MigrateDrainAnnotation, MigrateProbedAnnotation} {
 		if b.Annotations[k] != "" {
 			if err := mg.mark(ctx, mg.s.Name, k, ""); err != nil {
 				return err

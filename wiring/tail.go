@@ -74,8 +74,8 @@ func BuildTail(s TailSpec) ([]*unstructured.Unstructured, *knapi.Trigger, error)
 	if err := ValidateNamespaceName("--namespace", s.Namespace); err != nil {
 		return nil, nil, err
 	}
-	if s.Image == "" || strings.ContainsAny(s.Image, " \t\n\"'") {
-		return nil, nil, invalid.Errorf("--image", "%q is not an image reference", s.Image)
+	if err := CheckImage("--image", s.Image); err != nil {
+		return nil, nil, err
 	}
 	if s.IdleTimeout <= 0 {
 		return nil, nil, invalid.Errorf("--receiver-idle-timeout", "%s: must be positive", s.IdleTimeout)
@@ -106,4 +106,12 @@ func OwnedBy(obj metav1.Object, owner *unstructured.Unstructured) {
 	yes := true
 	obj.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: owner.GetName(),
 		UID: owner.GetUID(), BlockOwnerDeletion: &yes}})
+}
+
+// CheckImage refuses what cannot be an image reference (empty, blanks, quotes).
+func CheckImage(flag, image string) error {
+	if image == "" || strings.ContainsAny(image, " \t\n\"'") {
+		return invalid.Errorf(flag, "%q is not an image reference", image)
+	}
+	return nil
 }

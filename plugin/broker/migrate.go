@@ -20,6 +20,10 @@ type MigrateOptions struct {
 	Spec   wiring.MigrateSpec
 	DryRun flags.DryRun
 	Output *flags.Output
+	// Image is the adapter image of the drain probe's receiver.
+	Image string
+	// Via is how the probe reaches the old Broker: port-forward or direct (as send).
+	Via string
 
 	factory cmdutil.Factory
 	genericiooptions.IOStreams
@@ -56,7 +60,12 @@ exists (before its removal began).`,
 	flags.AddChannelType(cmd, "channel", &o.Spec.Channel, "The new channel kind: imc, kafka or GROUP/VERSION/KIND; the plugin keeps its template in a ConfigMap NAME-kymamesh-KIND.")
 	fl.StringVar(&o.Spec.Config, "config", "", "The new broker config as KIND:NAME[:NAMESPACE], e.g. ConfigMap:my-channel-config.")
 	fl.BoolVar(&o.Spec.Rollback, "rollback", false, "Return to the old configuration (while the old Broker still exists).")
-	fl.DurationVar(&o.Spec.Timeout, "timeout", o.Spec.Timeout, "How long each wait may take (a Broker or Trigger Ready, a sender moved, a drain); a re-run continues.")
+	fl.DurationVar(&o.Spec.Timeout, "timeout", o.Spec.Timeout, "How long each wait may take (a Broker or Trigger Ready, a sender moved, a drain, a probe); a re-run continues.")
+	fl.StringVar(&o.Spec.Probe, "probe", wiring.ProbeAuto, "When the drain probes the old Broker through a temporary receiver: auto (when its channel may answer before it delivers), always or never.")
+	fl.StringVar(&o.Image, "image", flags.DefaultImage(), "Adapter image of the probe's temporary receiver (its receive mode, as tail's).")
+	fl.StringVar(&o.Via, "via", "port-forward", "How the probe reaches the old Broker's address, as send: port-forward (to a ready pod behind its Service) or direct.")
+	_ = cmd.RegisterFlagCompletionFunc("probe", cobra.FixedCompletions(wiring.ProbeModes, cobra.ShellCompDirectiveNoFileComp))
+	flags.Complete(cmd, "via", "values", "port-forward", "direct")
 	o.DryRun.AddFlag(cmd)
 	o.Output.AddFlags(cmd)
 	cmd.ValidArgsFunction = cmdutil.CompleteNames(f, Kind(), false)
@@ -78,6 +87,12 @@ func (o *MigrateOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []st
 func (o *MigrateOptions) Validate() error {
 	if err := o.Output.Complete(); err != nil {
 		return err
+	}
+	if err := wiring.CheckImage("--image", o.Image); err != nil {
+		return err
+	}
+	if o.Via != "port-forward" && o.Via != "direct" {
+		return invalid.Errorf("--via", "%q: want port-forward or direct", o.Via)
 	}
 	if o.Spec.Rollback && o.DryRun.Strategy == wiring.DryRunServer {
 		return invalid.Errorf("--dry-run", "server: a rollback's plan is all a dry run can show; use --dry-run=client")
@@ -115,6 +130,7 @@ func (o *MigrateOptions) Run(ctx context.Context) error {
 		}
 	}
 	step := func(line string) { fmt.Fprintln(o.ErrOut, line) }
+	o.Spec.Prober = &drainProbe{factory: o.factory, image: o.Image, direct: o.Via == "direct", errOut: o.ErrOut}
 	if err := wiring.Migrate(ctx, m, o.Spec, plan, o.DryRun.Strategy, report, step); err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ import (
 
 // ProbeExtension marks a probe's event (CloudEvents extension names are
 // lower-case letters and digits only).
-const ProbeExtension = "kymameshprobe"
+const ProbeExtension = wiring.ProbeExtension
 
 // maxProbeTriggers bounds the receivers a probe makes (one per Trigger).
 const maxProbeTriggers = 10

@@ -99,46 +99,8 @@ func TestBrokerMigrateUnderLoad(t *testing.T) {
 	if err := json.Unmarshal([]byte(load.Stdout), &sum); err != nil {
 		t.Fatalf("the load: %v\n%s", err, load)
 	}
-	acked := map[string]bool{}
-	data, err := os.ReadFile(results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var e struct {
-			ID     string
-			Status int
-		}
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatalf("results line %q: %v", line, err)
-		}
-		if e.Status >= 200 && e.Status < 300 {
-			acked[e.ID] = true
-		}
-	}
-	var missing []string
-	eventually(t, 60*time.Second, "every acknowledged event to arrive", func() bool {
-		got := map[string]bool{}
-		for _, ev := range sub.Events() {
-			got[ev.ID] = true
-		}
-		missing = missing[:0]
-		for id := range acked {
-			if !got[id] {
-				missing = append(missing, id)
-			}
-		}
-		return len(missing) == 0
-	})
-	time.Sleep(2 * time.Second) // late duplicates
-	count := map[string]int{}
-	for _, ev := range sub.Events() {
-		count[ev.ID]++
-	}
-	dups := 0
-	for _, n := range count {
-		dups += n - 1
-	}
+	acked := ackedIDs(t, results)
+	count, dups := joinByID(t, sub, acked)
 	t.Logf("load: sent %d, acknowledged %d (results file: %d), failed %d; arrived %d distinct, %d duplicates; migration took %s (two runs)",
 		sum.Sent, sum.Acknowledged, len(acked), sum.Failed, len(count), dups, took.Round(100*time.Millisecond))
 	if sum.Acknowledged != len(acked) {
@@ -214,4 +176,57 @@ func runUntil(t *testing.T, marker string, args ...string) testbed.Result {
 	}
 	t.Logf("stopped run: %s", res)
 	return res
+}
+
+// ackedIDs reads send's --results file: the ids of the events acknowledged.
+func ackedIDs(t *testing.T, results string) map[string]bool {
+	t.Helper()
+	acked := map[string]bool{}
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var e struct {
+			ID     string
+			Status int
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("results line %q: %v", line, err)
+		}
+		if e.Status >= 200 && e.Status < 300 {
+			acked[e.ID] = true
+		}
+	}
+	return acked
+}
+
+// joinByID waits until every acknowledged event has arrived at sub and
+// returns how often each id arrived and the duplicates among them.
+func joinByID(t *testing.T, sub *testbed.Receiver, acked map[string]bool) (map[string]int, int) {
+	t.Helper()
+	var missing []string
+	eventually(t, 60*time.Second, "every acknowledged event to arrive", func() bool {
+		got := map[string]bool{}
+		for _, ev := range sub.Events() {
+			got[ev.ID] = true
+		}
+		missing = missing[:0]
+		for id := range acked {
+			if !got[id] {
+				missing = append(missing, id)
+			}
+		}
+		return len(missing) == 0
+	})
+	time.Sleep(2 * time.Second) // late duplicates
+	count := map[string]int{}
+	for _, ev := range sub.Events() {
+		count[ev.ID]++
+	}
+	dups := 0
+	for _, n := range count {
+		dups += n - 1
+	}
+	return count, dups
 }
