@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -15,8 +16,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/invalid"
@@ -37,7 +40,13 @@ const (
 	// DefaultDeadLetterAPIAddr is where the store's API listens in its pod:
 	// a port-forward reaches it, the cluster's network does not.
 	DefaultDeadLetterAPIAddr = "127.0.0.1:8081"
+	// DefaultDeadLetterSize is a new store's claim when --size is not given
+	// (an existing claim keeps its size).
+	DefaultDeadLetterSize = "1Gi"
 )
+
+// storageClassesGVR is where a claim's StorageClass says whether it can grow.
+var storageClassesGVR = schema.GroupVersionResource{Group: "storage.k8s.io", Version: "v1", Resource: "storageclasses"}
 
 // DeadLetterGVRs are the store's resources, in apply order.
 var DeadLetterGVRs = []schema.GroupVersionResource{
@@ -51,7 +60,7 @@ type DeadLetterSpec struct {
 	Namespace string
 	Broker    string // whose delivery.deadLetterSink points at the store
 	Image     string
-	Size      string // the claim's size, a quantity: 1Gi
+	Size      string // the claim's size, a quantity: 1Gi; "": the existing claim's, else DefaultDeadLetterSize
 	Retention string // 7d, 36h, 0 (keep until replayed or purged)
 }
 
@@ -72,8 +81,12 @@ func ParseRetention(s string) (time.Duration, error) {
 	return 0, invalid.Errorf("--retention", "%q: want days (7d), a duration (36h) or 0 to keep events until replayed or purged", s)
 }
 
-// BuildDeadLetterStore renders the store's objects for s, in DeadLetterGVRs order.
+// BuildDeadLetterStore renders the store's objects for s, in DeadLetterGVRs
+// order (with DefaultDeadLetterSize when s.Size is "").
 func BuildDeadLetterStore(s DeadLetterSpec) ([]*unstructured.Unstructured, error) {
+	if s.Size == "" {
+		s.Size = DefaultDeadLetterSize
+	}
 	if err := ValidateNamespaceName("--namespace", s.Namespace); err != nil {
 		return nil, err
 	}
@@ -105,6 +118,49 @@ func BuildDeadLetterStore(s DeadLetterSpec) ([]*unstructured.Unstructured, error
 		"Size": quote(size.String()), "MaxStoreBytes": size.Value() / 10 * 9, "Retention": quote(retention.String()),
 		"APIAddr": quote(DefaultDeadLetterAPIAddr), "APIPort": port, "Labels": inline(labels), "Selector": inline(selector),
 	})
+}
+
+// claimSize is the size enable gives the store's existing claim cur: its own
+// when --size is not given (want ""); want when it is the same or larger and
+// the claim's StorageClass allows expansion. A smaller size is refused (a
+// claim never shrinks), as is a larger one the StorageClass does not allow,
+// before anything is applied. A StorageClass the user may not read leaves it
+// to the API server.
+func claimSize(ctx context.Context, m Mesh, cur *unstructured.Unstructured, want string) (string, error) {
+	haveS, _, _ := unstructured.NestedString(cur.Object, "spec", "resources", "requests", "storage")
+	have, err := resource.ParseQuantity(haveS)
+	if err != nil {
+		return want, nil //nolint:nilerr // a claim without a readable size: the flags' size, as for a new one
+	}
+	if want == "" {
+		return have.String(), nil
+	}
+	w, err := resource.ParseQuantity(want)
+	if err != nil {
+		return want, nil //nolint:nilerr // BuildDeadLetterStore names the flag
+	}
+	ns := cur.GetNamespace()
+	switch w.Cmp(have) {
+	case 0:
+		return want, nil
+	case -1:
+		return "", fmt.Errorf("--size %s: the store's claim in namespace %q is %s and a claim cannot shrink: leave --size out to keep it; nothing was applied",
+			want, ns, have.String())
+	}
+	class, _, _ := unstructured.NestedString(cur.Object, "spec", "storageClassName")
+	if class == "" {
+		return "", fmt.Errorf("--size %s: the store's claim in namespace %q is %s and has no StorageClass, so it cannot grow: leave --size out to keep it; nothing was applied",
+			want, ns, have.String())
+	}
+	sc, err := m.Dynamic.Resource(storageClassesGVR).Get(ctx, class, metav1.GetOptions{})
+	if err != nil {
+		return want, nil //nolint:nilerr // not readable here: the API server decides the resize
+	}
+	if grow, _, _ := unstructured.NestedBool(sc.Object, "allowVolumeExpansion"); !grow {
+		return "", fmt.Errorf("--size %s: the store's claim in namespace %q is %s and its StorageClass %q does not allow expansion (allowVolumeExpansion): leave --size out to keep it; nothing was applied",
+			want, ns, have.String(), class)
+	}
+	return want, nil
 }
 
 func apiPort(addr string) (int, error) {
@@ -144,15 +200,20 @@ func isStoreObject(cur *unstructured.Unstructured) bool {
 	return l[ManagedByLabel] == ManagedByValue && l[ComponentLabel] == DeadLetterComponent
 }
 
-// EnableDeadLetter applies the store's objects (built by
-// BuildDeadLetterStore) and points the Broker's delivery.deadLetterSink at
-// it. Everything is checked before anything is applied: the Broker exists,
-// its dead-letter sink is unset or already the store (another one is
-// replaced only with force, and named), and no object of the store's names
-// is someone else's. Re-running it changes nothing (unchanged).
-func EnableDeadLetter(ctx context.Context, m Mesh, s DeadLetterSpec, objs []*unstructured.Unstructured, dry DryRun, force bool) ([]Change, error) {
+// EnableDeadLetter applies the store's objects (BuildDeadLetterStore) and
+// points the Broker's delivery.deadLetterSink at it. Everything is checked
+// before anything is applied: the Broker exists, its dead-letter sink is
+// unset or already the store (another one is replaced only with force, and
+// named), no object of the store's names is someone else's, and an existing
+// claim keeps its size unless s.Size asks for more where its StorageClass
+// allows expansion. Re-running it changes nothing (unchanged).
+func EnableDeadLetter(ctx context.Context, m Mesh, s DeadLetterSpec, dry DryRun, force bool) ([]Change, error) {
 	ns := s.Namespace
 	if dry == DryRunClient {
+		objs, err := BuildDeadLetterStore(s)
+		if err != nil {
+			return nil, err
+		}
 		out := make([]Change, 0, len(objs)+1)
 		for _, o := range objs {
 			out = append(out, Change{Object: o, Op: OpCreated})
@@ -175,27 +236,34 @@ func EnableDeadLetter(ctx context.Context, m Mesh, s DeadLetterSpec, objs []*uns
 		return nil, fmt.Errorf("broker %q in namespace %q has the dead-letter sink %s: add --force-conflicts to replace it with the store; nothing was applied",
 			s.Broker, ns, SinkString(have, ns))
 	}
-	type target struct {
-		obj *unstructured.Unstructured
-		cur *unstructured.Unstructured
-	}
-	targets := make([]target, len(objs))
-	for i, o := range objs {
-		cur, err := m.Dynamic.Resource(DeadLetterGVRs[i]).Namespace(ns).Get(ctx, o.GetName(), metav1.GetOptions{})
+	curs := make([]*unstructured.Unstructured, len(DeadLetterGVRs))
+	for i, gvr := range DeadLetterGVRs {
+		cur, err := m.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, DeadLetterName, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
 			cur = nil
 		case err != nil:
-			return nil, APIError(err, "get", strings.ToLower(o.GetKind()), o.GetName(), ns)
+			return nil, APIError(err, "get", gvr.Resource, DeadLetterName, ns)
 		case !isStoreObject(cur):
 			return nil, fmt.Errorf("%s %q in namespace %q exists and is not the plugin's dead-letter store: nothing was applied",
 				strings.ToLower(cur.GetKind()), cur.GetName(), ns)
 		}
-		targets[i] = target{o, cur}
+		curs[i] = cur
+	}
+	if curs[0] != nil {
+		size, err := claimSize(ctx, m, curs[0], s.Size)
+		if err != nil {
+			return nil, err
+		}
+		s.Size = size
+	}
+	objs, err := BuildDeadLetterStore(s)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Change, 0, len(objs)+1)
-	for i, t := range targets {
-		c, err := applyOver(ctx, m.Dynamic.Resource(DeadLetterGVRs[i]).Namespace(ns), t.obj, t.cur, dry, force)
+	for i, o := range objs {
+		c, err := applyOver(ctx, m.Dynamic.Resource(DeadLetterGVRs[i]).Namespace(ns), o, curs[i], dry, force)
 		if err != nil {
 			return out, err
 		}
@@ -314,4 +382,102 @@ func DeadLetterAPIPort(ctx context.Context, m Mesh, ns string) (int, error) {
 		}
 	}
 	return apiPort(addr)
+}
+
+// WaitDeadLetter waits until the store takes the Broker's dead letters, as
+// Knative reports it: the store's Deployment available at its current
+// generation; the Broker Ready with status.deadLetterSinkUri resolved to the
+// store; and each Trigger on the Broker that takes the Broker's delivery (no
+// spec.delivery of its own) Ready with that same deadLetterSinkUri. The last
+// is what a Trigger's status alone does not say: when the Broker's delivery
+// changes, Knative deletes and re-creates each such Trigger's Subscription,
+// and writes the new deadLetterSinkUri in the same update that marks the
+// Subscription not ready; until the new one is Ready the channel still has
+// the old one (no dead-letter sink: a failed event is answered 5xx to the
+// sender) or none (an event is not delivered to that Trigger at all).
+func WaitDeadLetter(ctx context.Context, m Mesh, ns, broker string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		pending, err := deadLetterPending(ctx, m, ns, broker)
+		switch {
+		case err == nil && pending == "":
+			return nil
+		case err != nil && ctx.Err() == nil:
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			if cerr := context.Cause(ctx); !errors.Is(cerr, context.DeadlineExceeded) {
+				return cerr
+			}
+			if pending == "" {
+				pending = "the last check had no answer"
+			}
+			return fmt.Errorf("the store is not taking broker %q's dead letters in namespace %q after %s: %s: %w",
+				broker, ns, timeout, pending, ErrWaitTimeout)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// deadLetterPending says what WaitDeadLetter still waits for ("" for
+// nothing), or why it cannot tell.
+func deadLetterPending(ctx context.Context, m Mesh, ns, broker string) (string, error) {
+	d, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(ns).Get(ctx, DeadLetterName, metav1.GetOptions{})
+	if err != nil {
+		return "", APIError(err, "get", "deployment", DeadLetterName, ns)
+	}
+	gen, _ := intField(d, "metadata", "generation")
+	observed, _ := intField(d, "status", "observedGeneration")
+	available, _ := intField(d, "status", "availableReplicas")
+	updated, _ := intField(d, "status", "updatedReplicas")
+	if observed < gen || available < 1 || updated < 1 {
+		return fmt.Sprintf("deployment %q is not available (%s; its claim bound, its pod ready)", DeadLetterName, deploymentReplicas(d)), nil
+	}
+	b, err := m.Eventing.Brokers(ns).Get(ctx, broker, metav1.GetOptions{})
+	if err != nil {
+		return "", APIError(err, "get", "broker", broker, ns)
+	}
+	if !IsDeadLetterStore(deadLetterSinkOf(b), ns) {
+		return "", fmt.Errorf("broker %q in namespace %q no longer sends its dead letters to the store: its dead-letter sink is %s", broker, ns, SinkString(deadLetterSinkOf(b), ns))
+	}
+	uri := b.Status.DeadLetterSinkURI
+	if !IsReady(b) || uri == nil || !strings.HasPrefix(uri.Host, DeadLetterName+".") {
+		return fmt.Sprintf("broker %q has not resolved the store as its dead-letter sink (status.deadLetterSinkUri %s)", broker, uriOrNone(uri)), nil
+	}
+	ts, err := brokerTriggers(ctx, m, b)
+	if err != nil {
+		return "", err
+	}
+	for i := range ts {
+		t := &ts[i]
+		if t.Spec.Delivery != nil {
+			continue // its own delivery: the Broker's is not its Subscription's
+		}
+		if got := t.Status.DeadLetterSinkURI; got == nil || got.String() != uri.String() || !IsReady(t) {
+			return fmt.Sprintf("trigger %q is not Ready with the store as its dead-letter sink (status.deadLetterSinkUri %s, Ready %s)",
+				t.Name, uriOrNone(got), readyString(t)), nil
+		}
+	}
+	return "", nil
+}
+
+func uriOrNone(u *apis.URL) string {
+	if u == nil {
+		return "none"
+	}
+	return u.String()
+}
+
+// readyString is an object's Ready condition as status (reason) for a message.
+func readyString(obj runtime.Object) string {
+	c := currentReady(obj)
+	if c == nil {
+		return "not reported for its generation"
+	}
+	if c.Reason != "" {
+		return string(c.Status) + " (" + c.Reason + ")"
+	}
+	return string(c.Status)
 }

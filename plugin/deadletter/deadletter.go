@@ -43,8 +43,8 @@ type EnableOptions struct {
 }
 
 func newCmdEnable(f cmdutil.Factory, s genericiooptions.IOStreams) *cobra.Command {
-	o := &EnableOptions{Mutation: flags.NewMutation(""), IOStreams: s,
-		Spec: wiring.DeadLetterSpec{Broker: "default", Size: "1Gi", Retention: "7d"}}
+	o := &EnableOptions{Mutation: flags.NewMutation(waitDeadLetter), IOStreams: s,
+		Spec: wiring.DeadLetterSpec{Broker: "default", Retention: "7d"}}
 	cmd := &cobra.Command{
 		Use:   "enable",
 		Short: "Give the namespace a dead-letter store and point the Broker's dead-letter sink at it (server-side apply, idempotent)",
@@ -53,8 +53,16 @@ Deployment of the adapter image in its store mode and a Service, all named
 kymamesh-deadletter and marked as the plugin's, and sets the Broker's
 spec.delivery.deadLetterSink to the Service. A Broker with another dead-letter sink
 stops it before anything is applied, naming that sink; --force-conflicts replaces it.
-Each object is reported created, configured or unchanged.`,
-		Example: `  kubectl kymamesh deadletter enable -n shop
+Each object is reported created, configured or unchanged.
+
+An existing store keeps its claim's size unless --size is given: a smaller size is
+refused (a claim cannot shrink), a larger one is a resize that only a StorageClass
+with allowVolumeExpansion allows (refused otherwise), both before anything is applied.
+
+Knative takes a while to use a new dead-letter sink: it makes each Trigger's
+Subscription again, and until the new one is ready an event that fails is answered
+5xx to its sender or not delivered to that Trigger. --wait waits until it is in effect.`,
+		Example: `  kubectl kymamesh deadletter enable -n shop --wait
   kubectl kymamesh deadletter enable -n shop --broker orders --size 5Gi --retention 30d
   kubectl kymamesh deadletter enable -n shop --dry-run=client -o yaml`,
 		Args: cmdutil.NoArgs,
@@ -62,7 +70,7 @@ Each object is reported created, configured or unchanged.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Spec.Broker, "broker", o.Spec.Broker, "Broker whose dead-letter sink becomes the store.")
-	fl.StringVar(&o.Spec.Size, "size", o.Spec.Size, "Size of the store's PersistentVolumeClaim; the store takes events up to 90% of it, then answers 503.")
+	fl.StringVar(&o.Spec.Size, "size", o.Spec.Size, "Size of the store's PersistentVolumeClaim (default 1Gi for a new one; an existing one keeps its size); the store takes events up to 90% of it, then answers 503.")
 	fl.StringVar(&o.Spec.Retention, "retention", o.Spec.Retention, "Delete stored events older than this: days (7d) or a duration (36h); 0 keeps them until replayed or purged.")
 	fl.StringVar(&o.Spec.Image, "image", flags.DefaultImage(), "Adapter image (its store mode is the store).")
 	fl.BoolVar(&o.ForceConflicts, "force-conflicts", false, "Replace a dead-letter sink the Broker has, and take over fields someone else set since.")
@@ -95,14 +103,17 @@ func (o *EnableOptions) Validate() error {
 func (o *EnableOptions) Run(ctx context.Context) error {
 	return cmdutil.RunChangeSet(ctx, o.factory, o.Mutation, o.IOStreams, cmdutil.ChangeSet{
 		Apply: func(ctx context.Context, m wiring.Mesh, dry wiring.DryRun) ([]wiring.Change, error) {
-			objs, err := wiring.BuildDeadLetterStore(o.Spec)
-			if err != nil {
-				return nil, err
-			}
-			return wiring.EnableDeadLetter(ctx, m, o.Spec, objs, dry, o.ForceConflicts)
+			return wiring.EnableDeadLetter(ctx, m, o.Spec, dry, o.ForceConflicts)
+		},
+		Wait: func(ctx context.Context, m wiring.Mesh, _ []wiring.Change) error {
+			return wiring.WaitDeadLetter(ctx, m, o.Spec.Namespace, o.Spec.Broker, o.Mutation.WaitTimeout)
 		},
 	})
 }
+
+// waitDeadLetter is enable's --wait help.
+const waitDeadLetter = "Wait until the store takes the Broker's dead letters: its Deployment available, the Broker and each of its Triggers " +
+	"that takes the Broker's delivery Ready with the store as status.deadLetterSinkUri; on timeout say what is missing and exit 1."
 
 // DisableOptions are the inputs of "deadletter disable".
 type DisableOptions struct {

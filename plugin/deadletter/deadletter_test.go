@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -45,9 +47,86 @@ func TestEnableIsIdempotent(t *testing.T) {
 	if r := b.Spec.Delivery.DeadLetterSink.Ref; r == nil || r.Kind != "Service" || r.Name != "kymamesh-deadletter" {
 		t.Fatalf("the Broker's dead-letter sink: %+v", b.Spec.Delivery.DeadLetterSink)
 	}
-	cmdtest.Expect(t, f, "deadletter enable --size 2Gi", 0,
+}
+
+// A second enable keeps the store's claim as it is: without --size it is
+// not resized (nor is MAX_STORE_BYTES changed); a smaller --size is refused,
+// and a larger one unless the claim's StorageClass allows expansion, each
+// before anything is written.
+func TestEnableKeepsTheClaimSize(t *testing.T) {
+	class := func(name string, grow bool) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+			"metadata": map[string]any{"name": name}, "provisioner": "example.com/disks", "allowVolumeExpansion": grow}}
+	}
+	f := cmdtest.NewFactory("shop", broker("default", nil), broker("b2", nil), class("fixed", false), class("growing", true))
+	f.ServeApply()
+	claims := f.Dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}).Namespace("shop")
+	deployments := f.Dyn.Resource(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}).Namespace("shop")
+	state := func() (size, maxBytes string) {
+		c, err := claims.Get(t.Context(), "kymamesh-deadletter", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		size, _, _ = unstructured.NestedString(c.Object, "spec", "resources", "requests", "storage")
+		d, err := deployments.Get(t.Context(), "kymamesh-deadletter", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+		env, _, _ := unstructured.NestedSlice(cs[0].(map[string]any), "env")
+		for _, e := range env {
+			if e := e.(map[string]any); e["name"] == "MAX_STORE_BYTES" {
+				maxBytes, _ = e["value"].(string)
+			}
+		}
+		return size, maxBytes
+	}
+	setClass := func(name string) {
+		c, err := claims.Get(t.Context(), "kymamesh-deadletter", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = unstructured.SetNestedField(c.Object, name, "spec", "storageClassName")
+		if _, err := claims.Update(t.Context(), c, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onlyReads := func(args string) {
+		t.Helper()
+		for _, a := range f.Dyn.Actions() {
+			if v := a.GetVerb(); v != "get" && v != "list" {
+				t.Errorf("%s: a refused enable sent %s %s", args, v, a.GetResource().Resource)
+			}
+		}
+	}
+	cmdtest.Expect(t, f, "deadletter enable --size 2Gi", 0, lines("created")+"broker.eventing.knative.dev/default configured\n", "")
+	cmdtest.Expect(t, f, "deadletter enable --broker b2", 0, lines("unchanged")+"broker.eventing.knative.dev/b2 configured\n", "")
+	if size, maxBytes := state(); size != "2Gi" || maxBytes != "1932735276" {
+		t.Fatalf("a second enable without --size: the claim is %s and MAX_STORE_BYTES %s, want 2Gi and 90%% of it", size, maxBytes)
+	}
+	cmdtest.Expect(t, f, "deadletter enable --size 2048Mi", 0, lines("unchanged")+"broker.eventing.knative.dev/default unchanged\n", "")
+	for _, c := range []struct{ args, class, want string }{
+		{"deadletter enable --size 1Gi", "", `error: --size 1Gi: the store's claim in namespace "shop" is 2Gi and a claim cannot shrink: leave --size out to keep it; nothing was applied`},
+		{"deadletter enable --size 4Gi", "", `error: --size 4Gi: the store's claim in namespace "shop" is 2Gi and has no StorageClass, so it cannot grow: leave --size out to keep it; nothing was applied`},
+		{"deadletter enable --size 4Gi --broker b2", "fixed", `error: --size 4Gi: the store's claim in namespace "shop" is 2Gi and its StorageClass "fixed" does not allow expansion (allowVolumeExpansion): leave --size out to keep it; nothing was applied`},
+		{"deadletter enable --size 1Gi --dry-run=server", "growing", `error: --size 1Gi: the store's claim in namespace "shop" is 2Gi and a claim cannot shrink: leave --size out to keep it; nothing was applied`},
+	} {
+		if c.class != "" {
+			setClass(c.class)
+		}
+		f.Dyn.ClearActions()
+		cmdtest.Expect(t, f, c.args, 1, "", c.want+"\n")
+		onlyReads(c.args)
+	}
+	if size, _ := state(); size != "2Gi" {
+		t.Fatalf("a refused enable resized the claim to %s", size)
+	}
+	cmdtest.Expect(t, f, "deadletter enable --size 4Gi", 0,
 		"persistentvolumeclaim/kymamesh-deadletter configured\ndeployment.apps/kymamesh-deadletter configured\nservice/kymamesh-deadletter unchanged\n"+
 			"broker.eventing.knative.dev/default unchanged\n", "")
+	if size, maxBytes := state(); size != "4Gi" || maxBytes != "3865470561" {
+		t.Fatalf("a resize where the StorageClass allows it: the claim is %s and MAX_STORE_BYTES %s", size, maxBytes)
+	}
 }
 
 // Another dead-letter sink is named and kept, unless --force-conflicts.

@@ -1,0 +1,110 @@
+package wiring
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
+)
+
+// What deadletter enable --wait waits for, step by step as Knative reports
+// it: the store available, the Broker's dead-letter sink resolved, then each
+// Trigger that takes the Broker's delivery Ready with it (its Subscription
+// made again); a Trigger with its own delivery is not waited for.
+func TestWaitDeadLetterFollowsWhatKnativeReports(t *testing.T) {
+	const ns = "shop"
+	storeURI, _ := apis.ParseURL("http://kymamesh-deadletter.shop.svc.cluster.local")
+	ready := func(st *duckv1.Status, status corev1.ConditionStatus, reason string) {
+		st.ObservedGeneration = 1
+		st.Conditions = duckv1.Conditions{{Type: apis.ConditionReady, Status: status, Reason: reason}}
+	}
+	deploy := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: DeadLetterName, Namespace: ns, Generation: 2},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: 1, UpdatedReplicas: 1}}
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns, Generation: 1}}
+	b.Spec.Delivery = &eventingduckv1.DeliverySpec{DeadLetterSink: DeadLetterSink(ns)}
+	ready(&b.Status.Status, corev1.ConditionTrue, "")
+	mine := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "t500", Namespace: ns, Generation: 1}, Spec: knapi.TriggerSpec{Broker: "default"}}
+	ready(&mine.Status.Status, corev1.ConditionTrue, "") // as before enable: Ready, no dead-letter sink
+	own := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "own", Namespace: ns, Generation: 1},
+		Spec: knapi.TriggerSpec{Broker: "default", Delivery: &eventingduckv1.DeliverySpec{}}}
+	other := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "elsewhere", Namespace: ns, Generation: 1}, Spec: knapi.TriggerSpec{Broker: "other"}}
+
+	dyn := typedfake.New(deploy, b, mine, own, other)
+	m := Mesh{Core: &typed.Core{Dyn: dyn}, Eventing: &typed.Eventing{Dyn: dyn}, Dynamic: dyn}
+	pending := func(want string) {
+		t.Helper()
+		got, err := deadLetterPending(t.Context(), m, ns, "default")
+		if err != nil || !strings.Contains(got, want) || (want == "") != (got == "") {
+			t.Fatalf("pending: got %q, %v; want %q", got, err, want)
+		}
+	}
+	update := func(obj any) {
+		t.Helper()
+		var err error
+		switch o := obj.(type) {
+		case *knapi.Broker:
+			_, err = m.Eventing.Brokers(ns).Update(t.Context(), o, metav1.UpdateOptions{})
+		case *knapi.Trigger:
+			_, err = m.Eventing.Triggers(ns).Update(t.Context(), o, metav1.UpdateOptions{})
+		case *appsv1.Deployment:
+			var obj map[string]any
+			if obj, err = runtime.DefaultUnstructuredConverter.ToUnstructured(o); err == nil {
+				u := &unstructured.Unstructured{Object: obj}
+				u.SetAPIVersion("apps/v1")
+				u.SetKind("Deployment")
+				_, err = dyn.Resource(DeploymentsGVR).Namespace(ns).Update(t.Context(), u, metav1.UpdateOptions{})
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	pending(`deployment "kymamesh-deadletter" is not available`)
+	deploy.Status.AvailableReplicas, deploy.Status.ReadyReplicas = 1, 1
+	update(deploy)
+	pending(`broker "default" has not resolved the store as its dead-letter sink (status.deadLetterSinkUri none)`)
+	b.Status.DeadLetterSinkURI = storeURI
+	update(b)
+	// The Trigger still as before: no dead-letter sink yet.
+	pending(`trigger "t500" is not Ready with the store as its dead-letter sink (status.deadLetterSinkUri none, Ready True)`)
+	// Knative's Trigger reconciler: the sink written with the new
+	// Subscription, not ready yet. A wait on the URI alone stops here.
+	mine.Status.DeadLetterSinkURI = storeURI
+	ready(&mine.Status.Status, corev1.ConditionUnknown, "SubscriptionNotConfigured")
+	update(mine)
+	pending(`trigger "t500" is not Ready with the store as its dead-letter sink (status.deadLetterSinkUri ` + storeURI.String() + `, Ready Unknown (SubscriptionNotConfigured))`)
+
+	// The timeout names what is missing.
+	err := WaitDeadLetter(t.Context(), m, ns, "default", 300*time.Millisecond)
+	if !errors.Is(err, ErrWaitTimeout) || !strings.Contains(err.Error(), `the store is not taking broker "default"'s dead letters in namespace "shop" after 300ms: trigger "t500"`) {
+		t.Fatalf("WaitDeadLetter: %v", err)
+	}
+	ready(&mine.Status.Status, corev1.ConditionTrue, "")
+	update(mine)
+	pending("")
+	if err := WaitDeadLetter(t.Context(), m, ns, "default", time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	// Someone pointed the Broker elsewhere meanwhile: said at once.
+	u, _ := apis.ParseURL("http://audit.shop.svc.cluster.local")
+	b.Spec.Delivery.DeadLetterSink = &duckv1.Destination{URI: u}
+	update(b)
+	if err := WaitDeadLetter(t.Context(), m, ns, "default", time.Minute); err == nil || !strings.Contains(err.Error(), "no longer sends its dead letters to the store: its dead-letter sink is http://audit.shop.svc.cluster.local") {
+		t.Fatalf("WaitDeadLetter with the sink changed: %v", err)
+	}
+}
