@@ -279,6 +279,12 @@ func TestAgainstARealStore(t *testing.T) {
 		`error: the dead-letter store in namespace "shop" holds no event 9 ('kubectl kymamesh deadletter list -n shop' shows its ids)`+"\n")
 	cmdtest.Expect(t, f, "deadletter replay 1 9", 1, "",
 		`error: the dead-letter store in namespace "shop" holds no event 9 ('kubectl kymamesh deadletter list -n shop' shows its ids)`+"\n")
+	// An unknown id among known ones: refused before anything is deleted.
+	cmdtest.Expect(t, f, "deadletter purge 1 9", 1, "",
+		`error: the dead-letter store in namespace "shop" holds no event 9 ('kubectl kymamesh deadletter list -n shop' shows its ids)`+"\n")
+	if r := cmdtest.Run(t.Context(), f, "", "deadletter", "show", "1"); r.Code != 0 {
+		t.Fatalf("a refused purge deleted event 1: %+v", r)
+	}
 	cmdtest.Expect(t, f, "explain --dead-letter 9", 1, "",
 		`error: the dead-letter store in namespace "shop" holds no event 9 ('kubectl kymamesh deadletter list -n shop' shows its ids)`+"\n")
 	r = cmdtest.Run(t.Context(), f, "", "explain", "--dead-letter", "1")
