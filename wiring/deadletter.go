@@ -13,6 +13,7 @@ import (
 
 	"github.com/distribution/reference"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -398,13 +399,21 @@ func DeadLetterAPIPort(ctx context.Context, m Mesh, ns string) (int, error) {
 func WaitDeadLetter(ctx context.Context, m Mesh, ns, broker string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var staleSince time.Time
 	for {
-		pending, err := deadLetterPending(ctx, m, ns, broker)
+		pending, stale, err := deadLetterPending(ctx, m, ns, broker)
 		switch {
 		case err == nil && pending == "":
 			return nil
 		case err != nil && ctx.Err() == nil:
 			return err
+		case !stale:
+			staleSince = time.Time{}
+		case staleSince.IsZero():
+			staleSince = time.Now()
+		case time.Since(staleSince) >= staleWindow:
+			// Nothing in Knative takes it off again: waiting longer does not help.
+			return fmt.Errorf("the store is not taking all of broker %q's dead letters in namespace %q: %s", broker, ns, pending)
 		}
 		select {
 		case <-ctx.Done():
@@ -421,34 +430,40 @@ func WaitDeadLetter(ctx context.Context, m Mesh, ns, broker string, timeout time
 	}
 }
 
+// staleWindow is how long a channel subscriber of no Subscription may last
+// before the wait gives up: a deleted Subscription's entry goes with its
+// finalizer, at once; one put back by Knative's race stays.
+var staleWindow = 5 * time.Second
+
 // deadLetterPending says what WaitDeadLetter still waits for ("" for
-// nothing), or why it cannot tell.
-func deadLetterPending(ctx context.Context, m Mesh, ns, broker string) (string, error) {
+// nothing), whether that is a channel subscriber of no Subscription, or why
+// it cannot tell.
+func deadLetterPending(ctx context.Context, m Mesh, ns, broker string) (string, bool, error) {
 	d, err := m.Dynamic.Resource(DeploymentsGVR).Namespace(ns).Get(ctx, DeadLetterName, metav1.GetOptions{})
 	if err != nil {
-		return "", APIError(err, "get", "deployment", DeadLetterName, ns)
+		return "", false, APIError(err, "get", "deployment", DeadLetterName, ns)
 	}
 	gen, _ := intField(d, "metadata", "generation")
 	observed, _ := intField(d, "status", "observedGeneration")
 	available, _ := intField(d, "status", "availableReplicas")
 	updated, _ := intField(d, "status", "updatedReplicas")
 	if observed < gen || available < 1 || updated < 1 {
-		return fmt.Sprintf("deployment %q is not available (%s; its claim bound, its pod ready)", DeadLetterName, deploymentReplicas(d)), nil
+		return fmt.Sprintf("deployment %q is not available (%s; its claim bound, its pod ready)", DeadLetterName, deploymentReplicas(d)), false, nil
 	}
 	b, err := m.Eventing.Brokers(ns).Get(ctx, broker, metav1.GetOptions{})
 	if err != nil {
-		return "", APIError(err, "get", "broker", broker, ns)
+		return "", false, APIError(err, "get", "broker", broker, ns)
 	}
 	if !IsDeadLetterStore(deadLetterSinkOf(b), ns) {
-		return "", fmt.Errorf("broker %q in namespace %q no longer sends its dead letters to the store: its dead-letter sink is %s", broker, ns, SinkString(deadLetterSinkOf(b), ns))
+		return "", false, fmt.Errorf("broker %q in namespace %q no longer sends its dead letters to the store: its dead-letter sink is %s", broker, ns, SinkString(deadLetterSinkOf(b), ns))
 	}
 	uri := b.Status.DeadLetterSinkURI
 	if !IsReady(b) || uri == nil || !strings.HasPrefix(uri.Host, DeadLetterName+".") {
-		return fmt.Sprintf("broker %q has not resolved the store as its dead-letter sink (status.deadLetterSinkUri %s)", broker, uriOrNone(uri)), nil
+		return fmt.Sprintf("broker %q has not resolved the store as its dead-letter sink (status.deadLetterSinkUri %s)", broker, uriOrNone(uri)), false, nil
 	}
 	ts, err := brokerTriggers(ctx, m, b)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	for i := range ts {
 		t := &ts[i]
@@ -457,10 +472,61 @@ func deadLetterPending(ctx context.Context, m Mesh, ns, broker string) (string, 
 		}
 		if got := t.Status.DeadLetterSinkURI; got == nil || got.String() != uri.String() || !IsReady(t) {
 			return fmt.Sprintf("trigger %q is not Ready with the store as its dead-letter sink (status.deadLetterSinkUri %s, Ready %s)",
-				t.Name, uriOrNone(got), readyString(t)), nil
+				t.Name, uriOrNone(got), readyString(t)), false, nil
 		}
 	}
-	return "", nil
+	if stale := staleChannelSubscriber(ctx, m, b); stale != "" {
+		return stale, true, nil
+	}
+	return "", false, nil
+}
+
+var subscriptionsGVR = schema.GroupVersionResource{Group: "messaging.knative.dev", Version: "v1", Resource: "subscriptions"}
+
+// staleChannelSubscriber names a subscriber of the channel-based Broker b's
+// channel that no Subscription has ("" when there is none, or the channel
+// cannot be read). Knative puts one there when a Trigger's Subscription is
+// made again (as a change of the Broker's delivery does): the deleted one's
+// finalizer takes its entry off the channel, but the new one's reconciler
+// may patch the channel's whole subscriber list from a cached copy that
+// still has it. Nothing takes it off again; every event then reaches the
+// Trigger a second time through it, without the dead-letter sink.
+func staleChannelSubscriber(ctx context.Context, m Mesh, b *knapi.Broker) string {
+	a := b.Status.Annotations
+	apiVersion, kind, name := a["knative.dev/channelAPIVersion"], a["knative.dev/channelKind"], a["knative.dev/channelName"]
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil || kind == "" || name == "" {
+		return "" // not a channel-based Broker
+	}
+	ns := orNS(a["knative.dev/channelNamespace"], b.Namespace)
+	gvr, _ := meta.UnsafeGuessKindToResource(gv.WithKind(kind))
+	ch, err := m.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	subs, err := m.Dynamic.Resource(subscriptionsGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return ""
+	}
+	live := map[string]bool{}
+	for _, s := range subs.Items {
+		live[string(s.GetUID())] = true
+	}
+	entries, _, _ := unstructured.NestedSlice(ch.Object, "spec", "subscribers")
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		uid, _ := em["uid"].(string)
+		if uid == "" || live[uid] {
+			continue
+		}
+		sub, _ := em["name"].(string)
+		return fmt.Sprintf("%s %q (broker %q's channel) lists subscriber %q with uid %s, which no Subscription has: "+
+			"Knative put a deleted Subscription back on the channel while making the Trigger's Subscription again (a race in its Subscription reconciler); "+
+			"events reach that Trigger a second time through it, without the dead-letter sink, and the Broker answers 5xx when they fail; "+
+			"remove that entry from the channel's spec.subscribers (kubectl edit %s %s -n %s)",
+			kind, name, b.Name, sub, uid, strings.ToLower(kind), name, ns)
+	}
+	return ""
 }
 
 func uriOrNone(u *apis.URL) string {

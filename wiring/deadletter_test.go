@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -46,7 +47,7 @@ func TestWaitDeadLetterFollowsWhatKnativeReports(t *testing.T) {
 	m := Mesh{Core: &typed.Core{Dyn: dyn}, Eventing: &typed.Eventing{Dyn: dyn}, Dynamic: dyn}
 	pending := func(want string) {
 		t.Helper()
-		got, err := deadLetterPending(t.Context(), m, ns, "default")
+		got, _, err := deadLetterPending(t.Context(), m, ns, "default")
 		if err != nil || !strings.Contains(got, want) || (want == "") != (got == "") {
 			t.Fatalf("pending: got %q, %v; want %q", got, err, want)
 		}
@@ -108,3 +109,51 @@ func TestWaitDeadLetterFollowsWhatKnativeReports(t *testing.T) {
 		t.Fatalf("WaitDeadLetter with the sink changed: %v", err)
 	}
 }
+
+// A subscriber on the Broker's channel that no Subscription has (Knative's
+// race puts a deleted one back) is named, with the fix, and ends the wait
+// once it has lasted staleWindow.
+func TestWaitDeadLetterNamesAStaleChannelSubscriber(t *testing.T) {
+	const ns = "shop"
+	storeURI, _ := apis.ParseURL("http://kymamesh-deadletter.shop.svc.cluster.local")
+	deploy := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: DeadLetterName, Namespace: ns, Generation: 1},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 1, UpdatedReplicas: 1, AvailableReplicas: 1}}
+	b := &knapi.Broker{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns, Generation: 1}}
+	b.Spec.Delivery = &eventingduckv1.DeliverySpec{DeadLetterSink: DeadLetterSink(ns)}
+	b.Status.ObservedGeneration = 1
+	b.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue}}
+	b.Status.DeadLetterSinkURI = storeURI
+	b.Status.Annotations = map[string]string{"knative.dev/channelAPIVersion": "messaging.knative.dev/v1",
+		"knative.dev/channelKind": "InMemoryChannel", "knative.dev/channelName": "default-kne-trigger"}
+	sub := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "messaging.knative.dev/v1", "kind": "Subscription",
+		"metadata": map[string]any{"name": "default-t1-abc", "namespace": ns, "uid": "new-uid"}}}
+	imc := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "messaging.knative.dev/v1", "kind": "InMemoryChannel",
+		"metadata": map[string]any{"name": "default-kne-trigger", "namespace": ns},
+		"spec": map[string]any{"subscribers": []any{
+			map[string]any{"uid": "new-uid", "name": "default-t1-abc"},
+			map[string]any{"uid": "old-uid", "name": "default-t1-abc"},
+		}}}}
+	dyn := typedfake.New(deploy, b, sub, imc)
+	m := Mesh{Core: &typed.Core{Dyn: dyn}, Eventing: &typed.Eventing{Dyn: dyn}, Dynamic: dyn}
+	got, stale, err := deadLetterPending(t.Context(), m, ns, "default")
+	if err != nil || !stale || !strings.Contains(got, `InMemoryChannel "default-kne-trigger" (broker "default"'s channel) lists subscriber "default-t1-abc" with uid old-uid, which no Subscription has`) ||
+		!strings.Contains(got, "kubectl edit inmemorychannel default-kne-trigger -n shop") {
+		t.Fatalf("pending: %q, %v, %v", got, stale, err)
+	}
+	defer func(w time.Duration) { staleWindow = w }(staleWindow)
+	staleWindow = 300 * time.Millisecond
+	err = WaitDeadLetter(t.Context(), m, ns, "default", time.Minute)
+	if err == nil || errors.Is(err, ErrWaitTimeout) || !strings.HasPrefix(err.Error(), `the store is not taking all of broker "default"'s dead letters in namespace "shop": InMemoryChannel`) {
+		t.Fatalf("WaitDeadLetter with a stale subscriber: %v", err)
+	}
+	// Taken off the channel: nothing is pending.
+	imc.Object["spec"] = map[string]any{"subscribers": []any{map[string]any{"uid": "new-uid", "name": "default-t1-abc"}}}
+	if _, err := dyn.Resource(schema.GroupVersionResource{Group: "messaging.knative.dev", Version: "v1", Resource: "inmemorychannels"}).Namespace(ns).
+		Update(t.Context(), imc, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WaitDeadLetter(t.Context(), m, ns, "default", time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
