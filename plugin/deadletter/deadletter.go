@@ -61,7 +61,9 @@ with allowVolumeExpansion allows (refused otherwise), both before anything is ap
 
 Knative takes a while to use a new dead-letter sink: it makes each Trigger's
 Subscription again, and until the new one is ready an event that fails is answered
-5xx to its sender or not delivered to that Trigger. --wait waits until it is in effect.`,
+5xx to its sender or not delivered to that Trigger. --wait waits until it is in effect,
+and names a deleted Subscription that Knative's race left on the Broker's channel
+(docs/deadletter.md); enabling the store before making the Triggers avoids that.`,
 		Example: `  kubectl kymamesh deadletter enable -n shop --wait
   kubectl kymamesh deadletter enable -n shop --broker orders --size 5Gi --retention 30d
   kubectl kymamesh deadletter enable -n shop --dry-run=client -o yaml`,
@@ -113,7 +115,8 @@ func (o *EnableOptions) Run(ctx context.Context) error {
 
 // waitDeadLetter is enable's --wait help.
 const waitDeadLetter = "Wait until the store takes the Broker's dead letters: its Deployment available, the Broker and each of its Triggers " +
-	"that takes the Broker's delivery Ready with the store as status.deadLetterSinkUri; on timeout say what is missing and exit 1."
+	"that takes the Broker's delivery Ready with the store as status.deadLetterSinkUri, and no subscriber on the Broker's channel " +
+	"that no Subscription has (Knative's race, named with its fix); on timeout say what is missing and exit 1."
 
 // DisableOptions are the inputs of "deadletter disable".
 type DisableOptions struct {
