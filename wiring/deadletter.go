@@ -523,7 +523,8 @@ func staleChannelSubscriber(ctx context.Context, m Mesh, b *knapi.Broker) string
 		return fmt.Sprintf("%s %q (broker %q's channel) lists subscriber %q with uid %s, which no Subscription has: "+
 			"Knative put a deleted Subscription back on the channel while making the Trigger's Subscription again (a race in its Subscription reconciler); "+
 			"events reach that Trigger a second time through it, without the dead-letter sink, and the Broker answers 5xx when they fail; "+
-			"remove that entry from the channel's spec.subscribers (kubectl edit %s %s -n %s)",
+			"remove that entry from the channel's spec.subscribers as Knative's controller (its webhook lets no one else change them): "+
+			"kubectl edit %s %s -n %s --as=system:serviceaccount:knative-eventing:eventing-controller",
 			kind, name, b.Name, sub, uid, strings.ToLower(kind), name, ns)
 	}
 	return ""

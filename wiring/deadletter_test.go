@@ -137,7 +137,7 @@ func TestWaitDeadLetterNamesAStaleChannelSubscriber(t *testing.T) {
 	m := Mesh{Core: &typed.Core{Dyn: dyn}, Eventing: &typed.Eventing{Dyn: dyn}, Dynamic: dyn}
 	got, stale, err := deadLetterPending(t.Context(), m, ns, "default")
 	if err != nil || !stale || !strings.Contains(got, `InMemoryChannel "default-kne-trigger" (broker "default"'s channel) lists subscriber "default-t1-abc" with uid old-uid, which no Subscription has`) ||
-		!strings.Contains(got, "kubectl edit inmemorychannel default-kne-trigger -n shop") {
+		!strings.Contains(got, "kubectl edit inmemorychannel default-kne-trigger -n shop --as=system:serviceaccount:knative-eventing:eventing-controller") {
 		t.Fatalf("pending: %q, %v, %v", got, stale, err)
 	}
 	defer func(w time.Duration) { staleWindow = w }(staleWindow)
