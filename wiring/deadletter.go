@@ -492,21 +492,30 @@ var subscriptionsGVR = schema.GroupVersionResource{Group: "messaging.knative.dev
 // still has it. Nothing takes it off again; every event then reaches the
 // Trigger a second time through it, without the dead-letter sink.
 func staleChannelSubscriber(ctx context.Context, m Mesh, b *knapi.Broker) string {
+	detail, fix := staleChannelEntry(ctx, m, b)
+	if detail == "" {
+		return ""
+	}
+	return detail + "; " + fix
+}
+
+// staleChannelEntry is staleChannelSubscriber as what is wrong and its fix.
+func staleChannelEntry(ctx context.Context, m Mesh, b *knapi.Broker) (detail, fix string) {
 	a := b.Status.Annotations
 	apiVersion, kind, name := a["knative.dev/channelAPIVersion"], a["knative.dev/channelKind"], a["knative.dev/channelName"]
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil || kind == "" || name == "" {
-		return "" // not a channel-based Broker
+		return "", "" // not a channel-based Broker
 	}
 	ns := orNS(a["knative.dev/channelNamespace"], b.Namespace)
 	gvr, _ := meta.UnsafeGuessKindToResource(gv.WithKind(kind))
 	ch, err := m.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	subs, err := m.Dynamic.Resource(subscriptionsGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	live := map[string]bool{}
 	for _, s := range subs.Items {
@@ -521,13 +530,13 @@ func staleChannelSubscriber(ctx context.Context, m Mesh, b *knapi.Broker) string
 		}
 		sub, _ := em["name"].(string)
 		return fmt.Sprintf("%s %q (broker %q's channel) lists subscriber %q with uid %s, which no Subscription has: "+
-			"Knative put a deleted Subscription back on the channel while making the Trigger's Subscription again (a race in its Subscription reconciler); "+
-			"events reach that Trigger a second time through it, without the dead-letter sink, and the Broker answers 5xx when they fail; "+
-			"remove that entry from the channel's spec.subscribers as Knative's controller (its webhook lets no one else change them): "+
-			"kubectl edit %s %s -n %s --as=system:serviceaccount:knative-eventing:eventing-controller",
-			kind, name, b.Name, sub, uid, strings.ToLower(kind), name, ns)
+				"Knative put a deleted Subscription back on the channel while making the Trigger's Subscription again (a race in its Subscription reconciler); "+
+				"events reach that Trigger a second time through it, without the dead-letter sink, and the Broker answers 5xx when they fail",
+				kind, name, b.Name, sub, uid),
+			fmt.Sprintf("remove that entry from the channel's spec.subscribers as Knative's controller (its webhook lets no one else change them): "+
+				"kubectl edit %s %s -n %s --as=system:serviceaccount:knative-eventing:eventing-controller", strings.ToLower(kind), name, ns)
 	}
-	return ""
+	return "", ""
 }
 
 func uriOrNone(u *apis.URL) string {

@@ -140,6 +140,16 @@ func TestWaitDeadLetterNamesAStaleChannelSubscriber(t *testing.T) {
 		!strings.Contains(got, "kubectl edit inmemorychannel default-kne-trigger -n shop --as=system:serviceaccount:knative-eventing:eventing-controller") {
 		t.Fatalf("pending: %q, %v, %v", got, stale, err)
 	}
+	// doctor fails the Broker for it, with the fix.
+	var found bool
+	for _, c := range deadLetterChecks(t.Context(), m, ns) {
+		if c.Name == "broker channel" {
+			found = c.Result == Fail && strings.Contains(c.Detail, "uid old-uid, which no Subscription has") && strings.HasPrefix(c.Fix, "remove that entry")
+		}
+	}
+	if !found {
+		t.Fatalf("doctor: want a FAIL for the channel: %+v", deadLetterChecks(t.Context(), m, ns))
+	}
 	defer func(w time.Duration) { staleWindow = w }(staleWindow)
 	staleWindow = 300 * time.Millisecond
 	err = WaitDeadLetter(t.Context(), m, ns, "default", time.Minute)
@@ -156,4 +166,3 @@ func TestWaitDeadLetterNamesAStaleChannelSubscriber(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-

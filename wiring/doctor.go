@@ -114,7 +114,8 @@ func Doctor(ctx context.Context, c DoctorClients, s DoctorScope) []Check {
 
 // deadLetterChecks warns about each Broker of the namespace that has no
 // dead-letter sink, nor do all of its Triggers: Knative drops what it gives
-// up on there. Nothing when the namespace has no Broker or its Brokers are
+// up on there. It fails a Broker whose channel keeps a subscriber that no
+// Subscription has (staleChannelSubscriber). Nothing when the namespace has no Broker or its Brokers are
 // not readable (the permissions check names that).
 func deadLetterChecks(ctx context.Context, m Mesh, ns string) []Check {
 	if m.Eventing == nil {
@@ -132,6 +133,9 @@ func deadLetterChecks(ctx context.Context, m Mesh, ns string) []Check {
 	var with []string
 	for i := range brokers.Items {
 		b := &brokers.Items[i]
+		if detail, fix := staleChannelEntry(ctx, m, b); detail != "" {
+			out = append(out, Check{"broker channel", Fail, detail, fix})
+		}
 		if deadLetterSinkOf(b) != nil {
 			with = append(with, b.Name)
 			continue

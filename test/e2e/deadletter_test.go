@@ -461,6 +461,10 @@ func TestDeadLetterEnableWaitNamesAStaleChannelSubscriber(t *testing.T) {
 	if took := time.Since(began); took > time.Minute {
 		t.Fatalf("enable --wait took %s to name the stale subscriber, want its window (5s), not the timeout", took)
 	}
+	r = km(t, "doctor", "-n", ns)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "FAIL  broker channel: InMemoryChannel \""+channel+"\" (broker \"default\"'s channel) lists subscriber \"default-t1-gone\"") {
+		t.Fatalf("doctor: want the stale subscriber failed: %s", r)
+	}
 	subs := strings.Fields(testbed.MustKubectl(t, "get", "inmemorychannel", channel, "-n", ns, "-o", "jsonpath={.spec.subscribers[*].uid}"))
 	for i, u := range subs {
 		if u == uid {
@@ -468,6 +472,9 @@ func TestDeadLetterEnableWaitNamesAStaleChannelSubscriber(t *testing.T) {
 		}
 	}
 	mustKM(t, "deadletter", "enable", "-n", ns, "--wait")
+	if r := km(t, "doctor", "-n", ns); strings.Contains(r.Stdout, "broker channel") {
+		t.Fatalf("doctor after the entry was removed: %s", r)
+	}
 }
 
 // enable and disable on a shared namespace: a Broker's dead-letter sink set
