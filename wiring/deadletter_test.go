@@ -143,7 +143,7 @@ func TestWaitDeadLetterNamesAStaleChannelSubscriber(t *testing.T) {
 	// doctor fails the Broker for it, with the fix.
 	var found bool
 	for _, c := range deadLetterChecks(t.Context(), m, ns) {
-		if c.Name == "broker channel" {
+		if c.Name == "channel subscribers" {
 			found = c.Result == Fail && strings.Contains(c.Detail, "uid old-uid, which no Subscription has") && strings.HasPrefix(c.Fix, "remove that entry")
 		}
 	}

@@ -134,7 +134,7 @@ func deadLetterChecks(ctx context.Context, m Mesh, ns string) []Check {
 	for i := range brokers.Items {
 		b := &brokers.Items[i]
 		if detail, fix := staleChannelEntry(ctx, m, b); detail != "" {
-			out = append(out, Check{"broker channel", Fail, detail, fix})
+			out = append(out, Check{"channel subscribers", Fail, detail, fix})
 		}
 		if deadLetterSinkOf(b) != nil {
 			with = append(with, b.Name)

@@ -462,7 +462,7 @@ func TestDeadLetterEnableWaitNamesAStaleChannelSubscriber(t *testing.T) {
 		t.Fatalf("enable --wait took %s to name the stale subscriber, want its window (5s), not the timeout", took)
 	}
 	r = km(t, "doctor", "-n", ns)
-	if r.Code != 1 || !strings.Contains(r.Stdout, "FAIL  broker channel: InMemoryChannel \""+channel+"\" (broker \"default\"'s channel) lists subscriber \"default-t1-gone\"") {
+	if r.Code != 1 || !strings.Contains(r.Stdout, "FAIL  channel subscribers: InMemoryChannel \""+channel+"\" (broker \"default\"'s channel) lists subscriber \"default-t1-gone\"") {
 		t.Fatalf("doctor: want the stale subscriber failed: %s", r)
 	}
 	subs := strings.Fields(testbed.MustKubectl(t, "get", "inmemorychannel", channel, "-n", ns, "-o", "jsonpath={.spec.subscribers[*].uid}"))
@@ -472,7 +472,7 @@ func TestDeadLetterEnableWaitNamesAStaleChannelSubscriber(t *testing.T) {
 		}
 	}
 	mustKM(t, "deadletter", "enable", "-n", ns, "--wait")
-	if r := km(t, "doctor", "-n", ns); strings.Contains(r.Stdout, "broker channel") {
+	if r := km(t, "doctor", "-n", ns); strings.Contains(r.Stdout, "channel subscribers") {
 		t.Fatalf("doctor after the entry was removed: %s", r)
 	}
 }
