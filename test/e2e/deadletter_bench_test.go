@@ -124,7 +124,7 @@ func postAll(b *testing.B, target, prefix string, n int, headers map[string]stri
 // phase sends N (400) events, bounded; run it once:
 //
 //	flock /tmp/testbed.lock bash test/testbed/run.sh -- go test -tags e2e -count=1 \
-//	  -run x -bench DeadLetterStoreVersusDispatcher -benchtime 1x ./test/e2e/
+//	  -run '^$' -bench DeadLetterStoreVersusDispatcher -benchtime 1x ./test/e2e/
 func BenchmarkDeadLetterStoreVersusDispatcher(b *testing.B) {
 	const n = 400
 	ns := fmt.Sprintf("dlbench-%d", time.Now().UnixNano()%100000)
