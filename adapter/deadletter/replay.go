@@ -85,7 +85,7 @@ func (a *api) replay(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		next = time.Now().Add(gap)
-		res, ok := a.replayOne(r.Context(), id, to, req.DryRun)
+		res, ok := a.replayOne(r.Context(), id, to, req.Token, req.DryRun)
 		if !ok {
 			continue // purged meanwhile
 		}
@@ -106,7 +106,7 @@ func (a *api) replay(w http.ResponseWriter, r *http.Request) {
 
 // replayOne sends one entry's event and records the outcome; false when
 // the entry is no longer there.
-func (a *api) replayOne(ctx context.Context, id, to string, dryRun bool) (ReplayResult, bool) {
+func (a *api) replayOne(ctx context.Context, id, to, token string, dryRun bool) (ReplayResult, bool) {
 	e, err := a.store.Get(id)
 	if errors.Is(err, ErrNotFound) {
 		return ReplayResult{}, false
@@ -141,7 +141,7 @@ func (a *api) replayOne(ctx context.Context, id, to string, dryRun bool) (Replay
 		ev.SetExtension(k, nil)
 	}
 	ev.SetExtension(ExtReplays, int32(min(e.Replays+1, 1<<31-1)))
-	res.Status, res.Error = a.send(ctx, res.Target, &ev)
+	res.Status, res.Error = a.send(ctx, res.Target, token, &ev)
 	res.Delivered = res.Status >= 200 && res.Status < 300
 	if err := a.store.Replayed(id, res); err != nil {
 		if res.Delivered {
@@ -156,7 +156,7 @@ func (a *api) replayOne(ctx context.Context, id, to string, dryRun bool) (Replay
 
 // send posts the event in binary mode, following no redirect, and returns
 // the status or why there was none.
-func (a *api) send(ctx context.Context, target string, ev *event.Event) (int, string) {
+func (a *api) send(ctx context.Context, target, token string, ev *event.Event) (int, string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, nil)
 	if err != nil {
 		return 0, err.Error()
@@ -164,7 +164,9 @@ func (a *api) send(ctx context.Context, target string, ev *event.Event) (int, st
 	if err := cehttp.WriteRequest(ctx, binding.ToMessage(ev), req); err != nil {
 		return 0, "encoding the event: " + err.Error()
 	}
-	if tok, err := os.ReadFile(a.cfg.OIDCTokenFile); err == nil && len(strings.TrimSpace(string(tok))) > 0 {
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	} else if tok, err := os.ReadFile(a.cfg.OIDCTokenFile); err == nil && len(strings.TrimSpace(string(tok))) > 0 {
 		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
 	}
 	resp, err := a.client.Do(req)

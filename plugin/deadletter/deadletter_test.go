@@ -2,17 +2,22 @@ package deadletter_test
 
 import (
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8stesting "k8s.io/client-go/testing"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -324,4 +329,79 @@ func TestAgainstARealStore(t *testing.T) {
 	}
 	cmdtest.Expect(t, f, "deadletter purge 2", 0, "purged 1 events: 2\n", "")
 	cmdtest.Expect(t, f, "deadletter list", 0, "", "No dead letters in namespace shop.\n")
+}
+
+// With Knative's OIDC on (the Broker has an audience), replay --to broker
+// has the store present a token of its pod's ServiceAccount made for that
+// audience (TokenRequest), and the Broker gets it as a bearer token; a user
+// who may not make that token gets one line and nothing is replayed.
+func TestReplayToAnOIDCBrokerPresentsTheStoresToken(t *testing.T) {
+	store, err := deadletter.Open(t.TempDir(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	h := deadletter.NewHandlers(deadletter.Config{OIDCTokenFile: "/nonexistent"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	intake, api := httptest.NewServer(h.Intake), httptest.NewServer(h.API)
+	t.Cleanup(intake.Close)
+	t.Cleanup(api.Close)
+	var mu sync.Mutex
+	var auth []string
+	ingress := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(ingress.Close)
+	req, _ := http.NewRequest(http.MethodPost, intake.URL, strings.NewReader(`{}`))
+	for k, v := range map[string]string{"Ce-Specversion": "1.0", "Ce-Id": "o-1", "Ce-Source": "s", "Ce-Type": "t",
+		"Ce-Knativeerrordest": "http://sub.shop.svc/", "Ce-Knativeerrorcode": "500", "Content-Type": "application/json"} {
+		req.Header.Set(k, v)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("storing: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
+	b := broker("default", nil)
+	u, _ := apis.ParseURL(ingress.URL)
+	audience := "eventing.knative.dev/broker/shop/default"
+	b.Status.Address = &duckv1.Addressable{URL: u, Audience: &audience}
+	f := cmdtest.NewFactory("shop", b)
+	f.ServeApply()
+	cmdtest.Expect(t, f, "deadletter enable", 0, lines("created")+"broker.eventing.knative.dev/default configured\n", "")
+	f.DeadLetterAPI = api.URL
+	var asked []string
+	refuse := false
+	f.Dyn.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		c := a.(k8stesting.CreateAction)
+		if c.GetSubresource() != "token" {
+			return false, nil, nil
+		}
+		u := c.GetObject().(*unstructured.Unstructured)
+		if refuse {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "serviceaccounts"}, u.GetName(), errors.New(`User "dev" cannot create resource "serviceaccounts/token"`))
+		}
+		auds, _, _ := unstructured.NestedStringSlice(u.Object, "spec", "audiences")
+		asked = append(asked, a.GetNamespace()+"/"+u.GetName()+" for "+strings.Join(auds, ","))
+		out := u.DeepCopy()
+		_ = unstructured.SetNestedField(out.Object, "tok-of-"+u.GetName(), "status", "token")
+		return true, out, nil
+	})
+
+	refuse = true
+	r := cmdtest.Run(t.Context(), f, "", "deadletter", "replay", "--all", "--to", "broker")
+	if r.Code != 1 || !strings.Contains(r.Stderr, `error: replaying to broker "default" with Knative's OIDC authentication on needs a token of the store's serviceaccount "default": forbidden`) || len(auth) != 0 {
+		t.Fatalf("replay without the right to make the token: %+v (the broker got %v)", r, auth)
+	}
+	refuse = false
+	r = cmdtest.Run(t.Context(), f, "", "deadletter", "replay", "--all", "--to", "broker")
+	if r.Code != 0 || len(asked) != 1 || asked[0] != "shop/default for "+audience || len(auth) != 1 || auth[0] != "Bearer tok-of-default" {
+		t.Fatalf("replay to an OIDC broker: %+v; tokens asked %v; the broker got %v", r, asked, auth)
+	}
+	if strings.Contains(r.Stdout+r.Stderr, "tok-of-default") {
+		t.Fatalf("the token was printed: %+v", r)
+	}
 }

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/output"
@@ -379,6 +381,16 @@ func (o *ReplayOptions) Run(ctx context.Context) error {
 			return fmt.Errorf("broker %q in namespace %q has no address yet (not Ready): nothing was replayed", o.Broker, o.namespace)
 		}
 		req.To = b.Status.Address.URL.String()
+		// With Knative's OIDC authentication on, the Broker takes only a
+		// token for its audience: the store replays with a token of its own
+		// pod's ServiceAccount, made for that audience.
+		if a := b.Status.Address.Audience; a != nil && *a != "" && !o.DryRun {
+			tok, err := o.storeToken(ctx, *a)
+			if err != nil {
+				return err
+			}
+			req.Token = tok
+		}
 	}
 	report := replayReport{Results: []dlstore.ReplayResult{}, DryRun: o.DryRun}
 	return o.with(ctx, func(c *dlstore.Client) error {
@@ -409,6 +421,30 @@ func (o *ReplayOptions) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// storeToken makes a token of the store pod's ServiceAccount (its
+// Deployment's serviceAccountName, else the namespace's default) for
+// audience: the identity the replays are sent with, as the pod's own
+// projected token would be. An hour covers a slow replay.
+func (o *ReplayOptions) storeToken(ctx context.Context, audience string) (string, error) {
+	dyn, err := o.factory.Dynamic()
+	if err != nil {
+		return "", err
+	}
+	sa := "default"
+	dep, err := dyn.Resource(appsv1.SchemeGroupVersion.WithResource("deployments")).Namespace(o.namespace).Get(ctx, wiring.DeadLetterName, metav1.GetOptions{})
+	if err != nil {
+		return "", wiring.APIError(err, "get", "deployment", wiring.DeadLetterName, o.namespace)
+	}
+	if name, _, _ := unstructured.NestedString(dep.Object, "spec", "template", "spec", "serviceAccountName"); name != "" {
+		sa = name
+	}
+	tok, err := wiring.ServiceAccountToken(ctx, dyn, o.namespace, sa, audience, wiring.ServiceAccountTokenTTL)
+	if err != nil {
+		return "", fmt.Errorf("replaying to broker %q with Knative's OIDC authentication on needs a token of the store's serviceaccount %q: %w", o.Broker, sa, err)
+	}
+	return tok, nil
 }
 
 // PurgeOptions are the inputs of "deadletter purge".

@@ -41,11 +41,9 @@ func TestBrokerMigrateProbeAsyncChannel(t *testing.T) {
 	// retry window of about 7 minutes, which the drain of an async channel
 	// waits after its probe; 3 retries make it 2.8 s.
 	testbed.MustKubectl(t, "patch", "broker", "default", "-n", user, "--type", "merge", "-p", `{"spec":{"delivery":{"retry":3,"backoffPolicy":"exponential","backoffDelay":"PT0.2S"}}}`)
-	mustKM(t, "deadletter", "enable", "-n", user, "--size", "64Mi")
-	waitStore(t, user)
-	eventually(t, 60*time.Second, "the Trigger to resolve the Broker's dead-letter sink", func() bool {
-		return strings.Contains(testbed.MustKubectl(t, "get", "trigger", "created", "-n", user, "-o", "jsonpath={.status.deadLetterSinkUri}"), "kymamesh-deadletter")
-	})
+	// --wait: until Knative has re-made the Trigger's Subscription with the
+	// dead-letter sink, and no stale channel subscriber is left (docs/deadletter.md).
+	mustKM(t, "deadletter", "enable", "-n", user, "--size", "64Mi", "--wait")
 	tailLeft := func() string {
 		return strings.TrimSpace(testbed.MustKubectl(t, "get", "deployments,services,triggers", "-n", user, "-l", "kymamesh.kyma-project.io/tail", "-o", "name"))
 	}

@@ -94,6 +94,47 @@ spec:
 	if err := json.Unmarshal([]byte(strings.TrimSpace(tl.stdout.String())), &ev); err != nil || ev.ID != "allowed-1" {
 		t.Fatalf("the Trigger's subscriber got %q (%v), want only allowed-1", tl.stdout, err)
 	}
+	oidcReplay(t, user)
+}
+
+// oidcReplay: the dead-letter store replays to the Broker with a token of
+// its pod's ServiceAccount (the namespace's default) for the Broker's
+// audience: refused (403, not 401: the token was taken) until an
+// EventPolicy lets that ServiceAccount in, then delivered and gone from the
+// store.
+func oidcReplay(t *testing.T, user string) {
+	t.Helper()
+	mustKM(t, "deadletter", "enable", "-n", user, "--size", "64Mi", "--wait")
+	// A dead letter as Knative hands one over (the store's intake, through
+	// the test bed's proxy).
+	if code := postEvent(t, "http://kymamesh-deadletter."+user+".svc.cluster.local/", "dl-oidc-1", "oidc.replay"); code != 202 {
+		t.Fatalf("storing a dead letter: %d", code)
+	}
+	r := km(t, "deadletter", "replay", "--all", "--to", "broker", "-n", user)
+	if r.Code != 1 || !strings.Contains(r.Stdout+r.Stderr, "403") {
+		ingressLog(t)
+		t.Fatalf("replay as a ServiceAccount no EventPolicy allows: want 403 from the broker ingress, got %s", r)
+	}
+	if strings.Contains(r.Stderr+r.Stdout, "eyJ") {
+		t.Fatalf("replay printed the token: %s", r)
+	}
+	applyYAML(t, `apiVersion: eventing.knative.dev/v1alpha1
+kind: EventPolicy
+metadata: {name: e2e-store, namespace: `+user+`}
+spec:
+  to: [{ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}]
+  from: [{sub: "system:serviceaccount:`+user+`:default"}]
+`)
+	eventually(t, 90*time.Second, "the store's replay to be let in", func() bool {
+		r = km(t, "deadletter", "replay", "--all", "--to", "broker", "-n", user)
+		return r.Code == 0
+	})
+	if !strings.Contains(r.Stderr, "1 delivered, 0 failed") {
+		t.Fatalf("replay once allowed: %s", r)
+	}
+	if out := mustKM(t, "deadletter", "list", "-n", user).Stdout + ""; strings.Contains(out, "dl-oidc-1") {
+		t.Fatalf("the replayed event is still in the store:\n%s", out)
+	}
 }
 
 // ingressLog writes the end of the broker ingress's log to the test log: why

@@ -89,6 +89,11 @@ type ReplayRequest struct {
 	To     string  `json:"to,omitempty"`
 	Rate   float64 `json:"rate,omitempty"`
 	DryRun bool    `json:"dryRun,omitempty"`
+	// Token, when set, is presented as a bearer token on every replay
+	// instead of the pod's OIDC token file: the CLI makes it by a
+	// TokenRequest for the store's ServiceAccount with the target's audience
+	// (a Broker's, with Knative's OIDC authentication on). Never logged.
+	Token string `json:"token,omitempty"`
 }
 
 // ReplayResult is one event's replay, one line of the answer's stream.
