@@ -27,6 +27,7 @@ type fakeProber struct {
 	code    int // the ingress's answer (0: 202)
 	dead    []dlstore.Summary
 	onWatch func()
+	onSend  func(seq int) // after the seq-th send
 
 	mu      sync.Mutex
 	watches []string // broker/mark of each Watch
@@ -70,6 +71,9 @@ func (p *fakeProber) Send(_ context.Context, _, _ string, ev cloudevents.Event) 
 	}
 	if p.n++; p.n == p.arrive {
 		p.w.arrived <- struct{}{}
+	}
+	if p.onSend != nil {
+		p.onSend(len(p.sent))
 	}
 	return 202, nil
 }
@@ -402,6 +406,46 @@ func TestMigrateAsyncDrainWaitsTheTriggersWindow(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "longer than --timeout 5s")):
 			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// A user's Trigger that would take the probe, made after the drain checked
+// (while the receiver's Trigger became Ready, or between two probes), stops
+// the probe before the next send: no probe goes to the Broker once it exists;
+// the receiver is closed and the drain goes on by the retry windows.
+func TestMigrateProbeStopsForATriggerMadeMeanwhile(t *testing.T) {
+	fastDrain(t)
+	for _, after := range []int{0, 2} { // made during Watch, after the 2nd send
+		all := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "everything", Namespace: "shop"},
+			Spec: knapi.TriggerSpec{Broker: "default", Subscriber: duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: "h"}}}}
+		m, _ := knativeFake(asyncMesh()...)
+		mk := func() {
+			if _, err := m.Eventing.Triggers("shop").Create(t.Context(), all, metav1.CreateOptions{}); err != nil {
+				t.Error(err)
+			}
+		}
+		p := &fakeProber{} // the probe never arrives
+		if after == 0 {
+			p.onWatch = mk
+		} else {
+			p.onSend = func(seq int) {
+				if seq == after {
+					mk()
+				}
+			}
+		}
+		var steps []string
+		spec := MigrateSpec{Name: "default", Namespace: "shop", Channel: "imc", Timeout: 5 * time.Second, Prober: p}
+		if err := migrateWith(t, t.Context(), m, spec, func(s string) { steps = append(steps, s) }); err != nil {
+			t.Fatalf("after %d: %v", after, err)
+		}
+		p.mu.Lock()
+		sent, closed := len(p.sent), p.closed
+		p.mu.Unlock()
+		if sent != after || closed != 1 || !strings.Contains(strings.Join(steps, "\n"),
+			"warning: not probing broker default: trigger(s) everything of broker default would deliver the probe") {
+			t.Fatalf("after %d: sent %d, closed %d, steps:\n%s", after, sent, closed, strings.Join(steps, "\n"))
 		}
 	}
 }
