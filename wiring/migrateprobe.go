@@ -105,7 +105,7 @@ func probeTakers(triggers []knapi.Trigger, ev cloudevents.Event) []string {
 	var out []string
 	for i := range triggers {
 		t := &triggers[i]
-		if t.Labels[TailLabel] != "" {
+		if tailReceiver(t) {
 			continue
 		}
 		if eventmatch.Trigger(t.Spec, ev).Takes {
@@ -114,6 +114,17 @@ func probeTakers(triggers []knapi.Trigger, ev cloudevents.Event) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// tailReceiver says whether t is a tail session's own Trigger, by its form
+// as BuildTail makes it (named for the session, to the session's Service),
+// not by the label alone, which anyone may copy onto a Trigger that feeds a
+// real subscriber.
+func tailReceiver(t *knapi.Trigger) bool {
+	s := t.Labels[TailLabel]
+	ref := t.Spec.Subscriber.Ref
+	return s != "" && t.Name == s && strings.HasPrefix(s, TailComponent+"-") && ref != nil && ref.Kind == "Service" &&
+		ref.Name == s && (ref.Namespace == "" || ref.Namespace == t.Namespace) && t.Spec.Subscriber.URI == nil
 }
 
 // probe sends probe events to Broker src until one arrives at the

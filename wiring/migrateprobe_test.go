@@ -300,6 +300,17 @@ func TestMigrateProbeModes(t *testing.T) {
 
 // Which Triggers would deliver the probe to a subscriber: Knative's filter
 // decides; tail's receivers are the plugin's own and do not count.
+// tailTrigger is a Trigger with tail's label for session to Service svc
+// (the session's own when omitted).
+func tailTrigger(name, session string, svc ...string) knapi.Trigger {
+	to := session
+	if len(svc) > 0 {
+		to = svc[0]
+	}
+	return knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: map[string]string{TailLabel: session}},
+		Spec: knapi.TriggerSpec{Broker: "default", Subscriber: duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: to}}}}
+}
+
 func TestProbeTakers(t *testing.T) {
 	tr := func(name string, labels map[string]string, f *knapi.TriggerFilter, fs ...knapi.SubscriptionsAPIFilter) knapi.Trigger {
 		return knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: knapi.TriggerSpec{Broker: "default", Filter: f, Filters: fs}}
@@ -318,9 +329,13 @@ func TestProbeTakers(t *testing.T) {
 		tr("source", nil, attrs("source", ProbeEventSource)),
 		tr("prefix", nil, nil, knapi.SubscriptionsAPIFilter{Prefix: map[string]string{"type": "dev.kymamesh."}}),
 		tr("cesql-false", nil, nil, knapi.SubscriptionsAPIFilter{CESQL: "type = 'x'"}),
-		tr("tail", map[string]string{TailLabel: "kymamesh-tail-x"}, nil),
+		tailTrigger("kymamesh-tail-x", "kymamesh-tail-x"),
+		// The label copied onto a Trigger to a real subscriber does not
+		// make it the plugin's receiver.
+		tailTrigger("copied", "kymamesh-tail-x"),
+		tailTrigger("kymamesh-tail-y", "kymamesh-tail-y", "orders"),
 	}, ProbeEvent("migrate-x", 1))
-	if strings.Join(got, ",") != "empty,none,prefix,source" {
+	if strings.Join(got, ",") != "copied,empty,kymamesh-tail-y,none,prefix,source" {
 		t.Fatalf("takers: %v", got)
 	}
 }
@@ -447,5 +462,22 @@ func TestMigrateProbeStopsForATriggerMadeMeanwhile(t *testing.T) {
 			"warning: not probing broker default: trigger(s) everything of broker default would deliver the probe") {
 			t.Fatalf("after %d: sent %d, closed %d, steps:\n%s", after, sent, closed, strings.Join(steps, "\n"))
 		}
+	}
+}
+
+// The probe's own receiver, as tail builds it (and as Knative defaults its
+// subscriber's namespace), is the plugin's: re-checking takers before each
+// probe must not stop at it.
+func TestTailsOwnTriggerIsNoProbeTaker(t *testing.T) {
+	_, tr, err := BuildTail(TailSpec{Name: TailName("abcde"), Namespace: "shop", Broker: "default", Image: "ghcr.io/x/y:1",
+		IdleTimeout: time.Minute, Token: strings.Repeat("a", 64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Spec.Filter = &knapi.TriggerFilter{Attributes: knapi.TriggerFilterAttributes{ProbeExtension: "migrate-x"}}
+	withNS := tr.DeepCopy()
+	withNS.Spec.Subscriber.Ref.Namespace = "shop"
+	if got := probeTakers([]knapi.Trigger{*tr, *withNS}, ProbeEvent("migrate-x", 1)); len(got) != 0 {
+		t.Fatalf("tail's own trigger counted as a taker: %v", got)
 	}
 }
