@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,13 +23,13 @@ import (
 func setNamespaceEntry(text, ns string, entry map[string]any) (string, error) {
 	var doc yaml3.Node
 	dec := yaml3.NewDecoder(strings.NewReader(text))
-	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return "", err
 	}
 	// Knative reads the first document only; re-encoding would drop the
 	// others, which are someone else's text.
 	var more yaml3.Node
-	if err := dec.Decode(&more); err != io.EOF {
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("it holds more than one YAML document")
 	}
 	if doc.Kind == 0 { // empty text: a new document
