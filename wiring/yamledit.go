@@ -28,9 +28,15 @@ func setNamespaceEntry(text, ns string, entry map[string]any) (string, error) {
 	}
 	// Knative reads the first document only; re-encoding would drop the
 	// others, which are someone else's text.
-	var more yaml3.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("it holds more than one YAML document")
+	for {
+		var more yaml3.Node
+		err := dec.Decode(&more)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || !emptyDocument(&more) {
+			return "", fmt.Errorf("it holds more than one YAML document")
+		}
 	}
 	if doc.Kind == 0 { // empty text: a new document
 		doc = yaml3.Node{Kind: yaml3.DocumentNode}
@@ -97,6 +103,20 @@ func setNamespaceEntry(text, ns string, entry map[string]any) (string, error) {
 		out = ""
 	}
 	return out, nil
+}
+
+// emptyDocument says whether d holds nothing, not even a comment (a
+// trailing ---).
+func emptyDocument(d *yaml3.Node) bool {
+	if d.HeadComment != "" || d.LineComment != "" || d.FootComment != "" {
+		return false
+	}
+	for _, c := range d.Content {
+		if c.Kind != yaml3.ScalarNode || c.Tag != "!!null" || c.Value != "" || c.HeadComment != "" || c.LineComment != "" || c.FootComment != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // mappingValue is the value node of key in mapping m, or nil.

@@ -104,8 +104,11 @@ func TestNamespaceEntryRefusesAmbiguousValues(t *testing.T) {
 			t.Errorf("%q: %v %s %s", text, err, op, why)
 		}
 	}
-	// One document opened with --- is one document.
-	if _, err := setNamespaceEntry("---\nclusterDefault:\n  brokerClass: X\n", "shop", entry); err != nil {
-		t.Fatal(err)
+	// One document opened with ---, or followed by an empty one, is one
+	// document.
+	for _, text := range []string{"---\nclusterDefault:\n  brokerClass: X\n", "clusterDefault:\n  brokerClass: X\n---\n"} {
+		if _, err := setNamespaceEntry(text, "shop", entry); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
 	}
 }
