@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -12,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	kcfg "knative.dev/eventing/pkg/apis/config"
+	chcfg "knative.dev/eventing/pkg/apis/messaging/config"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
@@ -69,6 +72,7 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 	cms := m.Core.ConfigMaps(eventingNamespace)
 	// config-br-defaults: each class, and the channel template its config names.
 	if cm, err := cms.Get(ctx, brokerDefaultsDoc.ConfigMap, metav1.GetOptions{}); err == nil {
+		n := len(odd)
 		var root map[string]any
 		if err := yaml.Unmarshal([]byte(cm.Data[brokerDefaultsDoc.Key]), &root); err != nil {
 			odd = append(odd, fmt.Sprintf("%s %s does not parse (%v)", brokerDefaultsDoc.ConfigMap, brokerDefaultsDoc.Key, err))
@@ -104,9 +108,11 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 				}
 			}
 		}
+		knativeRejects(&odd, n, brokerDefaultsDoc, cm.Data[brokerDefaultsDoc.Key], &kcfg.Defaults{})
 	}
 	// default-ch-webhook: the kind of every Channel made without one.
 	if cm, err := cms.Get(ctx, channelDefaultsDoc.ConfigMap, metav1.GetOptions{}); err == nil {
+		n := len(odd)
 		var root map[string]any
 		if err := yaml.Unmarshal([]byte(cm.Data[channelDefaultsDoc.Key]), &root); err != nil {
 			odd = append(odd, fmt.Sprintf("%s %s does not parse (%v)", channelDefaultsDoc.ConfigMap, channelDefaultsDoc.Key, err))
@@ -127,6 +133,7 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 				template(em, "default-ch-webhook namespaceDefaults."+ns)
 			}
 		}
+		knativeRejects(&odd, n, channelDefaultsDoc, cm.Data[channelDefaultsDoc.Key], &chcfg.ChannelDefaults{})
 	}
 	// What the Brokers use: their class, and the channel they report.
 	brokers, berr := m.Eventing.Brokers(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
@@ -155,6 +162,24 @@ func persistenceChecks(ctx context.Context, m Mesh, disc typed.Discovery, now ti
 		out = append(out, channelKindCheck(ctx, m, disc, k, kinds[k], now))
 	}
 	return out
+}
+
+// knativeRejects adds what Knative's own reading of value (YAML to JSON,
+// then its Go types, as its webhook does) refuses, when nothing after the
+// n-th of odd names something more precise: a type the walk does not look at
+// (an entry or delivery.retry that is a string, a list where a map belongs)
+// makes the webhook refuse the whole value.
+func knativeRejects(odd *[]string, n int, doc defaultsDoc, value string, into any) {
+	if len(*odd) != n || strings.TrimSpace(value) == "" {
+		return
+	}
+	j, err := yaml.YAMLToJSON([]byte(value))
+	if err == nil {
+		err = json.Unmarshal(j, into)
+	}
+	if err != nil {
+		*odd = append(*odd, fmt.Sprintf("Knative cannot read %s %s (%v)", doc.ConfigMap, doc.Key, err))
+	}
 }
 
 // typeKey is "APIVERSION KIND" of a {apiVersion, kind} map.

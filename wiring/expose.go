@@ -202,10 +202,16 @@ func routeDetached(u *unstructured.Unstructured, now time.Time) string {
 		return ""
 	}
 	for _, p := range parents {
-		conds, _, _ := unstructured.NestedSlice(p.(map[string]any), "conditions")
+		pm, _ := p.(map[string]any) // a schema-less CRD may hold anything
+		conds, _, _ := unstructured.NestedSlice(pm, "conditions")
 		for _, c := range conds {
 			cm, _ := c.(map[string]any)
 			if cm["status"] != "False" {
+				continue
+			}
+			// A verdict on an older spec of the route (before the plugin
+			// changed it) says nothing of the route now.
+			if g, ok, _ := unstructured.NestedInt64(cm, "observedGeneration"); ok && g < u.GetGeneration() {
 				continue
 			}
 			reason, _ := cm["reason"].(string)

@@ -96,7 +96,7 @@ func TestExposureCheckReadsTheRouteAndGatewayAsTheyAreNow(t *testing.T) {
 		u := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
 			"metadata": map[string]any{"name": "shop-adapter", "namespace": "kyma-integration",
-				"creationTimestamp": now.Add(-age).UTC().Format(time.RFC3339)},
+				"creationTimestamp": now.Add(-age).UTC().Format(time.RFC3339), "generation": int64(2)},
 		}}
 		if status != nil {
 			u.Object["status"] = status
@@ -106,6 +106,10 @@ func TestExposureCheckReadsTheRouteAndGatewayAsTheyAreNow(t *testing.T) {
 	parent := func(typ, status, reason string) map[string]any {
 		return map[string]any{"parents": []any{map[string]any{"parentRef": map[string]any{"name": "public"},
 			"conditions": []any{map[string]any{"type": typ, "status": status, "reason": reason, "message": "says the controller"}}}}}
+	}
+	stale := func(st map[string]any, gen int64) map[string]any {
+		st["parents"].([]any)[0].(map[string]any)["conditions"].([]any)[0].(map[string]any)["observedGeneration"] = gen
+		return st
 	}
 	for _, c := range []struct {
 		status map[string]any
@@ -117,6 +121,11 @@ func TestExposureCheckReadsTheRouteAndGatewayAsTheyAreNow(t *testing.T) {
 		{parent("ResolvedRefs", "False", "BackendNotFound"), time.Hour, "routing to a backend that does not resolve (BackendNotFound: says the controller)"},
 		{nil, 10 * time.Second, ""},
 		{nil, 10 * time.Minute, "not taken by any Gateway controller (no status.parents after 10m0s)"},
+		// A refusal of the route's generation 1, which is at 2 now: stale.
+		{stale(parent("Accepted", "False", "NotAllowedByListeners"), 1), time.Hour, ""},
+		{stale(parent("Accepted", "False", "NotAllowedByListeners"), 2), time.Hour, "not accepted by its Gateway (NotAllowedByListeners: says the controller)"},
+		// Not a map (a CRD without a schema): no verdict, no panic.
+		{map[string]any{"parents": []any{"public"}}, time.Hour, ""},
 	} {
 		if got := routeDetached(route(c.status, c.age), now); got != c.want {
 			t.Errorf("status %v, age %s: %q, want %q", c.status, c.age, got, c.want)

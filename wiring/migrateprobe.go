@@ -105,7 +105,7 @@ func probeTakers(triggers []knapi.Trigger, ev cloudevents.Event) []string {
 	var out []string
 	for i := range triggers {
 		t := &triggers[i]
-		if t.Labels[TailLabel] != "" {
+		if tailReceiver(t) {
 			continue
 		}
 		if eventmatch.Trigger(t.Spec, ev).Takes {
@@ -116,25 +116,26 @@ func probeTakers(triggers []knapi.Trigger, ev cloudevents.Event) []string {
 	return out
 }
 
+// tailReceiver says whether t is a tail session's own Trigger, by its form
+// as BuildTail makes it (named for the session, to the session's Service),
+// not by the label alone, which anyone may copy onto a Trigger that feeds a
+// real subscriber.
+func tailReceiver(t *knapi.Trigger) bool {
+	s := t.Labels[TailLabel]
+	ref := t.Spec.Subscriber.Ref
+	return s != "" && t.Name == s && strings.HasPrefix(s, TailComponent+"-") && ref != nil && ref.Kind == "Service" &&
+		ref.Name == s && (ref.Namespace == "" || ref.Namespace == t.Namespace) && t.Spec.Subscriber.URI == nil
+}
+
 // probe sends probe events to Broker src until one arrives at the
 // temporary receiver (a new one every probeResend, each sent after the
 // senders moved), within --timeout, and returns when it arrived. The
 // receiver and its Trigger are removed before it returns, on Ctrl-C too.
 func (mg *migration) probe(ctx context.Context, src *knapi.Broker) (arrivedAt time.Time, err error) {
 	ns, p := src.Namespace, mg.s.Prober
-	l, err := mg.m.Eventing.Triggers(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return arrivedAt, APIError(err, "list", "triggers", "", ns)
-	}
-	var onSrc []knapi.Trigger
-	for _, t := range l.Items {
-		if t.Spec.Broker == src.Name {
-			onSrc = append(onSrc, t)
-		}
-	}
 	mark := "migrate-" + utilrand.String(8)
-	if takers := probeTakers(onSrc, ProbeEvent(mark, 1)); len(takers) > 0 {
-		return arrivedAt, errNoProbe(fmt.Sprintf("trigger(s) %s of broker %s would deliver the probe (type %s) to their subscriber", strings.Join(takers, ", "), src.Name, ProbeEventType))
+	if err := mg.noProbeTakers(ctx, src, mark); err != nil {
+		return arrivedAt, err
 	}
 	mg.step(fmt.Sprintf("probing broker %s: a temporary receiver and trigger taking only %s=%s", src.Name, ProbeExtension, mark))
 	w, err := p.Watch(ctx, ns, src.Name, mark, mg.s.Timeout)
@@ -151,6 +152,15 @@ func (mg *migration) probe(ctx context.Context, src *knapi.Broker) (arrivedAt ti
 	}()
 	deadline := time.Now().Add(mg.s.Timeout)
 	for seq := 1; ; seq++ {
+		// Checked again before each send: a Trigger made or changed since
+		// (the receiver's Trigger takes seconds to be Ready, the probe runs
+		// up to --timeout) must not get the probe either.
+		if err := mg.noProbeTakers(ctx, src, mark); err != nil {
+			if ctx.Err() != nil {
+				return arrivedAt, fmt.Errorf("stopped while probing broker %q; re-run to continue: %w", src.Name, context.Cause(ctx))
+			}
+			return arrivedAt, err
+		}
 		code, serr := p.Send(ctx, ns, src.Name, ProbeEvent(mark, seq))
 		last := answer(code, serr)
 		switch {
@@ -174,6 +184,25 @@ func (mg *migration) probe(ctx context.Context, src *knapi.Broker) (arrivedAt ti
 			return arrivedAt, fmt.Errorf("no probe sent to broker %q in namespace %q arrived within %s (--timeout; %d sent, the last answered %s): its channel has not dispatched what it holds, or the probe did not reach it; re-run to continue", src.Name, ns, mg.s.Timeout, seq, last)
 		}
 	}
+}
+
+// noProbeTakers is an errNoProbe naming the Triggers of Broker src that
+// would deliver the probe marked mark to their subscriber, or nil.
+func (mg *migration) noProbeTakers(ctx context.Context, src *knapi.Broker, mark string) error {
+	l, err := mg.m.Eventing.Triggers(src.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return APIError(err, "list", "triggers", "", src.Namespace)
+	}
+	var onSrc []knapi.Trigger
+	for _, t := range l.Items {
+		if t.Spec.Broker == src.Name {
+			onSrc = append(onSrc, t)
+		}
+	}
+	if takers := probeTakers(onSrc, ProbeEvent(mark, 1)); len(takers) > 0 {
+		return errNoProbe(fmt.Sprintf("trigger(s) %s of broker %s would deliver the probe (type %s) to their subscriber", strings.Join(takers, ", "), src.Name, ProbeEventType))
+	}
+	return nil
 }
 
 func answer(code int, err error) string {

@@ -27,6 +27,7 @@ type fakeProber struct {
 	code    int // the ingress's answer (0: 202)
 	dead    []dlstore.Summary
 	onWatch func()
+	onSend  func(seq int) // after the seq-th send
 
 	mu      sync.Mutex
 	watches []string // broker/mark of each Watch
@@ -70,6 +71,9 @@ func (p *fakeProber) Send(_ context.Context, _, _ string, ev cloudevents.Event) 
 	}
 	if p.n++; p.n == p.arrive {
 		p.w.arrived <- struct{}{}
+	}
+	if p.onSend != nil {
+		p.onSend(len(p.sent))
 	}
 	return 202, nil
 }
@@ -296,6 +300,17 @@ func TestMigrateProbeModes(t *testing.T) {
 
 // Which Triggers would deliver the probe to a subscriber: Knative's filter
 // decides; tail's receivers are the plugin's own and do not count.
+// tailTrigger is a Trigger with tail's label for session to Service svc
+// (the session's own when omitted).
+func tailTrigger(name, session string, svc ...string) knapi.Trigger {
+	to := session
+	if len(svc) > 0 {
+		to = svc[0]
+	}
+	return knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: map[string]string{TailLabel: session}},
+		Spec: knapi.TriggerSpec{Broker: "default", Subscriber: duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: to}}}}
+}
+
 func TestProbeTakers(t *testing.T) {
 	tr := func(name string, labels map[string]string, f *knapi.TriggerFilter, fs ...knapi.SubscriptionsAPIFilter) knapi.Trigger {
 		return knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: knapi.TriggerSpec{Broker: "default", Filter: f, Filters: fs}}
@@ -314,9 +329,13 @@ func TestProbeTakers(t *testing.T) {
 		tr("source", nil, attrs("source", ProbeEventSource)),
 		tr("prefix", nil, nil, knapi.SubscriptionsAPIFilter{Prefix: map[string]string{"type": "dev.kymamesh."}}),
 		tr("cesql-false", nil, nil, knapi.SubscriptionsAPIFilter{CESQL: "type = 'x'"}),
-		tr("tail", map[string]string{TailLabel: "kymamesh-tail-x"}, nil),
+		tailTrigger("kymamesh-tail-x", "kymamesh-tail-x"),
+		// The label copied onto a Trigger to a real subscriber does not
+		// make it the plugin's receiver.
+		tailTrigger("copied", "kymamesh-tail-x"),
+		tailTrigger("kymamesh-tail-y", "kymamesh-tail-y", "orders"),
 	}, ProbeEvent("migrate-x", 1))
-	if strings.Join(got, ",") != "empty,none,prefix,source" {
+	if strings.Join(got, ",") != "copied,empty,kymamesh-tail-y,none,prefix,source" {
 		t.Fatalf("takers: %v", got)
 	}
 }
@@ -403,5 +422,62 @@ func TestMigrateAsyncDrainWaitsTheTriggersWindow(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "longer than --timeout 5s")):
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+}
+
+// A user's Trigger that would take the probe, made after the drain checked
+// (while the receiver's Trigger became Ready, or between two probes), stops
+// the probe before the next send: no probe goes to the Broker once it exists;
+// the receiver is closed and the drain goes on by the retry windows.
+func TestMigrateProbeStopsForATriggerMadeMeanwhile(t *testing.T) {
+	fastDrain(t)
+	for _, after := range []int{0, 2} { // made during Watch, after the 2nd send
+		all := &knapi.Trigger{ObjectMeta: metav1.ObjectMeta{Name: "everything", Namespace: "shop"},
+			Spec: knapi.TriggerSpec{Broker: "default", Subscriber: duckv1.Destination{Ref: &duckv1.KReference{APIVersion: "v1", Kind: "Service", Name: "h"}}}}
+		m, _ := knativeFake(asyncMesh()...)
+		mk := func() {
+			if _, err := m.Eventing.Triggers("shop").Create(t.Context(), all, metav1.CreateOptions{}); err != nil {
+				t.Error(err)
+			}
+		}
+		p := &fakeProber{} // the probe never arrives
+		if after == 0 {
+			p.onWatch = mk
+		} else {
+			p.onSend = func(seq int) {
+				if seq == after {
+					mk()
+				}
+			}
+		}
+		var steps []string
+		spec := MigrateSpec{Name: "default", Namespace: "shop", Channel: "imc", Timeout: 5 * time.Second, Prober: p}
+		if err := migrateWith(t, t.Context(), m, spec, func(s string) { steps = append(steps, s) }); err != nil {
+			t.Fatalf("after %d: %v", after, err)
+		}
+		p.mu.Lock()
+		sent, closed := len(p.sent), p.closed
+		p.mu.Unlock()
+		if sent != after || closed != 1 || !strings.Contains(strings.Join(steps, "\n"),
+			"warning: not probing broker default: trigger(s) everything of broker default would deliver the probe") {
+			t.Fatalf("after %d: sent %d, closed %d, steps:\n%s", after, sent, closed, strings.Join(steps, "\n"))
+		}
+	}
+}
+
+// The probe's own receiver, as tail builds it (and as Knative defaults its
+// subscriber's namespace), is the plugin's: re-checking takers before each
+// probe must not stop at it.
+func TestTailsOwnTriggerIsNoProbeTaker(t *testing.T) {
+	_, tr, err := BuildTail(TailSpec{Name: TailName("abcde"), Namespace: "shop", Broker: "default", Image: "ghcr.io/x/y:1",
+		IdleTimeout: time.Minute, Token: strings.Repeat("a", 64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Spec.Filter = &knapi.TriggerFilter{Attributes: knapi.TriggerFilterAttributes{ProbeExtension: "migrate-x"}}
+	withNS := tr.DeepCopy()
+	withNS.Spec.Subscriber.Ref.Namespace = "shop"
+	if got := probeTakers([]knapi.Trigger{*tr, *withNS}, ProbeEvent("migrate-x", 1)); len(got) != 0 {
+		t.Fatalf("tail's own trigger counted as a taker: %v", got)
 	}
 }

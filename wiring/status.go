@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -265,7 +266,15 @@ func GetMeshStatus(ctx context.Context, m Mesh, s StatusScope) (MeshStatus, erro
 	// cluster without the API has none to report.
 	if m.Policies != nil {
 		pols, err := m.Policies.EventPolicies(ns).List(ctx, metav1.ListOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
+		switch {
+		case apierrors.IsForbidden(err):
+			// A role for Brokers and Triggers alone: the rest is still shown.
+			where := "namespace " + strconv.Quote(ns)
+			if ns == "" {
+				where = "any namespace"
+			}
+			st.Unread = append(st.Unread, fmt.Sprintf("eventpolicies in %s: you may not list them (%s)", where, forbiddenWhat(err)))
+		case err != nil && !apierrors.IsNotFound(err):
 			return st, APIError(err, "list", "eventpolicies", "", ns)
 		}
 		if err == nil {

@@ -2,10 +2,13 @@ package wiring
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	yaml3 "go.yaml.in/yaml/v3"
+	"sigs.k8s.io/yaml"
 )
 
 // Knative's defaults ConfigMaps hold YAML written by people: comments,
@@ -19,8 +22,21 @@ import (
 // last). The caller has parsed text already: it is a mapping, or empty.
 func setNamespaceEntry(text, ns string, entry map[string]any) (string, error) {
 	var doc yaml3.Node
-	if err := yaml3.Unmarshal([]byte(text), &doc); err != nil {
+	dec := yaml3.NewDecoder(strings.NewReader(text))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return "", err
+	}
+	// Knative reads the first document only; re-encoding would drop the
+	// others, which are someone else's text.
+	for {
+		var more yaml3.Node
+		err := dec.Decode(&more)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || !emptyDocument(&more) {
+			return "", fmt.Errorf("it holds more than one YAML document")
+		}
 	}
 	if doc.Kind == 0 { // empty text: a new document
 		doc = yaml3.Node{Kind: yaml3.DocumentNode}
@@ -32,7 +48,19 @@ func setNamespaceEntry(text, ns string, entry map[string]any) (string, error) {
 	if root.Kind != yaml3.MappingNode {
 		return "", fmt.Errorf("the value is not a mapping")
 	}
+	if err := checkKeys(root, "namespaceDefaults"); err != nil {
+		return "", err
+	}
 	nsd := mappingValue(root, "namespaceDefaults")
+	if nsd != nil && nsd.Kind == yaml3.AliasNode {
+		// Editing it would edit the anchored node, which others use too.
+		return "", fmt.Errorf("its namespaceDefaults is an alias")
+	}
+	if nsd != nil && nsd.Kind == yaml3.MappingNode {
+		if err := checkKeys(nsd, ns); err != nil {
+			return "", err
+		}
+	}
 	if nsd != nil && nsd.Kind == yaml3.ScalarNode && nsd.Tag == "!!null" {
 		nsd.Kind, nsd.Tag, nsd.Value = yaml3.MappingNode, "!!map", ""
 	}
@@ -77,10 +105,24 @@ func setNamespaceEntry(text, ns string, entry map[string]any) (string, error) {
 	return out, nil
 }
 
+// emptyDocument says whether d holds nothing, not even a comment (a
+// trailing ---).
+func emptyDocument(d *yaml3.Node) bool {
+	if d.HeadComment != "" || d.LineComment != "" || d.FootComment != "" {
+		return false
+	}
+	for _, c := range d.Content {
+		if c.Kind != yaml3.ScalarNode || c.Tag != "!!null" || c.Value != "" || c.HeadComment != "" || c.LineComment != "" || c.FootComment != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // mappingValue is the value node of key in mapping m, or nil.
 func mappingValue(m *yaml3.Node, key string) *yaml3.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
+		if keyMeans(m.Content[i], key) {
 			return m.Content[i+1]
 		}
 	}
@@ -90,13 +132,53 @@ func mappingValue(m *yaml3.Node, key string) *yaml3.Node {
 // removeKey removes key and its value from mapping m.
 func removeKey(m *yaml3.Node, key string) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
+		if keyMeans(m.Content[i], key) {
 			m.Content = append(m.Content[:i], m.Content[i+2:]...)
 			return
 		}
 	}
 }
 
+// checkKeys refuses a mapping that holds key twice: Knative's parser keeps
+// the last, so editing the first would change nothing Knative reads.
+func checkKeys(m *yaml3.Node, key string) error {
+	n := 0
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if keyMeans(m.Content[i], key) {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("it holds the key %s more than once", key)
+	}
+	return nil
+}
+
+// keyMeans says whether node k is the string key s as Knative reads it.
+// Knative parses with sigs.k8s.io/yaml (YAML 1.1), where a bare yes, no,
+// on, off, y or n is a boolean: a namespace of that name must be quoted.
+func keyMeans(k *yaml3.Node, s string) bool {
+	if k.Kind != yaml3.ScalarNode || k.Value != s {
+		return false
+	}
+	return k.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle|yaml3.LiteralStyle|yaml3.FoldedStyle) != 0 || k.Tag == "!!str" && k.Style&yaml3.TaggedStyle != 0 || bareIsString(s)
+}
+
+// bareIsString says whether s, written unquoted, reads as the string s in
+// YAML 1.1.
+func bareIsString(s string) bool {
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		return false
+	}
+	got, ok := v.(string)
+	return ok && got == s
+}
+
 func scalarKey(s string) *yaml3.Node {
-	return &yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: s}
+	k := &yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: s}
+	if !bareIsString(s) {
+		k.Style = yaml3.DoubleQuotedStyle
+	}
+	return k
 }
