@@ -232,8 +232,9 @@ func TestExposeRefusesAnAdapterThatIgnoresItsTokens(t *testing.T) {
 // Another Ingress (any namespace, the same class or the default) or
 // HTTPRoute (the same Gateway) that routes the same host and path would
 // leave the winner to the controller: expose refuses and makes nothing,
-// unless --force-conflicts. A path that only nests under theirs, another
-// class or another host is no clash.
+// unless --force-conflicts; so does one under ours that takes the adapter's
+// endpoints, or a wildcard host that covers ours. A path that only nests
+// under theirs, another class or another host is no clash.
 func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
 	prefix := networkingv1.PathTypePrefix
 	ing := func(ns, name, class, host, path string) *networkingv1.Ingress {
@@ -253,6 +254,16 @@ func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
 		{ing("shop-team", "storefront", "web", "shop.example.com", "/shop"), `error: ingress shop-team/storefront already routes shop.example.com/shop (IngressClass web): two routes for one host and path leave it to the controller which gets the traffic; nothing was changed (pass --force-conflicts to expose it anyway)`},
 		{ing("shop-team", "storefront", "", "shop.example.com", "/shop/"), `error: ingress shop-team/storefront already routes shop.example.com/shop (the default IngressClass): two routes`},
 		{ing("shop-team", "catchall", "", "", "/shop"), `error: ingress shop-team/catchall already routes every host, path /shop (the default IngressClass)`},
+		// Under ours and more specific: it would take the adapter's endpoints.
+		{ing("shop-team", "events", "web", "shop.example.com", "/shop/events"), `error: ingress shop-team/events already routes shop.example.com/shop/events (IngressClass web), under this exposure's /shop: it would take the events, and the tokens, senders post there; nothing was changed (pass --force-conflicts to expose it anyway)`},
+		{ing("shop-team", "legacy", "", "shop.example.com", "/shop/v1/"), `error: ingress shop-team/legacy already routes shop.example.com/shop/v1 (the default IngressClass), under this exposure's /shop`},
+		{ing("shop-team", "charwise", "web", "shop.example.com", "/shop/ev"), `error: ingress shop-team/charwise already routes shop.example.com/shop/ev (IngressClass web), under this exposure's /shop`},
+		// A wildcard host: Traefik ranks its longer rule first.
+		{ing("shop-team", "wildcard", "web", "*.example.com", "/shop"), `error: ingress shop-team/wildcard already routes *.example.com/shop (IngressClass web): two routes`},
+		{ing("shop-team", "deepwild", "web", "*.example.com", "/shop/events"), `error: ingress shop-team/deepwild already routes *.example.com/shop/events (IngressClass web), under this exposure's /shop`},
+		{ing("shop-team", "otherwild", "web", "*.other.com", "/shop"), ""},
+		{ing("shop-team", "twolabels", "web", "*.com", "/shop"), ""},
+		{ing("shop-team", "sibling", "web", "shop.example.com", "/shopping"), ""},
 		{ing("shop-team", "root", "web", "shop.example.com", "/"), ""},
 		{ing("shop-team", "deeper", "web", "shop.example.com", "/shop/admin"), ""},
 		{ing("shop-team", "otherclass", "nginx", "shop.example.com", "/shop"), ""},
@@ -293,6 +304,14 @@ func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
 	}
 	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public", 1, "",
 		"error: httproute shop-team/storefront already routes shop.example.com/shop (Gateway infra/public): two routes for one host and path leave it to the controller which gets the traffic; nothing was changed (pass --force-conflicts to expose it anyway)\n")
-	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop", 0,
+	// One on the Gateway under the route's path, for its endpoint: refused.
+	theirs.SetName("sneaky")
+	_ = unstructured.SetNestedSlice(theirs.Object, []any{map[string]any{"matches": []any{map[string]any{"path": map[string]any{"type": "Exact", "value": "/apps/shop/events"}}}}}, "spec", "rules")
+	if _, err := f.Dyn.Resource(wiring.HTTPRoutesGVR).Namespace("shop-team").Create(t.Context(), theirs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop", 1, "",
+		"error: httproute shop-team/sneaky already routes shop.example.com/apps/shop/events (Gateway infra/public), under this exposure's /apps/shop: it would take the events, and the tokens, senders post there; nothing was changed (pass --force-conflicts to expose it anyway)\n")
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop-events", 0,
 		"httproute.gateway.networking.k8s.io/shop-adapter created\n", "")
 }
