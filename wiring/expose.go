@@ -146,6 +146,8 @@ type Exposure struct {
 	// Detached says why an HTTPRoute is not served, from its status (the
 	// Gateway controller's word); empty when it is, or cannot be told.
 	Detached string `json:"detached,omitempty"`
+	// obj is the Ingress or HTTPRoute as read (doctor re-checks its claim).
+	obj *unstructured.Unstructured
 }
 
 func (e Exposure) String() string {
@@ -163,7 +165,7 @@ func (e Exposure) String() string {
 // exposureOf reads an Ingress or HTTPRoute the plugin made for an application.
 func exposureOf(u *unstructured.Unstructured) Exposure {
 	url := u.GetAnnotations()[ExternalURLAnnotation]
-	e := Exposure{Kind: u.GetKind(), Name: u.GetName(), URL: url, TLS: strings.HasPrefix(url, "https://")}
+	e := Exposure{Kind: u.GetKind(), Name: u.GetName(), URL: url, TLS: strings.HasPrefix(url, "https://"), obj: u}
 	switch u.GetKind() {
 	case "Ingress":
 		e.Via, _, _ = unstructured.NestedString(u.Object, "spec", "ingressClassName")
@@ -719,6 +721,7 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 	}
 	var ok, warns []string
 	fix := ""
+	routes := map[schema.GroupVersionResource][]unstructured.Unstructured{}
 	keys := slices.Sorted(maps.Keys(exps))
 	for _, k := range keys {
 		e := exps[k]
@@ -738,6 +741,11 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 		if e.Detached != "" {
 			probs = append(probs, "whose HTTPRoute is "+e.Detached)
 		}
+		// Someone may have routed its host and path since expose checked.
+		if c := exposureClash(ctx, m.Dynamic, e, namespace, routes); c != "" {
+			probs = append(probs, "whose traffic another route may take: "+c)
+			fix = "kubectl kymamesh source expose " + app + " --host HOST (another host or path), or ask the route's owner to move it"
+		}
 		if len(probs) == 0 {
 			ok = append(ok, app+" at "+e.URL)
 		} else {
@@ -748,6 +756,28 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 		return Check{name, Warn, strings.Join(append(warns, ok...), "; "), fix}, true
 	}
 	return Check{name, Pass, strings.Join(ok, "; "), ""}, true
+}
+
+// exposureClash says which other route claims an exposure's host and path
+// now ("" when none, or when the routes cannot be listed); routes caches the
+// lists by kind across one doctor run.
+func exposureClash(ctx context.Context, dyn dynamic.Interface, e Exposure, namespace string, routes map[schema.GroupVersionResource][]unstructured.Unstructured) string {
+	if e.obj == nil {
+		return ""
+	}
+	gvr := IngressesGVR
+	if e.Kind == "HTTPRoute" {
+		gvr = HTTPRoutesGVR
+	}
+	items, seen := routes[gvr]
+	if !seen {
+		var err error
+		if items, err = listRoutes(ctx, dyn, gvr, namespace); err != nil {
+			items = nil
+		}
+		routes[gvr] = items
+	}
+	return clashWith(items, gvr, e.obj)
 }
 
 // exposureTarget says what is missing for an exposure to be served: its
@@ -762,6 +792,13 @@ func exposureTarget(ctx context.Context, m Mesh, e Exposure, namespace string) s
 		if def, err := defaultIngressClass(ctx, m.Dynamic); err == nil && def == "" {
 			return "with no IngressClass, and the cluster has no default one (no ingress controller serves it)"
 		}
+	}
+	if e.Kind == "Ingress" && e.TLS {
+		if s := missingTLSSecret(ctx, m.Dynamic, e.obj, namespace); s != "" {
+			return fmt.Sprintf("whose TLS Secret %q is gone (the controller serves its own certificate: senders' https fails)", s)
+		}
+	}
+	switch {
 	case e.Kind == "HTTPRoute":
 		ns, name, _ := strings.Cut(strings.TrimPrefix(e.Via, "gateway "), "/")
 		gw, err := m.Dynamic.Resource(GatewaysGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
@@ -784,6 +821,34 @@ func exposureTarget(ctx context.Context, m Mesh, e Exposure, namespace string) s
 			return fmt.Sprintf("whose Gateway %s/%s no longer has a listener that admits it", ns, name)
 		case e.TLS && !tls:
 			return fmt.Sprintf("whose Gateway %s/%s no longer has an HTTPS listener for it (senders' https fails; expose it again for its http URL)", ns, name)
+		}
+	}
+	return ""
+}
+
+// missingTLSSecret names the Secret of the Ingress's spec.tls entry for its
+// host when it does not exist (deleted after expose checked it); "" when it
+// does, or cannot be read.
+func missingTLSSecret(ctx context.Context, dyn dynamic.Interface, u *unstructured.Unstructured, namespace string) string {
+	if u == nil {
+		return ""
+	}
+	rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+	if len(rules) == 0 {
+		return ""
+	}
+	r, _ := rules[0].(map[string]any)
+	host, _ := r["host"].(string)
+	tls, _, _ := unstructured.NestedSlice(u.Object, "spec", "tls")
+	for _, t := range tls {
+		tm, _ := t.(map[string]any)
+		hosts, _ := tm["hosts"].([]any)
+		name, _ := tm["secretName"].(string)
+		if name == "" || !slices.Contains(hosts, any(host)) {
+			continue
+		}
+		if _, err := dyn.Resource(secretsGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			return name
 		}
 	}
 	return ""
