@@ -1,0 +1,240 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/test/testbed"
+)
+
+// Another team on a shared cluster, with Ingress rights in its own
+// namespace only, takes an exposed application's events and the senders'
+// tokens through Traefik without touching anything the plugin made: an
+// Ingress for a path under the exposure's (/shop/events: more specific, it
+// wins over /shop), or for a wildcard host that covers the exposure's
+// (Traefik ranks its longer rule first). Each is shown to take the traffic
+// for real (the other team's adapter answers, the subscriber gets nothing),
+// doctor names it, and expose refuses to make an exposure beside it (a
+// server dry run too) until --force-conflicts. A TLS Secret deleted after
+// expose leaves Traefik serving its own certificate: doctor names it.
+// Tokens never show in what the plugin prints.
+func TestReview17bClaimsThroughTraefik(t *testing.T) {
+	tr := testbed.StartTraefik(t)
+	integration, user, team := testbed.Namespace(t), testbed.Namespace(t), testbed.Namespace(t)
+	sub := testbed.NewReceiver(t)
+	in := []string{"--integration-namespace", integration}
+	const host = "shop.r17b.test"
+	mustKM(t, append([]string{"wire", "shop", "--to", user, "--legacy-events", "--trigger", "all", "--sink", sub.URL, "--wait", "--wait-timeout", "90s"}, in...)...)
+	r := mustKM(t, append([]string{"source", "token", "create", "shop", "-o", "json"}, in...)...)
+	var created struct{ Token string }
+	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.Token == "" {
+		t.Fatalf("token create -o json: %s", r)
+	}
+	tok := created.Token
+	// The other team's backend: an adapter of its own (it answers 404 with
+	// its own JSON on /shop/events), in its own namespace.
+	mustKM(t, "source", "create", "http", "thief", "--integration-namespace", team, "--wait", "--wait-timeout", "90s")
+
+	expose := append([]string{"source", "expose", "shop", "--host", host, "--ingress-class", tr.Class}, in...)
+	mustKM(t, expose...)
+	c := clientTo(tr.HTTP, nil)
+	url := "http://" + host + "/shop/events"
+	n := 0
+	eventually(t, 90*time.Second, "Traefik to route the exposure to the adapter", func() bool {
+		n++
+		code, _ := answerThrough(c, url, fmt.Sprintf("warm-%d", n), tok)
+		return code == http.StatusAccepted
+	})
+
+	// takenBy waits until the other team's adapter answers in the
+	// exposure's place, with the token presented, and checks that nothing
+	// of it reached the subscriber.
+	takenBy := func(what string) {
+		t.Helper()
+		var ids []string
+		eventually(t, 90*time.Second, what+" to take the exposure's events", func() bool {
+			id := fmt.Sprintf("stolen-%d", len(ids))
+			ids = append(ids, id)
+			code, body := answerThrough(c, url, id, tok)
+			return code == http.StatusNotFound && strings.Contains(body, "/thief/events")
+		})
+		t.Logf("%s took the events after %d tries", what, len(ids))
+		time.Sleep(2 * time.Second)
+		if sub.Has(ids[len(ids)-1]) {
+			t.Errorf("an event answered by the other team's adapter reached the subscriber")
+		}
+	}
+	refused := func(want string) {
+		t.Helper()
+		mustKM(t, append([]string{"source", "unexpose", "shop"}, in...)...)
+		for _, dry := range []string{"--dry-run=server", "--dry-run=none"} {
+			wantExit(t, km(t, append(expose, dry)...), 1, want)
+		}
+		if !notFound(t, "ingress", "shop-adapter", "-n", integration) {
+			t.Fatal("a refused expose made the Ingress")
+		}
+	}
+	apply := func(yaml string) {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), "obj.yaml")
+		if err := os.WriteFile(f, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		testbed.MustKubectl(t, "apply", "-f", f)
+	}
+
+	// 1. A path under the exposure's: theirs /shop/events (Exact).
+	apply(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: grab, namespace: ` + team + `}
+spec:
+  ingressClassName: ` + tr.Class + `
+  rules:
+  - host: ` + host + `
+    http:
+      paths:
+      - {path: /shop/events, pathType: Exact, backend: {service: {name: thief-adapter, port: {number: 80}}}}
+`)
+	takenBy("an Ingress for /shop/events")
+	r = km(t, append([]string{"doctor", "-o", "json"}, in...)...)
+	if !strings.Contains(r.Stdout, "whose traffic another route may take: ingress "+team+"/grab already routes "+host+"/shop/events (IngressClass "+tr.Class+"), under this exposure's /shop") {
+		t.Errorf("doctor does not name the Ingress that takes the events: %s", r)
+	}
+	refused("error: ingress " + team + "/grab already routes " + host + "/shop/events (IngressClass " + tr.Class + "), under this exposure's /shop: it would take the events, and the tokens, senders post there; nothing was changed (pass --force-conflicts to expose it anyway)")
+	testbed.MustKubectl(t, "delete", "ingress", "grab", "-n", team)
+
+	// 2. A wildcard host over the exposure's, the same path.
+	mustKM(t, expose...)
+	eventually(t, 90*time.Second, "Traefik to route the exposure again", func() bool {
+		n++
+		code, _ := answerThrough(c, url, fmt.Sprintf("warm-%d", n), tok)
+		return code == http.StatusAccepted
+	})
+	apply(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: wild, namespace: ` + team + `}
+spec:
+  ingressClassName: ` + tr.Class + `
+  rules:
+  - host: "*.r17b.test"
+    http:
+      paths:
+      - {path: /shop, pathType: Prefix, backend: {service: {name: thief-adapter, port: {number: 80}}}}
+`)
+	takenBy("an Ingress for *.r17b.test/shop")
+	r = km(t, append([]string{"doctor", "-o", "json"}, in...)...)
+	if !strings.Contains(r.Stdout, "whose traffic another route may take: ingress "+team+"/wild already routes *.r17b.test/shop (IngressClass "+tr.Class+")") {
+		t.Errorf("doctor does not name the wildcard Ingress: %s", r)
+	}
+	refused("error: ingress " + team + "/wild already routes *.r17b.test/shop (IngressClass " + tr.Class + "): two routes for one host and path")
+	// With --force-conflicts the user takes the risk: made, as asked.
+	if r := mustKM(t, append(expose, "--force-conflicts")...); r.Stdout != "ingress.networking.k8s.io/shop-adapter created\n" {
+		t.Fatalf("expose --force-conflicts: %s", r)
+	}
+	testbed.MustKubectl(t, "delete", "ingress", "wild", "-n", team)
+
+	// 3. The TLS Secret deleted after expose: Traefik serves its own
+	// certificate; doctor says so.
+	certFile, keyFile, pool := selfSigned(t, host)
+	testbed.MustKubectl(t, "create", "secret", "tls", "shop-tls", "-n", integration, "--cert", certFile, "--key", keyFile)
+	mustKM(t, append(expose, "--tls-secret", "shop-tls")...)
+	https := clientTo(tr.HTTPS, &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12})
+	surl := "https://" + host + "/shop/events"
+	eventually(t, 90*time.Second, "Traefik to serve the exposure with its certificate", func() bool {
+		n++
+		code, _ := answerThrough(https, surl, fmt.Sprintf("warm-%d", n), tok)
+		return code == http.StatusAccepted
+	})
+	testbed.MustKubectl(t, "delete", "secret", "shop-tls", "-n", integration)
+	eventually(t, 90*time.Second, "Traefik to drop the deleted certificate", func() bool {
+		n++
+		code, _ := answerThrough(https, surl, fmt.Sprintf("warm-%d", n), tok)
+		return code == 0 // the handshake fails: Traefik's own certificate
+	})
+	r = km(t, append([]string{"doctor", "-o", "json"}, in...)...)
+	if !strings.Contains(r.Stdout, `whose TLS Secret \"shop-tls\" is gone`) {
+		t.Errorf("doctor does not name the deleted TLS Secret: %s", r)
+	}
+
+	// What the plugin prints never holds the token.
+	for _, args := range [][]string{
+		{"source", "token", "list", "shop", "-o", "yaml"},
+		{"source", "describe", "shop", "-o", "yaml"},
+		{"source", "describe", "shop"},
+		{"status", "-n", user, "-o", "json"},
+		{"doctor", "-o", "json"},
+		{"source", "token", "rotate", "shop", "--dry-run=server", "-o", "yaml"},
+		{"source", "expose", "shop", "--host", host, "--ingress-class", tr.Class, "--dry-run=client", "-o", "yaml"},
+	} {
+		r := km(t, append(args, in...)...)
+		if strings.Contains(r.Stdout+r.Stderr, tok) {
+			t.Errorf("kubectl kymamesh %s printed the token", strings.Join(args, " "))
+		}
+	}
+	// A body larger than the adapter takes, through the ingress: 401
+	// without the token (before the body is read), 413 with it.
+	big := bytes.Repeat([]byte("a"), 5<<20)
+	c2 := clientTo(tr.HTTP, nil)
+	for _, c := range []struct {
+		token string
+		want  int
+	}{{"", http.StatusUnauthorized}, {tok, http.StatusRequestEntityTooLarge}} {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(big))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Ce-Specversion", "1.0")
+		req.Header.Set("Ce-Id", "big")
+		req.Header.Set("Ce-Type", "t")
+		req.Header.Set("Ce-Source", "/outside")
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := c2.Do(req)
+		if err != nil {
+			// An answer before the body is read may reach the client as a
+			// reset while it still writes: not taken as a failure.
+			t.Logf("a 5 MiB event (token %v): %v", c.token != "", err)
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("a 5 MiB event (token %v) through the ingress: %d, want %d", c.token != "", resp.StatusCode, c.want)
+		}
+	}
+	if sub.Has("big") {
+		t.Error("the oversized event reached the subscriber")
+	}
+}
+
+// answerThrough posts a binary CloudEvent with the token (if any) and
+// returns the status and the answer's body; 0 for a transport error.
+func answerThrough(c *http.Client, target, id, token string) (int, string) {
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(`{"hello":"mesh"}`))
+	if err != nil {
+		return 0, err.Error()
+	}
+	for k, v := range map[string]string{"Content-Type": "application/json", "Ce-Specversion": "1.0", "Ce-Id": id, "Ce-Type": "order.created", "Ce-Source": "/outside"} {
+		req.Header.Set(k, v)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return resp.StatusCode, string(b)
+}
