@@ -299,6 +299,10 @@ func PlanExpose(ctx context.Context, m Mesh, s ExposeSpec, withSource bool) (*Ex
 		}
 		switch creds.Required {
 		case "False":
+			if withSource && SourceExists(ctx, dyn, s.App, s.Namespace) != nil {
+				// A token needs the adapter: this run would make it first.
+				return nil, fmt.Errorf("--allow-anonymous: application %q has no token yet, so anyone who reaches %s could send events in its name; a token needs its adapter: run this without %s first, make a token (kubectl kymamesh source token create %s), then run it again (or pass --allow-anonymous); nothing was changed", s.App, s.Host, s.hostFlag(), s.App)
+			}
 			return nil, fmt.Errorf("--allow-anonymous: application %q has no token, so anyone who reaches %s could send events in its name; make one first (kubectl kymamesh source token create %s) or pass --allow-anonymous", s.App, s.Host, s.App)
 		case "Unknown":
 			return nil, fmt.Errorf("--allow-anonymous: cannot tell whether application %q requires a token (you may not read secrets in %q); pass --allow-anonymous to expose it anyway", s.App, s.Namespace)

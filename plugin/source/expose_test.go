@@ -315,3 +315,28 @@ func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
 	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop-events", 0,
 		"httproute.gateway.networking.k8s.io/shop-adapter created\n", "")
 }
+
+// wire --expose for an application it would make has no token yet, and
+// source token create needs its adapter: the refusal says the way through
+// (wire without --expose, a token, wire again) instead of pointing at
+// token create, which cannot work yet; nothing is made.
+func TestWireExposeOfANewApplicationSaysTheWayThrough(t *testing.T) {
+	f := cmdtest.NewFactory("default", &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "web"}})
+	f.ServeApply()
+	wire := "wire shop --to shop --create-namespace --expose shop.example.com --ingress-class web"
+	cmdtest.Expect(t, f, wire, 1, "",
+		`error: --allow-anonymous: application "shop" has no token yet, so anyone who reaches shop.example.com could send events in its name; a token needs its adapter: run this without --expose first, make a token (kubectl kymamesh source token create shop), then run it again (or pass --allow-anonymous); nothing was changed`+"\n")
+	if exposureObject(t, f, "Ingress") != nil {
+		t.Fatal("a refused wire --expose made the Ingress")
+	}
+	// The way it says works.
+	if r := cmdtest.Run(t.Context(), f, "", "wire", "shop", "--to", "shop", "--create-namespace"); r.Code != 0 {
+		t.Fatalf("wire: %+v", r)
+	}
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	if r := cmdtest.Run(t.Context(), f, "", strings.Fields(wire)...); r.Code != 0 || exposureObject(t, f, "Ingress") == nil {
+		t.Fatalf("wire --expose again: %+v", r)
+	}
+}
