@@ -659,14 +659,26 @@ func GetExposure(ctx context.Context, dyn dynamic.Interface, app, namespace stri
 // for all), by namespace/app: one list per kind; a kind the cluster does not
 // serve, or the user may not list, has none.
 func ListExposures(ctx context.Context, dyn dynamic.Interface, namespace string) (map[string]Exposure, error) {
+	out, _, err := listExposures(ctx, dyn, namespace)
+	return out, err
+}
+
+// listExposures is ListExposures that also says which kinds the user may
+// not list (by resource, with the API server's words).
+func listExposures(ctx context.Context, dyn dynamic.Interface, namespace string) (map[string]Exposure, []string, error) {
 	out := map[string]Exposure{}
+	var forbidden []string
 	for _, gvr := range exposureGVRs {
 		l, err := dyn.Resource(gvr).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedByValue + "," + AppLabel})
-		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+		if apierrors.IsForbidden(err) {
+			forbidden = append(forbidden, gvr.Resource+" ("+forbiddenWhat(err)+")")
+			continue
+		}
+		if apierrors.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return nil, APIError(err, "list", gvr.Resource, "", namespace)
+			return nil, nil, APIError(err, "list", gvr.Resource, "", namespace)
 		}
 		for i := range l.Items {
 			u := &l.Items[i]
@@ -676,7 +688,7 @@ func ListExposures(ctx context.Context, dyn dynamic.Interface, namespace string)
 			}
 		}
 	}
-	return out, nil
+	return out, forbidden, nil
 }
 
 // addExposures gives each application its endpoint outside the cluster (one
@@ -686,9 +698,13 @@ func addExposures(ctx context.Context, m Mesh, namespace string, st *MeshStatus)
 	if len(st.Apps) == 0 || m.Dynamic == nil {
 		return nil
 	}
-	exps, err := ListExposures(ctx, m.Dynamic, namespace)
+	exps, forbidden, err := listExposures(ctx, m.Dynamic, namespace)
 	if err != nil {
 		return err
+	}
+	// An exposure the user may not read is not "not exposed": say so.
+	for _, f := range forbidden {
+		st.Unread = append(st.Unread, fmt.Sprintf("applications' exposures in namespace %q: you may not list %s", namespace, f))
 	}
 	for i := range st.Apps {
 		a := &st.Apps[i]

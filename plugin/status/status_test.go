@@ -276,3 +276,18 @@ func TestStatusShowsWhatANamespaceAdminMayRead(t *testing.T) {
 		t.Fatalf("status -o json as a namespace admin: %v %+v", err, r)
 	}
 }
+
+// A user who may read the applications but not list their Ingresses or
+// HTTPRoutes (the view and admin roles do not cover the Gateway API's CRDs
+// unless aggregated) is told status left their exposures out, not shown
+// them as not exposed.
+func TestStatusSaysItCouldNotReadExposures(t *testing.T) {
+	f := cmdtest.NewFactory("shop", adapterObject("apps/v1", "Deployment", "crm-adapter", "Available", "True"))
+	f.Dyn.PrependReactor("list", "httproutes", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "", errors.New(`User "alice" cannot list resource "httproutes"`))
+	})
+	r := cmdtest.Run(t.Context(), f, "", "status")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `applications' exposures in namespace "kyma-integration": you may not list httproutes (`) {
+		t.Fatalf("status without the right to list HTTPRoutes: %+v", r)
+	}
+}
