@@ -241,3 +241,67 @@ func answerThrough(c *http.Client, target, id, token string) (int, string) {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	return resp.StatusCode, string(b)
 }
+
+// The token commands' dry runs, client and server, store nothing on the
+// API server (the Secret's resourceVersion and its keys stay); a server
+// dry run of expose --gateway, which replaces the Ingress, and of unexpose
+// leave the Ingress in place.
+func TestReview17bDryRunsStoreNothingThroughTraefik(t *testing.T) {
+	tr := testbed.StartTraefik(t)
+	integration, infra := testbed.Namespace(t), testbed.Namespace(t)
+	in := []string{"--integration-namespace", integration}
+	mustKM(t, append([]string{"source", "create", "http", "shop"}, in...)...)
+	mustKM(t, append([]string{"source", "token", "create", "shop"}, in...)...)
+	secret := func() (string, int) {
+		t.Helper()
+		s := getJSON(t, "get", "secret", "shop-adapter-credentials", "-n", integration)
+		data, _ := s["data"].(map[string]any)
+		return field(s, "metadata", "resourceVersion").(string), len(data)
+	}
+	rv, keys := secret()
+	for _, args := range [][]string{
+		{"source", "token", "create", "shop"},
+		{"source", "token", "rotate", "shop", "--grace", "1m"},
+		{"source", "token", "revoke", "shop", "--all"},
+	} {
+		for _, dry := range []string{"--dry-run=client", "--dry-run=server"} {
+			r := mustKM(t, append(append(args, dry), in...)...)
+			if strings.Contains(r.Stdout, "kmt_") {
+				t.Errorf("%s %s printed a token: %s", strings.Join(args, " "), dry, r)
+			}
+			if v, n := secret(); v != rv || n != keys {
+				t.Fatalf("%s %s changed the Secret (resourceVersion %s -> %s, keys %d -> %d): %s", strings.Join(args, " "), dry, rv, v, keys, n, r)
+			}
+		}
+	}
+	mustKM(t, append([]string{"source", "expose", "shop", "--host", "shop.dry.test", "--ingress-class", tr.Class}, in...)...)
+	gw := `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: ` + infra + `}
+spec:
+  gatewayClassName: ` + tr.GatewayClass + `
+  listeners:
+  - {name: web, protocol: HTTP, port: ` + fmt.Sprint(tr.HTTPPort) + `, allowedRoutes: {namespaces: {from: All}}}
+`
+	f := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(f, []byte(gw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testbed.MustKubectl(t, "apply", "-f", f)
+	ingRV := field(getJSON(t, "get", "ingress", "shop-adapter", "-n", integration), "metadata", "resourceVersion")
+	for _, args := range [][]string{
+		{"source", "expose", "shop", "--host", "shop.dry.test", "--gateway", infra + "/public", "--dry-run=server"},
+		{"source", "expose", "shop", "--host", "shop.dry.test", "--gateway", infra + "/public", "--dry-run=client"},
+		{"source", "unexpose", "shop", "--dry-run=server"},
+		{"source", "unexpose", "shop", "--dry-run=client"},
+	} {
+		r := mustKM(t, append(args, in...)...)
+		if !strings.Contains(r.Stdout, "ingress.networking.k8s.io/shop-adapter deleted") {
+			t.Errorf("%s: %s", strings.Join(args, " "), r)
+		}
+		if notFound(t, "ingress", "shop-adapter", "-n", integration) || !notFound(t, "httproute", "shop-adapter", "-n", integration) ||
+			field(getJSON(t, "get", "ingress", "shop-adapter", "-n", integration), "metadata", "resourceVersion") != ingRV {
+			t.Fatalf("%s changed the exposure: %s", strings.Join(args, " "), r)
+		}
+	}
+}
