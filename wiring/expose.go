@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -365,16 +366,22 @@ func (p *ExposePlan) Apply(ctx context.Context, m Mesh, dry DryRun) ([]Change, e
 
 // buildIngress checks the class and the TLS Secret and builds the Ingress.
 func buildIngress(ctx context.Context, dyn dynamic.Interface, s ExposeSpec) (*unstructured.Unstructured, error) {
+	// IngressClasses are cluster-wide and a namespace's admin (the admin and
+	// edit roles) may not read them, though it may make the Ingress: then
+	// the class is not checked (doctor, run by someone who may, says).
 	if s.IngressClass != "" {
 		_, err := dyn.Resource(IngressClassesGVR).Get(ctx, s.IngressClass, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("--ingress-class: IngressClass %q does not exist (kubectl get ingressclass)", s.IngressClass)
 		}
-		if err != nil {
+		if err != nil && !apierrors.IsForbidden(err) {
 			return nil, APIError(err, "get", "ingressclasses", s.IngressClass, "")
 		}
 	} else {
 		def, err := defaultIngressClass(ctx, dyn)
+		if errors.Is(err, errClassesForbidden) {
+			def, err = "(not read)", nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -423,9 +430,15 @@ func exposureObject(apiVersion, kind string, s ExposeSpec, scheme string, spec m
 	return u
 }
 
+// errClassesForbidden: the user may not list IngressClasses.
+var errClassesForbidden = errors.New("may not list ingressclasses")
+
 // defaultIngressClass names the cluster's default IngressClass ("" when none).
 func defaultIngressClass(ctx context.Context, dyn dynamic.Interface) (string, error) {
 	l, err := dyn.Resource(IngressClassesGVR).List(ctx, metav1.ListOptions{})
+	if apierrors.IsForbidden(err) {
+		return "", fmt.Errorf("%w: %w", errClassesForbidden, APIError(err, "list", "ingressclasses", "", ""))
+	}
 	if err != nil {
 		return "", APIError(err, "list", "ingressclasses", "", "")
 	}

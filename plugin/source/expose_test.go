@@ -2,14 +2,17 @@ package source_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
@@ -338,5 +341,31 @@ func TestWireExposeOfANewApplicationSaysTheWayThrough(t *testing.T) {
 	}
 	if r := cmdtest.Run(t.Context(), f, "", strings.Fields(wire)...); r.Code != 0 || exposureObject(t, f, "Ingress") == nil {
 		t.Fatalf("wire --expose again: %+v", r)
+	}
+}
+
+// A namespace's admin may make Ingresses in the integration namespace but
+// may not read IngressClasses (cluster-wide) nor list Ingresses elsewhere:
+// expose makes the Ingress without those checks instead of failing on
+// them; a Gateway in another namespace it may not read is still an error
+// naming it (its listeners decide the URL's scheme and whether the route
+// attaches).
+func TestExposeAsANamespaceAdmin(t *testing.T) {
+	f := exposeFactory(t, true)
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	f.Dyn.PrependReactor("*", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() != integration {
+			return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "", errors.New(`User "alice" cannot `+a.GetVerb()+` resource "`+a.GetResource().Resource+`"`))
+		}
+		return false, nil, nil
+	})
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web", 0, "ingress.networking.k8s.io/shop-adapter created\n", "")
+	cmdtest.Expect(t, f, "source unexpose shop", 0, "ingress.networking.k8s.io/shop-adapter deleted\n", "")
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com", 0, "ingress.networking.k8s.io/shop-adapter created\n", "")
+	r := cmdtest.Run(t.Context(), f, "", "source", "expose", "shop", "--host", "shop.example.com", "--gateway", "infra/public")
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, `error: forbidden: cannot get gateways "public" in namespace "infra"`) || exposureObject(t, f, "HTTPRoute") != nil {
+		t.Fatalf("--gateway the user may not read: %+v", r)
 	}
 }

@@ -305,3 +305,56 @@ spec:
 		}
 	}
 }
+
+// A team that administers only the integration namespace (all rights there,
+// none cluster-wide: no IngressClasses, no Ingresses elsewhere) makes a
+// token and exposes its application, and Traefik serves it: expose does not
+// stop at the checks it may not make. status shows the team the exposure.
+func TestReview17bNamespaceAdminExposesThroughTraefik(t *testing.T) {
+	tr := testbed.StartTraefik(t)
+	integration := testbed.Namespace(t)
+	in := []string{"--integration-namespace", integration}
+	mustKM(t, append([]string{"source", "create", "http", "shop", "--wait", "--wait-timeout", "90s"}, in...)...)
+	applyYAML(t, `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: team-admin, namespace: `+integration+`}
+rules:
+- apiGroups: ["", "apps", "networking.k8s.io", "gateway.networking.k8s.io", "eventing.knative.dev", "messaging.knative.dev", "sources.knative.dev"]
+  resources: ["*"]
+  verbs: ["*"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: team-admin, namespace: `+integration+`}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: team-admin}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: restricted}
+`)
+	as := append([]string{"--kubeconfig", testbed.RestrictedKubeconfig()}, in...)
+	r := mustKM(t, append([]string{"source", "token", "create", "shop", "-o", "json"}, as...)...)
+	var created struct{ Token string }
+	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.Token == "" {
+		t.Fatalf("token create -o json as the namespace's admin: %s", r)
+	}
+	const host = "admin.r17b.test"
+	if r := mustKM(t, append([]string{"source", "expose", "shop", "--host", host, "--ingress-class", tr.Class}, as...)...); r.Stdout != "ingress.networking.k8s.io/shop-adapter created\n" {
+		t.Fatalf("expose as the namespace's admin: %s", r)
+	}
+	c := clientTo(tr.HTTP, nil)
+	url := "http://" + host + "/shop/events"
+	n := 0
+	eventually(t, 90*time.Second, "Traefik to route the namespace admin's exposure, requiring the token", func() bool {
+		n++
+		code, _ := answerThrough(c, url, fmt.Sprintf("probe-%d", n), "")
+		return code == http.StatusUnauthorized
+	})
+	// The adapter has no Subscription here: accepted means past the token
+	// (a 5xx from the Channel is not a 401).
+	if code, body := answerThrough(c, url, "with-token", created.Token); code == http.StatusUnauthorized || code == http.StatusNotFound {
+		t.Fatalf("the token through the namespace admin's exposure: %d %s", code, body)
+	}
+	r = mustKM(t, append([]string{"status", "-n", integration}, as...)...)
+	if !strings.Contains(r.Stdout, "exposed http://"+host+"/shop/events (without TLS; ingress/shop-adapter, "+tr.Class+")") {
+		t.Fatalf("status as the namespace's admin: %s", r)
+	}
+}
