@@ -358,3 +358,88 @@ subjects:
 		t.Fatalf("status as the namespace's admin: %s", r)
 	}
 }
+
+// The same through a Gateway: another team's HTTPRoute on the same Gateway
+// for a wildcard host over the exposure's does not take its events (the
+// Gateway API ranks the exact host first, and Traefik does), so expose
+// does not refuse it; one for a path under the exposure's does take them:
+// doctor names it and expose refuses to make the route beside it.
+func TestReview17bRoutesThroughTraefik(t *testing.T) {
+	tr := testbed.StartTraefik(t)
+	integration, team, infra := testbed.Namespace(t), testbed.Namespace(t), testbed.Namespace(t)
+	in := []string{"--integration-namespace", integration}
+	const host = "shop.gw.r17b.test"
+	mustKM(t, append([]string{"source", "create", "http", "shop", "--wait", "--wait-timeout", "90s"}, in...)...)
+	r := mustKM(t, append([]string{"source", "token", "create", "shop", "-o", "json"}, in...)...)
+	var created struct{ Token string }
+	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.Token == "" {
+		t.Fatalf("token create -o json: %s", r)
+	}
+	tok := created.Token
+	mustKM(t, "source", "create", "http", "thief", "--integration-namespace", team, "--wait", "--wait-timeout", "90s")
+	applyYAML(t, `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: `+infra+`}
+spec:
+  gatewayClassName: `+tr.GatewayClass+`
+  listeners:
+  - {name: web, protocol: HTTP, port: `+fmt.Sprint(tr.HTTPPort)+`, allowedRoutes: {namespaces: {from: All}}}
+`)
+	expose := append([]string{"source", "expose", "shop", "--host", host, "--gateway", infra + "/public"}, in...)
+	mustKM(t, expose...)
+	c := clientTo(tr.HTTP, nil)
+	url := "http://" + host + "/shop/events"
+	n := 0
+	ours := func() (int, string) {
+		n++
+		return answerThrough(c, url, fmt.Sprintf("probe-%d", n), tok)
+	}
+	eventually(t, 90*time.Second, "Traefik to route the HTTPRoute to the adapter", func() bool {
+		code, _ := ours()
+		return code != http.StatusNotFound && code != 0
+	})
+	route := func(name, hostname, match string) string {
+		return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ` + name + `, namespace: ` + team + `}
+spec:
+  parentRefs: [{name: public, namespace: ` + infra + `}]
+  hostnames: ["` + hostname + `"]
+  rules:
+  - matches: [{path: ` + match + `}]
+    backendRefs: [{name: thief-adapter, port: 80}]
+`
+	}
+	accepted := func(name string) {
+		t.Helper()
+		eventually(t, 60*time.Second, "route "+name+" to be accepted", func() bool {
+			r := testbed.Kubectl(t, "get", "httproute", name, "-n", team, "-o", `jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}`)
+			return strings.TrimSpace(r.Stdout) == "True"
+		})
+	}
+	// A wildcard host, the same path: ours stays (checked for a while).
+	applyYAML(t, route("wild", "*.gw.r17b.test", "{type: PathPrefix, value: /shop}"))
+	accepted("wild")
+	for i := 0; i < 30; i++ {
+		if code, body := ours(); code == http.StatusNotFound && strings.Contains(body, "/thief/events") {
+			t.Fatalf("a wildcard HTTPRoute took the exposure's events on Traefik: the claims check must count it")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	testbed.MustKubectl(t, "delete", "httproute", "wild", "-n", team)
+	// A path under ours: it takes the events.
+	applyYAML(t, route("grab", host, "{type: Exact, value: /shop/events}"))
+	eventually(t, 90*time.Second, "the route for /shop/events to take the events", func() bool {
+		code, body := ours()
+		return code == http.StatusNotFound && strings.Contains(body, "/thief/events")
+	})
+	r = km(t, append([]string{"doctor", "-o", "json"}, in...)...)
+	if !strings.Contains(r.Stdout, "whose traffic another route may take: httproute "+team+"/grab already routes "+host+"/shop/events (Gateway "+infra+"/public), under this exposure's /shop") {
+		t.Errorf("doctor does not name the route that takes the events: %s", r)
+	}
+	mustKM(t, append([]string{"source", "unexpose", "shop"}, in...)...)
+	wantExit(t, km(t, expose...), 1, "error: httproute "+team+"/grab already routes "+host+"/shop/events (Gateway "+infra+"/public), under this exposure's /shop")
+	if !notFound(t, "httproute", "shop-adapter", "-n", integration) {
+		t.Fatal("a refused expose made the route")
+	}
+}
