@@ -632,11 +632,14 @@ func Unexpose(ctx context.Context, m Mesh, app, namespace string, dry DryRun) ([
 }
 
 // deleteExposure deletes the application's object of gvr when it is the
-// plugin's; nil when there is none (or the API is not served).
+// plugin's; nil when there is none (or the API is not served), or the user
+// may not read that kind: a namespace's admin role does not cover the
+// Gateway API's HTTPRoutes, and expose, unexpose, source delete and unwire
+// must not fail for a kind it could not have made.
 func deleteExposure(ctx context.Context, m Mesh, gvr schema.GroupVersionResource, app, namespace string, dry DryRun) (*Change, error) {
 	c := m.Dynamic.Resource(gvr).Namespace(namespace)
 	cur, err := c.Get(ctx, AdapterName(app), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) || err == nil && !ownsExposure(cur, app) {
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || err == nil && !ownsExposure(cur, app) {
 		return nil, nil
 	}
 	if err != nil {

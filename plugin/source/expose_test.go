@@ -355,8 +355,13 @@ func TestExposeAsANamespaceAdmin(t *testing.T) {
 	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
 		t.Fatalf("token create: %+v", r)
 	}
+	// Kubernetes' admin role: nothing outside the namespace, and no
+	// HTTPRoutes (the Gateway API's CRDs do not aggregate into it).
 	f.Dyn.PrependReactor("*", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetNamespace() != integration {
+		if g, ok := a.(k8stesting.GetAction); ok && a.GetResource().Resource == "namespaces" && g.GetName() == integration {
+			return false, nil, nil // its own namespace: a RoleBinding there grants it
+		}
+		if a.GetNamespace() != integration || a.GetResource().Resource == "httproutes" {
 			return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "", errors.New(`User "alice" cannot `+a.GetVerb()+` resource "`+a.GetResource().Resource+`"`))
 		}
 		return false, nil, nil
@@ -364,8 +369,18 @@ func TestExposeAsANamespaceAdmin(t *testing.T) {
 	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web", 0, "ingress.networking.k8s.io/shop-adapter created\n", "")
 	cmdtest.Expect(t, f, "source unexpose shop", 0, "ingress.networking.k8s.io/shop-adapter deleted\n", "")
 	cmdtest.Expect(t, f, "source expose shop --host shop.example.com", 0, "ingress.networking.k8s.io/shop-adapter created\n", "")
+
 	r := cmdtest.Run(t.Context(), f, "", "source", "expose", "shop", "--host", "shop.example.com", "--gateway", "infra/public")
-	if r.Code != 1 || !strings.HasPrefix(r.Stderr, `error: forbidden: cannot get gateways "public" in namespace "infra"`) || exposureObject(t, f, "HTTPRoute") != nil {
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, `error: forbidden: cannot get gateways "public" in namespace "infra"`) {
 		t.Fatalf("--gateway the user may not read: %+v", r)
+	}
+	// source delete takes the Ingress and the rest, not stopping at the
+	// HTTPRoutes it may not read.
+	if exposureObject(t, f, "Ingress") == nil {
+		t.Fatal("the refused --gateway removed the Ingress")
+	}
+	r = cmdtest.Run(t.Context(), f, "", "source", "delete", "shop")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "ingress.networking.k8s.io/shop-adapter deleted\n") || exposureObject(t, f, "Ingress") != nil {
+		t.Fatalf("source delete as a namespace's admin: %+v", r)
 	}
 }

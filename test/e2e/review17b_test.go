@@ -309,7 +309,9 @@ spec:
 // A team that administers only the integration namespace (the admin role
 // there, nothing cluster-wide: no IngressClasses, no Ingresses elsewhere) makes a
 // token and exposes its application, and Traefik serves it: expose does not
-// stop at the checks it may not make. status shows the team the exposure.
+// stop at the checks it may not make, nor at the HTTPRoutes the role does
+// not cover (expose, unexpose and source delete failed on them). status
+// shows the team the exposure.
 func TestReview17bNamespaceAdminExposesThroughTraefik(t *testing.T) {
 	tr := testbed.StartTraefik(t)
 	integration := testbed.Namespace(t)
@@ -351,6 +353,16 @@ subjects:
 	t.Logf("status as the namespace's admin:\n%s", r)
 	if !strings.Contains(r.Stdout, "exposed http://"+host+"/shop/events (without TLS; ingress/shop-adapter, "+tr.Class+")") {
 		t.Fatalf("status as the namespace's admin: %s", r)
+	}
+	// Unexposing and deleting do not stop at the HTTPRoutes the role does
+	// not cover.
+	if r := mustKM(t, append([]string{"source", "unexpose", "shop"}, as...)...); r.Stdout != "ingress.networking.k8s.io/shop-adapter deleted\n" {
+		t.Fatalf("unexpose as the namespace's admin: %s", r)
+	}
+	mustKM(t, append([]string{"source", "expose", "shop", "--host", host, "--ingress-class", tr.Class}, as...)...)
+	r = mustKM(t, append([]string{"source", "delete", "shop"}, as...)...)
+	if !strings.HasPrefix(r.Stdout, "ingress.networking.k8s.io/shop-adapter deleted\n") || !notFound(t, "ingress", "shop-adapter", "-n", integration) {
+		t.Fatalf("source delete as the namespace's admin: %s", r)
 	}
 }
 
