@@ -718,9 +718,18 @@ func addExposures(ctx context.Context, m Mesh, namespace string, st *MeshStatus)
 	if err != nil {
 		return err
 	}
-	// An exposure the user may not read is not "not exposed": say so.
+	// An exposure the user may not read is not "not exposed": say so, when
+	// an application shows none (the plugin makes one per application).
+	hidden := false
+	for _, a := range st.Apps {
+		if _, ok := exps[a.Namespace+"/"+a.Name]; !ok {
+			hidden = true
+		}
+	}
 	for _, f := range forbidden {
-		st.Unread = append(st.Unread, fmt.Sprintf("applications' exposures in namespace %q: you may not list %s", namespace, f))
+		if hidden {
+			st.Unread = append(st.Unread, fmt.Sprintf("applications' exposures in namespace %q: you may not list %s", namespace, f))
+		}
 	}
 	for i := range st.Apps {
 		a := &st.Apps[i]

@@ -351,13 +351,18 @@ subjects:
 	}
 	r = mustKM(t, append([]string{"status", "-n", integration}, as...)...)
 	t.Logf("status as the namespace's admin:\n%s", r)
-	if !strings.Contains(r.Stdout, "exposed http://"+host+"/shop/events (without TLS; ingress/shop-adapter, "+tr.Class+")") {
+	if !strings.Contains(r.Stdout, "exposed http://"+host+"/shop/events (without TLS; ingress/shop-adapter, "+tr.Class+")") || strings.Contains(r.Stdout, "Not shown") {
 		t.Fatalf("status as the namespace's admin: %s", r)
 	}
 	// Unexposing and deleting do not stop at the HTTPRoutes the role does
 	// not cover.
 	if r := mustKM(t, append([]string{"source", "unexpose", "shop"}, as...)...); r.Stdout != "ingress.networking.k8s.io/shop-adapter deleted\n" {
 		t.Fatalf("unexpose as the namespace's admin: %s", r)
+	}
+	// Not exposed as far as it may see: status says what it could not read.
+	r = mustKM(t, append([]string{"status", "-n", integration}, as...)...)
+	if !strings.Contains(r.Stdout, `Not shown: applications' exposures in namespace "`+integration+`": you may not list httproutes (`) {
+		t.Fatalf("status as the namespace's admin, unexposed: %s", r)
 	}
 	mustKM(t, append([]string{"source", "expose", "shop", "--host", host, "--ingress-class", tr.Class}, as...)...)
 	r = mustKM(t, append([]string{"source", "delete", "shop"}, as...)...)
