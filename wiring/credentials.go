@@ -325,17 +325,24 @@ var ErrCannotReadCredentials = errors.New("may not read the credentials")
 // without an expiry (the rotation's new one): "" when it has no
 // credentials; ErrCannotReadCredentials when the user may not read them.
 func NewestToken(ctx context.Context, dyn dynamic.Interface, s CredentialsSpec, now time.Time) (string, error) {
+	tok, _, err := NewestTokenInfo(ctx, dyn, s, now)
+	return tok, err
+}
+
+// NewestTokenInfo is NewestToken with the token's id and dates (a token
+// made moments ago may not be in the adapter's mounted Secret yet).
+func NewestTokenInfo(ctx context.Context, dyn dynamic.Interface, s CredentialsSpec, now time.Time) (string, TokenInfo, error) {
 	sec, err := secrets(dyn, s.Namespace).Get(ctx, CredentialsSecretName(s.App), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		return "", nil
+		return "", TokenInfo{}, nil
 	case apierrors.IsForbidden(err):
-		return "", ErrCannotReadCredentials
+		return "", TokenInfo{}, ErrCannotReadCredentials
 	case err != nil:
-		return "", APIError(err, "get", "secrets", CredentialsSecretName(s.App), s.Namespace)
+		return "", TokenInfo{}, APIError(err, "get", "secrets", CredentialsSecretName(s.App), s.Namespace)
 	}
 	if !ownsCredentials(sec, s.App) {
-		return "", nil
+		return "", TokenInfo{}, nil
 	}
 	infos, values := tokensOf(sec)
 	// A token without an expiry (the rotation's new one) before one in its
@@ -353,9 +360,9 @@ func NewestToken(ctx context.Context, dyn dynamic.Interface, s CredentialsSpec, 
 		}
 	}
 	if best < 0 {
-		return "", fmt.Errorf("application %q requires a token and has no valid one: kubectl kymamesh source token create %s", s.App, s.App)
+		return "", TokenInfo{}, fmt.Errorf("application %q requires a token and has no valid one: kubectl kymamesh source token create %s", s.App, s.App)
 	}
-	return values[infos[best].ID], nil
+	return values[infos[best].ID], infos[best], nil
 }
 
 // CredentialsState is what status, doctor and source describe say of an

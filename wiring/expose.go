@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -146,6 +147,8 @@ type Exposure struct {
 	// Detached says why an HTTPRoute is not served, from its status (the
 	// Gateway controller's word); empty when it is, or cannot be told.
 	Detached string `json:"detached,omitempty"`
+	// obj is the Ingress or HTTPRoute as read (doctor re-checks its claim).
+	obj *unstructured.Unstructured
 }
 
 func (e Exposure) String() string {
@@ -163,7 +166,7 @@ func (e Exposure) String() string {
 // exposureOf reads an Ingress or HTTPRoute the plugin made for an application.
 func exposureOf(u *unstructured.Unstructured) Exposure {
 	url := u.GetAnnotations()[ExternalURLAnnotation]
-	e := Exposure{Kind: u.GetKind(), Name: u.GetName(), URL: url, TLS: strings.HasPrefix(url, "https://")}
+	e := Exposure{Kind: u.GetKind(), Name: u.GetName(), URL: url, TLS: strings.HasPrefix(url, "https://"), obj: u}
 	switch u.GetKind() {
 	case "Ingress":
 		e.Via, _, _ = unstructured.NestedString(u.Object, "spec", "ingressClassName")
@@ -303,6 +306,10 @@ func PlanExpose(ctx context.Context, m Mesh, s ExposeSpec, withSource bool) (*Ex
 		}
 		switch creds.Required {
 		case "False":
+			if withSource && SourceExists(ctx, dyn, s.App, s.Namespace) != nil {
+				// A token needs the adapter: this run would make it first.
+				return nil, fmt.Errorf("--allow-anonymous: application %q has no token yet, so anyone who reaches %s could send events in its name; a token needs its adapter: run this without %s first, make a token (kubectl kymamesh source token create %s), then run it again (or pass --allow-anonymous); nothing was changed", s.App, s.Host, s.hostFlag(), s.App)
+			}
 			return nil, fmt.Errorf("--allow-anonymous: application %q has no token, so anyone who reaches %s could send events in its name; make one first (kubectl kymamesh source token create %s) or pass --allow-anonymous", s.App, s.Host, s.App)
 		case "Unknown":
 			return nil, fmt.Errorf("--allow-anonymous: cannot tell whether application %q requires a token (you may not read secrets in %q); pass --allow-anonymous to expose it anyway", s.App, s.Namespace)
@@ -365,16 +372,22 @@ func (p *ExposePlan) Apply(ctx context.Context, m Mesh, dry DryRun) ([]Change, e
 
 // buildIngress checks the class and the TLS Secret and builds the Ingress.
 func buildIngress(ctx context.Context, dyn dynamic.Interface, s ExposeSpec) (*unstructured.Unstructured, error) {
+	// IngressClasses are cluster-wide and a namespace's admin (the admin and
+	// edit roles) may not read them, though it may make the Ingress: then
+	// the class is not checked (doctor, run by someone who may, says).
 	if s.IngressClass != "" {
 		_, err := dyn.Resource(IngressClassesGVR).Get(ctx, s.IngressClass, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("--ingress-class: IngressClass %q does not exist (kubectl get ingressclass)", s.IngressClass)
 		}
-		if err != nil {
+		if err != nil && !apierrors.IsForbidden(err) {
 			return nil, APIError(err, "get", "ingressclasses", s.IngressClass, "")
 		}
 	} else {
 		def, err := defaultIngressClass(ctx, dyn)
+		if errors.Is(err, errClassesForbidden) {
+			def, err = "(not read)", nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -423,9 +436,15 @@ func exposureObject(apiVersion, kind string, s ExposeSpec, scheme string, spec m
 	return u
 }
 
+// errClassesForbidden: the user may not list IngressClasses.
+var errClassesForbidden = errors.New("may not list ingressclasses")
+
 // defaultIngressClass names the cluster's default IngressClass ("" when none).
 func defaultIngressClass(ctx context.Context, dyn dynamic.Interface) (string, error) {
 	l, err := dyn.Resource(IngressClassesGVR).List(ctx, metav1.ListOptions{})
+	if apierrors.IsForbidden(err) {
+		return "", fmt.Errorf("%w: %w", errClassesForbidden, APIError(err, "list", "ingressclasses", "", ""))
+	}
 	if err != nil {
 		return "", APIError(err, "list", "ingressclasses", "", "")
 	}
@@ -619,11 +638,14 @@ func Unexpose(ctx context.Context, m Mesh, app, namespace string, dry DryRun) ([
 }
 
 // deleteExposure deletes the application's object of gvr when it is the
-// plugin's; nil when there is none (or the API is not served).
+// plugin's; nil when there is none (or the API is not served), or the user
+// may not read that kind: a namespace's admin role does not cover the
+// Gateway API's HTTPRoutes, and expose, unexpose, source delete and unwire
+// must not fail for a kind it could not have made.
 func deleteExposure(ctx context.Context, m Mesh, gvr schema.GroupVersionResource, app, namespace string, dry DryRun) (*Change, error) {
 	c := m.Dynamic.Resource(gvr).Namespace(namespace)
 	cur, err := c.Get(ctx, AdapterName(app), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) || err == nil && !ownsExposure(cur, app) {
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || err == nil && !ownsExposure(cur, app) {
 		return nil, nil
 	}
 	if err != nil {
@@ -659,14 +681,26 @@ func GetExposure(ctx context.Context, dyn dynamic.Interface, app, namespace stri
 // for all), by namespace/app: one list per kind; a kind the cluster does not
 // serve, or the user may not list, has none.
 func ListExposures(ctx context.Context, dyn dynamic.Interface, namespace string) (map[string]Exposure, error) {
+	out, _, err := listExposures(ctx, dyn, namespace)
+	return out, err
+}
+
+// listExposures is ListExposures that also says which kinds the user may
+// not list (by resource, with the API server's words).
+func listExposures(ctx context.Context, dyn dynamic.Interface, namespace string) (map[string]Exposure, []string, error) {
 	out := map[string]Exposure{}
+	var forbidden []string
 	for _, gvr := range exposureGVRs {
 		l, err := dyn.Resource(gvr).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedByValue + "," + AppLabel})
-		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+		if apierrors.IsForbidden(err) {
+			forbidden = append(forbidden, gvr.Resource+" ("+forbiddenWhat(err)+")")
+			continue
+		}
+		if apierrors.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return nil, APIError(err, "list", gvr.Resource, "", namespace)
+			return nil, nil, APIError(err, "list", gvr.Resource, "", namespace)
 		}
 		for i := range l.Items {
 			u := &l.Items[i]
@@ -676,7 +710,7 @@ func ListExposures(ctx context.Context, dyn dynamic.Interface, namespace string)
 			}
 		}
 	}
-	return out, nil
+	return out, forbidden, nil
 }
 
 // addExposures gives each application its endpoint outside the cluster (one
@@ -686,9 +720,22 @@ func addExposures(ctx context.Context, m Mesh, namespace string, st *MeshStatus)
 	if len(st.Apps) == 0 || m.Dynamic == nil {
 		return nil
 	}
-	exps, err := ListExposures(ctx, m.Dynamic, namespace)
+	exps, forbidden, err := listExposures(ctx, m.Dynamic, namespace)
 	if err != nil {
 		return err
+	}
+	// An exposure the user may not read is not "not exposed": say so, when
+	// an application shows none (the plugin makes one per application).
+	hidden := false
+	for _, a := range st.Apps {
+		if _, ok := exps[a.Namespace+"/"+a.Name]; !ok {
+			hidden = true
+		}
+	}
+	for _, f := range forbidden {
+		if hidden {
+			st.Unread = append(st.Unread, fmt.Sprintf("applications' exposures in namespace %q: you may not list %s", namespace, f))
+		}
 	}
 	for i := range st.Apps {
 		a := &st.Apps[i]
@@ -725,6 +772,7 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 	}
 	var ok, warns []string
 	fix := ""
+	routes := map[schema.GroupVersionResource][]unstructured.Unstructured{}
 	keys := slices.Sorted(maps.Keys(exps))
 	for _, k := range keys {
 		e := exps[k]
@@ -744,6 +792,11 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 		if e.Detached != "" {
 			probs = append(probs, "whose HTTPRoute is "+e.Detached)
 		}
+		// Someone may have routed its host and path since expose checked.
+		if c := exposureClash(ctx, m.Dynamic, e, namespace, routes); c != "" {
+			probs = append(probs, "whose traffic another route may take: "+c)
+			fix = "kubectl kymamesh source expose " + app + " --host HOST (another host or path), or ask the route's owner to move it"
+		}
 		if len(probs) == 0 {
 			ok = append(ok, app+" at "+e.URL)
 		} else {
@@ -754,6 +807,28 @@ func exposureCheck(ctx context.Context, m Mesh, namespace string) (Check, bool) 
 		return Check{name, Warn, strings.Join(append(warns, ok...), "; "), fix}, true
 	}
 	return Check{name, Pass, strings.Join(ok, "; "), ""}, true
+}
+
+// exposureClash says which other route claims an exposure's host and path
+// now ("" when none, or when the routes cannot be listed); routes caches the
+// lists by kind across one doctor run.
+func exposureClash(ctx context.Context, dyn dynamic.Interface, e Exposure, namespace string, routes map[schema.GroupVersionResource][]unstructured.Unstructured) string {
+	if e.obj == nil {
+		return ""
+	}
+	gvr := IngressesGVR
+	if e.Kind == "HTTPRoute" {
+		gvr = HTTPRoutesGVR
+	}
+	items, seen := routes[gvr]
+	if !seen {
+		var err error
+		if items, err = listRoutes(ctx, dyn, gvr, namespace); err != nil {
+			items = nil
+		}
+		routes[gvr] = items
+	}
+	return clashWith(items, gvr, e.obj)
 }
 
 // exposureTarget says what is missing for an exposure to be served: its
@@ -768,6 +843,13 @@ func exposureTarget(ctx context.Context, m Mesh, e Exposure, namespace string) s
 		if def, err := defaultIngressClass(ctx, m.Dynamic); err == nil && def == "" {
 			return "with no IngressClass, and the cluster has no default one (no ingress controller serves it)"
 		}
+	}
+	if e.Kind == "Ingress" && e.TLS {
+		if s := missingTLSSecret(ctx, m.Dynamic, e.obj, namespace); s != "" {
+			return fmt.Sprintf("whose TLS Secret %q is gone (the controller serves its own certificate: senders' https fails)", s)
+		}
+	}
+	switch {
 	case e.Kind == "HTTPRoute":
 		ns, name, _ := strings.Cut(strings.TrimPrefix(e.Via, "gateway "), "/")
 		gw, err := m.Dynamic.Resource(GatewaysGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
@@ -790,6 +872,34 @@ func exposureTarget(ctx context.Context, m Mesh, e Exposure, namespace string) s
 			return fmt.Sprintf("whose Gateway %s/%s no longer has a listener that admits it", ns, name)
 		case e.TLS && !tls:
 			return fmt.Sprintf("whose Gateway %s/%s no longer has an HTTPS listener for it (senders' https fails; expose it again for its http URL)", ns, name)
+		}
+	}
+	return ""
+}
+
+// missingTLSSecret names the Secret of the Ingress's spec.tls entry for its
+// host when it does not exist (deleted after expose checked it); "" when it
+// does, or cannot be read.
+func missingTLSSecret(ctx context.Context, dyn dynamic.Interface, u *unstructured.Unstructured, namespace string) string {
+	if u == nil {
+		return ""
+	}
+	rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+	if len(rules) == 0 {
+		return ""
+	}
+	r, _ := rules[0].(map[string]any)
+	host, _ := r["host"].(string)
+	tls, _, _ := unstructured.NestedSlice(u.Object, "spec", "tls")
+	for _, t := range tls {
+		tm, _ := t.(map[string]any)
+		hosts, _ := tm["hosts"].([]any)
+		name, _ := tm["secretName"].(string)
+		if name == "" || !slices.Contains(hosts, any(host)) {
+			continue
+		}
+		if _, err := dyn.Resource(secretsGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			return name
 		}
 	}
 	return ""

@@ -3,12 +3,14 @@ package wiring
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/typed/typedfake"
 )
@@ -159,5 +161,63 @@ func TestExposureCheckReadsTheRouteAndGatewayAsTheyAreNow(t *testing.T) {
 	}
 	if got := exposureTarget(t.Context(), Mesh{Dynamic: dyn}, e, "kyma-integration"); got != "whose Gateway infra/public no longer has a listener that admits it" {
 		t.Fatalf("a host no listener takes: %q", got)
+	}
+}
+
+// doctor re-checks an exposure against the cluster as it is now: another
+// team's Ingress made since expose for a path under the exposure's (which
+// takes its events and the senders' tokens), and a TLS Secret deleted since
+// expose checked it, are each named; neither is when all is as made.
+func TestExposureCheckNamesALaterClaimAndAGoneTLSSecret(t *testing.T) {
+	s := ExposeSpec{App: "shop", Namespace: "kyma-integration", Host: "shop.example.com", IngressClass: "web", TLSSecret: "shop-tls"}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ours, err := buildIngressObject(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	class := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": map[string]any{"name": "web"}}}
+	secret := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+		"metadata": map[string]any{"name": "shop-tls", "namespace": "kyma-integration"}}}
+	dyn := typedfake.New()
+	for _, c := range []struct {
+		gvr schema.GroupVersionResource
+		u   *unstructured.Unstructured
+	}{{IngressClassesGVR, class}, {secretsGVR, secret}, {IngressesGVR, ours}} {
+		if _, err := dyn.Resource(c.gvr).Namespace(c.u.GetNamespace()).Create(t.Context(), c.u, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := Mesh{Dynamic: dyn}
+	check := func() Check {
+		t.Helper()
+		c, ok := exposureCheck(t.Context(), m, "kyma-integration")
+		if !ok {
+			t.Fatal("no exposure line")
+		}
+		return c
+	}
+	if c := check(); strings.Contains(c.Detail, "another route") || strings.Contains(c.Detail, "is gone") {
+		t.Fatalf("as made: %+v", c)
+	}
+	theirs := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": map[string]any{"name": "grab", "namespace": "other-team"},
+		"spec": map[string]any{"ingressClassName": "web", "rules": []any{map[string]any{"host": "shop.example.com",
+			"http": map[string]any{"paths": []any{map[string]any{"path": "/shop/events", "pathType": "Exact"}}}}}}}}
+	if _, err := dyn.Resource(IngressesGVR).Namespace("other-team").Create(t.Context(), theirs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dyn.Resource(secretsGVR).Namespace("kyma-integration").Delete(t.Context(), "shop-tls", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := check()
+	for _, want := range []string{
+		`whose TLS Secret "shop-tls" is gone`,
+		"whose traffic another route may take: ingress other-team/grab already routes shop.example.com/shop/events (IngressClass web), under this exposure's /shop",
+	} {
+		if c.Result != Warn || !strings.Contains(c.Detail, want) {
+			t.Errorf("doctor's exposure line %+v\nwants %q", c, want)
+		}
 	}
 }

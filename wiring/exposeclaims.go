@@ -90,6 +90,39 @@ func routeClaims(u *unstructured.Unstructured) []claim {
 	return out
 }
 
+// takesEndpoints says whether a route for path theirs, under ours, catches
+// requests to an endpoint the adapter answers under ours (events, v1/events):
+// a string prefix, as Traefik's Ingress PathPrefix matches by default (the
+// Ingress and Gateway APIs' element-wise prefix is a subset of it).
+func takesEndpoints(theirs, ours string) bool {
+	base := strings.TrimSuffix(ours, "/")
+	if !strings.HasPrefix(theirs, base+"/") {
+		return false
+	}
+	for _, e := range []string{"/events", "/v1/events"} {
+		if strings.HasPrefix(base+e, theirs) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameHost says whether requests for host a may be routed by a claim for b.
+func sameHost(a, b string, ingress bool) bool {
+	switch {
+	case a == b || a == "" || b == "":
+		return true
+	case !ingress:
+		return false
+	}
+	covers := func(wild, host string) bool {
+		rest, ok := strings.CutPrefix(wild, "*")
+		first, _, _ := strings.Cut(host, ".")
+		return ok && first != "" && host == first+rest
+	}
+	return covers(a, b) || covers(b, a)
+}
+
 func cleanPath(p string) string {
 	if p = strings.TrimSuffix(p, "/"); p == "" {
 		return "/"
@@ -97,55 +130,82 @@ func cleanPath(p string) string {
 	return p
 }
 
-// clashes says whether two claims leave the winner to the controller: the
-// same path for the same host (an empty host is every host) through the
-// same class or Gateway (an Ingress without a class gets the default, which
-// may be any: taken as the same).
-func clashes(a, b claim, ingress bool) bool {
-	if a.path != b.path {
+// clashes says whether their claim leaves ours short of its traffic: the
+// same path, or one under ours that takes the adapter's endpoints (theirs
+// /shop/events, more specific, wins over ours /shop and gets the senders'
+// events and tokens), for the same host (an empty host is every host; for
+// an Ingress a wildcard is too: the Ingress API leaves exact against
+// wildcard to the controller, and Traefik ranks the longer wildcard rule
+// first) through the same class or Gateway (an Ingress without a class gets
+// the default, which may be any: taken as the same).
+func clashes(ours, theirs claim, ingress bool) bool {
+	if ours.path != theirs.path && !takesEndpoints(theirs.path, ours.path) {
 		return false
 	}
-	if a.host != b.host && a.host != "" && b.host != "" {
+	if !sameHost(ours.host, theirs.host, ingress) {
 		return false
 	}
 	if ingress {
-		return a.via == b.via || a.via == "" || b.via == ""
+		return ours.via == theirs.via || ours.via == "" || theirs.via == ""
 	}
-	return a.via == b.via
+	return ours.via == theirs.via
 }
 
 // checkClaims refuses an exposure whose host and path another object of its
 // kind already routes. It looks cluster-wide, or in the integration
 // namespace when the user may not list further.
 func checkClaims(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) error {
+	list, err := listRoutes(ctx, dyn, gvr, obj.GetNamespace())
+	if err != nil {
+		return err
+	}
+	if c := clashWith(list, gvr, obj); c != "" {
+		return fmt.Errorf("%s; nothing was changed (pass --force-conflicts to expose it anyway)", c)
+	}
+	return nil
+}
+
+// listRoutes lists the Ingresses or HTTPRoutes of the cluster, or of ns
+// when the user may not list further.
+func listRoutes(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns string) ([]unstructured.Unstructured, error) {
+	list, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+	if apierrors.IsForbidden(err) {
+		list, err = dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
+	}
+	if err != nil {
+		return nil, APIError(err, "list", gvr.Resource, "", ns)
+	}
+	return list.Items, nil
+}
+
+// clashWith says which of items (of gvr) claims obj's host and path, and
+// why that takes obj's traffic; "" when none does.
+func clashWith(items []unstructured.Unstructured, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) string {
 	ingress := gvr == IngressesGVR
 	claimsOf := routeClaims
 	if ingress {
 		claimsOf = ingressClaims
 	}
 	ours := claimsOf(obj)
-	list, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
-	if apierrors.IsForbidden(err) {
-		list, err = dyn.Resource(gvr).Namespace(obj.GetNamespace()).List(ctx, metav1.ListOptions{})
-	}
-	if err != nil {
-		return APIError(err, "list", gvr.Resource, "", obj.GetNamespace())
-	}
-	for i := range list.Items {
-		o := &list.Items[i]
+	for i := range items {
+		o := &items[i]
 		if o.GetNamespace() == obj.GetNamespace() && o.GetName() == obj.GetName() {
 			continue // the exposure itself, or someone's object of its name (refused elsewhere)
 		}
 		for _, theirs := range claimsOf(o) {
 			for _, c := range ours {
-				if clashes(c, theirs, ingress) {
-					return fmt.Errorf("%s %s/%s already routes %s%s (%s): two routes for one host and path leave it to the controller which gets the traffic; nothing was changed (pass --force-conflicts to expose it anyway)",
-						kindWord(ingress), o.GetNamespace(), o.GetName(), orAnyHost(theirs.host), theirs.path, viaWords(theirs.via, ingress))
+				if !clashes(c, theirs, ingress) {
+					continue
 				}
+				what := fmt.Sprintf("%s %s/%s already routes %s%s (%s)", kindWord(ingress), o.GetNamespace(), o.GetName(), orAnyHost(theirs.host), theirs.path, viaWords(theirs.via, ingress))
+				if theirs.path != c.path {
+					return what + ", under this exposure's " + c.path + ": it would take the events, and the tokens, senders post there"
+				}
+				return what + ": two routes for one host and path leave it to the controller which gets the traffic"
 			}
 		}
 	}
-	return nil
+	return ""
 }
 
 func kindWord(ingress bool) string {

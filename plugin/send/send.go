@@ -65,6 +65,8 @@ type Options struct {
 	// noSecretAccess: the user may not read the application's credentials,
 	// so none was presented; a 401 then says which flag to use.
 	noSecretAccess bool
+	// appTokenInfo is the application's token presented for app:APP.
+	appTokenInfo *wiring.TokenInfo
 	factory        cmdutil.Factory
 	genericiooptions.IOStreams
 }
@@ -370,7 +372,7 @@ func (o *Options) appToken(ctx context.Context, app string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := wiring.NewestToken(ctx, dyn, wiring.CredentialsSpec{App: app, Namespace: o.IntegrationNamespace}, time.Now())
+	tok, info, err := wiring.NewestTokenInfo(ctx, dyn, wiring.CredentialsSpec{App: app, Namespace: o.IntegrationNamespace}, time.Now())
 	switch {
 	case errors.Is(err, wiring.ErrCannotReadCredentials):
 		o.noSecretAccess = true
@@ -381,6 +383,7 @@ func (o *Options) appToken(ctx context.Context, app string) error {
 	case tok != "":
 		o.verbosef("presenting application %s's newest token", app)
 		o.token = func() string { return tok }
+		o.appTokenInfo = &info
 	}
 	return nil
 }
@@ -400,6 +403,14 @@ func (o *Options) tokenHint(unauthorized, forbidden bool) string {
 		return fmt.Sprintf(" (401: Knative's OIDC authentication is on and %s takes only tokens for audience %s: give --service-account NS/NAME)", o.what, o.audience)
 	case o.token == nil:
 		return " (401: the target requires a bearer token: give --token or --token-file)"
+	}
+	if t := o.appTokenInfo; t != nil {
+		// The kubelet updates a mounted Secret within about a minute (its
+		// sync period plus its cache's TTL): a token made just now may not
+		// be the adapter's yet.
+		if age := time.Since(t.Created); age < 2*time.Minute {
+			return fmt.Sprintf(" (401: the application's newest token, %s, was made %s ago: its adapter takes it once the kubelet updates the mounted Secret, about a minute at most; send again then)", t.ID, age.Round(time.Second))
+		}
 	}
 	return " (401: the token was refused: it is not, or no longer, valid)"
 }

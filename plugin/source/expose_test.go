@@ -2,14 +2,17 @@ package source_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
@@ -232,8 +235,9 @@ func TestExposeRefusesAnAdapterThatIgnoresItsTokens(t *testing.T) {
 // Another Ingress (any namespace, the same class or the default) or
 // HTTPRoute (the same Gateway) that routes the same host and path would
 // leave the winner to the controller: expose refuses and makes nothing,
-// unless --force-conflicts. A path that only nests under theirs, another
-// class or another host is no clash.
+// unless --force-conflicts; so does one under ours that takes the adapter's
+// endpoints, or a wildcard host that covers ours. A path that only nests
+// under theirs, another class or another host is no clash.
 func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
 	prefix := networkingv1.PathTypePrefix
 	ing := func(ns, name, class, host, path string) *networkingv1.Ingress {
@@ -253,6 +257,16 @@ func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
 		{ing("shop-team", "storefront", "web", "shop.example.com", "/shop"), `error: ingress shop-team/storefront already routes shop.example.com/shop (IngressClass web): two routes for one host and path leave it to the controller which gets the traffic; nothing was changed (pass --force-conflicts to expose it anyway)`},
 		{ing("shop-team", "storefront", "", "shop.example.com", "/shop/"), `error: ingress shop-team/storefront already routes shop.example.com/shop (the default IngressClass): two routes`},
 		{ing("shop-team", "catchall", "", "", "/shop"), `error: ingress shop-team/catchall already routes every host, path /shop (the default IngressClass)`},
+		// Under ours and more specific: it would take the adapter's endpoints.
+		{ing("shop-team", "events", "web", "shop.example.com", "/shop/events"), `error: ingress shop-team/events already routes shop.example.com/shop/events (IngressClass web), under this exposure's /shop: it would take the events, and the tokens, senders post there; nothing was changed (pass --force-conflicts to expose it anyway)`},
+		{ing("shop-team", "legacy", "", "shop.example.com", "/shop/v1/"), `error: ingress shop-team/legacy already routes shop.example.com/shop/v1 (the default IngressClass), under this exposure's /shop`},
+		{ing("shop-team", "charwise", "web", "shop.example.com", "/shop/ev"), `error: ingress shop-team/charwise already routes shop.example.com/shop/ev (IngressClass web), under this exposure's /shop`},
+		// A wildcard host: Traefik ranks its longer rule first.
+		{ing("shop-team", "wildcard", "web", "*.example.com", "/shop"), `error: ingress shop-team/wildcard already routes *.example.com/shop (IngressClass web): two routes`},
+		{ing("shop-team", "deepwild", "web", "*.example.com", "/shop/events"), `error: ingress shop-team/deepwild already routes *.example.com/shop/events (IngressClass web), under this exposure's /shop`},
+		{ing("shop-team", "otherwild", "web", "*.other.com", "/shop"), ""},
+		{ing("shop-team", "twolabels", "web", "*.com", "/shop"), ""},
+		{ing("shop-team", "sibling", "web", "shop.example.com", "/shopping"), ""},
 		{ing("shop-team", "root", "web", "shop.example.com", "/"), ""},
 		{ing("shop-team", "deeper", "web", "shop.example.com", "/shop/admin"), ""},
 		{ing("shop-team", "otherclass", "nginx", "shop.example.com", "/shop"), ""},
@@ -293,6 +307,80 @@ func TestExposeRefusesAHostAndPathAnotherRoutes(t *testing.T) {
 	}
 	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public", 1, "",
 		"error: httproute shop-team/storefront already routes shop.example.com/shop (Gateway infra/public): two routes for one host and path leave it to the controller which gets the traffic; nothing was changed (pass --force-conflicts to expose it anyway)\n")
-	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop", 0,
+	// One on the Gateway under the route's path, for its endpoint: refused.
+	theirs.SetName("sneaky")
+	_ = unstructured.SetNestedSlice(theirs.Object, []any{map[string]any{"matches": []any{map[string]any{"path": map[string]any{"type": "Exact", "value": "/apps/shop/events"}}}}}, "spec", "rules")
+	if _, err := f.Dyn.Resource(wiring.HTTPRoutesGVR).Namespace("shop-team").Create(t.Context(), theirs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop", 1, "",
+		"error: httproute shop-team/sneaky already routes shop.example.com/apps/shop/events (Gateway infra/public), under this exposure's /apps/shop: it would take the events, and the tokens, senders post there; nothing was changed (pass --force-conflicts to expose it anyway)\n")
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --gateway infra/public --path /apps/shop-events", 0,
 		"httproute.gateway.networking.k8s.io/shop-adapter created\n", "")
+}
+
+// wire --expose for an application it would make has no token yet, and
+// source token create needs its adapter: the refusal says the way through
+// (wire without --expose, a token, wire again) instead of pointing at
+// token create, which cannot work yet; nothing is made.
+func TestWireExposeOfANewApplicationSaysTheWayThrough(t *testing.T) {
+	f := cmdtest.NewFactory("default", &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "web"}})
+	f.ServeApply()
+	wire := "wire shop --to shop --create-namespace --expose shop.example.com --ingress-class web"
+	cmdtest.Expect(t, f, wire, 1, "",
+		`error: --allow-anonymous: application "shop" has no token yet, so anyone who reaches shop.example.com could send events in its name; a token needs its adapter: run this without --expose first, make a token (kubectl kymamesh source token create shop), then run it again (or pass --allow-anonymous); nothing was changed`+"\n")
+	if exposureObject(t, f, "Ingress") != nil {
+		t.Fatal("a refused wire --expose made the Ingress")
+	}
+	// The way it says works.
+	if r := cmdtest.Run(t.Context(), f, "", "wire", "shop", "--to", "shop", "--create-namespace"); r.Code != 0 {
+		t.Fatalf("wire: %+v", r)
+	}
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	if r := cmdtest.Run(t.Context(), f, "", strings.Fields(wire)...); r.Code != 0 || exposureObject(t, f, "Ingress") == nil {
+		t.Fatalf("wire --expose again: %+v", r)
+	}
+}
+
+// A namespace's admin may make Ingresses in the integration namespace but
+// may not read IngressClasses (cluster-wide) nor list Ingresses elsewhere:
+// expose makes the Ingress without those checks instead of failing on
+// them; a Gateway in another namespace it may not read is still an error
+// naming it (its listeners decide the URL's scheme and whether the route
+// attaches).
+func TestExposeAsANamespaceAdmin(t *testing.T) {
+	f := exposeFactory(t, true)
+	if r := cmdtest.Run(t.Context(), f, "", "source", "token", "create", "shop"); r.Code != 0 {
+		t.Fatalf("token create: %+v", r)
+	}
+	// Kubernetes' admin role: nothing outside the namespace, and no
+	// HTTPRoutes (the Gateway API's CRDs do not aggregate into it).
+	f.Dyn.PrependReactor("*", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if g, ok := a.(k8stesting.GetAction); ok && a.GetResource().Resource == "namespaces" && g.GetName() == integration {
+			return false, nil, nil // its own namespace: a RoleBinding there grants it
+		}
+		if a.GetNamespace() != integration || a.GetResource().Resource == "httproutes" {
+			return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "", errors.New(`User "alice" cannot `+a.GetVerb()+` resource "`+a.GetResource().Resource+`"`))
+		}
+		return false, nil, nil
+	})
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com --ingress-class web", 0, "ingress.networking.k8s.io/shop-adapter created\n", "")
+	cmdtest.Expect(t, f, "source unexpose shop", 0, "ingress.networking.k8s.io/shop-adapter deleted\n", "")
+	cmdtest.Expect(t, f, "source expose shop --host shop.example.com", 0, "ingress.networking.k8s.io/shop-adapter created\n", "")
+
+	r := cmdtest.Run(t.Context(), f, "", "source", "expose", "shop", "--host", "shop.example.com", "--gateway", "infra/public")
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, `error: forbidden: cannot get gateways "public" in namespace "infra"`) {
+		t.Fatalf("--gateway the user may not read: %+v", r)
+	}
+	// source delete takes the Ingress and the rest, not stopping at the
+	// HTTPRoutes it may not read.
+	if exposureObject(t, f, "Ingress") == nil {
+		t.Fatal("the refused --gateway removed the Ingress")
+	}
+	r = cmdtest.Run(t.Context(), f, "", "source", "delete", "shop")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "ingress.networking.k8s.io/shop-adapter deleted\n") || exposureObject(t, f, "Ingress") != nil {
+		t.Fatalf("source delete as a namespace's admin: %+v", r)
+	}
 }

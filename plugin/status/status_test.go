@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring/knapi"
 
 	"github.com/kubectl-kymamesh/kubectl-kymamesh/plugin/internal/cmdtest"
+	"github.com/kubectl-kymamesh/kubectl-kymamesh/wiring"
 )
 
 // adapterObject is one object of an application's source as the dynamic
@@ -274,5 +275,33 @@ func TestStatusShowsWhatANamespaceAdminMayRead(t *testing.T) {
 	var st struct{ Unread []string }
 	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || r.Code != 0 || len(st.Unread) != 1 {
 		t.Fatalf("status -o json as a namespace admin: %v %+v", err, r)
+	}
+}
+
+// A user who may read the applications but not list their Ingresses or
+// HTTPRoutes (the view and admin roles do not cover the Gateway API's CRDs
+// unless aggregated) is told status left their exposures out, not shown
+// them as not exposed.
+func TestStatusSaysItCouldNotReadExposures(t *testing.T) {
+	f := cmdtest.NewFactory("shop", adapterObject("apps/v1", "Deployment", "crm-adapter", "Available", "True"))
+	f.Dyn.PrependReactor("list", "httproutes", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "", errors.New(`User "alice" cannot list resource "httproutes"`))
+	})
+	r := cmdtest.Run(t.Context(), f, "", "status")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `applications' exposures in namespace "kyma-integration": you may not list httproutes (`) {
+		t.Fatalf("status without the right to list HTTPRoutes: %+v", r)
+	}
+	// Exposed by an Ingress it may read: nothing is hidden (one exposure
+	// per application), no such line.
+	ing := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": map[string]any{"name": "crm-adapter", "namespace": "kyma-integration",
+			"labels":      map[string]any{wiring.ManagedByLabel: wiring.ManagedByValue, wiring.AppLabel: "crm"},
+			"annotations": map[string]any{wiring.ExternalURLAnnotation: "http://crm.example.com/crm/events"}}}}
+	if _, err := f.Dyn.Resource(wiring.IngressesGVR).Namespace("kyma-integration").Create(t.Context(), ing, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = cmdtest.Run(t.Context(), f, "", "status")
+	if r.Code != 0 || strings.Contains(r.Stdout, "Not shown") || !strings.Contains(r.Stdout, "exposed http://crm.example.com/crm/events") {
+		t.Fatalf("status of an application exposed by an Ingress, without the right to list HTTPRoutes: %+v", r)
 	}
 }
