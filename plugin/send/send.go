@@ -67,7 +67,7 @@ type Options struct {
 	noSecretAccess bool
 	// appTokenInfo is the application's token presented for app:APP.
 	appTokenInfo *wiring.TokenInfo
-	factory        cmdutil.Factory
+	factory      cmdutil.Factory
 	genericiooptions.IOStreams
 }
 
